@@ -1,0 +1,51 @@
+# Two commands do all the set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+PORT ?= 5000
+WORKERS ?= 2
+THREADS ?= 4
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HTMX := static/vendor/htmx.min.js
+
+.PHONY: run dev test test-pg install browser clean
+
+run: install ## Serve the forum with demo content on http://127.0.0.1:$(PORT)
+	$(FLASK) db upgrade
+	$(FLASK) forum first-run
+	FORUM_LOCAL_HTTP=true $(BIN)/granian --interface wsgi --host 127.0.0.1 --port $(PORT) \
+		--workers $(WORKERS) --blocking-threads $(THREADS) wsgi:app
+
+dev: install ## The Flask development server, with reloading and the debugger
+	$(FLASK) db upgrade
+	$(FLASK) forum first-run
+	$(FLASK) run --debug --port $(PORT)
+
+test: install browser ## Run every test (SQLite, or the database in FORUM_TEST_DATABASE_URL)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+install: $(VENV)/.installed $(HTMX)
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+$(HTMX): node_modules/.package-lock.json
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/
+
+# The browser tests need a Chromium: Debian's package as root, else Playwright's own download.
+browser: $(VENV)/.installed
+	@if [ -n "$$CHROMIUM_PATH" ] || command -v chromium >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	else \
+		$(BIN)/python -m playwright install chromium; \
+	fi
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor .pytest_cache

@@ -1,0 +1,34 @@
+"""The forum: a Flask application factory."""
+
+from flask import Flask
+
+from . import cli, config, database, errors, htmx, security, templating
+from .auth import bp as auth_bp
+from .extensions import csrf, db, limiter, login_manager, migrate
+from .posts import bp as posts_bp
+from .threads import bp as threads_bp
+
+
+def create_app(test_config=None):
+    """Build the app: configuration, extensions, blueprints, error handlers, CLI."""
+    app = Flask(
+        __name__,
+        instance_path=str(config.PROJECT_ROOT / "instance"),
+        template_folder=str(config.PROJECT_ROOT / "templates"),
+        static_folder=str(config.PROJECT_ROOT / "static"),
+    )
+    config.load(app, test_config)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config.PROJECT_ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    database.configure(app)
+    templating.configure(app)
+    for blueprint in (auth_bp, threads_bp, posts_bp):
+        app.register_blueprint(blueprint)
+    errors.register(app)
+    app.after_request(htmx.add_vary)
+    app.after_request(security.add_headers)
+    app.cli.add_command(cli.forum)
+    return app

@@ -1,0 +1,57 @@
+"""Account forms; rules beyond shape and length live in the service."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from .passwords import MAX_LENGTH, MIN_LENGTH
+
+password_length = Length(
+    min=MIN_LENGTH, max=MAX_LENGTH, message=f"Use {MIN_LENGTH} to {MAX_LENGTH} characters."
+)
+
+
+class RegisterForm(FlaskForm):
+    username = StringField(
+        "Username",
+        validators=[DataRequired("Choose a username."), Length(max=40)],
+        description="3–20 letters a–z, digits, '_' or '-'. This is how others mention you.",
+    )
+    display_name = StringField(
+        "Display name",
+        validators=[DataRequired("Tell us what to call you."), Length(max=50)],
+        description="Shown beside your posts, for example “Rhonda Bird”.",
+    )
+    email = EmailField(
+        "Email",
+        validators=[DataRequired("Enter your email address."), Length(max=254), Email("Enter a valid email address.")],
+        description="Never shown to other members.",
+    )
+    password = PasswordField(
+        "Password", validators=[DataRequired("Choose a password."), password_length]
+    )
+    next = HiddenField()
+
+
+class LoginForm(FlaskForm):
+    username = StringField(
+        "Username or email", validators=[DataRequired("Enter your username or email."), Length(max=254)]
+    )
+    password = PasswordField(
+        "Password", validators=[DataRequired("Enter your password."), Length(max=MAX_LENGTH)]
+    )
+    remember = BooleanField("Remember me on this device")
+    next = HiddenField()
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired("Enter your current password."), Length(max=MAX_LENGTH)]
+    )
+    new_password = PasswordField(
+        "New password", validators=[DataRequired("Choose a new password."), password_length]
+    )
+    confirm = PasswordField(
+        "Repeat new password",
+        validators=[DataRequired("Repeat the new password."), EqualTo("new_password", "The two passwords differ.")],
+    )

@@ -1,0 +1,111 @@
+"""Account rules: registration, authentication, password changes, login identity."""
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..database import write_transaction
+from ..extensions import db
+from ..models import User
+from ..models.user import new_session_token
+from .names import canonical_username, clean_display_name, display_name_problem, username_problem
+from .passwords import hash_password, needs_rehash, verify_password
+
+
+class AccountError(ValueError):
+    """A registration or password change that breaks a rule; `field` says which input is at fault."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    username: str
+    display_name: str
+    email: str
+    password: str
+
+
+def canonical_email(raw: str) -> str:
+    return raw.strip().lower()
+
+
+def register(account: NewAccount, role: str = "member", allow_reserved: bool = False) -> User:
+    """Create a member; raises AccountError naming the field when a rule is broken.
+
+    `allow_reserved` lets the command line create staff accounts such as "admin".
+    """
+    username = canonical_username(account.username)
+    display_name = clean_display_name(account.display_name)
+    email = canonical_email(account.email)
+    for field, problem in (
+        ("username", username_problem(username, allow_reserved)),
+        ("display_name", display_name_problem(display_name)),
+    ):
+        if problem:
+            raise AccountError(field, problem)
+    password_hash = hash_password(account.password)  # slow: outside the write lock
+    try:
+        with write_transaction() as session:
+            if session.scalar(select(User.id).where(User.username == username)):
+                raise AccountError("username", "That username is taken. Please choose another.")
+            if session.scalar(select(User.id).where(User.email == email)):
+                raise AccountError("email", "An account with that email address already exists.")
+            user = User(
+                username=username,
+                display_name=display_name,
+                email=email,
+                password_hash=password_hash,
+                role=role,
+            )
+            session.add(user)
+    except IntegrityError as error:  # a concurrent registration took the name first
+        raise AccountError("username", "That username or email is already registered.") from error
+    return user
+
+
+def find_member(login: str) -> User | None:
+    """The member a sign-in form names, by username or by email address."""
+    if "@" in login:
+        return db.session.scalar(select(User).where(User.email == canonical_email(login)))
+    return db.session.scalar(select(User).where(User.username == canonical_username(login)))
+
+
+def authenticate(login: str, password: str) -> User | None:
+    """The member if the password is right; None for a wrong password and unknown member alike."""
+    user = find_member(login)
+    if not verify_password(user.password_hash if user else None, password):
+        return None
+    if needs_rehash(user.password_hash):
+        new_hash = hash_password(password)
+        with write_transaction() as session:
+            session.get(User, user.id).password_hash = new_hash
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> User:
+    """Set a new password and end every other session and remember-me cookie of the member."""
+    if not verify_password(user.password_hash, current):
+        raise AccountError("current_password", "That is not your current password.")
+    new_hash = hash_password(new)
+    with write_transaction() as session:
+        member = session.get(User, user.id)
+        member.password_hash = new_hash
+        member.session_token = new_session_token()
+    return member
+
+
+def load_by_login_id(login_id: str) -> User | None:
+    """The member behind a session or remember-me identity, if that identity is still current."""
+    user_id, _, token = login_id.partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not secrets.compare_digest(user.session_token, token):
+        return None
+    return user

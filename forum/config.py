@@ -1,0 +1,91 @@
+"""Configuration: defaults, then instance/config.py, then FORUM_* environment variables."""
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Keys that may be overridden from the environment as FORUM_<KEY>.
+# Values are parsed as JSON when they look like JSON (numbers, true/false), else kept as text.
+ENV_PREFIX = "FORUM_"
+
+
+class Defaults:
+    """Settings a fresh install starts with."""
+
+    SITE_NAME = "Forum"
+    DATABASE_URL = None  # None means SQLite in instance/forum.sqlite3
+    REDIS_URL = None  # None means in-process storage (one process only)
+    SECRET_KEY = None  # None means generated into instance/secret_key on first run
+    MAX_CONTENT_LENGTH = 256 * 1024
+    MAX_FORM_MEMORY_SIZE = 256 * 1024
+    WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session: long-open tabs keep working
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    THREADS_PER_PAGE = 25
+    POSTS_PER_PAGE = 20
+    LOGIN_RATE_LIMIT = "5 per minute; 20 per hour"
+    # argon2id parameters (argon2-cffi defaults); tests lower them for speed.
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536
+    ARGON2_PARALLELISM = 4
+
+
+def load(app, test_config=None):
+    """Fill app.config from defaults, instance/config.py, the environment, then test_config."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(_from_environment())
+    if test_config:
+        app.config.update(test_config)
+    if app.debug or app.config.get("LOCAL_HTTP") or app.config.get("TESTING"):
+        # Plain http on 127.0.0.1 during development cannot carry Secure cookies.
+        app.config["SESSION_COOKIE_SECURE"] = False
+        app.config["REMEMBER_COOKIE_SECURE"] = False
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or (
+        "sqlite:///" + str(Path(app.instance_path) / "forum.sqlite3")
+    )
+    app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+
+
+def _from_environment():
+    settings = {}
+    for name, raw in os.environ.items():
+        if name.startswith(ENV_PREFIX):
+            settings[name[len(ENV_PREFIX):]] = _parse(raw)
+    return settings
+
+
+def _parse(raw):
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return raw
+    return value if isinstance(value, (int, float, bool)) or value is None else raw
+
+
+def _instance_secret(instance: Path) -> str:
+    """Read the generated secret key, creating it (readable by the owner only) on first run."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker won the race: use its key
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

@@ -1,0 +1,61 @@
+"""Error answers that fit the request: a page for browsers, a flash message for htmx fragments."""
+
+from flask import current_app, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from .htmx import flash_region, is_fragment_request
+
+MESSAGES = {
+    400: "The request could not be understood.",
+    401: "Please sign in to do that.",
+    403: "You are not allowed to do that.",
+    404: "There is nothing here. It may have been moved, or never existed.",
+    405: "That action is not available here.",
+    413: "That is too large to send. Please shorten it and try again.",
+    429: "Too many attempts. Please wait a moment and try again.",
+    500: "Something went wrong on our side. Please try again in a moment.",
+}
+CSRF_MESSAGE = (
+    "This page has expired, so the action was not done. "
+    "Copy anything you typed, reload the page, and try again."
+)
+
+
+def register(app):
+    """Install the handlers on the app."""
+    app.register_error_handler(CSRFError, handle_csrf)
+    app.register_error_handler(HTTPException, handle_http)
+    app.register_error_handler(Exception, handle_unexpected)
+
+
+def handle_csrf(error: CSRFError):
+    current_app.logger.info("CSRF refused: %s", error.description)
+    return respond(400, CSRF_MESSAGE, title="Page expired")
+
+
+def handle_http(error: HTTPException):
+    if error.code is None or error.code < 400:
+        return error
+    given = error.description != type(error).description and error.code != 429
+    message = error.description if given else MESSAGES.get(error.code, error.description)
+    response = respond(error.code, message, title=error.name)
+    if error.code == 405 and error.valid_methods:
+        response[2]["Allow"] = ", ".join(error.valid_methods)
+    return response
+
+
+def handle_unexpected(error: Exception):
+    if isinstance(error, HTTPException):
+        return handle_http(error)
+    current_app.logger.exception("Unhandled error")
+    return handle_http(InternalServerError())
+
+
+def respond(status: int, message: str, title: str):
+    """A full error page, or for htmx the message in #flash with nothing else swapped."""
+    if is_fragment_request():
+        body = flash_region(messages=[("error", message)])
+        return body, status, {"HX-Reswap": "none"}
+    page = render_template("errors/error.html", status=status, title=title, message=message)
+    return page, status, {}

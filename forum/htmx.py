@@ -1,0 +1,49 @@
+"""The whole htmx policy: what a fragment request is, how a view answers one, and Vary."""
+
+from flask import get_flashed_messages, make_response, render_template, request
+from jinja2_fragments.flask import render_block
+
+VARY = ("HX-Request", "HX-Request-Type")
+
+
+def is_fragment_request() -> bool:
+    """True for an htmx request that swaps part of a page; boosted and history requests are pages."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-Request-Type") == "partial"
+    )
+
+
+def render(template: str, block: str | None = None, status: int = 200, **context):
+    """Render the whole page, or only `block` of it (with the flash region) for a fragment request."""
+    if block is not None and is_fragment_request():
+        html = render_block(template, block, **context) + flash_region()
+    else:
+        html = render_template(template, **context)
+    return make_response(html, status)
+
+
+def render_partial(template: str, status: int = 200, **context):
+    """Render a partial file (one item, such as a post) for a fragment request, with the flash region."""
+    return make_response(render_template(template, **context) + flash_region(), status)
+
+
+def flash_region(messages=None) -> str:
+    """The #flash region, swapped out of band so messages never wait for the next page load."""
+    if messages is None:
+        messages = get_flashed_messages(with_categories=True)
+    return render_template("_flash.html", messages=messages, out_of_band=True)
+
+
+def redirect_fragment(location: str, status: int = 200):
+    """Send the browser to `location` from a fragment request (a 302 would be swapped in place)."""
+    response = make_response("", status)
+    response.headers["HX-Redirect"] = location
+    return response
+
+
+def add_vary(response):
+    """Every HTML response varies on the htmx request headers: caches must not mix page and fragment."""
+    if response.mimetype == "text/html":
+        response.vary.update(VARY)
+    return response

@@ -1,0 +1,61 @@
+"""Numbered pages with stable ?page=N URLs."""
+
+import math
+from dataclasses import dataclass
+
+from flask import abort, request
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int
+    per_page: int
+    total: int
+
+    @property
+    def count(self) -> int:
+        """How many pages there are (at least one, even when empty)."""
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.per_page
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.count
+
+    @property
+    def is_last(self) -> bool:
+        return self.number == self.count
+
+    def nearby(self, spread: int = 2) -> list[int | None]:
+        """Page numbers to link: the first, the last, and those near this one; None marks a gap."""
+        shown = {1, self.count, *range(self.number - spread, self.number + spread + 1)}
+        numbers = sorted(n for n in shown if 1 <= n <= self.count)
+        result: list[int | None] = []
+        for n in numbers:
+            if result and n - result[-1] > 1:
+                result.append(None)
+            result.append(n)
+        return result
+
+
+def requested_page(total: int, per_page: int) -> Page:
+    """The page named by ?page=N; 404 for a page past the end, 400-free for junk (page 1)."""
+    number = request.args.get("page", 1, type=int)
+    if number < 1:
+        number = 1
+    page = Page(number=number, per_page=per_page, total=total)
+    if number > page.count:
+        abort(404, f"This has only {page.count} page{'s' if page.count > 1 else ''}.")
+    return page
+
+
+def page_of_position(position: int, per_page: int) -> int:
+    """The page on which the item at 1-based `position` appears."""
+    return (position - 1) // per_page + 1

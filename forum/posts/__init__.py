@@ -1,0 +1,7 @@
+"""Posts: replies, permalinks, editing and deleting."""
+
+from flask import Blueprint
+
+bp = Blueprint("posts", __name__)
+
+from . import views  # noqa: E402,F401

@@ -1,0 +1,60 @@
+"""Jinja settings, filters and globals shared by every template."""
+
+from datetime import datetime
+
+from flask import request
+from jinja2 import StrictUndefined
+
+from .models.base import utcnow
+from .posts.service import may_change
+from .security import csp_nonce
+
+UNITS = (
+    ("year", 365 * 24 * 3600),
+    ("month", 30 * 24 * 3600),
+    ("week", 7 * 24 * 3600),
+    ("day", 24 * 3600),
+    ("hour", 3600),
+    ("minute", 60),
+)
+
+
+def configure(app):
+    """Register filters and globals; templates fail loudly on a missing variable under test."""
+    if app.testing:
+        app.jinja_env.undefined = StrictUndefined
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.jinja_env.filters["timeago"] = timeago
+    app.jinja_env.filters["isotime"] = isotime
+    app.jinja_env.filters["longtime"] = longtime
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.jinja_env.globals["may_change"] = may_change
+    app.jinja_env.globals["current_path"] = current_path
+
+
+def current_path() -> str:
+    """This page's path and query, for ?next= links back to it."""
+    return request.full_path.rstrip("?")
+
+
+def timeago(moment: datetime, now: datetime | None = None) -> str:
+    """'3 hours ago', 'just now': how long ago `moment` was, in words."""
+    seconds = int(((now or utcnow()) - moment).total_seconds())
+    if seconds < 60:
+        return "just now"
+    for name, size in UNITS:
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {name}{'' if count == 1 else 's'} ago"
+    return "just now"
+
+
+def isotime(moment: datetime) -> str:
+    """The machine-readable UTC time for a <time datetime> attribute."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def longtime(moment: datetime) -> str:
+    """The exact date and time, shown on hover and focus."""
+    return moment.strftime("%-d %B %Y, %H:%M UTC")

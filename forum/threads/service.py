@@ -1,0 +1,78 @@
+"""Thread rules: starting threads, and the lists that show them."""
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from ..database import write_transaction
+from ..extensions import db
+from ..models import Category, Post, Thread, User
+from ..models.base import utcnow
+from ..pagination import Page
+from ..posts.render import render_body
+from ..slugs import slugify
+
+
+def categories() -> list[Category]:
+    return list(db.session.scalars(select(Category).order_by(Category.position, Category.name)))
+
+
+def category_by_slug(slug: str) -> Category | None:
+    return db.session.scalar(select(Category).where(Category.slug == slug))
+
+
+def count_threads(category: Category | None = None) -> int:
+    query = select(func.count(Thread.id))
+    if category is not None:
+        query = query.where(Thread.category_id == category.id)
+    return db.session.scalar(query)
+
+
+def latest_threads(page: Page, category: Category | None = None) -> list[Thread]:
+    """Threads by most recent activity, with their category and author loaded in the same query."""
+    query = (
+        select(Thread)
+        .options(joinedload(Thread.category), joinedload(Thread.author))
+        .order_by(Thread.last_post_at.desc(), Thread.id.desc())
+        .offset(page.offset)
+        .limit(page.per_page)
+    )
+    if category is not None:
+        query = query.where(Thread.category_id == category.id)
+    return list(db.session.scalars(query))
+
+
+def get_thread(thread_id: int) -> Thread | None:
+    return db.session.get(Thread, thread_id, options=[joinedload(Thread.category)])
+
+
+def thread_posts(thread: Thread, page: Page) -> list[Post]:
+    """One page of a thread's posts, oldest first, authors loaded in the same query."""
+    query = (
+        select(Post)
+        .where(Post.thread_id == thread.id)
+        .options(joinedload(Post.author))
+        .order_by(Post.id)
+        .offset(page.offset)
+        .limit(page.per_page)
+    )
+    return list(db.session.scalars(query))
+
+
+def start_thread(author: User, category: Category, title: str, body: str) -> Thread:
+    """Create a thread with its opening post."""
+    body_html = render_body(body)
+    with write_transaction() as session:
+        now = utcnow()
+        thread = Thread(
+            category_id=category.id,
+            author_id=author.id,
+            title=title.strip(),
+            slug=slugify(title),
+            created_at=now,
+            last_post_at=now,
+            post_count=1,
+        )
+        session.add(thread)
+        session.flush()
+        session.add(Post(thread_id=thread.id, author_id=author.id, body=body, body_html=body_html, created_at=now))
+    return thread

@@ -1,0 +1,78 @@
+"""Thread lists, thread pages and starting a thread."""
+
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+
+from ..htmx import render
+from ..pagination import requested_page
+from ..posts.forms import ReplyForm
+from . import bp, service
+from .forms import ThreadForm
+
+
+@bp.get("/")
+def index():
+    """The latest threads, most recent activity first."""
+    page = requested_page(service.count_threads(), current_app.config["THREADS_PER_PAGE"])
+    return render("threads/index.html", "thread_list", threads=service.latest_threads(page),
+                  page=page, category=None, categories=service.categories())
+
+
+@bp.get("/c/<slug>")
+def category(slug):
+    """The threads of one category."""
+    category = service.category_by_slug(slug) or abort(404, "There is no such category.")
+    page = requested_page(service.count_threads(category), current_app.config["THREADS_PER_PAGE"])
+    return render("threads/index.html", "thread_list", threads=service.latest_threads(page, category),
+                  page=page, category=category, categories=service.categories())
+
+
+@bp.get("/t/<int:thread_id>")
+def show_by_id(thread_id):
+    """Redirect a bare thread id to the thread's canonical address."""
+    thread = service.get_thread(thread_id) or abort(404, "There is no such thread.")
+    return redirect(url_for("threads.show", thread_id=thread.id, slug=thread.slug, **request.args), 301)
+
+
+@bp.get("/t/<int:thread_id>-<slug>")
+def show(thread_id, slug):
+    """A page of a thread's posts, oldest first, with the reply form on the last page."""
+    thread = service.get_thread(thread_id) or abort(404, "There is no such thread.")
+    if slug != thread.slug:
+        return redirect(url_for("threads.show", thread_id=thread.id, slug=thread.slug, **request.args), 301)
+    return render_thread(thread, ReplyForm())
+
+
+def render_thread(thread, form, status=200):
+    """The thread page named by ?page=N, with `form` as its composer (also used for a failed reply)."""
+    page = requested_page(thread.post_count, current_app.config["POSTS_PER_PAGE"])
+    return render("threads/show.html", "posts", status=status, thread=thread,
+                  posts=service.thread_posts(thread, page), page=page, form=form)
+
+
+@bp.get("/new")
+@login_required
+def new_form():
+    """Show the form for starting a thread."""
+    form = _thread_form()
+    form.category.data = request.args.get("category", "")
+    return render("threads/new.html", form=form)
+
+
+@bp.post("/new")
+@login_required
+def create():
+    """Start a thread and go to it."""
+    form = _thread_form()
+    if not form.validate():
+        return render("threads/new.html", form=form, status=422)
+    category = service.category_by_slug(form.category.data)
+    thread = service.start_thread(current_user, category, form.title.data, form.body.data)
+    flash("Your thread is posted.", "success")
+    return redirect(url_for("threads.show", thread_id=thread.id, slug=thread.slug))
+
+
+def _thread_form() -> ThreadForm:
+    form = ThreadForm()
+    form.category.choices = [("", "Choose a category…")] + [(c.slug, c.name) for c in service.categories()]
+    return form

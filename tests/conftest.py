@@ -1,0 +1,111 @@
+"""Fixtures: a fresh app per test on SQLite (or FORUM_TEST_DATABASE_URL), clients, sign-in."""
+
+import os
+import re
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import event
+
+from forum import create_app
+from forum.extensions import db
+
+HTMX = {"HX-Request": "true", "HX-Request-Type": "partial"}
+CSRF_IN_PAGE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def test_config(database_url, **overrides):
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test secret key",
+        "DATABASE_URL": database_url,
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 1024,
+        "ARGON2_PARALLELISM": 1,
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    return os.environ.get("FORUM_TEST_DATABASE_URL") or (
+        "sqlite:///" + str(tmp_path_factory.mktemp("db") / "forum.sqlite3")
+    )
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url):
+    """Create the tables once per run (dropping leftovers of an earlier run)."""
+    app = create_app(test_config(database_url))
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(database_url, _schema):
+    app = create_app(test_config(database_url))
+    app.test_client_class = ForumClient
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+def _empty_tables():
+    with db.engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def queries(app):
+    """A list that collects every SQL statement run while the test is active."""
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(("PRAGMA", "BEGIN", "COMMIT", "ROLLBACK")):
+            statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    yield statements
+    event.remove(db.engine, "before_cursor_execute", record)
+
+
+class ForumClient(FlaskClient):
+    """A test client that sends forms the way a browser would: with the page's CSRF token."""
+
+    def csrf_token(self) -> str:
+        page = self.get("/login")
+        return CSRF_IN_PAGE.search(page.text).group(1)
+
+    def submit(self, url, data=None, htmx=False, headers=None, **kwargs):
+        """POST a form with a valid CSRF token, as a plain page or as an htmx fragment request."""
+        data = {"csrf_token": self.csrf_token(), **(data or {})}
+        all_headers = {**(HTMX if htmx else {}), **(headers or {})}
+        return self.post(url, data=data, headers=all_headers, **kwargs)
+
+    def fragment(self, url, **kwargs):
+        """GET as htmx does when it swaps part of a page."""
+        return self.get(url, headers=HTMX, **kwargs)
+
+    def sign_in(self, user_or_name, password=None, remember=False):
+        """Sign in through the real form."""
+        from tests.factories import PASSWORD
+
+        name = getattr(user_or_name, "username", user_or_name)
+        data = {"username": name, "password": password or PASSWORD}
+        if remember:
+            data["remember"] = "y"
+        response = self.submit("/login", data)
+        assert response.status_code == 302, response.text
+        return response
