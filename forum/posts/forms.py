@@ -1,7 +1,7 @@
 """Forms for writing and editing posts."""
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, TextAreaField
+from wtforms import HiddenField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 BODY_MAX = 20_000
@@ -25,4 +25,9 @@ class ReplyForm(FlaskForm):
 class EditForm(FlaskForm):
     body = body_field("Edit post")
     # The version of the post the member started editing; a mismatch means someone else edited it.
-    version = IntegerField(widget=HiddenField.widget)
+    version = HiddenField()
+
+    @property
+    def expected_version(self) -> int | None:
+        """The version the form was opened at, or None if the field is missing or garbled."""
+        return int(self.version.data) if (self.version.data or "").isdigit() else None

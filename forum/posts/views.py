@@ -69,9 +69,9 @@ def update(post_id):
     if not form.validate():
         return render("posts/edit.html", "edit_form", status=422, post=post, form=form, conflict=False)
     try:
-        post = service.edit_post(post, current_user, form.body.data, form.version.data)
+        post = service.edit_post(post, current_user, form.body.data, form.expected_version)
     except service.EditConflict as conflict:
-        form.version.data = conflict.current.version
+        form.version.data = str(conflict.current.version)
         return render("posts/edit.html", "edit_form", status=409, post=conflict.current, form=form, conflict=True)
     if is_fragment_request():
         return render_partial("posts/_post.html", post=post)

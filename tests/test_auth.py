@@ -1,0 +1,183 @@
+"""Accounts: registration rules, signing in and out, password changes, rate limits."""
+
+import re
+
+import pytest
+
+from forum.extensions import db
+from forum.models import User
+from tests.conftest import HTMX
+from tests.factories import PASSWORD, make_user
+
+
+def register(client, **overrides):
+    data = {"username": "rhonda", "display_name": "Rhonda Bird", "email": "rhonda@example.com",
+            "password": "a long enough password"}
+    data.update(overrides)
+    return client.submit("/register", data)
+
+
+def test_register_page_has_labelled_fields(client):
+    page = client.get("/register")
+    assert page.status_code == 200
+    for field_id, label in [("username", "Username"), ("display_name", "Display name"),
+                            ("email", "Email"), ("password", "Password")]:
+        assert f'<label for="{field_id}">{label}</label>' in page.text
+
+
+def test_register_signs_the_member_in_with_a_canonical_username(client):
+    response = register(client, username="  RhOnDa ", next="/c/news")
+    assert response.status_code == 302 and response.location == "/c/news"
+    user = db.session.scalar(db.select(User))
+    assert user.username == "rhonda" and user.password_hash.startswith("$argon2id$")
+    assert "Rhonda Bird" in client.get("/").text and "Sign out" in client.get("/").text
+
+
+@pytest.mark.parametrize("username, message", [
+    ("ab", "3 to 20 characters"),
+    ("a" * 21, "3 to 20 characters"),
+    ("admin", "reserved"),
+    ("ＡＤＭＩＮ", "reserved"),  # full-width letters fold to "admin"
+    ("moderator2", "reserved"),
+    ("аdmin", "Use only letters a–z"),  # Cyrillic "а"
+    ("bad name", "Use only letters a–z"),
+    ("_under", "Use only letters a–z"),
+])
+def test_register_refuses_bad_usernames(client, username, message):
+    response = register(client, username=username)
+    assert response.status_code == 422
+    assert message in response.text
+    assert db.session.scalar(db.select(db.func.count(User.id))) == 0
+
+
+def test_register_refuses_a_taken_username_in_another_case(client):
+    make_user(username="rhonda")
+    response = register(client, username="RHONDA", email="other@example.com")
+    assert response.status_code == 422 and "That username is taken" in response.text
+
+
+def test_register_refuses_a_taken_email(client):
+    make_user(email="rhonda@example.com")
+    response = register(client, email="Rhonda@Example.com")
+    assert response.status_code == 422 and "already exists" in response.text
+
+
+@pytest.mark.parametrize("display_name", ["Evil\u202eName", "Zero\u200bWidth", "Tab\x07bell"])
+def test_register_refuses_invisible_characters_in_display_names(client, display_name):
+    response = register(client, display_name=display_name)
+    assert response.status_code == 422 and "invisible or control characters" in response.text
+
+
+def test_register_keeps_what_was_typed_when_refused(client):
+    response = register(client, username="admin", display_name="Kept Name", email="kept@example.com")
+    assert 'value="Kept Name"' in response.text and 'value="kept@example.com"' in response.text
+    assert "a long enough password" not in response.text  # passwords are never echoed
+
+
+def test_register_refuses_short_passwords(client):
+    response = register(client, password="short")
+    assert response.status_code == 422 and "Use 8 to 128 characters." in response.text
+
+
+def test_sign_in_and_out(client):
+    user = make_user(display_name="Lou D.")
+    response = client.sign_in(user)
+    assert response.location == "/"
+    assert "Lou D." in client.get("/").text
+    assert client.get("/logout").status_code == 405  # never a GET
+    assert client.submit("/logout").status_code == 302
+    assert "Sign in" in client.get("/").text
+
+
+def test_sign_in_by_email(client):
+    make_user(email="lou@example.com")
+    assert client.submit("/login", {"username": "LOU@example.com", "password": PASSWORD}).status_code == 302
+
+
+def test_wrong_password_and_unknown_member_get_the_same_answer(client):
+    make_user(username="lou")
+    wrong = client.submit("/login", {"username": "lou", "password": "not the password"})
+    unknown = client.submit("/login", {"username": "nobody", "password": "not the password"})
+    assert wrong.status_code == unknown.status_code == 422
+    message = "That username and password do not match."
+    assert message in wrong.text and message in unknown.text
+    assert _comparable(wrong.text, "lou") == _comparable(unknown.text, "nobody")
+
+
+def _comparable(html, typed_name):
+    """The page without what differs per request anyway: nonce, CSRF token, the name typed."""
+    html = re.sub(r'nonce="[^"]+"', "", html)
+    html = re.sub(r'(csrf_token" value=|X-CSRFToken&#34;: &#34;|X-CSRFToken": ")[^"&]+', "", html)
+    return html.replace(typed_name, "NAME")
+
+
+def test_sign_in_follows_only_local_next(client):
+    user = make_user()
+    response = client.submit("/login", {"username": user.username, "password": PASSWORD, "next": "//evil.example/"})
+    assert response.location == "/"
+
+
+def test_repeated_failed_sign_ins_are_rate_limited(client):
+    make_user(username="lou")
+    for _ in range(5):
+        assert client.submit("/login", {"username": "lou", "password": "wrong"}).status_code == 422
+    limited = client.submit("/login", {"username": "lou", "password": PASSWORD})
+    assert limited.status_code == 429
+    assert int(limited.headers["Retry-After"]) > 0
+    assert "Too many attempts" in limited.text
+
+
+def test_successful_sign_ins_are_not_counted(client):
+    user = make_user()
+    for _ in range(7):
+        client.sign_in(user)
+
+
+def test_remember_me_sets_a_lasting_cookie(client):
+    user = make_user()
+    client.sign_in(user, remember=True)
+    cookie = client.get_cookie("remember_token")
+    assert cookie is not None and cookie.http_only and cookie.expires is not None
+
+
+def test_settings_need_a_signed_in_member(client):
+    page = client.get("/settings")
+    assert page.status_code == 302 and page.location == "/login?next=/settings"
+    fragment = client.get("/settings", headers={**HTMX, "HX-Current-URL": "http://localhost/settings"})
+    assert fragment.status_code == 401 and fragment.headers["HX-Redirect"] == "/login?next=/settings"
+
+
+def test_change_password_ends_every_other_session_and_remember_cookie(app, client):
+    user = make_user()
+    other_device = app.test_client()
+    other_device.sign_in(user, remember=True)
+    stolen = app.test_client()
+    for cookie in ("session", "remember_token"):
+        stolen.set_cookie(cookie, other_device.get_cookie(cookie).value)
+    stolen_remember_only = app.test_client()
+    stolen_remember_only.set_cookie("remember_token", other_device.get_cookie("remember_token").value)
+    assert "Sign out" in stolen_remember_only.get("/").text  # the copied cookie works before
+
+    client.sign_in(user)
+    response = client.submit("/settings/password", {
+        "current_password": PASSWORD, "new_password": "a brand new password", "confirm": "a brand new password"})
+    assert response.status_code == 302
+    assert "Sign out" in client.get("/").text  # this session stays signed in
+    for device in (other_device, stolen, stolen_remember_only):
+        assert "Sign out" not in device.get("/").text
+    assert client.submit("/login", {"username": user.username, "password": "a brand new password"}).status_code == 302
+
+
+def test_change_password_needs_the_current_one(client):
+    user = make_user()
+    client.sign_in(user)
+    response = client.submit("/settings/password", {
+        "current_password": "wrong password", "new_password": "a brand new password", "confirm": "a brand new password"})
+    assert response.status_code == 422 and "That is not your current password." in response.text
+
+
+def test_change_password_needs_matching_repeat(client):
+    client.sign_in(make_user())
+    response = client.submit("/settings/password", {
+        "current_password": PASSWORD, "new_password": "a brand new password", "confirm": "something else"})
+    assert response.status_code == 422 and "The two passwords differ." in response.text

@@ -1,0 +1,203 @@
+"""The security baseline: CSRF everywhere, headers on every response, escaping, limits, redirects."""
+
+import re
+import stat
+
+import pytest
+
+from forum import config, create_app
+from forum.extensions import db
+from forum.models import Category, Post, Thread, User
+from forum.security import safe_next
+from tests.conftest import HTMX, test_config
+from tests.factories import make_reply, make_thread, make_user
+
+
+def row_counts():
+    return [db.session.scalar(db.select(db.func.count()).select_from(m)) for m in (User, Category, Thread, Post)]
+
+
+def state_changing_urls(app):
+    """Every route that accepts POST, with its arguments filled in."""
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if "POST" in rule.methods:
+            args = {name: 1 if "int" in type(conv).__name__.lower() else "x"
+                    for name, conv in rule._converters.items()}
+            with app.test_request_context():
+                urls.append(app.url_for(rule.endpoint, **args))
+    return urls
+
+
+def test_the_url_map_has_the_expected_state_changing_routes(app):
+    urls = state_changing_urls(app)
+    for expected in ("/register", "/login", "/logout", "/new", "/settings/password",
+                     "/t/1/reply", "/p/1/edit", "/p/1/delete"):
+        assert expected in urls
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
+def test_every_state_changing_route_refuses_a_missing_csrf_token(app, client, htmx):
+    member = make_user()
+    thread = make_thread(author=member)
+    make_reply(thread, author=member)
+    client.sign_in(member)
+    before = row_counts()
+    for url in state_changing_urls(app):
+        response = client.post(url, data={"body": "x", "title": "xyz", "username": member.username},
+                               headers=HTMX if htmx else {})
+        assert response.status_code == 400, url
+        assert "This page has expired" in response.text, url
+        if htmx:
+            assert response.headers["HX-Reswap"] == "none"
+    assert row_counts() == before
+    assert "Sign out" in client.get("/").text  # not even logout went through
+
+
+def test_a_wrong_csrf_token_is_refused(client):
+    member = make_user()
+    thread = make_thread(author=member)
+    client.sign_in(member)
+    response = client.post(f"/t/{thread.id}/reply", data={"body": "x", "csrf_token": "forged"})
+    assert response.status_code == 400
+
+
+def security_headers_ok(response, nonce=None):
+    csp = response.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    for directive in ("frame-ancestors 'none'", "object-src 'none'", "base-uri 'none'"):
+        assert directive in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    if nonce:
+        assert f"'nonce-{nonce}'" in csp
+
+
+def test_headers_on_pages_fragments_errors_redirects_and_static_files(client):
+    thread = make_thread()
+    page = client.get(f"/t/{thread.id}-{thread.slug}")
+    nonce = re.search(r'<script nonce="([^"]+)"', page.text).group(1)
+    security_headers_ok(page, nonce)
+    for response in (
+        client.get(f"/t/{thread.id}-{thread.slug}", headers=HTMX),
+        client.get("/nowhere"),
+        client.get("/nowhere", headers=HTMX),
+        client.get(f"/t/{thread.id}"),
+    ):
+        security_headers_ok(response)
+    with client.get("/static/css/forum.css") as static:
+        security_headers_ok(static)
+
+
+def test_nonce_changes_per_response(client):
+    first = re.search(r'nonce="([^"]+)"', client.get("/").text).group(1)
+    second = re.search(r'nonce="([^"]+)"', client.get("/").text).group(1)
+    assert first != second
+
+
+def test_csrf_header_is_inherited_by_htmx_requests(client):
+    page = client.get("/").text
+    assert re.search(r"<div id=\"page\" hx-headers:inherited='\{&#34;X-CSRFToken&#34;: &#34;[^&]+&#34;\}'>", page) \
+        or re.search(r"<div id=\"page\" hx-headers:inherited='\{\"X-CSRFToken\": \"[^\"]+\"\}'>", page)
+
+
+def test_csrf_header_alone_is_accepted(client):
+    member = make_user()
+    thread = make_thread(author=member)
+    client.sign_in(member)
+    token = client.csrf_token()
+    response = client.post(f"/t/{thread.id}/reply", data={"body": "by header"},
+                           headers={**HTMX, "X-CSRFToken": token})
+    assert response.status_code == 201
+
+
+def test_session_cookies_are_httponly_lax_and_secure_outside_local_dev(database_url, _schema):
+    app = create_app(test_config(database_url, TESTING=False))
+    with app.app_context():
+        user = make_user()
+        client = app.test_client()
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+        response = client.post("/login", data={"csrf_token": token, "username": user.username,
+                                                "password": "correct horse battery", "remember": "y"})
+        cookies = response.headers.getlist("Set-Cookie")
+        db.session.remove()
+        with db.engine.begin() as connection:
+            connection.execute(User.__table__.delete())
+    assert response.status_code == 302
+    assert len(cookies) == 2
+    for cookie in cookies:
+        assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
+
+
+@pytest.mark.parametrize("target", [
+    "//evil.example", "/\\evil.example", "https://evil.example/", "https:evil.example", "javascript:alert(1)",
+    "\\\\evil.example", "/\t/evil.example", "/%0d%0aSet-Cookie:x", "", None, "evil", "http://localhost/",
+])
+def test_next_redirects_stay_on_this_site(target):
+    result = safe_next(target)
+    assert result in ("/", "/%0d%0aSet-Cookie:x")  # percent-encoded text stays a harmless path
+
+
+@pytest.mark.parametrize("target", ["/", "/t/3-bridge?page=2", "/c/news#top"])
+def test_next_keeps_local_paths(target):
+    assert safe_next(target) == target
+
+
+XSS = '<img src=x onerror=alert(1)>"\'><script>alert(2)</script>'
+
+
+def test_user_text_is_escaped_everywhere_it_shows(client):
+    author = make_user(display_name="Mallory <img src=x onerror=alert(1)>")
+    thread = make_thread(author=author, title=f"Title {XSS}", body=f"Body {XSS}")
+    make_reply(thread, author=author, body=XSS)
+    for url in ("/", f"/t/{thread.id}-{thread.slug}", f"/c/{thread.category.slug}"):
+        page = client.get(url).text
+        assert "<script>alert" not in page and "<img src=x" not in page
+        assert "&lt;script&gt;alert(2)&lt;/script&gt;" in page
+    thread_page = client.get(f"/t/{thread.id}-{thread.slug}").text
+    assert "<title>Title &lt;img src=x onerror=alert(1)&gt;" in thread_page
+
+
+def test_rendered_posts_sit_inside_hx_ignore(client):
+    thread = make_thread(body="hx-get='/logout'")
+    page = client.get(f"/t/{thread.id}-{thread.slug}").text
+    assert '<div class="post-body" hx-ignore><p>hx-get=&#39;/logout&#39;</p></div>' in page
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
+def test_oversized_requests_get_413(client, htmx):
+    member = make_user()
+    thread = make_thread(author=member)
+    client.sign_in(member)
+    response = client.submit(f"/t/{thread.id}/reply", {"body": "x" * 300_000}, htmx=htmx)
+    assert response.status_code == 413
+    assert "too large" in response.text
+    assert thread.post_count == 1
+
+
+def test_no_stack_traces_on_unexpected_errors(app, client, monkeypatch):
+    from forum.threads import service
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(service, "latest_threads", explode)
+    app.logger.disabled = True
+    response = client.get("/")
+    assert response.status_code == 500
+    assert "secret internals" not in response.text and "Traceback" not in response.text
+    assert "Something went wrong on our side" in response.text
+
+
+def test_secret_key_is_generated_once_into_the_instance_folder(tmp_path):
+    first = config._instance_secret(tmp_path)
+    assert len(first) >= 64 and first == config._instance_secret(tmp_path)
+    assert stat.S_IMODE((tmp_path / "secret_key").stat().st_mode) == 0o600
+    assert config._instance_secret(tmp_path / "elsewhere") != first
+
+
+def test_environment_overrides_configuration(monkeypatch, database_url):
+    monkeypatch.setenv("FORUM_POSTS_PER_PAGE", "7")
+    monkeypatch.setenv("FORUM_SITE_NAME", "Town Square")
+    app = create_app(test_config(database_url))
+    assert app.config["POSTS_PER_PAGE"] == 7 and app.config["SITE_NAME"] == "Town Square"
