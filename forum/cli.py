@@ -48,8 +48,7 @@ def first_run():
     if db.session.scalar(select(func.count(Thread.id))) == 0:
         from .demo import seed_demo
 
-        seed_demo()
-        click.echo("Demo content loaded.")
+        click.echo(f"Demo content loaded: {seed_demo()}.")
 
 
 @forum.command("seed-demo")

@@ -49,6 +49,8 @@ def write_transaction():
     write sees the current rows (reloaded under the write lock on SQLite).
     """
     session = db.session()
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("unsaved changes outside write_transaction() would be lost")
     if session.in_transaction():
         session.rollback()
     session.connection(execution_options={WRITE_OPTION: True})

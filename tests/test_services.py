@@ -132,3 +132,11 @@ def test_write_transaction_rolls_back_on_error():
             session.get(Thread, thread.id).title = "Changed"
             raise RuntimeError("boom")
     assert db.session.get(Thread, thread.id).title == "Untouched"
+
+
+def test_slugs_keep_dashes_between_words_and_numbers():
+    from forum.slugs import slugify
+
+    assert slugify("Council votes 5–4 to close — the branch") == "council-votes-5-4-to-close-the-branch"
+    assert slugify("Café & Crème") == "cafe-creme"
+    assert slugify("!!!") == "thread"
