@@ -12,6 +12,11 @@ class Page:
     per_page: int
     total: int
 
+    @classmethod
+    def last(cls, total: int, per_page: int) -> "Page":
+        """The last page of `total` items."""
+        return cls(number=max(1, math.ceil(total / per_page)), per_page=per_page, total=total)
+
     @property
     def count(self) -> int:
         """How many pages there are (at least one, even when empty)."""

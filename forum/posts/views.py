@@ -4,7 +4,7 @@ from flask import abort, current_app, flash, redirect, url_for
 from flask_login import current_user, login_required
 
 from ..htmx import is_fragment_request, render, render_partial
-from ..pagination import page_of_position
+from ..pagination import Page, page_of_position
 from ..threads import service as threads
 from ..threads.views import render_thread
 from . import bp, service
@@ -39,7 +39,9 @@ def create(thread_id):
     post = service.add_reply(thread, current_user, form.body.data)
     if not is_fragment_request():
         return redirect(post_url(post))
-    return render_partial("posts/created.html", status=201, thread=thread, post=post, form=ReplyForm(formdata=None))
+    page = Page.last(thread.post_count, current_app.config["POSTS_PER_PAGE"])
+    return render_partial("posts/created.html", status=201, thread=thread, post=post, page=page,
+                          form=ReplyForm(formdata=None))
 
 
 @bp.get("/p/<int:post_id>")

@@ -1,0 +1,1 @@
+"""Real-browser journey tests (Playwright driving Chromium)."""

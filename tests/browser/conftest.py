@@ -1,0 +1,164 @@
+"""Real-browser fixtures: Debian's Chromium, a live server per test, axe-core scans, screenshots."""
+
+import json
+import os
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from forum import create_app
+from forum.config import PROJECT_ROOT
+from forum.extensions import db
+from tests.conftest import _empty_tables, test_config
+from tests.factories import make_category
+
+AXE_JS = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
+CATEGORY = "General"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    exe = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium")
+    flags = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+    return {**browser_type_launch_args, "executable_path": exe,
+            "args": [*browser_type_launch_args.get("args", []), *flags]}
+
+
+@pytest.fixture
+def live_app(database_url, _schema):
+    """An app on the test database with one category, emptied again after the test."""
+    app = create_app(test_config(database_url))
+    with app.app_context():
+        make_category(name=CATEGORY, slug="general")
+    yield app
+    with app.app_context():
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(live_app):
+    """The app served over real HTTP on 127.0.0.1 from a background thread; yields the base URL."""
+    server = make_server("127.0.0.1", 0, live_app, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Keeps the access log out of the test output; errors are still logged."""
+
+    def log_request(self, code="-", size="-"):
+        pass
+
+
+@pytest.fixture
+def screenshot(request):
+    """`screenshot(page, "step")` saves test-artifacts/screenshots/<test>/NN-step.png, numbered in order."""
+    folder = SCREENSHOTS / re.sub(r"[^\w.-]+", "-", request.node.name).strip("-")
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    taken = []
+
+    def take(page, step: str) -> Path:
+        path = folder / f"{len(taken) + 1:02d}-{step}.png"
+        page.screenshot(path=str(path), full_page=True)
+        taken.append(path)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def new_context(browser):
+    """`new_context(javascript=True)`: a fresh browser context (a separate visitor), closed after the test."""
+    contexts = []
+
+    def open_context(javascript: bool = True):
+        context = browser.new_context(java_script_enabled=javascript)
+        context.set_default_timeout(5_000)
+        contexts.append(context)
+        if not javascript:
+            _WITHOUT_SCRIPTS.add(id(context))
+        return context
+
+    yield open_context
+    for context in contexts:
+        _WITHOUT_SCRIPTS.discard(id(context))
+        context.close()
+
+
+_WITHOUT_SCRIPTS: set[int] = set()
+
+
+@pytest.fixture
+def axe_check(browser):
+    """`axe_check(page, "what")` runs axe-core on the page as it is now and asserts no violations.
+
+    The source is evaluated through the DevTools protocol rather than added as a <script> tag: the
+    site's CSP (rightly) blocks inline scripts, and this keeps the CSP enforced during the journey.
+    A page with JavaScript off cannot run axe (its timers never fire), so its DOM is copied into
+    a scripting page at the same address (same stylesheet, same :target) with the page's own
+    scripts blocked, so that nothing changes what the visitor without JavaScript got.
+    """
+    source = AXE_JS.read_text(encoding="utf-8")
+    copies = []
+
+    def check(page, what: str):
+        target = page
+        if id(page.context) in _WITHOUT_SCRIPTS:
+            if not copies:
+                copies.append(_Copy(browser, page.viewport_size))
+            target = copies[0].show(page)
+        if target.evaluate("typeof window.axe") == "undefined":
+            target.evaluate(source)
+        results = target.evaluate("axe.run(document, {resultTypes: ['violations']})")
+        violations = [
+            {"id": v["id"], "impact": v["impact"], "help": v["help"],
+             "nodes": [n["target"] for n in v["nodes"]]}
+            for v in results["violations"]
+        ]
+        if violations:
+            print(f"axe-core violations on {what} ({page.url}):\n" + json.dumps(violations, indent=2))
+        assert violations == [], f"axe-core found {len(violations)} violation(s) on {what}: " + "; ".join(
+            f"{v['id']} ({v['impact']}) at {v['nodes']}" for v in violations
+        )
+
+    yield check
+    for copy in copies:
+        copy.context.close()
+
+
+class _Copy:
+    """A scripting page that shows another page's current DOM at the same URL, its own scripts blocked."""
+
+    def __init__(self, browser, viewport):
+        self.context = browser.new_context(viewport=viewport)
+        self.page = self.context.new_page()
+        self.html, self.url = "", ""
+        self.page.route("**/*", self._serve)
+
+    def show(self, page):
+        self.html, self.url = page.content(), page.url.split("#")[0]
+        self.page.goto("about:blank")
+        self.page.goto(page.url)
+        return self.page
+
+    def _serve(self, route):
+        request = route.request
+        if request.resource_type == "document" and request.url.split("#")[0] == self.url:
+            route.fulfill(status=200, content_type="text/html; charset=utf-8", body=self.html)
+        elif request.resource_type == "script":
+            route.abort()
+        else:
+            route.continue_()
