@@ -123,6 +123,7 @@ def test_session_cookies_are_httponly_lax_and_secure_outside_local_dev(database_
         db.session.remove()
         with db.engine.begin() as connection:
             connection.execute(User.__table__.delete())
+        db.engine.dispose()
     assert response.status_code == 302
     assert len(cookies) == 2
     for cookie in cookies:
