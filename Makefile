@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 HTMX := static/vendor/htmx.min.js
 
-.PHONY: run dev test test-pg install browser clean
+.PHONY: run dev test test-pg install browser clean bench
 
 run: install ## Serve the forum with demo content on http://127.0.0.1:$(PORT)
 	$(FLASK) db upgrade
@@ -23,6 +23,9 @@ dev: install ## The Flask development server, with reloading and the debugger
 
 test: install browser ## Run every test (SQLite, or the database in FORUM_TEST_DATABASE_URL)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install ## Measure rendering speed; writes bench-results/render.txt
+	$(BIN)/python -m bench.render_bench
 
 install: $(VENV)/.installed $(HTMX)
 

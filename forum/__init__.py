@@ -5,6 +5,7 @@ from flask import Flask
 from . import cli, config, database, errors, htmx, security, templating
 from .auth import bp as auth_bp
 from .extensions import csrf, db, limiter, login_manager, migrate
+from .members import bp as members_bp
 from .posts import bp as posts_bp
 from .threads import bp as threads_bp
 
@@ -25,7 +26,7 @@ def create_app(test_config=None):
     limiter.init_app(app)
     database.configure(app)
     templating.configure(app)
-    for blueprint in (auth_bp, threads_bp, posts_bp):
+    for blueprint in (auth_bp, threads_bp, posts_bp, members_bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     app.after_request(htmx.add_vary)

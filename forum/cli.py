@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from .auth import service as accounts
 from .extensions import db
-from .models import Thread, User
+from .models import Post, Thread, User
 
 
 @click.group()
@@ -59,3 +59,21 @@ def seed_demo_command():
 
     summary = seed_demo()
     click.echo(f"Demo content loaded: {summary}.")
+
+
+@forum.command("rerender")
+@click.option("--all", "everything", is_flag=True, help="Render every post, not only out-of-date ones.")
+@with_appcontext
+def rerender_command(everything):
+    """Bring stored post HTML up to the current renderer (after an upgrade that changes it)."""
+    from .posts.render import RENDER_VERSION
+    from .posts.service import rerender
+
+    query = select(Post).order_by(Post.id)
+    if not everything:
+        query = query.where(Post.render_version < RENDER_VERSION)
+    done, last_id = 0, 0
+    while batch := db.session.scalars(query.where(Post.id > last_id).limit(500)).all():
+        last_id = batch[-1].id
+        done += rerender(batch)
+    click.echo(f"Rendered {done} post{'' if done == 1 else 's'} again.")

@@ -33,6 +33,10 @@ class Defaults:
     THREADS_PER_PAGE = 25
     POSTS_PER_PAGE = 20
     LOGIN_RATE_LIMIT = "5 per minute; 20 per hour"
+    MAX_MENTIONS = 10  # per post; later @names stay plain text
+    NEW_MEMBER_MIN_POSTS = 3  # a member's links are published once they have this many posts…
+    NEW_MEMBER_MIN_DAYS = 2  # …and joined at least this many days ago
+    EDIT_GRACE_SECONDS = 300  # edits within this time of posting keep no revision
     # argon2id parameters (argon2-cffi defaults); tests lower them for speed.
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536

@@ -3,9 +3,11 @@
 from datetime import datetime
 
 from flask import request
+from flask_login import current_user
 from jinja2 import StrictUndefined
 
 from .models.base import utcnow
+from .posts.context import links_allowed_for
 from .posts.service import may_change
 from .security import csp_nonce
 
@@ -31,6 +33,13 @@ def configure(app):
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.jinja_env.globals["may_change"] = may_change
     app.jinja_env.globals["current_path"] = current_path
+    app.jinja_env.globals["links_allowed_for"] = links_allowed_for
+    app.jinja_env.globals["name_of"] = name_of
+
+
+def name_of(user) -> str:
+    """A member's name as the current reader may see it (full names only to themselves and staff)."""
+    return user.name_seen_by(current_user)
 
 
 def current_path() -> str:

@@ -1,17 +1,25 @@
-"""The demo content: what seed_demo creates, how it is dated, and that its long thread renders."""
+"""The demo content: what seed_demo creates, how it is dated, and that its long thread shows the conversation."""
 
+import re
 from datetime import timedelta
+from html.parser import HTMLParser
 
 import pytest
+from flask import current_app
 from sqlalchemy import func, select
 
 from forum.auth.service import NewAccount, register
-from forum.demo import seed_demo
+from forum.demo import NEWCOMER, seed_demo
 from forum.extensions import db
-from forum.models import Category, Post, Thread, User
+from forum.models import Category, Notification, Post, PostQuote, PostRevision, Thread, User
 from forum.models.base import utcnow
+from forum.posts.render import HIDDEN_LINK
 
 pytestmark = pytest.mark.usefixtures("app")
+
+SUMMARY = "4 categories, 15 members, 13 threads, 129 posts"
+DATA_QUOTE = re.compile(r'<blockquote class="quote" data-quote="(\d+)">')
+DELETED = '<p class="placeholder">This post was deleted by its author.</p>'
 
 
 def _posts_of(thread):
@@ -22,19 +30,59 @@ def _long_thread():
     return db.session.scalar(select(Thread).order_by(Thread.post_count.desc()).limit(1))
 
 
+def _thread_html(client, thread) -> str:
+    """Every page of the thread as a guest sees it, joined."""
+    per_page = current_app.config["POSTS_PER_PAGE"]
+    pages = []
+    for number in range(1, (thread.post_count - 1) // per_page + 2):
+        response = client.get(f"/t/{thread.id}-{thread.slug}?page={number}")
+        assert response.status_code == 200
+        pages.append(response.text)
+    return "\n".join(pages)
+
+
+class QuoteShape(HTMLParser):
+    """Where the quotes in a page are: each quote's post id and depth, and the quotes holding a placeholder."""
+
+    def __init__(self):
+        super().__init__()
+        self.stack: list[str | None] = []  # data-quote of each open blockquote (None: a plain one)
+        self.quotes: list[tuple[int, int]] = []  # (quoted post id, nesting depth)
+        self.collapsed: list[int] = []  # quoted post ids whose quote shows a placeholder instead
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "blockquote":
+            self.stack.append(attrs.get("data-quote") if attrs.get("class") == "quote" else None)
+            if self.stack[-1]:
+                self.quotes.append((int(self.stack[-1]), sum(1 for q in self.stack if q)))
+        elif tag == "p" and attrs.get("class") == "placeholder" and self.stack and self.stack[-1]:
+            self.collapsed.append(int(self.stack[-1]))
+
+    def handle_endtag(self, tag):
+        if tag == "blockquote":
+            self.stack.pop()
+
+
+def _shape(html: str) -> QuoteShape:
+    parser = QuoteShape()
+    parser.feed(html)
+    return parser
+
+
 def test_seed_demo_fills_an_empty_forum():
     summary = seed_demo()
 
-    assert summary == "4 categories, 14 members, 13 threads, 123 posts"
+    assert summary == SUMMARY
     assert db.session.scalar(select(func.count(Category.id))) == 4
     assert db.session.scalar(select(func.count(Thread.id))) >= 12
-    assert db.session.scalar(select(func.count(User.id))) == 14
+    assert db.session.scalar(select(func.count(User.id))) == 15
     long_thread = _long_thread()
     assert long_thread.post_count >= 36
     assert long_thread.category.name == "News & Articles"
     bodies = [post.body for post in _posts_of(long_thread)]
-    assert any(line.startswith(">>") for body in bodies for line in body.splitlines())
-    assert any(body.startswith("> ") for body in bodies[1:])
+    assert any(line.startswith("> > [") for body in bodies for line in body.splitlines())
+    assert any(re.match(r"> \[[^]]+\]\(/p/\d+\) wrote:\n", body) for body in bodies[1:])
     assert any(name in body for body in bodies for name in ("Lou D,", "Susan T,", "Jose L,"))
 
 
@@ -66,11 +114,15 @@ def test_demo_threads_are_consistent_and_backdated():
 
 def test_members_joined_before_their_first_post():
     seed_demo()
+    now = utcnow()
 
     for user in db.session.scalars(select(User)):
         first = db.session.scalar(select(func.min(Post.created_at)).where(Post.author_id == user.id))
         assert user.created_at < first, user.username
-    assert "Rhonda B." in {user.display_name for user in db.session.scalars(select(User))}
+    rhonda = db.session.scalar(select(User).where(User.username == "rhonda_b"))
+    assert (rhonda.display_name, rhonda.name_style, rhonda.public_name) == ("Rhonda Bird", "short", "Rhonda B.")
+    newcomer = db.session.scalar(select(User).where(User.username == NEWCOMER))
+    assert now - newcomer.created_at < timedelta(days=current_app.config["NEW_MEMBER_MIN_DAYS"])
 
 
 def test_seed_demo_twice_reuses_categories_and_members():
@@ -80,7 +132,7 @@ def test_seed_demo_twice_reuses_categories_and_members():
 
     assert db.session.scalar(select(func.count(Category.id))) == 4
     assert db.session.scalar(select(func.count(Thread.id))) == 26
-    assert db.session.scalar(select(func.count(User.id))) == 14
+    assert db.session.scalar(select(func.count(User.id))) == 15
     assert db.session.scalar(select(func.count(Post.id)).where(Post.author_id == lou.id)) > 20
 
 
@@ -91,17 +143,119 @@ def test_long_thread_pages_render(client):
 
     first = client.get(url)
     assert first.status_code == 200
-    assert "&gt; Lou D. wrote:" in first.text
-    assert "&gt;&gt; Tom Okafor wrote:" in first.text
     assert "days ago" in first.text
     second = client.get(url + "?page=2")
     assert second.status_code == 200
     assert second.text.count('<article class="post') == 20
 
 
+def test_article_quotes_are_real_and_nest_three_deep(client):
+    seed_demo()
+    thread = _long_thread()
+    posts = _posts_of(thread)
+    shape = _shape(_thread_html(client, thread))
+
+    ids = {post.id for post in posts}
+    assert len(shape.quotes) >= 20
+    assert {quoted for quoted, _ in shape.quotes} <= ids
+    assert max(depth for _, depth in shape.quotes) >= 3
+    assert "&gt; Lou D. wrote:" not in "".join(post.body_html for post in posts)
+    in_html = {(post.id, int(n)) for post in posts for n in DATA_QUOTE.findall(post.body_html)}
+    rows = db.session.execute(
+        select(PostQuote.post_id, PostQuote.quoted_post_id).where(PostQuote.post_id.in_(ids))
+    )
+    stored = {(post_id, quoted_id) for post_id, quoted_id in rows}
+    assert in_html == stored
+
+
+def test_article_replies_answer_posts(client):
+    seed_demo()
+    thread = _long_thread()
+    posts = _posts_of(thread)
+
+    answering = [post for post in posts if post.parent_id is not None]
+    assert len(answering) >= len(posts) // 2
+    assert all(post.parent.thread_id == thread.id and post.parent_id < post.id for post in answering)
+    html = _thread_html(client, thread)
+    assert html.count('class="in-reply-to">in reply to') == len(answering)
+    assert '<p class="replies">' in html
+
+
+def test_article_mentions_link_and_notify(client):
+    seed_demo()
+    thread = _long_thread()
+    html = _thread_html(client, thread)
+
+    mentioned = set(re.findall(r'<a href="/u/([a-z0-9_-]+)" class="mention"', html))
+    assert len(mentioned) >= 3
+    for username in mentioned:
+        member = db.session.scalar(select(User).where(User.username == username))
+        notified = select(func.count(Notification.id)).where(
+            Notification.user_id == member.id, Notification.kind == "mention",
+            Notification.post_id.in_([post.id for post in _posts_of(thread)]),
+        )
+        assert db.session.scalar(notified) >= 1, username
+
+
+def test_short_names_show_and_full_names_never_reach_guests(client):
+    seed_demo()
+    thread = _long_thread()
+    html = _thread_html(client, thread)
+
+    writers = db.session.scalars(select(User).where(User.id.in_({post.author_id for post in _posts_of(thread)})))
+    short = [user for user in writers if user.name_style == "short"]
+    assert len(short) >= 5
+    for user in short:
+        assert user.public_name in html
+        assert user.display_name not in html
+    assert "Rhonda B." in html and "Rhonda Bird" not in html
+
+
+def test_only_the_newcomers_link_is_hidden(client):
+    seed_demo()
+    thread = _long_thread()
+    posts = _posts_of(thread)
+    html = _thread_html(client, thread)
+
+    assert html.count(HIDDEN_LINK) == 1
+    hidden = [post for post in posts if HIDDEN_LINK in post.body_html]
+    assert [post.author.username for post in hidden] == [NEWCOMER]
+    assert not hidden[0].links_allowed
+    assert all(post.links_allowed for post in posts if post.author.username != NEWCOMER)
+    assert re.search(r'<a href="https://[^"]+"', html)
+
+
+def test_a_deleted_post_leaves_a_placeholder_and_its_quote_collapses(client):
+    seed_demo()
+    thread = _long_thread()
+    deleted = [post for post in _posts_of(thread) if post.is_removed]
+    html = _thread_html(client, thread)
+
+    assert [post.removal for post in deleted] == ["author"]
+    assert f'id="p{deleted[0].id}"' in html
+    assert html.count(DELETED) >= 2
+    assert _shape(html).collapsed == [deleted[0].id]
+    quoting = select(func.count(PostQuote.post_id)).where(PostQuote.quoted_post_id == deleted[0].id)
+    assert db.session.scalar(quoting) == 1
+
+
+def test_an_edit_after_the_grace_period_keeps_a_revision(client):
+    seed_demo()
+    thread = _long_thread()
+    edited = [post for post in _posts_of(thread) if post.edited_at is not None]
+
+    assert len(edited) == 1
+    post = edited[0]
+    grace = timedelta(seconds=current_app.config["EDIT_GRACE_SECONDS"])
+    assert post.created_at + grace < post.edited_at < utcnow()
+    revision = db.session.scalar(select(PostRevision).where(PostRevision.post_id == post.id))
+    assert revision.body != post.body and post.body.startswith(revision.body)
+    assert 'class="edited"' in _thread_html(client, thread)
+
+
 def test_seed_demo_command(app):
     result = app.test_cli_runner().invoke(args=["forum", "seed-demo"])
 
     assert result.exit_code == 0, result.output
-    assert "Demo content loaded: 4 categories, 14 members, 13 threads, 123 posts." in result.output
+    assert f"Demo content loaded: {SUMMARY}." in result.output
     assert db.session.scalar(select(func.count(Thread.id))) == 13

@@ -8,7 +8,7 @@ from sqlalchemy import event
 from forum.auth.names import canonical_username, username_problem
 from forum.database import write_transaction
 from forum.extensions import db
-from forum.models import Post, Thread
+from forum.models import Post, PostRevision, Thread
 from forum.posts import service as posts
 from forum.posts.render import render_body
 from tests.factories import make_reply, make_thread, make_user
@@ -38,14 +38,35 @@ def test_delete_leaves_a_typed_placeholder_that_cannot_be_edited():
         posts.edit_post(deleted, author, "back again", deleted.version)
 
 
-def test_edit_bumps_the_version_and_detects_stale_forms():
+def test_edit_bumps_the_version_and_detects_stale_forms(app):
+    app.config["EDIT_GRACE_SECONDS"] = 0
     author = make_user()
     post = make_reply(make_thread(), author=author, body="v1")
     edited = posts.edit_post(post, author, "v2", 1)
-    assert edited.version == 2 and edited.edited_at is not None and "<p>v2</p>" == edited.body_html
+    assert edited.version == 2 and edited.edited_at is not None and edited.body_html == "<p>v2</p>\n"
     with pytest.raises(posts.EditConflict) as conflict:
         posts.edit_post(post, author, "v2 from an old tab", 1)
     assert conflict.value.current.body == "v2"
+
+
+def test_edits_within_the_grace_period_keep_no_revision(app):
+    app.config["EDIT_GRACE_SECONDS"] = 300
+    author = make_user()
+    post = make_reply(make_thread(), author=author, body="typo")
+    edited = posts.edit_post(post, author, "typo fixed", 1)
+    assert edited.edited_at is None and edited.version == 2
+    assert db.session.scalar(db.select(db.func.count(PostRevision.id))) == 0
+
+
+def test_edits_after_the_grace_period_keep_the_old_text(app):
+    app.config["EDIT_GRACE_SECONDS"] = 0
+    author = make_user()
+    post = make_reply(make_thread(), author=author, body="first")
+    posts.edit_post(post, author, "second", 1)
+    posts.edit_post(post, author, "third", 2)
+    bodies = db.session.scalars(db.select(PostRevision.body).order_by(PostRevision.id)).all()
+    assert bodies == ["first", "second"]
+    assert db.session.get(Post, post.id).edited_at is not None
 
 
 def test_an_unchanged_edit_is_not_an_edit():
@@ -74,7 +95,7 @@ def test_reserved_names_are_refused_in_every_disguise():
 
 
 def test_render_body_escapes_and_keeps_paragraphs_and_line_breaks():
-    assert render_body("a & b\r\nc\n\n\n<d>") == "<p>a &amp; b<br>\nc</p>\n<p>&lt;d&gt;</p>"
+    assert render_body("a & b\r\nc\n\n\n<d>").html == "<p>a &amp; b<br>\nc</p>\n<p>&lt;d&gt;</p>\n"
 
 
 def test_edits_take_the_write_lock_before_reading():
@@ -89,8 +110,9 @@ def test_edits_take_the_write_lock_before_reading():
         posts.edit_post(post, author, "locked edit", version)
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
+    post_read = next(i for i, s in enumerate(statements) if s.startswith("SELECT posts."))
     if db.engine.dialect.name == "sqlite":
-        assert statements[0] == "BEGIN IMMEDIATE"
+        assert statements[post_read - 1] == "BEGIN IMMEDIATE"
     else:
         assert any(s.startswith("SELECT") and s.rstrip().endswith("FOR UPDATE") for s in statements)
 

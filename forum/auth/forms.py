@@ -1,7 +1,7 @@
 """Account forms; rules beyond shape and length live in the service."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from .passwords import MAX_LENGTH, MIN_LENGTH
@@ -20,7 +20,14 @@ class RegisterForm(FlaskForm):
     display_name = StringField(
         "Display name",
         validators=[DataRequired("Tell us what to call you."), Length(max=50)],
-        description="Shown beside your posts, for example “Rhonda Bird”.",
+        description="Your name, for example “Rhonda Bird”.",
+    )
+    name_style = RadioField(
+        "Show my name as",
+        choices=[SelectChoice("full", "Full name (Rhonda Bird)"),
+                 SelectChoice("short", "First name and last initial (Rhonda B.)")],
+        default="full",
+        validators=[DataRequired("Choose how your name is shown.")],
     )
     email = EmailField(
         "Email",
@@ -55,3 +62,8 @@ class PasswordForm(FlaskForm):
         "Repeat new password",
         validators=[DataRequired("Repeat the new password."), EqualTo("new_password", "The two passwords differ.")],
     )
+
+
+class ProfileForm(FlaskForm):
+    display_name = RegisterForm.display_name
+    name_style = RegisterForm.name_style

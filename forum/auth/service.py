@@ -9,7 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from ..database import write_transaction
 from ..extensions import db
 from ..models import User
-from ..models.user import new_session_token
+from ..models.user import NAME_STYLES, new_session_token
+from ..posts.service import rerender_quotes_of
 from .names import canonical_username, clean_display_name, display_name_problem, username_problem
 from .passwords import hash_password, needs_rehash, verify_password
 
@@ -29,6 +30,7 @@ class NewAccount:
     display_name: str
     email: str
     password: str
+    name_style: str = "full"
 
 
 def canonical_email(raw: str) -> str:
@@ -62,11 +64,30 @@ def register(account: NewAccount, role: str = "member", allow_reserved: bool = F
                 email=email,
                 password_hash=password_hash,
                 role=role,
+                name_style=_name_style(account.name_style),
             )
             session.add(user)
     except IntegrityError as error:  # a concurrent registration took the name first
         raise AccountError("username", "That username or email is already registered.") from error
     return user
+
+
+def update_profile(user: User, display_name: str, name_style: str) -> User:
+    """Change how the member's name reads; quotes of their posts follow the new name."""
+    display_name = clean_display_name(display_name)
+    if problem := display_name_problem(display_name):
+        raise AccountError("display_name", problem)
+    with write_transaction() as session:
+        member = session.get(User, user.id)
+        member.display_name, member.name_style = display_name, _name_style(name_style)
+    rerender_quotes_of(member)
+    return member
+
+
+def _name_style(style: str) -> str:
+    if style not in NAME_STYLES:
+        raise AccountError("name_style", "Choose how your name is shown.")
+    return style
 
 
 def find_member(login: str) -> User | None:

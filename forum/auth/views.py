@@ -7,7 +7,7 @@ from ..extensions import limiter
 from ..htmx import render
 from ..security import safe_next
 from . import bp, service
-from .forms import LoginForm, PasswordForm, RegisterForm
+from .forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
 from .names import canonical_username
 
 FAILED_SIGN_IN = "That username and password do not match. Please try again."
@@ -39,7 +39,8 @@ def register():
     if form.validate():
         try:
             user = service.register(service.NewAccount(
-                form.username.data, form.display_name.data, form.email.data, form.password.data
+                form.username.data, form.display_name.data, form.email.data, form.password.data,
+                form.name_style.data,
             ))
         except service.AccountError as error:
             getattr(form, error.field).errors.append(error.message)
@@ -85,7 +86,28 @@ def logout():
 @login_required
 def settings():
     """Show the member's settings."""
-    return render("auth/settings.html", form=PasswordForm())
+    return render("auth/settings.html", form=PasswordForm(), profile=_profile_form())
+
+
+def _profile_form(formdata=None):
+    return ProfileForm(formdata=formdata, display_name=current_user.display_name,
+                       name_style=current_user.name_style)
+
+
+@bp.post("/settings/profile")
+@login_required
+def update_profile():
+    """Change the display name and how it is shown."""
+    form = ProfileForm()
+    if form.validate():
+        try:
+            service.update_profile(current_user, form.display_name.data, form.name_style.data)
+        except service.AccountError as error:
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            flash("Your name is updated.", "success")
+            return redirect(url_for("auth.settings"))
+    return render("auth/settings.html", form=PasswordForm(formdata=None), profile=form, status=422)
 
 
 @bp.post("/settings/password")
@@ -103,4 +125,4 @@ def change_password():
             login_user(user, remember=remembered)
             flash("Your password is changed. Other devices have been signed out.", "success")
             return redirect(url_for("auth.settings"))
-    return render("auth/settings.html", form=form, status=422)
+    return render("auth/settings.html", form=form, profile=_profile_form(), status=422)

@@ -2,14 +2,15 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import utcnow
 from .user import User
 
-REMOVAL_KINDS = ("author",)  # why a post no longer shows its text
+# Why a post no longer shows its text; each has its own placeholder.
+REMOVAL_KINDS = ("author", "moderator", "banned")
 
 
 class Category(db.Model):
@@ -52,7 +53,11 @@ class Thread(db.Model):
 
 class Post(db.Model):
     __tablename__ = "posts"
-    __table_args__ = (Index("ix_posts_thread_order", "thread_id", "id"),)
+    __table_args__ = (
+        Index("ix_posts_thread_order", "thread_id", "id"),
+        # A form carries a one-time key, so a double click or a retried submission cannot post twice.
+        UniqueConstraint("author_id", "request_key", name="uq_posts_author_request_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id"))
@@ -60,19 +65,42 @@ class Post(db.Model):
     body: Mapped[str] = mapped_column(Text)
     # The body rendered to safe HTML once, when written; pages only ever show this.
     body_html: Mapped[str] = mapped_column(Text)
+    render_version: Mapped[int] = mapped_column(default=1)
+    # Decided when written: a new member's links are shown as a marker instead.
+    links_allowed: Mapped[bool] = mapped_column(default=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"), index=True)
+    request_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None]
     removed_at: Mapped[datetime | None]
     removal: Mapped[str | None] = mapped_column(String(16))
+    removal_reason: Mapped[str | None] = mapped_column(String(200))
     # Bumped on every edit, so that an edit made from a stale form is detected.
     version: Mapped[int] = mapped_column(default=1)
 
     thread: Mapped[Thread] = relationship()
     author: Mapped[User] = relationship()
+    parent: Mapped["Post | None"] = relationship(remote_side=[id])
 
     @property
     def is_removed(self) -> bool:
         return self.removal is not None
 
+    @property
+    def placeholder(self) -> str | None:
+        """What a removed post says in its place (and in every quote of it)."""
+        return placeholder_text(self.removal, self.removal_reason)
+
     def __repr__(self) -> str:
         return f"<Post {self.id} in thread {self.thread_id}>"
+
+
+def placeholder_text(removal: str | None, reason: str | None = None) -> str | None:
+    """The honest placeholder for a removal kind, or None for a post that is not removed."""
+    if removal is None:
+        return None
+    if removal == "moderator":
+        return f"Removed by a moderator: {reason}" if reason else "Removed by a moderator."
+    if removal == "banned":
+        return "Removed: the member was banned."
+    return "This post was deleted by its author."

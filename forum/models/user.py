@@ -11,6 +11,7 @@ from ..extensions import db
 from .base import utcnow
 
 ROLES = ("member", "moderator", "admin")
+NAME_STYLES = ("full", "short")  # "Rhonda Bird" or "Rhonda B."
 
 
 def new_session_token() -> str:
@@ -28,6 +29,7 @@ class User(UserMixin, db.Model):
     # Part of the login identity: rotating it ends every session and remember-me cookie.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     role: Mapped[str] = mapped_column(String(16), default="member")
+    name_style: Mapped[str] = mapped_column(String(8), default="full")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def get_id(self) -> str:
@@ -38,5 +40,30 @@ class User(UserMixin, db.Model):
     def is_admin(self) -> bool:
         return self.role == "admin"
 
+    @property
+    def is_staff(self) -> bool:
+        return self.role in ("moderator", "admin")
+
+    @property
+    def public_name(self) -> str:
+        """The name everyone else sees: the full display name, or first name and last initial."""
+        if self.name_style == "short":
+            return short_name(self.display_name)
+        return self.display_name
+
+    def name_seen_by(self, viewer) -> str:
+        """The member's name as shown to `viewer`: the full name only to themselves and to staff."""
+        if getattr(viewer, "is_authenticated", False) and (viewer.id == self.id or viewer.is_staff):
+            return self.display_name
+        return self.public_name
+
     def __repr__(self) -> str:
         return f"<User {self.username}>"
+
+
+def short_name(full: str) -> str:
+    """'Rhonda Bird' -> 'Rhonda B.'; a single name stays as it is."""
+    parts = full.split()
+    if len(parts) < 2:
+        return full
+    return f"{parts[0]} {parts[-1][0]}."

@@ -1,5 +1,7 @@
 """Forms for writing and editing posts."""
 
+import secrets
+
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import DataRequired, Length
@@ -18,8 +20,32 @@ def body_field(label: str) -> TextAreaField:
     )
 
 
+def _number(field) -> int | None:
+    return int(field.data) if (field.data or "").isdigit() else None
+
+
 class ReplyForm(FlaskForm):
     body = body_field("Your reply")
+    # The post being answered, if any.
+    parent_id = HiddenField()
+    # One key per composer: a double click or a retried submission cannot post twice.
+    request_key = HiddenField(validators=[Length(max=64)])
+
+    @classmethod
+    def fresh(cls, body: str = "", parent_id: int | None = None) -> "ReplyForm":
+        """An unsubmitted composer with its own request key."""
+        return cls(formdata=None, body=body, parent_id=str(parent_id or ""),
+                   request_key=secrets.token_urlsafe(16))
+
+    def keep_key(self) -> "ReplyForm":
+        """Shown again (a preview, a refused reply): keep the composer's key, or give it one."""
+        if not self.request_key.data:
+            self.request_key.data = secrets.token_urlsafe(16)
+        return self
+
+    @property
+    def answered_post_id(self) -> int | None:
+        return _number(self.parent_id)
 
 
 class EditForm(FlaskForm):
@@ -30,4 +56,4 @@ class EditForm(FlaskForm):
     @property
     def expected_version(self) -> int | None:
         """The version the form was opened at, or None if the field is missing or garbled."""
-        return int(self.version.data) if (self.version.data or "").isdigit() else None
+        return _number(self.version)

@@ -1,13 +1,19 @@
-"""Post rules: who may change a post, replying, editing, deleting, and where a post lives."""
+"""Post rules: who may change a post, writing, editing and removing posts, and where a post lives."""
 
-from sqlalchemy import func, select, update
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..database import write_transaction
 from ..extensions import db
-from ..models import Post, Thread, User
+from ..models import Draft, Notification, Post, PostQuote, PostRevision, Thread, User
 from ..models.base import utcnow
-from .render import render_body
+from .context import links_allowed_for, render_post
+from .forms import BODY_MAX
+from .render import RENDER_VERSION, Rendered
 
 
 class EditConflict(Exception):
@@ -27,35 +33,84 @@ def may_change(user, post: Post) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and user.id == post.author_id and not post.is_removed
 
 
-def add_reply(thread: Thread, author: User, body: str) -> Post:
-    """Append a post to the thread and move the thread to the top of the lists."""
-    body_html = render_body(body)
-    with write_transaction() as session:
-        now = utcnow()
-        post = Post(thread_id=thread.id, author_id=author.id, body=body, body_html=body_html, created_at=now)
-        session.add(post)
-        session.execute(
-            update(Thread)
-            .where(Thread.id == thread.id)
-            .values(post_count=Thread.post_count + 1, last_post_at=now)
-        )
+def add_reply(thread: Thread, author: User, body: str, parent_id: int | None = None,
+              request_key: str | None = None) -> Post:
+    """Append a post to the thread; the same request_key from the same author never posts twice."""
+    if request_key and (earlier := _posted_with(author.id, request_key)):
+        return earlier
+    check_length(body)
+    allowed = links_allowed_for(author)
+    rendered = render_post(body, allowed)
+    try:
+        with write_transaction() as session:
+            now = utcnow()
+            post = new_post(session, thread.id, author, body, rendered, allowed, now,
+                            parent_id=parent_in(session, thread.id, parent_id), request_key=request_key)
+            session.execute(delete(Draft).where(Draft.user_id == author.id, Draft.thread_id == thread.id))
+            session.execute(update(Thread).where(Thread.id == thread.id)
+                            .values(post_count=Thread.post_count + 1, last_post_at=now))
+    except IntegrityError:  # the same submission raced itself: the other copy won
+        earlier = _posted_with(author.id, request_key) if request_key else None
+        if earlier is None:
+            raise
+        return earlier
     return post
 
 
+def new_post(session, thread_id: int, author: User, body: str, rendered: Rendered, links_allowed: bool,
+             now, parent_id: int | None = None, request_key: str | None = None) -> Post:
+    """Insert a rendered post with what it quotes and whom it mentions (inside a write transaction)."""
+    post = Post(thread_id=thread_id, author_id=author.id, body=body, body_html=rendered.html,
+                render_version=RENDER_VERSION, links_allowed=links_allowed, created_at=now,
+                parent_id=parent_id, request_key=request_key or None)
+    session.add(post)
+    session.flush()
+    record_references(session, post, rendered, author.id)
+    return post
+
+
+def record_references(session, post: Post, rendered, actor_id: int, notified: set[int] = frozenset()):
+    """Store which posts this one quotes, and notify newly mentioned members (not the author)."""
+    session.execute(delete(PostQuote).where(PostQuote.post_id == post.id))
+    for quoted_id in dict.fromkeys(rendered.quoted_post_ids):
+        if quoted_id != post.id and session.get(Post, quoted_id) is not None:
+            session.add(PostQuote(post_id=post.id, quoted_post_id=quoted_id))
+    member_ids = session.execute(
+        select(User.id).where(User.username.in_(rendered.mentioned))
+    ).scalars() if rendered.mentioned else []
+    for member_id in member_ids:
+        if member_id != actor_id and member_id not in notified:
+            session.add(Notification(user_id=member_id, kind="mention", post_id=post.id, actor_id=actor_id))
+
+
 def edit_post(post: Post, editor: User, body: str, expected_version: int | None) -> Post:
-    """Replace the body; raise EditConflict if it changed since `expected_version` was read."""
-    body_html = render_body(body)
+    """Replace the body; after the grace period keep the old text as a revision.
+
+    Raises EditConflict if the post changed since `expected_version` was read.
+    """
+    check_length(body)
+    allowed = links_allowed_for(editor)
+    rendered = render_post(body, allowed)
     with write_transaction() as session:
         current = session.get(Post, post.id, with_for_update=True)
         if not may_change(editor, current):
             raise PermissionError("only the author may edit this post")
         if expected_version is not None and current.version != expected_version:
             raise EditConflict(current)
-        if current.body != body:
-            current.body = body
-            current.body_html = body_html
-            current.edited_at = utcnow()
-            current.version += 1
+        if current.body == body:
+            return current
+        now = utcnow()
+        grace = timedelta(seconds=current_app.config["EDIT_GRACE_SECONDS"])
+        if now - current.created_at > grace:
+            session.add(PostRevision(post_id=current.id, body=current.body,
+                                     written_at=current.edited_at or current.created_at))
+            current.edited_at = now
+        already = set(session.scalars(select(Notification.user_id).where(
+            Notification.post_id == current.id, Notification.kind == "mention")))
+        current.body, current.body_html = body, rendered.html
+        current.render_version, current.links_allowed = RENDER_VERSION, allowed
+        current.version += 1
+        record_references(session, current, rendered, editor.id, notified=already)
     return current
 
 
@@ -65,12 +120,64 @@ def delete_post(post: Post, actor: User) -> Post:
         current = session.get(Post, post.id, with_for_update=True)
         if not may_change(actor, current):
             raise PermissionError("only the author may delete this post")
-        current.removal = "author"
-        current.removed_at = utcnow()
+        current.removal, current.removed_at = "author", utcnow()
+    rerender_quoting(current.id)
     return current
+
+
+def rerender_quoting(post_id: int) -> int:
+    """Render again every post that quotes this one, so its quotes show what it now is."""
+    quoting = db.session.scalars(
+        select(Post).join(PostQuote, PostQuote.post_id == Post.id).where(PostQuote.quoted_post_id == post_id)
+    ).all()
+    return rerender(quoting)
+
+
+def rerender_quotes_of(member: User) -> int:
+    """Render again the posts that quote this member, so their attributions show the current name."""
+    quoted = select(Post.id).where(Post.author_id == member.id)
+    quoting = db.session.scalars(
+        select(Post).join(PostQuote, PostQuote.post_id == Post.id).where(PostQuote.quoted_post_id.in_(quoted))
+    ).unique().all()
+    return rerender(quoting)
+
+
+def rerender(posts: list[Post]) -> int:
+    """Bring the stored HTML of these posts up to date with the renderer and what they refer to."""
+    fresh = {post.id: render_post(post.body, post.links_allowed).html for post in posts}
+    if fresh:
+        with write_transaction() as session:
+            session.execute(update(Post), [
+                {"id": post_id, "body_html": html, "render_version": RENDER_VERSION}
+                for post_id, html in fresh.items()
+            ])
+    return len(fresh)
 
 
 def position_in_thread(post: Post) -> int:
     """The 1-based place of the post in its thread, oldest first."""
     query = select(func.count(Post.id)).where(Post.thread_id == post.thread_id, Post.id <= post.id)
     return db.session.scalar(query)
+
+
+def posted_with(author: User, request_key: str | None) -> Post | None:
+    """The post this author already made with this composer's key, if any (a repeated submission)."""
+    return _posted_with(author.id, request_key) if request_key else None
+
+
+def check_length(body: str):
+    if len(body) > BODY_MAX:  # forms say so first; this guards every other caller
+        raise ValueError(f"post bodies are at most {BODY_MAX} characters")
+
+
+def _posted_with(author_id: int, request_key: str) -> Post | None:
+    db.session.rollback()  # look past this request's snapshot
+    return db.session.scalar(select(Post).where(Post.author_id == author_id, Post.request_key == request_key))
+
+
+def parent_in(session, thread_id: int, parent_id: int | None) -> int | None:
+    """The answered post, if it is in this thread (a stale or forged id is dropped)."""
+    if parent_id is None:
+        return None
+    parent = session.get(Post, parent_id)
+    return parent_id if parent is not None and parent.thread_id == thread_id else None

@@ -1,4 +1,4 @@
-"""Replying, permalinks, editing and deleting posts."""
+"""Replying, permalinks, editing, deleting and a post's history."""
 
 from flask import abort, current_app, flash, redirect, url_for
 from flask_login import current_user, login_required
@@ -6,8 +6,9 @@ from flask_login import current_user, login_required
 from ..htmx import is_fragment_request, render, render_partial
 from ..pagination import Page, page_of_position
 from ..threads import service as threads
-from ..threads.views import render_thread
-from . import bp, service
+from ..threads.views import answered_post, render_thread
+from . import bp, history, service
+from .display import conversation_for
 from .forms import EditForm, ReplyForm
 
 
@@ -18,12 +19,22 @@ def post_url(post) -> str:
                    page=page if page > 1 else None, _anchor=f"p{post.id}")
 
 
-def _own_post(post_id):
+def existing_post(post_id):
+    return service.get_post(post_id) or abort(404, "There is no such post.")
+
+
+def own_post(post_id):
     """The post, if it exists (404) and the current member may change it (403)."""
-    post = service.get_post(post_id) or abort(404, "There is no such post.")
+    post = existing_post(post_id)
     if not service.may_change(current_user, post):
         abort(403, "You can only change your own posts.")
     return post
+
+
+def render_post_alone(post, status=200):
+    """One post as a fragment, with the names and reply links it shows."""
+    convo = conversation_for(post.thread, [post], current_user)
+    return render_partial("posts/_post.html", status=status, post=post, convo=convo)
 
 
 @bp.post("/t/<int:thread_id>/reply")
@@ -34,22 +45,37 @@ def create(thread_id):
     form = ReplyForm()
     if not form.validate():
         if is_fragment_request():
-            return render("threads/show.html", "reply_form", status=422, thread=thread, form=form)
-        return render_thread(thread, form, status=422)
-    post = service.add_reply(thread, current_user, form.body.data)
+            return render("threads/show.html", "reply_form", status=422, thread=thread, form=form.keep_key(),
+                          answering=answered_post(form))
+        return render_thread(thread, form.keep_key(), status=422, composing=True)
+    earlier = service.posted_with(current_user, form.request_key.data)
+    post = earlier or service.add_reply(thread, current_user, form.body.data, form.answered_post_id,
+                                        form.request_key.data)
     if not is_fragment_request():
         return redirect(post_url(post))
+    if earlier:  # a repeated submission: the post is on the page already
+        return render("threads/show.html", "reply_form", thread=thread, form=ReplyForm.fresh(), answering=None)
     page = Page.last(thread.post_count, current_app.config["POSTS_PER_PAGE"])
+    answered = _on_page(post.parent, page)
     return render_partial("posts/created.html", status=201, thread=thread, post=post, page=page,
-                          form=ReplyForm(formdata=None))
+                          form=ReplyForm.fresh(), answering=None, answered=answered,
+                          convo=conversation_for(thread, [post, answered] if answered else [post], current_user))
+
+
+def _on_page(post, page):
+    """`post` if it is shown on `page` of its thread, else None."""
+    if post is None or post.is_removed:
+        return None
+    position = service.position_in_thread(post)
+    return post if page_of_position(position, page.per_page) == page.number else None
 
 
 @bp.get("/p/<int:post_id>")
 def show(post_id):
     """A post's permalink: redirects to its page and anchor; a fragment request gets the post alone."""
-    post = service.get_post(post_id) or abort(404, "There is no such post.")
+    post = existing_post(post_id)
     if is_fragment_request():
-        return render_partial("posts/_post.html", post=post)
+        return render_post_alone(post)
     return redirect(post_url(post))
 
 
@@ -57,8 +83,8 @@ def show(post_id):
 @login_required
 def edit_form(post_id):
     """The edit form: in place of the post for htmx, or on its own page."""
-    post = _own_post(post_id)
-    form = EditForm(formdata=None, body=post.body, version=post.version)
+    post = own_post(post_id)
+    form = EditForm(formdata=None, body=post.body, version=str(post.version))
     return render("posts/edit.html", "edit_form", post=post, form=form, conflict=False)
 
 
@@ -66,7 +92,7 @@ def edit_form(post_id):
 @login_required
 def update(post_id):
     """Save an edit; a stale form is refused with the current text shown and the edit kept."""
-    post = _own_post(post_id)
+    post = own_post(post_id)
     form = EditForm()
     if not form.validate():
         return render("posts/edit.html", "edit_form", status=422, post=post, form=form, conflict=False)
@@ -76,7 +102,7 @@ def update(post_id):
         form.version.data = str(conflict.current.version)
         return render("posts/edit.html", "edit_form", status=409, post=conflict.current, form=form, conflict=True)
     if is_fragment_request():
-        return render_partial("posts/_post.html", post=post)
+        return render_post_alone(post)
     flash("Your post is updated.", "success")
     return redirect(post_url(post))
 
@@ -85,8 +111,18 @@ def update(post_id):
 @login_required
 def delete(post_id):
     """Delete one's own post, leaving a placeholder in its place."""
-    post = service.delete_post(_own_post(post_id), current_user)
+    post = service.delete_post(own_post(post_id), current_user)
     if is_fragment_request():
-        return render_partial("posts/_post.html", post=post)
+        return render_post_alone(post)
     flash("Your post is deleted.", "success")
     return redirect(post_url(post))
+
+
+@bp.get("/p/<int:post_id>/history")
+def history_page(post_id):
+    """Every text the post has had, with what changed each time."""
+    post = existing_post(post_id)
+    if post.is_removed:
+        abort(404, "This post was removed, and so was its history.")
+    return render("posts/history.html", post=post, versions=history.versions_of(post),
+                  author_name=post.author.name_seen_by(current_user))

@@ -8,7 +8,8 @@ from ..extensions import db
 from ..models import Category, Post, Thread, User
 from ..models.base import utcnow
 from ..pagination import Page
-from ..posts.render import render_body
+from ..posts import service as posts
+from ..posts.context import links_allowed_for, render_post
 from ..slugs import slugify
 
 
@@ -50,7 +51,7 @@ def thread_posts(thread: Thread, page: Page) -> list[Post]:
     query = (
         select(Post)
         .where(Post.thread_id == thread.id)
-        .options(joinedload(Post.author))
+        .options(joinedload(Post.author), joinedload(Post.parent))
         .order_by(Post.id)
         .offset(page.offset)
         .limit(page.per_page)
@@ -60,19 +61,14 @@ def thread_posts(thread: Thread, page: Page) -> list[Post]:
 
 def start_thread(author: User, category: Category, title: str, body: str) -> Thread:
     """Create a thread with its opening post."""
-    body_html = render_body(body)
+    posts.check_length(body)
+    allowed = links_allowed_for(author)
+    rendered = render_post(body, allowed)
     with write_transaction() as session:
         now = utcnow()
-        thread = Thread(
-            category_id=category.id,
-            author_id=author.id,
-            title=title.strip(),
-            slug=slugify(title),
-            created_at=now,
-            last_post_at=now,
-            post_count=1,
-        )
+        thread = Thread(category_id=category.id, author_id=author.id, title=title.strip(), slug=slugify(title),
+                        created_at=now, last_post_at=now, post_count=1)
         session.add(thread)
         session.flush()
-        session.add(Post(thread_id=thread.id, author_id=author.id, body=body, body_html=body_html, created_at=now))
+        posts.new_post(session, thread.id, author, body, rendered, allowed, now)
     return thread

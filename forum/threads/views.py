@@ -2,9 +2,13 @@
 
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
+from wtforms import SelectChoice
 
 from ..htmx import render
-from ..pagination import requested_page
+from ..pagination import Page, requested_page
+from ..posts import drafts
+from ..posts import service as posts_service
+from ..posts.display import conversation_for
 from ..posts.forms import ReplyForm
 from . import bp, service
 from .forms import ThreadForm
@@ -36,18 +40,32 @@ def show_by_id(thread_id):
 
 @bp.get("/t/<int:thread_id>-<slug>")
 def show(thread_id, slug):
-    """A page of a thread's posts, oldest first, with the reply form on the last page."""
+    """A page of a thread's posts, oldest first, with the reply form (and any draft) on the last page."""
     thread = service.get_thread(thread_id) or abort(404, "There is no such thread.")
     if slug != thread.slug:
         return redirect(url_for("threads.show", thread_id=thread.id, slug=thread.slug, **request.args), 301)
-    return render_thread(thread, ReplyForm())
+    draft = drafts.draft_for(current_user, thread) if current_user.is_authenticated else None
+    form = ReplyForm.fresh(draft.body, draft.parent_id) if draft else ReplyForm.fresh()
+    return render_thread(thread, form)
 
 
-def render_thread(thread, form, status=200):
-    """The thread page named by ?page=N, with `form` as its composer (also used for a failed reply)."""
-    page = requested_page(thread.post_count, current_app.config["POSTS_PER_PAGE"])
-    return render("threads/show.html", "posts", status=status, thread=thread,
-                  posts=service.thread_posts(thread, page), page=page, form=form)
+def render_thread(thread, form, status=200, composing=False, preview=None):
+    """The thread page named by ?page=N, with `form` as its composer.
+
+    `composing` shows the last page, where the composer is: for a refused reply or a preview.
+    """
+    per_page = current_app.config["POSTS_PER_PAGE"]
+    page = Page.last(thread.post_count, per_page) if composing else requested_page(thread.post_count, per_page)
+    posts = service.thread_posts(thread, page)
+    return render("threads/show.html", "posts", status=status, thread=thread, posts=posts, page=page,
+                  form=form, preview=preview, convo=conversation_for(thread, posts, current_user),
+                  answering=answered_post(form))
+
+
+def answered_post(form):
+    """The post the composer is answering, if it names one."""
+    post_id = form.answered_post_id
+    return posts_service.get_post(post_id) if post_id else None
 
 
 @bp.get("/new")
@@ -74,5 +92,6 @@ def create():
 
 def _thread_form() -> ThreadForm:
     form = ThreadForm()
-    form.category.choices = [("", "Choose a category…")] + [(c.slug, c.name) for c in service.categories()]
+    form.category.choices = [SelectChoice("", "Choose a category…")] + [
+        SelectChoice(c.slug, c.name) for c in service.categories()]
     return form

@@ -1,0 +1,35 @@
+"""Finding members: by username, by the start of a username, and what they wrote."""
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from ..auth.names import canonical_username
+from ..extensions import db
+from ..models import Post, Thread, User
+
+
+def by_username(username: str) -> User | None:
+    return db.session.scalar(select(User).where(User.username == canonical_username(username)))
+
+
+def suggest(prefix: str, limit: int = 6) -> list[User]:
+    """Members whose username starts with `prefix` (at least one character), shortest first."""
+    prefix = canonical_username(prefix)
+    if not prefix or not prefix.replace("_", "").replace("-", "").isalnum() or not prefix.isascii():
+        return []
+    pattern = prefix.replace("_", r"\_") + "%"
+    query = (select(User).where(User.username.like(pattern, escape="\\"))
+             .order_by(func.length(User.username), User.username).limit(limit))
+    return list(db.session.scalars(query))
+
+
+def recent_posts(user: User, limit: int = 10) -> list[Post]:
+    """The member's latest visible posts, with their threads."""
+    query = (select(Post).where(Post.author_id == user.id, Post.removal.is_(None))
+             .options(joinedload(Post.thread).joinedload(Thread.category))
+             .order_by(Post.id.desc()).limit(limit))
+    return list(db.session.scalars(query))
+
+
+def post_count(user: User) -> int:
+    return db.session.scalar(select(func.count(Post.id)).where(Post.author_id == user.id, Post.removal.is_(None)))

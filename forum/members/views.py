@@ -1,0 +1,23 @@
+"""Profiles and @mention suggestions."""
+
+from flask import abort, request
+from flask_login import current_user, login_required
+
+from ..htmx import render
+from . import bp, service
+
+
+@bp.get("/u/<username>")
+def profile(username):
+    """A member's public profile: name, join date, post count, recent posts."""
+    member = service.by_username(username) or abort(404, "There is no member with that name.")
+    return render("members/profile.html", member=member, name=member.name_seen_by(current_user),
+                  posts=service.recent_posts(member), post_count=service.post_count(member))
+
+
+@bp.get("/members/suggest")
+@login_required
+def suggest():
+    """Members matching the @name being typed, as options for the composer's suggestion list."""
+    members = service.suggest(request.args.get("q", "")[:20])
+    return render("members/suggest.html", "options", members=members, query=request.args.get("q", ""))

@@ -1,0 +1,61 @@
+"""What surrounds posts in a conversation: quotes, revisions, drafts and notifications."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import utcnow
+from .content import Post
+from .user import User
+
+
+class PostQuote(db.Model):
+    """Post `post_id` quotes post `quoted_post_id`: when the quoted post goes, so do its quotes."""
+
+    __tablename__ = "post_quotes"
+
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), primary_key=True)
+    quoted_post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), primary_key=True, index=True)
+
+
+class PostRevision(db.Model):
+    """The text a post had before an edit made after the grace period."""
+
+    __tablename__ = "post_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    # When this text was written (the post's creation, or the edit that produced it).
+    written_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Draft(db.Model):
+    """A member's half-written reply in a thread, kept until it is posted."""
+
+    __tablename__ = "drafts"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id"), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Notification(db.Model):
+    """Something a member should hear about: for now, being mentioned."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    read_at: Mapped[datetime | None]
+
+    post: Mapped[Post] = relationship()
+    actor: Mapped[User] = relationship(foreign_keys=[actor_id])

@@ -1,0 +1,172 @@
+// The few things htmx attributes cannot say: fresh relative times, quoting the selected text,
+// answering a post from the composer, and @mention suggestions. Every link here also works
+// without this file (it is progressive enhancement only).
+"use strict";
+
+(() => {
+  const UNITS = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400],
+                 ["hour", 3600], ["minute", 60]];
+
+  // "5 minutes ago", as the server writes it, kept current while the page stays open.
+  function timeAgo(date) {
+    const seconds = Math.floor((Date.now() - date.getTime()) / 1000);
+    for (const [name, size] of UNITS) {
+      if (seconds >= size) {
+        const count = Math.floor(seconds / size);
+        return `${count} ${name}${count === 1 ? "" : "s"} ago`;
+      }
+    }
+    return "just now";
+  }
+
+  function refreshTimes() {
+    for (const time of document.querySelectorAll("time[datetime] > .ago")) {
+      const date = new Date(time.parentElement.getAttribute("datetime"));
+      if (!Number.isNaN(date.getTime())) time.textContent = timeAgo(date);
+    }
+  }
+  setInterval(refreshTimes, 60000);
+
+  // Quote: the selection inside a post if there is one, else the whole post, at the caret.
+  let lastSelection = null;
+  document.addEventListener("selectionchange", () => {
+    const selection = document.getSelection();
+    if (!selection || selection.isCollapsed) return;
+    const body = selection.anchorNode && selection.anchorNode.parentElement?.closest(".post-body");
+    if (body && body.contains(selection.focusNode)) {
+      lastSelection = {post: body.closest("article.post"), text: selection.toString()};
+    }
+  });
+
+  function insertAtCaret(box, text) {
+    const start = box.selectionStart ?? box.value.length;
+    const before = box.value.slice(0, start);
+    const spacer = before && !before.endsWith("\n\n") ? (before.endsWith("\n") ? "\n" : "\n\n") : "";
+    box.value = before + spacer + text + box.value.slice(box.selectionEnd ?? start);
+    const caret = (before + spacer + text).length;
+    box.focus();
+    box.setSelectionRange(caret, caret);
+    box.dispatchEvent(new Event("input", {bubbles: true}));  // the draft keeps up
+  }
+
+  async function quote(link, event) {
+    const box = document.getElementById("reply-body");
+    if (!box) return;  // no composer on this page: follow the link to the reply page
+    event.preventDefault();
+    const post = link.closest("article.post");
+    const selected = lastSelection && lastSelection.post === post ? lastSelection.text.trim() : "";
+    const url = new URL(link.dataset.quoteUrl, location.href);
+    if (selected) url.searchParams.set("selection", selected);
+    const response = await fetch(url, {credentials: "same-origin"});
+    if (!response.ok) { location.href = link.href; return; }
+    insertAtCaret(box, await response.text());
+    lastSelection = null;
+    answer(link);  // a quote answers the quoted post, as the reply page does without JavaScript
+  }
+
+  // Reply: the composer remembers which post it answers, and says so.
+  function answer(link, event) {
+    const box = document.getElementById("reply-body");
+    const parent = document.getElementById("reply-parent");
+    const context = document.getElementById("reply-context");
+    if (!box || !parent || !context) return;
+    event?.preventDefault();
+    const post = link.closest("article.post");
+    parent.value = link.dataset.postId;
+    const target = document.createElement("a");
+    target.href = post.querySelector(".permalink").href;
+    const name = document.createElement("bdi");
+    name.textContent = post.dataset.author;
+    target.append(name);
+    const cancel = document.createElement("button");
+    cancel.type = "button";
+    cancel.className = "link";
+    cancel.textContent = "Cancel";
+    cancel.setAttribute("aria-label", "Stop replying to this post");
+    cancel.addEventListener("click", () => { parent.value = ""; context.hidden = true; box.focus(); });
+    context.replaceChildren("Replying to ", target, " · ", cancel);
+    context.hidden = false;
+    box.focus();
+  }
+
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("a.quote-action, a.reply-action");
+    if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    if (link.classList.contains("quote-action")) quote(link, event);
+    else answer(link, event);
+  });
+
+  // @mentions: suggestions from the server as the member types, chosen with arrows and Enter.
+  const MENTION_BEFORE_CARET = /(?:^|[^\w@/.])@([A-Za-z0-9][A-Za-z0-9_-]{0,19})$/;
+  let suggestTimer = null;
+
+  function mentionAtCaret(box) {
+    const match = MENTION_BEFORE_CARET.exec(box.value.slice(0, box.selectionStart));
+    return match ? match[1] : null;
+  }
+
+  function options(list) { return [...list.querySelectorAll("[role=option]")]; }
+
+  function closeSuggestions(box) {
+    const list = document.getElementById(box.getAttribute("aria-controls"));
+    if (list) list.replaceChildren();
+    box.removeAttribute("aria-activedescendant");
+  }
+
+  function choose(box, option) {
+    const name = mentionAtCaret(box);
+    if (name === null) return;
+    const start = box.selectionStart - name.length;
+    box.setSelectionRange(start, box.selectionStart);
+    box.setRangeText(option.dataset.username + " ", start, box.selectionEnd, "end");
+    closeSuggestions(box);
+    box.focus();
+    box.dispatchEvent(new Event("input", {bubbles: true}));
+  }
+
+  function move(box, list, step) {
+    const all = options(list);
+    if (!all.length) return false;
+    const current = all.findIndex((o) => o.getAttribute("aria-selected") === "true");
+    const next = all[(current + step + all.length) % all.length];
+    all.forEach((o) => o.setAttribute("aria-selected", String(o === next)));
+    box.setAttribute("aria-activedescendant", next.id);
+    return true;
+  }
+
+  document.addEventListener("input", (event) => {
+    const box = event.target;
+    if (!box.matches || !box.matches("textarea[data-suggest-url]") || !window.htmx) return;
+    clearTimeout(suggestTimer);
+    const name = mentionAtCaret(box);
+    if (name === null || name.length < 1) { closeSuggestions(box); return; }
+    suggestTimer = setTimeout(() => {
+      const url = new URL(box.dataset.suggestUrl, location.href);
+      url.searchParams.set("q", name);
+      htmx.ajax("GET", url.pathname + url.search,
+                {target: "#" + box.getAttribute("aria-controls"), swap: "innerHTML"});
+    }, 200);
+  });
+
+  document.addEventListener("keydown", (event) => {
+    const box = event.target;
+    if (!box.matches || !box.matches("textarea[data-suggest-url]")) return;
+    const list = document.getElementById(box.getAttribute("aria-controls"));
+    if (!list || !options(list).length) return;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      if (move(box, list, event.key === "ArrowDown" ? 1 : -1)) event.preventDefault();
+    } else if (event.key === "Enter" || event.key === "Tab") {
+      const active = list.querySelector("[aria-selected=true]");
+      if (active) { event.preventDefault(); choose(box, active); }
+    } else if (event.key === "Escape") {
+      closeSuggestions(box);
+    }
+  });
+
+  document.addEventListener("click", (event) => {
+    const option = event.target.closest && event.target.closest(".suggestions [role=option]");
+    if (!option) return;
+    const box = document.querySelector(`textarea[aria-controls="${option.closest(".mention-suggestions").id}"]`);
+    if (box) choose(box, option);
+  });
+})();
