@@ -3,9 +3,13 @@
 from flask import Flask
 
 from . import cli, config, database, errors, htmx, security, templating
+from .admin import bp as admin_bp
 from .auth import bp as auth_bp
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .members import bp as members_bp
+from .moderation import bp as moderation_bp
+from .moderation import enforcement
+from .moderation import views as moderation_views  # noqa: F401  (registers the moderation routes)
 from .posts import bp as posts_bp
 from .threads import bp as threads_bp
 
@@ -26,9 +30,11 @@ def create_app(test_config=None):
     limiter.init_app(app)
     database.configure(app)
     templating.configure(app)
-    for blueprint in (auth_bp, threads_bp, posts_bp, members_bp):
+    for blueprint in (auth_bp, threads_bp, posts_bp, members_bp, moderation_bp, admin_bp):
         app.register_blueprint(blueprint)
     errors.register(app)
+    app.before_request(enforcement.guard_writes)
+    app.context_processor(lambda: {"sanction_notices": enforcement.notices_for})
     app.after_request(htmx.add_vary)
     app.after_request(security.add_headers)
     app.cli.add_command(cli.forum)

@@ -6,9 +6,16 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from .admin import blocks
+from .admin import service as admin
 from .auth import service as accounts
 from .extensions import db
+from .members.service import by_username
 from .models import Post, Thread, User
+from .models.moderation import SIGN_OUT_KINDS
+from .models.user import ROLES
+from .moderation import sanctions
+from .moderation.enforcement import active_sanctions
 
 
 @click.group()
@@ -77,3 +84,100 @@ def rerender_command(everything):
         last_id = batch[-1].id
         done += rerender(batch)
     click.echo(f"Rendered {done} post{'' if done == 1 else 's'} again.")
+
+
+def _member_named(username: str):
+    member = by_username(username)
+    if member is None:
+        raise click.ClickException(f"There is no member called {username!r}.")
+    return member
+
+
+def _acting_admin(member=None):
+    """The oldest admin account, other than `member`: commands from the shell act in its name."""
+    query = select(User).where(User.role == "admin").order_by(User.id)
+    if member is not None:
+        query = query.where(User.id != member.id)
+    admin = db.session.scalar(query.limit(1))
+    if admin is None:
+        raise click.ClickException("This needs an admin account to act in its name: create one with create-admin.")
+    return admin
+
+
+@forum.command("set-role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(ROLES))
+@with_appcontext
+def set_role_command(username, role):
+    """Make a member a member, moderator or admin."""
+    member = _member_named(username)
+    try:
+        admin.change_role(admin.first_admin(), member, role, via="command line")
+    except admin.RoleError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"@{member.username} is now {admin.IS_NOW[role]}.")
+
+
+@forum.command("ban")
+@click.argument("username")
+@click.option("--reason", required=True, help="Shown to the member.")
+@click.option("--days", type=click.IntRange(min=1), default=None, help="Suspend for this many days instead.")
+@click.option("--remove-posts", is_flag=True, help="Hide all their posts (restored if the ban is lifted).")
+@with_appcontext
+def ban_command(username, reason, days, remove_posts):
+    """Ban a member (or suspend them, with --days); they are signed out everywhere at once."""
+    member = _member_named(username)
+    kind = "suspension" if days else "ban"
+    request = sanctions.SanctionRequest(kind=kind, reason=reason, days=days, remove_posts=remove_posts,
+                                        note="Issued from the command line.")
+    try:
+        sanction = sanctions.issue(_acting_admin(member), member, request)
+    except sanctions.SanctionError as error:
+        raise click.ClickException(error.message) from error
+    until = f" until {sanction.ends_at:%-d %B %Y, %H:%M} UTC" if sanction.ends_at else ""
+    click.echo(f"@{member.username} is {'suspended' if days else 'banned'}{until} and signed out everywhere.")
+
+
+@forum.command("unban")
+@click.argument("username")
+@click.option("--reason", required=True, help="Why the ban is lifted (logged).")
+@with_appcontext
+def unban_command(username, reason):
+    """Lift a member's suspensions and bans in force."""
+    member = _member_named(username)
+    lifted = [s for s in active_sanctions(db.session, member.id) if s.kind in SIGN_OUT_KINDS]
+    if not lifted:
+        raise click.ClickException(f"@{member.username} is not suspended or banned.")
+    actor = _acting_admin(member)
+    try:
+        for sanction in lifted:
+            sanctions.lift(actor, sanction, reason)
+    except sanctions.SanctionError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"@{member.username} may sign in again ({len(lifted)} lifted).")
+
+
+def _block(kind, value, reason):
+    try:
+        block = blocks.add_block(_acting_admin(), kind, value, reason, via="command line")
+    except blocks.BlockError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"{block.value} can no longer register.")
+
+
+@forum.command("block-email")
+@click.argument("address")
+@click.option("--reason", required=True, help="Why, for the other staff.")
+@with_appcontext
+def block_email_command(address, reason):
+    """Stop an email address registering (Gmail dots and +tags count as the same address)."""
+    _block("email", address, reason)
+
+
+@forum.command("block-ip")
+@click.argument("network")
+@click.option("--reason", required=True, help="Why, for the other staff.")
+@with_appcontext
+def block_ip_command(network, reason):
+    """Stop an IP address or network (203.0.113.0/24, 2001:db8::/48) registering."""
+    _block("ip", network, reason)

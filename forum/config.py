@@ -17,7 +17,7 @@ class Defaults:
 
     SITE_NAME = "Forum"
     DATABASE_URL = None  # None means SQLite in instance/forum.sqlite3
-    REDIS_URL = None  # None means in-process storage (one process only)
+    REDIS_URL = None  # None means rate-limit counters live in the database (rate_counters)
     SECRET_KEY = None  # None means generated into instance/secret_key on first run
     MAX_CONTENT_LENGTH = 256 * 1024
     MAX_FORM_MEMORY_SIZE = 256 * 1024
@@ -32,11 +32,24 @@ class Defaults:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     THREADS_PER_PAGE = 25
     POSTS_PER_PAGE = 20
-    LOGIN_RATE_LIMIT = "5 per minute; 20 per hour"
+    # Rate limits ("N per second/minute/hour/day", several joined by ";"), counted in Redis when
+    # REDIS_URL is set, else in the database, so that all worker processes count together.
+    LOGIN_RATE_LIMIT = "5 per minute; 20 per hour"  # failed sign-ins, per address and per account
+    REGISTER_RATE_LIMIT = "5 per hour"  # accounts created, per address
+    REPLY_RATE_LIMIT = "10 per minute"  # replies posted, per member
+    THREAD_RATE_LIMIT = "20 per day"  # threads started, per member
+    # New members (not yet established: see NEW_MEMBER_MIN_POSTS/_DAYS) have tighter limits.
+    NEW_MEMBER_REPLY_RATE_LIMIT = "3 per minute"
+    NEW_MEMBER_THREAD_RATE_LIMIT = "3 per day"
+    # A counter that cannot be written (the database busy for too long) is logged and skipped:
+    # it must not turn a post that was saved into an error page.
+    RATELIMIT_SWALLOW_ERRORS = True
     MAX_MENTIONS = 10  # per post; later @names stay plain text
+    NEW_MEMBER_MAX_MENTIONS = 3  # the same for new members (never more than MAX_MENTIONS)
     NEW_MEMBER_MIN_POSTS = 3  # a member's links are published once they have this many posts…
     NEW_MEMBER_MIN_DAYS = 2  # …and joined at least this many days ago
     EDIT_GRACE_SECONDS = 300  # edits within this time of posting keep no revision
+    FLAG_HIDE_THRESHOLD = 3  # this many members flagging a post hide it until a moderator reviews it
     # argon2id parameters (argon2-cffi defaults); tests lower them for speed.
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536
@@ -59,7 +72,9 @@ def load(app, test_config=None):
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or (
         "sqlite:///" + str(Path(app.instance_path) / "forum.sqlite3")
     )
-    app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
+    # An explicit RATELIMIT_STORAGE_URI (memcached://, or memory:// in a test) wins.
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "database://"
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
 
 

@@ -1,10 +1,13 @@
 """Error answers that fit the request: a page for browsers, a flash message for htmx fragments."""
 
-from flask import current_app, render_template
+from flask import current_app, render_template, request
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from . import limits
 from .htmx import flash_region, is_fragment_request
+from .moderation.enforcement import WriteRefused
 
 MESSAGES = {
     400: "The request could not be understood.",
@@ -24,7 +27,9 @@ CSRF_MESSAGE = (
 
 def register(app):
     """Install the handlers on the app."""
+    app.register_error_handler(WriteRefused, handle_refused)
     app.register_error_handler(CSRFError, handle_csrf)
+    app.register_error_handler(RateLimitExceeded, handle_rate_limited)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(Exception, handle_unexpected)
 
@@ -32,6 +37,22 @@ def register(app):
 def handle_csrf(error: CSRFError):
     current_app.logger.info("CSRF refused: %s", error.description)
     return respond(400, CSRF_MESSAGE, title="Page expired")
+
+
+def handle_refused(error: WriteRefused):
+    """A write the member may not make (a sanction, a locked thread, slow mode): say why."""
+    body, status, headers = respond(error.status, error.message, title="Not posted")
+    if error.retry_after:
+        headers["Retry-After"] = str(error.retry_after)
+    return body, status, headers
+
+
+def handle_rate_limited(error: RateLimitExceeded):
+    """A rate limit was reached: say when to try again (the typed text is kept, as for any error)."""
+    message, retry_after = limits.refusal(error)
+    body, status, headers = respond(429, message, title="Slow down")
+    headers["Retry-After"] = str(retry_after)
+    return body, status, headers
 
 
 def handle_http(error: HTTPException):
@@ -57,5 +78,16 @@ def respond(status: int, message: str, title: str):
     if is_fragment_request():
         body = flash_region(messages=[("error", message)])
         return body, status, {"HX-Reswap": "none"}
-    page = render_template("errors/error.html", status=status, title=title, message=message)
+    page = render_template("errors/error.html", status=status, title=title, message=message,
+                           typed=_typed_text(status))
     return page, status, {}
+
+
+def _typed_text(status: int) -> str:
+    """The post body the refused form carried, shown back so nothing typed is lost."""
+    if request.method != "POST" or status == 413:
+        return ""
+    try:
+        return request.form.get("body", "")
+    except HTTPException:  # a body that cannot be read has nothing to give back
+        return ""

@@ -35,6 +35,7 @@ def configure(app):
     app.jinja_env.globals["current_path"] = current_path
     app.jinja_env.globals["links_allowed_for"] = links_allowed_for
     app.jinja_env.globals["name_of"] = name_of
+    app.jinja_env.globals["now"] = utcnow
 
 
 def name_of(user) -> str:

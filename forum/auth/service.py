@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ..admin import blocks as registration_blocks
 from ..database import write_transaction
 from ..extensions import db
 from ..models import User
@@ -37,10 +38,12 @@ def canonical_email(raw: str) -> str:
     return raw.strip().lower()
 
 
-def register(account: NewAccount, role: str = "member", allow_reserved: bool = False) -> User:
+def register(account: NewAccount, role: str = "member", allow_reserved: bool = False,
+             remote_addr: str | None = None) -> User:
     """Create a member; raises AccountError naming the field when a rule is broken.
 
-    `allow_reserved` lets the command line create staff accounts such as "admin".
+    `allow_reserved` lets the command line create staff accounts such as "admin". `remote_addr`,
+    the address the registration came from, is checked against the registration blocks.
     """
     username = canonical_username(account.username)
     display_name = clean_display_name(account.display_name)
@@ -54,6 +57,9 @@ def register(account: NewAccount, role: str = "member", allow_reserved: bool = F
     password_hash = hash_password(account.password)  # slow: outside the write lock
     try:
         with write_transaction() as session:
+            # Before the "taken" checks, so a blocked person learns nothing about existing accounts.
+            if registration_blocks.refuses(session, email, remote_addr):
+                raise AccountError("email", registration_blocks.REFUSED)
             if session.scalar(select(User.id).where(User.username == username)):
                 raise AccountError("username", "That username is taken. Please choose another.")
             if session.scalar(select(User.id).where(User.email == email)):

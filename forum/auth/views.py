@@ -5,6 +5,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import limiter
 from ..htmx import render
+from ..limits import limit_registrations
 from ..security import safe_next
 from . import bp, service
 from .forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
@@ -33,6 +34,7 @@ def register_form():
 
 
 @bp.post("/register")
+@limit_registrations
 def register():
     """Create an account and sign the new member in."""
     form = RegisterForm()
@@ -41,7 +43,7 @@ def register():
             user = service.register(service.NewAccount(
                 form.username.data, form.display_name.data, form.email.data, form.password.data,
                 form.name_style.data,
-            ))
+            ), remote_addr=request.remote_addr)
         except service.AccountError as error:
             getattr(form, error.field).errors.append(error.message)
         else:

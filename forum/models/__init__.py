@@ -2,6 +2,8 @@
 
 from .content import Category, Post, Thread
 from .conversation import Draft, Notification, PostQuote, PostRevision
+from .moderation import Appeal, Flag, ModAction, RateCounter, RegistrationBlock, Sanction
 from .user import User
 
-__all__ = ["Category", "Draft", "Notification", "Post", "PostQuote", "PostRevision", "Thread", "User"]
+__all__ = ["Appeal", "Category", "Draft", "Flag", "ModAction", "Notification", "Post", "PostQuote",
+           "PostRevision", "RateCounter", "RegistrationBlock", "Sanction", "Thread", "User"]

@@ -10,7 +10,7 @@ from .base import utcnow
 from .user import User
 
 # Why a post no longer shows its text; each has its own placeholder.
-REMOVAL_KINDS = ("author", "moderator", "banned")
+REMOVAL_KINDS = ("author", "moderator", "banned", "flagged")
 
 
 class Category(db.Model):
@@ -39,6 +39,10 @@ class Thread(db.Model):
     last_post_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     # Kept in step by the posts service, so pages never count rows to paginate.
     post_count: Mapped[int] = mapped_column(default=0)
+    locked: Mapped[bool] = mapped_column(default=False)
+    pinned: Mapped[bool] = mapped_column(default=False)
+    removed_at: Mapped[datetime | None]
+    slow_mode_minutes: Mapped[int | None]
 
     category: Mapped[Category] = relationship()
     author: Mapped[User] = relationship()
@@ -75,6 +79,8 @@ class Post(db.Model):
     removed_at: Mapped[datetime | None]
     removal: Mapped[str | None] = mapped_column(String(16))
     removal_reason: Mapped[str | None] = mapped_column(String(200))
+    # The ban that removed this post with all the member's others; lifting it brings them back.
+    removed_by_sanction_id: Mapped[int | None] = mapped_column(ForeignKey("sanctions.id"))
     # Bumped on every edit, so that an edit made from a stale form is detected.
     version: Mapped[int] = mapped_column(default=1)
 
@@ -103,4 +109,6 @@ def placeholder_text(removal: str | None, reason: str | None = None) -> str | No
         return f"Removed by a moderator: {reason}" if reason else "Removed by a moderator."
     if removal == "banned":
         return "Removed: the member was banned."
+    if removal == "flagged":
+        return "Hidden until a moderator reviews it: several members flagged it."
     return "This post was deleted by its author."

@@ -14,7 +14,7 @@ from .views import existing_post
 
 
 def existing_thread(thread_id):
-    return threads.get_thread(thread_id) or abort(404, "There is no such thread.")
+    return threads.get_thread(thread_id, current_user) or abort(404, "There is no such thread.")
 
 
 @bp.post("/t/<int:thread_id>/preview")

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
+from ..limits import max_mentions
 from ..models import Post, User
 from ..models.base import utcnow
 from .render import RenderContext, Rendered, references, render_body
@@ -19,7 +20,8 @@ def render_post(body: str, links_allowed: bool) -> Rendered:
 
 def context_for(body: str, links_allowed: bool) -> RenderContext:
     post_ids, usernames = references(body)
-    context = RenderContext(links_allowed=links_allowed, max_mentions=current_app.config["MAX_MENTIONS"])
+    # New members (whose links are hidden) may also mention fewer members.
+    context = RenderContext(links_allowed=links_allowed, max_mentions=max_mentions(established=links_allowed))
     if post_ids:
         quoted = db.session.scalars(
             select(Post).where(Post.id.in_(post_ids)).options(joinedload(Post.author))

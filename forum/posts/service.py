@@ -11,6 +11,7 @@ from ..database import write_transaction
 from ..extensions import db
 from ..models import Draft, Notification, Post, PostQuote, PostRevision, Thread, User
 from ..models.base import utcnow
+from ..moderation.enforcement import check_may_write
 from .context import links_allowed_for, render_post
 from .forms import BODY_MAX
 from .render import RENDER_VERSION, Rendered
@@ -43,6 +44,7 @@ def add_reply(thread: Thread, author: User, body: str, parent_id: int | None = N
     rendered = render_post(body, allowed)
     try:
         with write_transaction() as session:
+            check_may_write(session, author, session.get(Thread, thread.id))
             now = utcnow()
             post = new_post(session, thread.id, author, body, rendered, allowed, now,
                             parent_id=parent_in(session, thread.id, parent_id), request_key=request_key)
@@ -92,6 +94,7 @@ def edit_post(post: Post, editor: User, body: str, expected_version: int | None)
     allowed = links_allowed_for(editor)
     rendered = render_post(body, allowed)
     with write_transaction() as session:
+        check_may_write(session, editor)
         current = session.get(Post, post.id, with_for_update=True)
         if not may_change(editor, current):
             raise PermissionError("only the author may edit this post")
@@ -117,6 +120,7 @@ def edit_post(post: Post, editor: User, body: str, expected_version: int | None)
 def delete_post(post: Post, actor: User) -> Post:
     """Remove the post's text, leaving a 'deleted by its author' placeholder in its place."""
     with write_transaction() as session:
+        check_may_write(session, actor)
         current = session.get(Post, post.id, with_for_update=True)
         if not may_change(actor, current):
             raise PermissionError("only the author may delete this post")

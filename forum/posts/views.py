@@ -4,6 +4,7 @@ from flask import abort, current_app, flash, redirect, url_for
 from flask_login import current_user, login_required
 
 from ..htmx import is_fragment_request, render, render_partial
+from ..limits import limit_replies
 from ..pagination import Page, page_of_position
 from ..threads import service as threads
 from ..threads.views import answered_post, render_thread
@@ -20,7 +21,11 @@ def post_url(post) -> str:
 
 
 def existing_post(post_id):
-    return service.get_post(post_id) or abort(404, "There is no such post.")
+    """The post, unless there is none or its thread was removed (and the reader is not staff)."""
+    post = service.get_post(post_id)
+    if post is None or not threads.visible_to(post.thread, current_user):
+        abort(404, "There is no such post.")
+    return post
 
 
 def own_post(post_id):
@@ -39,9 +44,10 @@ def render_post_alone(post, status=200):
 
 @bp.post("/t/<int:thread_id>/reply")
 @login_required
+@limit_replies
 def create(thread_id):
     """Add a reply: the fragment appends it and clears the form; a page redirects to it."""
-    thread = threads.get_thread(thread_id) or abort(404, "There is no such thread.")
+    thread = threads.get_thread(thread_id, current_user) or abort(404, "There is no such thread.")
     form = ReplyForm()
     if not form.validate():
         if is_fragment_request():

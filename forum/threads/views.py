@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from ..htmx import render
+from ..limits import limit_threads
 from ..pagination import Page, requested_page
 from ..posts import drafts
 from ..posts import service as posts_service
@@ -34,14 +35,14 @@ def category(slug):
 @bp.get("/t/<int:thread_id>")
 def show_by_id(thread_id):
     """Redirect a bare thread id to the thread's canonical address."""
-    thread = service.get_thread(thread_id) or abort(404, "There is no such thread.")
+    thread = service.get_thread(thread_id, current_user) or abort(404, "There is no such thread.")
     return redirect(url_for("threads.show", thread_id=thread.id, slug=thread.slug, **request.args), 301)
 
 
 @bp.get("/t/<int:thread_id>-<slug>")
 def show(thread_id, slug):
     """A page of a thread's posts, oldest first, with the reply form (and any draft) on the last page."""
-    thread = service.get_thread(thread_id) or abort(404, "There is no such thread.")
+    thread = service.get_thread(thread_id, current_user) or abort(404, "There is no such thread.")
     if slug != thread.slug:
         return redirect(url_for("threads.show", thread_id=thread.id, slug=thread.slug, **request.args), 301)
     draft = drafts.draft_for(current_user, thread) if current_user.is_authenticated else None
@@ -79,6 +80,7 @@ def new_form():
 
 @bp.post("/new")
 @login_required
+@limit_threads
 def create():
     """Start a thread and go to it."""
     form = _thread_form()

@@ -1,0 +1,7 @@
+"""Running the forum: members and their roles, registration blocks, an overview for staff."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from . import views  # noqa: E402,F401

@@ -1,0 +1,149 @@
+"""Registration blocks: email addresses and IP networks that may not register, so a banned member
+cannot simply come back under a new name."""
+
+import ipaddress
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from ..database import write_transaction
+from ..extensions import db
+from ..models import RegistrationBlock, User
+from ..moderation.log import log_action
+
+REFUSED = ("Registration from this address is not possible. "
+           "Contact the forum's staff if you think this is a mistake.")
+KINDS = {"email": "Email address", "ip": "IP address or network"}
+
+# Providers that deliver mail for "first.last+tag@" to "firstlast@": there the dots and the
+# "+tag" are not part of the mailbox, so a blocked member cannot slip back in with them.
+DOMAIN_ALIASES = {"googlemail.com": "gmail.com"}
+DOTS_IGNORED = {"gmail.com"}
+PLUS_TAGS_IGNORED = {"gmail.com", "outlook.com", "hotmail.com", "live.com", "icloud.com", "me.com",
+                     "mac.com", "fastmail.com", "proton.me", "protonmail.com"}
+# A typo such as "0.0.0.0/0" would close registration to everyone.
+MIN_PREFIX = {4: 8, 6: 16}
+# Behind a reverse proxy every request may seem to come from here: blocking it blocks everyone.
+LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
+
+
+class BlockError(ValueError):
+    """A block that cannot be added as asked; `field` names the input at fault."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def canonical_email(address: str) -> str:
+    """The mailbox an address reaches: lower case; dots and +tags dropped where the provider ignores them."""
+    local, at, domain = address.strip().lower().rpartition("@")
+    domain = domain.rstrip(".")
+    domain = DOMAIN_ALIASES.get(domain, domain)
+    if domain in PLUS_TAGS_IGNORED:
+        local = local.split("+", 1)[0]
+    if domain in DOTS_IGNORED:
+        local = local.replace(".", "")
+    if not at or not local or "." not in domain or any(c.isspace() for c in local + domain):
+        raise BlockError("value", "Enter an email address such as name@example.com.")
+    return f"{local}@{domain}"
+
+
+def canonical_network(text: str) -> str:
+    """An IP address or network in its one written form: "203.0.113.7/32", "2001:db8::/48"."""
+    try:
+        network = ipaddress.ip_network(text.strip(), strict=False)
+    except ValueError as error:
+        raise BlockError("value", "Enter an IP address (203.0.113.7, 2001:db8::7) or a network "
+                                  "(203.0.113.0/24, 2001:db8::/48).") from error
+    if network.prefixlen < MIN_PREFIX[network.version]:
+        raise BlockError("value", f"That network is too wide to block (at most /{MIN_PREFIX[network.version]} "
+                                  f"for IPv{network.version}).")
+    if any(network.overlaps(loopback) for loopback in LOOPBACK if loopback.version == network.version):
+        raise BlockError("value", "That network holds this server's own address; behind a proxy, blocking it "
+                                  "would block everyone.")
+    return str(network)
+
+
+def canonical_value(kind: str, value: str) -> str:
+    if kind == "email":
+        return canonical_email(value)
+    if kind == "ip":
+        return canonical_network(value)
+    raise BlockError("kind", "Choose what to block: an email address or an IP address.")
+
+
+def client_address(remote_addr: str | None):
+    """The address a request came from, with IPv4-mapped IPv6 addresses as plain IPv4."""
+    try:
+        address = ipaddress.ip_address((remote_addr or "").split("%", 1)[0])
+    except ValueError:
+        return None
+    if address.version == 6 and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
+
+
+def refuses(session, email: str, remote_addr: str | None) -> bool:
+    """True when a block stops this address, or a member at this network address, from registering."""
+    try:
+        key = canonical_email(email)
+    except BlockError:
+        key = None
+    if key and session.scalar(select(RegistrationBlock.id).where(
+            RegistrationBlock.kind == "email", RegistrationBlock.value == key)):
+        return True
+    address = client_address(remote_addr)
+    if address is None:
+        return False
+    networks = session.scalars(select(RegistrationBlock.value).where(RegistrationBlock.kind == "ip"))
+    return any(address in ipaddress.ip_network(network) for network in networks)
+
+
+def add_block(actor: User, kind: str, value: str, reason: str, via: str = "") -> RegistrationBlock:
+    """Block an email address or an IP network from registering, with a reason for staff."""
+    canonical = canonical_value(kind, value)
+    if not reason.strip():
+        raise BlockError("reason", "Say why, for the other staff.")
+    with write_transaction() as session:
+        if session.scalar(select(RegistrationBlock.id).where(
+                RegistrationBlock.kind == kind, RegistrationBlock.value == canonical)):
+            raise BlockError("value", f"{canonical} is blocked already.")
+        block = RegistrationBlock(kind=kind, value=canonical, reason=reason.strip(), created_by_id=actor.id)
+        session.add(block)
+        session.flush()
+        # The address stays out of the public log: it goes in the staff-only details.
+        log_action(session, actor, "block:add", "block", block.id,
+                   details=f"{kind} {canonical}: {block.reason}{_via(via)}")
+    current_app.logger.info("registration block added: %s %s by %s", kind, canonical, actor.username)
+    return block
+
+
+def remove_block(actor: User, block: RegistrationBlock, via: str = "") -> None:
+    """Let the address or network register again."""
+    with write_transaction() as session:
+        current = session.get(RegistrationBlock, block.id)
+        if current is None:
+            return
+        log_action(session, actor, "block:remove", "block", current.id,
+                   details=f"{current.kind} {current.value}{_via(via)}")
+        session.delete(current)
+
+
+def _via(via: str) -> str:
+    return f" (from the {via})" if via else ""
+
+
+def get_block(block_id: int) -> RegistrationBlock | None:
+    return db.session.get(RegistrationBlock, block_id)
+
+
+def count_blocks() -> int:
+    return db.session.scalar(select(func.count(RegistrationBlock.id)))
+
+
+def blocks_page(page) -> list[tuple[RegistrationBlock, str]]:
+    """One page of blocks, newest first, each with the username of the admin who added it."""
+    query = (select(RegistrationBlock, User.username).join(User, User.id == RegistrationBlock.created_by_id)
+             .order_by(RegistrationBlock.id.desc()).offset(page.offset).limit(page.per_page))
+    return [tuple(row) for row in db.session.execute(query)]

@@ -1,0 +1,107 @@
+"""Sanctions that hold: who may write, checked before every write request and again inside its
+transaction, so a write that was in flight when a ban landed does not slip through after it."""
+
+import math
+from dataclasses import dataclass
+
+from flask import request
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+
+from ..extensions import db
+from ..models import Post, Sanction, Thread, User
+from ..models.base import utcnow
+from ..models.moderation import READ_ONLY_KINDS
+
+# What a member under a read-only sanction may still do.
+ALLOWED_WHILE_READ_ONLY = {"auth.logout", "auth.login", "moderation.appeal", "static"}
+
+
+@dataclass
+class WriteRefused(Exception):
+    """A write the member may not make now, with what to tell them."""
+
+    message: str
+    status: int = 403
+    retry_after: int | None = None  # seconds, for a wait (slow mode)
+
+
+def active_sanctions(session, user_id: int) -> list[Sanction]:
+    """The member's sanctions in force right now (ended and lifted ones need no job to stop)."""
+    now = utcnow()
+    query = select(Sanction).where(
+        Sanction.user_id == user_id, Sanction.lifted_at.is_(None), Sanction.starts_at <= now,
+        or_(Sanction.ends_at.is_(None), Sanction.ends_at > now),
+    ).order_by(Sanction.id)
+    return list(session.scalars(query))
+
+
+def refusal_for(sanction: Sanction) -> WriteRefused:
+    until = f" until {sanction.ends_at:%-d %B %Y, %H:%M} UTC" if sanction.ends_at else ""
+    what = {"silence": "You are silenced", "suspension": "Your account is suspended",
+            "ban": "Your account is banned"}[sanction.kind]
+    return WriteRefused(f"{what}{until}, so you cannot post or change anything. "
+                        f"Reason: {sanction.reason} You can read your notice and appeal on your standing page.")
+
+
+def check_may_write(session, user: User, thread: Thread | None = None) -> None:
+    """Raise WriteRefused unless `user` may write now (in `thread`, if given).
+
+    Call inside the write transaction: the member's row is locked for share first, so a ban
+    being issued at the same moment either lands before this check or waits for this write.
+    """
+    session.execute(select(User.id).where(User.id == user.id).with_for_update(read=True))
+    sanctions = active_sanctions(session, user.id)
+    for sanction in sanctions:
+        if sanction.kind in READ_ONLY_KINDS:
+            raise refusal_for(sanction)
+    if thread is None:
+        return
+    if thread.removed_at is not None:
+        raise WriteRefused("This thread was removed by a moderator.", status=404)
+    if thread.locked and not user.is_staff:
+        raise WriteRefused("This thread is locked: no new replies.")
+    for sanction in sanctions:
+        if sanction.kind == "thread_ban" and sanction.thread_id == thread.id:
+            until = f" until {sanction.ends_at:%-d %B %Y, %H:%M} UTC" if sanction.ends_at else ""
+            raise WriteRefused(f"You cannot reply in this thread{until}. Reason: {sanction.reason}")
+    _check_slow_mode(session, user, thread, sanctions)
+
+
+def _check_slow_mode(session, user: User, thread: Thread, sanctions: list[Sanction]) -> None:
+    """One post every N minutes: the member's own slow mode, and the thread's."""
+    waits = [(s.slow_mode_minutes, None) for s in sanctions if s.kind == "slow_mode" and s.slow_mode_minutes]
+    if thread.slow_mode_minutes and not user.is_staff:
+        waits.append((thread.slow_mode_minutes, thread.id))
+    for minutes, thread_id in waits:
+        query = select(func.max(Post.created_at)).where(Post.author_id == user.id)
+        if thread_id is not None:
+            query = query.where(Post.thread_id == thread_id)
+        last = session.scalar(query)
+        if last is None:
+            continue
+        remaining = (last - utcnow()).total_seconds() + minutes * 60
+        if remaining > 0:
+            where = "this thread is in slow mode" if thread_id else "you are in slow mode"
+            raise WriteRefused(f"Slow down: {where}, one post every {minutes} minutes. "
+                               f"You can post again in {math.ceil(remaining / 60)} minutes.",
+                               status=429, retry_after=math.ceil(remaining))
+
+
+def guard_writes():
+    """Before every state-changing request: refuse it at once if the member is read-only."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or not current_user.is_authenticated:
+        return None
+    if request.endpoint in ALLOWED_WHILE_READ_ONLY:
+        return None
+    for sanction in active_sanctions(db.session, current_user.id):
+        if sanction.kind in READ_ONLY_KINDS:
+            raise refusal_for(sanction)
+    return None
+
+
+def notices_for(user) -> list[Sanction]:
+    """The sanctions a signed-in member is told about on every page."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return active_sanctions(db.session, user.id)

@@ -1,0 +1,41 @@
+"""Forms for sanctions, lifting them, appeals and their decisions."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from ..models.moderation import SANCTION_KINDS
+
+
+class SanctionForm(FlaskForm):
+    kind = SelectField("Sanction", choices=[SelectChoice(k, v) for k, v in SANCTION_KINDS.items()],
+                       validators=[DataRequired("Choose a sanction.")])
+    reason = TextAreaField("Reason shown to the member", validators=[
+        DataRequired("Give the member a reason: it is shown to them."), Length(max=500)])
+    note = TextAreaField("Internal note for staff", validators=[Optional(), Length(max=5000)],
+                         description="Never shown to the member or in the public log.")
+    days = IntegerField("For how many days", validators=[Optional(), NumberRange(1, 3650, "Between 1 and 3650 days.")],
+                        description="Leave empty for a ban (for good); warnings default to 90 days.")
+    thread_id = IntegerField("Thread number (for “cannot reply in a thread”)",
+                             validators=[Optional(), NumberRange(min=1)])
+    slow_mode_minutes = IntegerField("Minutes between posts (for slow mode)",
+                                     validators=[Optional(), NumberRange(1, 1440, "Between 1 and 1440 minutes.")])
+    remove_posts = BooleanField("Also remove all of this member's posts (restored if the sanction is lifted)")
+
+
+class LiftForm(FlaskForm):
+    reason = StringField("Why lift it early", validators=[DataRequired("Say why the sanction is lifted."),
+                                                          Length(max=500)])
+
+
+class AppealForm(FlaskForm):
+    text = TextAreaField("Your appeal", validators=[
+        DataRequired("Tell the moderators why the sanction should be lifted."), Length(max=5000)])
+
+
+class DecisionForm(FlaskForm):
+    outcome = RadioField("Decision", choices=[SelectChoice("lifted", "Lift the sanction"),
+                                              SelectChoice("upheld", "Uphold it")],
+                         validators=[DataRequired("Choose to lift or uphold the sanction.")])
+    reason = TextAreaField("Reason, sent to the member", validators=[
+        DataRequired("Give the member the reason for the decision."), Length(max=500)])

@@ -1,0 +1,304 @@
+"""Sanctions that hold: issuing, enforcement on every write, copied cookies, appeals, the log."""
+
+from datetime import timedelta
+
+import pytest
+
+from forum.database import write_transaction
+from forum.extensions import db
+from forum.models import Appeal, Draft, Flag, ModAction, Post, Sanction, Thread, User
+from forum.models.base import utcnow
+from forum.moderation import sanctions
+from forum.moderation.sanctions import SanctionRequest
+from forum.posts import service as posts
+from forum.posts.quoting import quote_markdown
+from tests.conftest import HTMX, CSRF_IN_PAGE
+from tests.factories import PASSWORD, make_reply, make_thread, make_user
+
+
+@pytest.fixture
+def admin():
+    return make_user(username="chief", role="admin")
+
+
+@pytest.fixture
+def moderator():
+    return make_user(username="modsue", role="moderator")
+
+
+@pytest.fixture
+def member():
+    return make_user(username="trouble", display_name="Trouble Maker")
+
+
+def counts():
+    """Rows a write could add, and the state of the rows it could change."""
+    tables = [db.session.scalar(db.select(db.func.count()).select_from(m))
+              for m in (Post, Thread, Draft, Appeal, Sanction, Flag, ModAction)]
+    changed = db.session.execute(db.select(Post.body, Post.removal, Post.version).order_by(Post.id)).all()
+    return tables, changed, db.session.execute(db.select(User.display_name, User.password_hash, User.role)).all()
+
+
+def issue(actor, member, kind="suspension", days=3, **extra):
+    return sanctions.issue(actor, member, SanctionRequest(kind=kind, reason="Repeated insults.", days=days, **extra))
+
+
+# Issuing
+
+
+def test_sanction_form_preview_and_issue(client, moderator, member):
+    client.sign_in(moderator)
+    assert client.get(f"/mod/members/{member.username}/sanction").status_code == 200
+    data = {"kind": "suspension", "reason": "Repeated insults.", "note": "third time", "days": "7"}
+    preview = client.submit(f"/mod/members/{member.username}/sanction/preview", data, htmx=True)
+    assert preview.status_code == 200 and preview.text.lstrip().startswith('<div id="sanction-form">')
+    assert "signed out everywhere at once" in preview.text and "<html" not in preview.text
+    page_preview = client.submit(f"/mod/members/{member.username}/sanction/preview", data)
+    assert "What will happen:" in page_preview.text and "<html" in page_preview.text
+    done = client.submit(f"/mod/members/{member.username}/sanction", data)
+    assert done.status_code == 302 and done.location == f"/u/{member.username}/standing"
+    sanction = db.session.scalar(db.select(Sanction))
+    assert (sanction.kind, sanction.note, sanction.issued_by_id) == ("suspension", "third time", moderator.id)
+    assert sanction.ends_at - sanction.starts_at == timedelta(days=7)
+    assert db.session.scalar(db.select(ModAction.action)) == "sanction:suspension"
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
+def test_a_sanction_needs_a_reason(client, moderator, member, htmx):
+    client.sign_in(moderator)
+    response = client.submit(f"/mod/members/{member.username}/sanction", {"kind": "warning", "reason": ""}, htmx=htmx)
+    assert response.status_code == 422 and "Give the member a reason" in response.text
+    assert db.session.scalar(db.select(db.func.count(Sanction.id))) == 0
+
+
+def test_a_moderator_cannot_sanction_an_admin(client, moderator, admin):
+    client.sign_in(moderator)
+    assert "You cannot sanction this member" in client.get(f"/mod/members/{admin.username}/sanction").text
+    response = client.submit(f"/mod/members/{admin.username}/sanction", {"kind": "ban", "reason": "nope"})
+    assert response.status_code == 422 and db.session.scalar(db.select(db.func.count(Sanction.id))) == 0
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
+def test_members_and_guests_cannot_sanction(app, client, member, htmx):
+    victim = make_user()
+    guest = app.test_client()
+    for url in (f"/mod/members/{victim.username}/sanction", "/mod/appeals"):
+        assert guest.get(url, headers=HTMX if htmx else {}).status_code == (401 if htmx else 302)
+    client.sign_in(member)
+    response = client.submit(f"/mod/members/{victim.username}/sanction", {"kind": "ban", "reason": "x"}, htmx=htmx)
+    assert response.status_code == 403
+    assert client.get("/mod/appeals", headers=HTMX if htmx else {}).status_code == 403
+    assert db.session.scalar(db.select(db.func.count(Sanction.id))) == 0
+
+
+# Enforcement
+
+
+def every_write(thread, post):
+    """Every state-changing request a member can make, with valid-looking data."""
+    return [
+        ("/new", {"category": thread.category.slug, "title": "A new thread", "body": "text"}),
+        (f"/t/{thread.id}/reply", {"body": "a reply"}),
+        (f"/t/{thread.id}/preview", {"body": "a preview"}),
+        (f"/t/{thread.id}/draft", {"body": "a draft"}),
+        (f"/p/{post.id}/edit", {"body": "edited", "version": "1"}),
+        (f"/p/{post.id}/delete", {}),
+        ("/settings/profile", {"display_name": "Changed Name", "name_style": "short"}),
+        ("/settings/password", {"current_password": PASSWORD, "new_password": "x" * 12, "confirm": "x" * 12}),
+    ]
+
+
+# Anyone may sign in, register or sign out; every other POST route is a member's write.
+NOT_MEMBER_WRITES = {"auth.login", "auth.register", "auth.logout"}
+FORM = {"body": "words", "title": "A new thread", "version": "1", "reason": "because", "text": "words",
+        "display_name": "Changed Name", "name_style": "short", "kind": "warning", "outcome": "lifted",
+        "current_password": PASSWORD, "new_password": "x" * 12, "confirm": "x" * 12, "note": "n"}
+
+
+def every_member_write(app, **values):
+    """Every state-changing route of the app (its URL map), filled in with real ids."""
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            if "POST" in rule.methods and rule.endpoint not in NOT_MEMBER_WRITES:
+                yield app.url_for(rule.endpoint, **{name: values.get(name, 1) for name in rule.arguments})
+
+
+def test_copied_cookies_stop_working_everywhere_after_a_ban(app, admin, member):
+    """Sign in with remember-me, copy the cookies, ban, replay both on every write: all refused."""
+    thread = make_thread(author=member)
+    post = make_reply(thread, author=member, body="my words")
+    first = app.test_client()
+    first.sign_in(member, remember=True)
+    copy = app.test_client()
+    for name in ("session", "remember_token"):
+        copy.set_cookie(name, first.get_cookie(name).value)
+    remember_only = app.test_client()
+    remember_only.set_cookie("remember_token", first.get_cookie("remember_token").value)
+    assert "Sign out" in copy.get("/").text and "Sign out" in remember_only.get("/").text
+
+    staff = app.test_client()
+    staff.sign_in(admin)
+    staff.submit(f"/mod/members/{member.username}/sanction", {"kind": "ban", "reason": "Spam."})
+    sanction = db.session.scalar(db.select(Sanction))
+    urls = list(every_member_write(app, thread_id=thread.id, post_id=post.id, username=member.username,
+                                   sanction_id=sanction.id, appeal_id=1, slug=thread.slug))
+    assert f"/t/{thread.id}/reply" in urls and f"/p/{post.id}/edit" in urls and len(urls) >= 10
+    before = counts()
+    for client in (first, copy, remember_only):
+        assert "Sign out" not in client.get("/").text
+        token = CSRF_IN_PAGE.search(client.get("/login").text).group(1)  # a valid token for its session
+        for url in urls:
+            for headers in ({}, HTMX):
+                response = client.post(url, data={**FORM, "category": thread.category.slug, "csrf_token": token},
+                                       headers=headers)
+                assert response.status_code in (302, 401), (url, response.status_code)
+                location = response.headers.get("HX-Redirect") or response.location
+                assert location.startswith("/login"), url
+                client.get("/login")  # as a browser would: the sign-in page shows (and clears) the message
+    assert counts() == before
+    assert db.session.get(Post, post.id).body == "my words" and db.session.get(Post, post.id).removal is None
+
+
+def test_a_suspended_member_can_sign_in_only_to_read_and_appeal(client, admin, member):
+    thread = make_thread()
+    issue(admin, member)
+    client.sign_in(member)
+    page = client.get(f"/t/{thread.id}-{thread.slug}").text
+    assert "Suspended" in page and "Repeated insults." in page and "Your standing and appeal" in page
+    before = counts()
+    for htmx in (False, True):
+        response = client.submit(f"/t/{thread.id}/reply", {"body": "let me back in"}, htmx=htmx)
+        assert response.status_code == 403 and "Your account is suspended until" in response.text
+        if htmx:
+            assert response.headers["HX-Reswap"] == "none" and 'id="flash"' in response.text
+        else:
+            assert "let me back in</textarea>" in response.text  # the typed text is shown back
+    assert counts() == before
+    sanction = db.session.scalar(db.select(Sanction))
+    appealed = client.submit(f"/standing/{sanction.id}/appeal", {"text": "It was a misunderstanding."})
+    assert appealed.status_code == 302
+    assert db.session.scalar(db.select(Appeal.text)) == "It was a misunderstanding."
+
+
+@pytest.mark.parametrize("kind", ["silence", "suspension", "ban"])
+def test_read_only_sanctions_refuse_every_write(client, admin, member, kind):
+    thread = make_thread(author=member)
+    post = make_reply(thread, author=member)
+    client.sign_in(member)
+    issue(admin, member, kind=kind, days=None if kind == "ban" else 2)
+    if kind != "silence":
+        client.sign_in(member)  # signed out by the sanction: sign in again, as the notice allows
+    before = counts()
+    for url, data in every_write(thread, post):
+        for htmx in (False, True):
+            response = client.submit(url, data, htmx=htmx)
+            assert response.status_code == 403, (url, htmx, response.status_code)
+    assert counts() == before
+
+
+def test_a_write_in_flight_when_the_ban_lands_does_not_slip_through(app, admin, member, monkeypatch):
+    """The request passed the door check; the ban commits before its transaction: still refused."""
+    thread = make_thread()
+    import forum.posts.service as service
+
+    original = service.render_post
+
+    def render_then_ban(*args, **kwargs):
+        rendered = original(*args, **kwargs)
+        issue(admin, member, kind="ban", days=None)
+        return rendered
+
+    monkeypatch.setattr(service, "render_post", render_then_ban)
+    with pytest.raises(Exception) as refused:
+        posts.add_reply(thread, member, "slipping through?")
+    assert "banned" in str(refused.value)
+    assert db.session.scalar(db.select(db.func.count(Post.id)).where(Post.body == "slipping through?")) == 0
+
+
+def test_a_timed_sanction_ends_on_its_own(client, admin, member):
+    thread = make_thread()
+    sanction = issue(admin, member, kind="silence", days=1)
+    with write_transaction() as session:
+        row = session.get(Sanction, sanction.id)
+        row.starts_at, row.ends_at = utcnow() - timedelta(days=2), utcnow() - timedelta(seconds=1)
+    client.sign_in(member)
+    assert client.submit(f"/t/{thread.id}/reply", {"body": "back again"}).status_code == 302
+
+
+def test_thread_ban_and_slow_mode(client, admin, member):
+    heated, calm = make_thread(title="Heated"), make_thread(title="Calm")
+    issue(admin, member, kind="thread_ban", thread_id=heated.id)
+    client.sign_in(member)
+    refused = client.submit(f"/t/{heated.id}/reply", {"body": "one more thing"}, htmx=True)
+    assert refused.status_code == 403 and "You cannot reply in this thread" in refused.text
+    assert client.submit(f"/t/{calm.id}/reply", {"body": "fine here"}).status_code == 302
+    issue(admin, member, kind="slow_mode", slow_mode_minutes=10)
+    slowed = client.submit(f"/t/{calm.id}/reply", {"body": "and again"}, htmx=True)
+    assert slowed.status_code == 429 and 0 < int(slowed.headers["Retry-After"]) <= 600
+    assert "one post every 10 minutes" in slowed.text
+
+
+def test_removing_all_posts_and_lifting_brings_them_back(client, admin, member):
+    thread = make_thread()
+    post = make_reply(thread, author=member, body="my reply")
+    quoting = make_reply(thread, body=quote_markdown(post) + "quoting")
+    sanction = issue(admin, member, kind="ban", days=None, remove_posts=True)
+    assert db.session.get(Post, post.id).placeholder == "Removed: the member was banned."
+    assert "Removed: the member was banned." in db.session.get(Post, quoting.id).body_html
+    sanctions.lift(admin, sanction, "Mistaken identity.")
+    assert db.session.get(Post, post.id).removal is None
+    assert "my reply" in db.session.get(Post, quoting.id).body_html
+
+
+# Standing, appeals, the log
+
+
+def test_standing_is_private_to_the_member_and_staff(app, client, admin, moderator, member):
+    issue(admin, member, kind="warning", days=None)
+    client.sign_in(member)
+    own = client.get(f"/u/{member.username}/standing").text
+    assert "Warning" in own and "Repeated insults." in own and "Internal note" not in own
+    other = app.test_client()
+    other.sign_in(make_user())
+    assert other.get(f"/u/{member.username}/standing").status_code == 403
+    staff = app.test_client()
+    staff.sign_in(moderator)
+    assert staff.get(f"/u/{member.username}/standing").status_code == 200
+    assert client.get("/standing").location == f"/u/{member.username}/standing"
+
+
+def test_an_appeal_is_decided_by_another_moderator(app, client, admin, moderator, member):
+    sanction = issue(moderator, member, kind="silence", days=5)
+    client.sign_in(member)
+    client.submit(f"/standing/{sanction.id}/appeal", {"text": "Please reconsider."})
+    appeal = db.session.scalar(db.select(Appeal))
+    issuer = app.test_client()
+    issuer.sign_in(moderator)
+    refused = issuer.submit(f"/mod/appeals/{appeal.id}/decide", {"outcome": "lifted", "reason": "fine"})
+    assert refused.status_code == 403 and db.session.get(Appeal, appeal.id).decided_at is None
+    other = app.test_client()
+    other.sign_in(admin)
+    assert "Please reconsider." in other.get("/mod/appeals").text
+    decided = other.submit(f"/mod/appeals/{appeal.id}/decide", {"outcome": "lifted", "reason": "Fair point."})
+    assert decided.status_code == 302
+    assert db.session.get(Sanction, sanction.id).lifted_at is not None
+    standing = client.get(f"/u/{member.username}/standing").text
+    assert "Decision: lifted." in standing and "Fair point." in standing
+    thread = make_thread()
+    assert client.submit(f"/t/{thread.id}/reply", {"body": "thank you"}).status_code == 302
+
+
+def test_a_second_appeal_of_the_same_sanction_is_refused(client, admin, member):
+    sanction = issue(admin, member, kind="silence", days=5)
+    client.sign_in(member)
+    client.submit(f"/standing/{sanction.id}/appeal", {"text": "Once."})
+    again = client.submit(f"/standing/{sanction.id}/appeal", {"text": "Twice."})
+    assert again.status_code == 422 and "already appealed" in again.text
+
+
+def test_the_public_log_shows_actions_without_private_details(client, admin, member):
+    issue(admin, member, kind="suspension", note="internal: see ticket 42")
+    page = client.get("/modlog")
+    assert page.status_code == 200
+    assert "sanction suspension" in page.text and "Repeated insults." in page.text and "admin" in page.text
+    assert "ticket 42" not in page.text and member.username not in page.text
