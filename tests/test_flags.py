@@ -31,6 +31,8 @@ def assert_review_answer(response, post):
     assert_fragment(response, f'<hx-partial hx-target="#queue-item-{post.id}" hx-swap="outerHTML">')
     entry, _, rest = response.text.partition(f'<hx-partial hx-target="#p{post.id}" hx-swap="outerHTML">')
     assert f'<article class="queue-item" id="queue-item-{post.id}"' in entry
+    assert '<hx-partial hx-target="#queue-counts" hx-swap="outerHTML">' in entry  # the counts keep up
+    assert "0 posts to review" in entry
     assert f'id="p{post.id}"' in rest and "queue-item" not in rest
 
 

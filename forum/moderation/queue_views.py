@@ -134,7 +134,7 @@ def _review_answer(post: Post, status: int = 200, hide_error: str = ""):
         return render("moderation/queue_post.html", status=status, entry=entry, hide_error=hide_error)
     convo = conversation_for(entry.post.thread, [entry.post], current_user)
     return render_partial("moderation/_queue_answer.html", status=status, entry=entry, post=entry.post,
-                          convo=convo, hide_error=hide_error)
+                          convo=convo, counts=flags.counts(), hide_error=hide_error)
 
 
 def _thread(thread_id) -> Thread:
