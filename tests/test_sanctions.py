@@ -302,3 +302,17 @@ def test_the_public_log_shows_actions_without_private_details(client, admin, mem
     assert page.status_code == 200
     assert "sanction suspension" in page.text and "Repeated insults." in page.text and "admin" in page.text
     assert "ticket 42" not in page.text and member.username not in page.text
+
+
+def test_staff_reach_the_sanction_form_from_a_post_and_a_profile(client, moderator, member):
+    thread = make_thread(author=member)
+    client.sign_in(moderator)
+    form_url = f"/mod/members/{member.username}/sanction"
+    assert f'href="{form_url}">Sanction author</a>' in client.get(f"/t/{thread.id}-{thread.slug}").text
+    assert f'href="{form_url}">Sanction this member</a>' in client.get(f"/u/{member.username}").text
+
+
+def test_members_see_no_sanction_links(client, member):
+    thread = make_thread(author=make_user())
+    client.sign_in(member)
+    assert "Sanction" not in client.get(f"/t/{thread.id}-{thread.slug}").text

@@ -15,7 +15,8 @@ from sqlalchemy import select, update
 from forum.extensions import db
 from forum.models import Category, Post, User
 from forum.models.base import utcnow
-from tests.factories import PASSWORD, make_reply, make_thread, make_user
+from tests.browser.visitor import Console, Visitor, post, posts
+from tests.factories import make_reply, make_thread, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -60,66 +61,8 @@ class Findings:
             self.problems.append(f"{step}: {'; '.join(said)} (screenshot {path})")
 
 
-class Console:
-    """Console errors and uncaught exceptions of every page, each with the step it happened in."""
-
-    def __init__(self):
-        self.step = "signing in"
-        self.errors = []
-
-    def error(self, text):
-        self.errors.append(f"[{self.step}] {text}")
-
-
-def posts(page):
-    return page.locator("#posts > article")
-
-
-def post(page, post_id):
-    return page.locator(f"article#p{post_id}")
-
-
-class Member:
+class Member(Visitor):
     """One member's browser page: remembers navigations, accepted dialogs and console errors."""
-
-    def __init__(self, context, javascript, name, console):
-        self.page = context.new_page()
-        self.javascript = javascript
-        self.name = name
-        self.navigations = []
-        self.dialogs = []
-        self.page.on("request", self._requested)
-        self.page.on("dialog", self._accept)
-        self.page.on("console", lambda message: message.type == "error" and console.error(
-            f"{name}: {message.text} ({message.location.get('url')})"))
-        self.page.on("pageerror", lambda error: console.error(f"{name}: uncaught: {error}"))
-
-    def _requested(self, request):
-        if request.is_navigation_request() and request.frame == self.page.main_frame:
-            self.navigations.append(f"{request.method} {request.url}")
-
-    def _accept(self, dialog):
-        self.dialogs.append(dialog.message)
-        dialog.accept()
-
-    def sign_in(self, base_url, username):
-        page = self.page
-        page.goto(base_url + "/login")
-        page.get_by_label("Username or email", exact=True).fill(username)
-        page.get_by_label("Password", exact=True).fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-
-    def arm(self):
-        """Before an htmx action: mark the document, so that a reload or navigation would show."""
-        self.page.evaluate("window.__marker = 1")
-        return self.page.url, len(self.navigations)
-
-    def assert_same_document(self, armed):
-        url, navigations = armed
-        assert self.page.url == url, f"the URL changed to {self.page.url}"
-        assert self.page.evaluate("window.__marker") == 1, "the page was reloaded"
-        assert self.navigations[navigations:] == [], f"navigated to {self.navigations[navigations:]}"
 
     def composer(self):
         return self.page.locator("#reply-body")

@@ -7,15 +7,12 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import CATEGORY
+from tests.browser.visitor import Visitor, posts, sign_in
 from tests.factories import PASSWORD, make_thread, make_user
 
 pytestmark = pytest.mark.browser
 
 DELETED = "This post was deleted by its author."
-
-
-def posts(page):
-    return page.locator("#posts > article")
 
 
 def register(page, base_url, username, display_name):
@@ -40,36 +37,8 @@ def fill_new_thread(page, title, body):
     page.get_by_label("Post", exact=True).fill(body)
 
 
-class Tab:
+class Tab(Visitor):
     """One member's page, remembering its navigation requests and the dialogs it accepted."""
-
-    def __init__(self, context, javascript):
-        self.page = context.new_page()
-        self.javascript = javascript
-        self.navigations = []
-        self.dialogs = []
-        self.page.on("request", self._requested)
-        self.page.on("dialog", self._accept)
-
-    def _requested(self, request):
-        # Only requests for a new document count: htmx's history.replaceState does not.
-        if request.is_navigation_request() and request.frame == self.page.main_frame:
-            self.navigations.append(f"{request.method} {request.url}")
-
-    def _accept(self, dialog):
-        self.dialogs.append(dialog.message)
-        dialog.accept()
-
-    def arm(self):
-        """Before an htmx action: mark the document, so a reload or navigation would show."""
-        self.page.evaluate("window.__marker = 1")
-        return self.page.url, len(self.navigations)
-
-    def assert_same_document(self, armed):
-        url, navigations = armed
-        assert self.page.url == url, f"the URL changed to {self.page.url}"
-        assert self.page.evaluate("window.__marker") == 1, "the page was reloaded"
-        assert self.navigations[navigations:] == [], f"navigated to {self.navigations[navigations:]}"
 
     def reply(self, text) -> str:
         """Post a reply with the composer; returns the new post's id."""
@@ -222,11 +191,7 @@ def test_thread_page_has_no_console_errors(live_app, live_server, new_context):
         f"{message.text} ({message.location.get('url')})"))
     page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
 
-    page.goto(f"{live_server}/login")
-    page.get_by_label("Username or email", exact=True).fill("carol")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    sign_in(page, live_server, "carol")
     page.goto(thread_url)
     assert page.evaluate("typeof window.htmx") == "object", "htmx did not load"
     page.locator("#reply-body").fill("Swapped in under the CSP.")

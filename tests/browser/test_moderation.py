@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from forum.extensions import db
 from forum.models import Category, Sanction
-from tests.factories import PASSWORD, make_reply, make_thread, make_user
+from tests.browser.visitor import Console, Visitor, posts
+from tests.factories import make_reply, make_thread, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -30,59 +31,6 @@ AFTER = "Sorry, everyone. Dogs on leads it is."
 DAYS = 7
 # Chromium reports every 4xx answer on the console; these are the refusals the journey expects.
 REFUSED_ON_CONSOLE = re.compile(r"Failed to load resource: the server responded with a status of 40[13]\b")
-
-
-class Console:
-    """Console errors and uncaught exceptions of every page, each with the step it happened in."""
-
-    def __init__(self):
-        self.step = "signing in"
-        self.errors = []
-
-    def error(self, text):
-        self.errors.append(f"[{self.step}] {text}")
-
-
-class Visitor:
-    """One person's browser: a page that remembers its navigations and reports console errors."""
-
-    def __init__(self, context, javascript, name, console):
-        self.page = context.new_page()
-        self.javascript = javascript
-        self.navigations = []
-        self.page.on("request", self._requested)
-        self.page.on("console", lambda message: message.type == "error" and console.error(
-            f"{name}: {message.text} ({message.location.get('url')})"))
-        self.page.on("pageerror", lambda error: console.error(f"{name}: uncaught: {error}"))
-
-    def _requested(self, request):
-        if request.is_navigation_request() and request.frame == self.page.main_frame:
-            self.navigations.append(f"{request.method} {request.url}")
-
-    def sign_in(self, base_url=None, username=""):
-        """Sign in through the form (on the sign-in page already, unless base_url is given)."""
-        page = self.page
-        if base_url:
-            page.goto(base_url + "/login")
-        page.get_by_label("Username or email", exact=True).fill(username)
-        page.get_by_label("Password", exact=True).fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-
-    def arm(self):
-        """Before an htmx action: mark the document, so a reload or navigation would show."""
-        self.page.evaluate("window.__marker = 1")
-        return self.page.url, len(self.navigations)
-
-    def assert_same_document(self, armed):
-        url, navigations = armed
-        assert self.page.url == url, f"the URL changed to {self.page.url}"
-        assert self.page.evaluate("window.__marker") == 1, "the page was reloaded"
-        assert self.navigations[navigations:] == [], f"navigated to {self.navigations[navigations:]}"
-
-
-def posts(page):
-    return page.locator("#posts > article")
 
 
 def flash(page):
@@ -120,7 +68,9 @@ def test_flag_hide_suspend_appeal_and_lift(javascript, forum, live_app, new_cont
     console = Console()
 
     def visitor(name, username=None):
-        person = Visitor(new_context(javascript), javascript, name, console)
+        # No dialog is expected in this journey: none is accepted, so Playwright dismisses any.
+        person = Visitor(new_context(javascript), javascript, name=name, console=console,
+                         accept_dialogs=False)
         if username:
             person.sign_in(base, username)
         return person
