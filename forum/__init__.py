@@ -7,6 +7,7 @@ from .admin import bp as admin_bp
 from .auth import bp as auth_bp
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .members import bp as members_bp
+from .members import notifications
 from .moderation import bp as moderation_bp
 from .moderation import enforcement
 from .moderation import views as moderation_views  # noqa: F401  (registers the moderation routes)
@@ -34,7 +35,8 @@ def create_app(test_config=None):
         app.register_blueprint(blueprint)
     errors.register(app)
     app.before_request(enforcement.guard_writes)
-    app.context_processor(lambda: {"sanction_notices": enforcement.notices_for})
+    app.context_processor(lambda: {"sanction_notices": enforcement.notices_for,
+                                   "unread_notifications": notifications.unread_count})
     app.after_request(htmx.add_vary)
     app.after_request(security.add_headers)
     app.cli.add_command(cli.forum)

@@ -23,9 +23,10 @@ def test_thread_page_query_count_does_not_grow_with_posts_or_authors(client, que
     small = queries_for_thread_page(client, queries, posts=2, authors=2)
     large = queries_for_thread_page(client, queries, posts=20, authors=20)
     assert small == large
-    # the member, their sanction notices, their draft, the thread with its category, one page of
-    # posts with authors and answered posts, the names of everyone in the thread, the replies
-    assert large == 7
+    # the member, their sanction notices, their unread notifications, their draft, the thread with
+    # its category, one page of posts with authors and answered posts, the names of everyone in
+    # the thread, the replies to these posts
+    assert large == 8
 
 
 def test_thread_list_query_count_does_not_grow_with_threads(client, queries):

@@ -79,9 +79,10 @@ class RenderContext:
 @dataclass
 class Rendered:
     html: str
-    quoted_post_ids: list[int]
+    quoted_post_ids: list[int]  # at every depth: a removal collapses nested quotes too
     mentioned: list[str]
     hidden_links: int
+    directly_quoted: list[int] = field(default_factory=list)  # quotes not inside another quote
 
 
 def references(body: str) -> tuple[set[int], set[str]]:
@@ -95,7 +96,7 @@ def render_body(body: str, context: RenderContext | None = None) -> Rendered:
     """Markdown to sanitised HTML, with what the text refers to."""
     context = context or RenderContext()
     tokens = _markdown.parse(body.replace("\r\n", "\n"))
-    quoted = _mark_quotes(tokens, context)
+    quoted, direct = _mark_quotes(tokens, context)
     mentioned: list[str] = []
     hidden = 0
     quote_depth = 0
@@ -109,18 +110,25 @@ def render_body(body: str, context: RenderContext | None = None) -> Rendered:
                 token.children, count = _hide_links(token.children)
                 hidden += count
     html = _markdown.renderer.render(tokens, _markdown.options, {})
-    return Rendered(html=_cleaner.clean(html), quoted_post_ids=quoted, mentioned=mentioned, hidden_links=hidden)
+    return Rendered(html=_cleaner.clean(html), quoted_post_ids=quoted, mentioned=mentioned, hidden_links=hidden,
+                    directly_quoted=direct)
 
 
-def _mark_quotes(tokens: list[Token], context: RenderContext) -> list[int]:
-    """Give attributed quotes their class and attribution; collapse quotes of removed posts."""
+def _mark_quotes(tokens: list[Token], context: RenderContext) -> tuple[list[int], list[int]]:
+    """Give attributed quotes their class and attribution; collapse quotes of removed posts.
+
+    Returns the quoted post ids at every depth, and those quoted directly (not inside a quote).
+    """
     quoted: list[int] = []
+    direct: list[int] = []
     i = 0
     while i < len(tokens):
         token = tokens[i]
         post_id = _attributed_post(tokens, i) if token.type == "blockquote_open" else None
         if post_id is not None:
             quoted.append(post_id)
+            if token.level == 0:
+                direct.append(post_id)
             token.attrSet("class", "quote")
             token.attrSet("data-quote", str(post_id))
             if post_id in context.removed_quotes:
@@ -129,7 +137,7 @@ def _mark_quotes(tokens: list[Token], context: RenderContext) -> list[int]:
             else:
                 _shape_attribution(tokens[i + 2], context.quote_names.get(post_id))
         i += 1
-    return quoted
+    return quoted, direct
 
 
 def _attributed_post(tokens: list[Token], i: int) -> int | None:

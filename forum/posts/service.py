@@ -72,17 +72,27 @@ def new_post(session, thread_id: int, author: User, body: str, rendered: Rendere
 
 
 def record_references(session, post: Post, rendered, actor_id: int, notified: set[int] = frozenset()):
-    """Store which posts this one quotes, and notify newly mentioned members (not the author)."""
+    """Store which posts this one quotes, and notify the members it concerns, once each.
+
+    A mention beats a reply, which beats a quote; the author and those `notified` before are skipped.
+    """
     session.execute(delete(PostQuote).where(PostQuote.post_id == post.id))
+    quoted_authors = {}
     for quoted_id in dict.fromkeys(rendered.quoted_post_ids):
-        if quoted_id != post.id and session.get(Post, quoted_id) is not None:
+        quoted = session.get(Post, quoted_id) if quoted_id != post.id else None
+        if quoted is not None:
             session.add(PostQuote(post_id=post.id, quoted_post_id=quoted_id))
-    member_ids = session.execute(
-        select(User.id).where(User.username.in_(rendered.mentioned))
-    ).scalars() if rendered.mentioned else []
-    for member_id in member_ids:
+            if quoted_id in rendered.directly_quoted:
+                quoted_authors[quoted.author_id] = "quote"
+    recipients = dict(quoted_authors)
+    if post.parent_id and (parent := session.get(Post, post.parent_id)) is not None:
+        recipients[parent.author_id] = "reply"
+    if rendered.mentioned:
+        for member_id in session.scalars(select(User.id).where(User.username.in_(rendered.mentioned))):
+            recipients[member_id] = "mention"
+    for member_id, kind in recipients.items():
         if member_id != actor_id and member_id not in notified:
-            session.add(Notification(user_id=member_id, kind="mention", post_id=post.id, actor_id=actor_id))
+            session.add(Notification(user_id=member_id, kind=kind, post_id=post.id, actor_id=actor_id))
 
 
 def edit_post(post: Post, editor: User, body: str, expected_version: int | None) -> Post:
@@ -108,8 +118,7 @@ def edit_post(post: Post, editor: User, body: str, expected_version: int | None)
             session.add(PostRevision(post_id=current.id, body=current.body,
                                      written_at=current.edited_at or current.created_at))
             current.edited_at = now
-        already = set(session.scalars(select(Notification.user_id).where(
-            Notification.post_id == current.id, Notification.kind == "mention")))
+        already = set(session.scalars(select(Notification.user_id).where(Notification.post_id == current.id)))
         current.body, current.body_html = body, rendered.html
         current.render_version, current.links_allowed = RENDER_VERSION, allowed
         current.version += 1
