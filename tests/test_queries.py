@@ -25,8 +25,8 @@ def test_thread_page_query_count_does_not_grow_with_posts_or_authors(client, que
     assert small == large
     # the member, their sanction notices, their unread notifications, their draft, the thread with
     # its category, one page of posts with authors and answered posts, the names of everyone in
-    # the thread, the replies to these posts
-    assert large == 8
+    # the thread, the replies to these posts, which of them the member likes
+    assert large == 9
 
 
 def test_thread_list_query_count_does_not_grow_with_threads(client, queries):

@@ -1,9 +1,9 @@
 """The forum's models: members, and the categories, threads and posts they write."""
 
 from .content import Category, Post, Thread
-from .conversation import Draft, Notification, PostQuote, PostRevision
+from .conversation import Draft, Notification, PostLike, PostQuote, PostRevision
 from .moderation import Appeal, Flag, ModAction, RateCounter, RegistrationBlock, Sanction
 from .user import User
 
-__all__ = ["Appeal", "Category", "Draft", "Flag", "ModAction", "Notification", "Post", "PostQuote",
+__all__ = ["Appeal", "Category", "Draft", "Flag", "ModAction", "Notification", "Post", "PostLike", "PostQuote",
            "PostRevision", "RateCounter", "RegistrationBlock", "Sanction", "Thread", "User"]

@@ -81,6 +81,8 @@ class Post(db.Model):
     removal_reason: Mapped[str | None] = mapped_column(String(200))
     # The ban that removed this post with all the member's others; lifting it brings them back.
     removed_by_sanction_id: Mapped[int | None] = mapped_column(ForeignKey("sanctions.id"))
+    # Kept in step by the likes service, so pages never count rows.
+    like_count: Mapped[int] = mapped_column(default=0)
     # Bumped on every edit, so that an edit made from a stale form is detected.
     version: Mapped[int] = mapped_column(default=1)
 

@@ -59,3 +59,13 @@ class Notification(db.Model):
 
     post: Mapped[Post] = relationship()
     actor: Mapped[User] = relationship(foreign_keys=[actor_id])
+
+
+class PostLike(db.Model):
+    """One member likes one post (at most once)."""
+
+    __tablename__ = "post_likes"
+
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

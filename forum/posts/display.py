@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Post, Thread, User
+from .likes import liked_by
 
 
 @dataclass
@@ -18,6 +19,7 @@ class Conversation:
     ambiguous: set[int] = field(default_factory=set)
     usernames: dict[int, str] = field(default_factory=dict)
     replies: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    liked: set[int] = field(default_factory=set)  # the posts the reader likes
 
     def name(self, user_id: int) -> str:
         return self.names.get(user_id, "a former member")
@@ -53,4 +55,5 @@ def conversation_for(thread: Thread, posts: list[Post], viewer) -> Conversation:
         for reply_id, author_id, parent_id in rows:
             replies[parent_id].append((reply_id, author_id))
         conversation.replies = dict(replies)
+        conversation.liked = liked_by(viewer, post_ids)
     return conversation

@@ -8,7 +8,7 @@ from ..limits import limit_replies
 from ..pagination import Page, page_of_position
 from ..threads import service as threads
 from ..threads.views import answered_post, render_thread
-from . import bp, history, service
+from . import bp, history, likes, service
 from .display import conversation_for
 from .forms import EditForm, ReplyForm
 
@@ -122,6 +122,21 @@ def delete(post_id):
         return render_post_alone(post)
     flash("Your post is deleted.", "success")
     return redirect(post_url(post))
+
+
+@bp.post("/p/<int:post_id>/like")
+@login_required
+def like(post_id):
+    """Like a post, or take the like back: the fragment is the post's like button and count."""
+    post = existing_post(post_id)
+    try:
+        likes.toggle_like(current_user, post)
+    except likes.LikeRefused as refused:
+        abort(403, str(refused))
+    if not is_fragment_request():
+        return redirect(post_url(post))
+    post = existing_post(post_id)
+    return render_partial("posts/_like.html", post=post, convo=conversation_for(post.thread, [post], current_user))
 
 
 @bp.get("/p/<int:post_id>/history")
