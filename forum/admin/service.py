@@ -3,11 +3,12 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..database import write_transaction
 from ..extensions import db
+from ..moderation.enforcement import in_force
 from ..models import Flag, Sanction, User
 from ..models.base import utcnow
 from ..models.moderation import READ_ONLY_KINDS
@@ -47,12 +48,6 @@ class MemberFilter:
     @property
     def is_empty(self) -> bool:
         return not (self.query or self.role or self.standing)
-
-
-def in_force(now: datetime):
-    """SQL for "this sanction is in force now": the semantics of enforcement.active_sanctions."""
-    return and_(Sanction.lifted_at.is_(None), Sanction.starts_at <= now,
-                or_(Sanction.ends_at.is_(None), Sanction.ends_at > now))
 
 
 def _filtered(query, wanted: MemberFilter, with_email: bool):

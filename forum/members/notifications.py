@@ -5,7 +5,8 @@ from sqlalchemy.orm import joinedload
 
 from ..database import write_transaction
 from ..extensions import db
-from ..models import Notification, Post, Thread
+from ..models import Notification, Post
+from ..threads.service import visible_to
 from ..models.base import utcnow
 
 WHAT = {"mention": "mentioned you", "reply": "replied to your post", "quote": "quoted your post"}
@@ -24,7 +25,7 @@ def recent(user, limit: int = 50) -> list[Notification]:
     query = (select(Notification).where(Notification.user_id == user.id)
              .options(joinedload(Notification.actor), joinedload(Notification.post).joinedload(Post.thread))
              .order_by(Notification.id.desc()).limit(limit))
-    return [n for n in db.session.scalars(query) if _visible(n.post.thread, user)]
+    return [n for n in db.session.scalars(query) if visible_to(n.post.thread, user)]
 
 
 def mark_all_read(user) -> int:
@@ -32,7 +33,3 @@ def mark_all_read(user) -> int:
         result = session.execute(update(Notification).where(
             Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=utcnow()))
     return result.rowcount
-
-
-def _visible(thread: Thread, user) -> bool:
-    return thread.removed_at is None or user.is_staff

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask import request
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from ..extensions import db
 from ..models import Post, Sanction, Thread, User
@@ -26,13 +26,15 @@ class WriteRefused(Exception):
     retry_after: int | None = None  # seconds, for a wait (slow mode)
 
 
+def in_force(now):
+    """SQL for "this sanction is in force at `now`": ended and lifted ones need no job to stop."""
+    return and_(Sanction.lifted_at.is_(None), Sanction.starts_at <= now,
+                or_(Sanction.ends_at.is_(None), Sanction.ends_at > now))
+
+
 def active_sanctions(session, user_id: int) -> list[Sanction]:
-    """The member's sanctions in force right now (ended and lifted ones need no job to stop)."""
-    now = utcnow()
-    query = select(Sanction).where(
-        Sanction.user_id == user_id, Sanction.lifted_at.is_(None), Sanction.starts_at <= now,
-        or_(Sanction.ends_at.is_(None), Sanction.ends_at > now),
-    ).order_by(Sanction.id)
+    """The member's sanctions in force right now."""
+    query = select(Sanction).where(Sanction.user_id == user_id, in_force(utcnow())).order_by(Sanction.id)
     return list(session.scalars(query))
 
 

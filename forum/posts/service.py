@@ -36,9 +36,11 @@ def may_change(user, post: Post) -> bool:
 
 def add_reply(thread: Thread, author: User, body: str, parent_id: int | None = None,
               request_key: str | None = None) -> Post:
-    """Append a post to the thread; the same request_key from the same author never posts twice."""
-    if request_key and (earlier := _posted_with(author.id, request_key)):
-        return earlier
+    """Append a post to the thread; the same request_key from the same author never posts twice.
+
+    Callers look for an earlier copy first (`posted_with`); two copies racing each other meet the
+    unique constraint, and the loser returns the winner's post.
+    """
     check_length(body)
     allowed = links_allowed_for(author)
     rendered = render_post(body, allowed)

@@ -135,7 +135,6 @@ def like(post_id):
         abort(403, str(refused))
     if not is_fragment_request():
         return redirect(post_url(post))
-    post = existing_post(post_id)
     return render_partial("posts/_like.html", post=post, convo=conversation_for(post.thread, [post], current_user))
 
 
