@@ -32,7 +32,9 @@ CATEGORIES = (
     ("general", "General Discussion", "Introductions, books, films, food and everything else."),
     ("help", "Help & Questions", "Ask the community: home, tech, getting around town."),
     ("feedback", "Site Feedback", "Ideas for the forum, and problems with it."),
+    ("lounge", "Members' Lounge", "For signed-in members only: guests see that it exists, not what is in it."),
 )
+MEMBERS_ONLY = {"lounge"}
 
 # (username, full name, name style). Several members chose to show only their first name and
 # last initial ("short": Rhonda Bird is shown as "Rhonda B.").
@@ -267,6 +269,19 @@ THREADS = (
             Reply("amara_o", """\
                 The library service says they'll "look into it". We've bought one ourselves; now we need permission to install it. I'll keep you posted.
                 """, quote=("fatima_counter", "Will the counter be fixed by then?")),
+        ),
+    },
+    {
+        "key": "lounge_meetup",
+        "category": "lounge",
+        "author": "walt_h",
+        "days_ago": 30.2,
+        "span_hours": 24 * 3,
+        "title": "Regulars' coffee meetup, first Saturday of the month",
+        "body": "For those of us who have been around a while: coffee at Halvorsen's on 2nd, first Saturday of the month, 9 sharp. I'll be the one with the mail carrier's tan. Kept it in the lounge so it isn't on the front page for the whole internet.",
+        "replies": (
+            ("rhonda_b", "I'll be there. I'll bring the knitting so you can spot me."),
+            ("jose_l", "Count me in, if there are cardamom buns left by 9."),
         ),
     },
     {
@@ -562,7 +577,8 @@ def _ensure_categories() -> dict[str, Category]:
         found = {c.slug: c for c in session.scalars(select(Category).where(Category.slug.in_(slugs)))}
         for position, (slug, name, description) in enumerate(CATEGORIES, start=1):
             if slug not in found:
-                found[slug] = Category(slug=slug, name=name, description=description, position=position)
+                found[slug] = Category(slug=slug, name=name, description=description, position=position,
+                                       members_only=slug in MEMBERS_ONLY)
                 session.add(found[slug])
     return found
 

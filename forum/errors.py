@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from . import limits
 from .htmx import flash_region, is_fragment_request
 from .moderation.enforcement import WriteRefused
+from .threads.service import MembersOnly
 
 MESSAGES = {
     400: "The request could not be understood.",
@@ -28,6 +29,7 @@ CSRF_MESSAGE = (
 def register(app):
     """Install the handlers on the app."""
     app.register_error_handler(WriteRefused, handle_refused)
+    app.register_error_handler(MembersOnly, handle_members_only)
     app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(RateLimitExceeded, handle_rate_limited)
     app.register_error_handler(HTTPException, handle_http)
@@ -45,6 +47,13 @@ def handle_refused(error: WriteRefused):
     if error.retry_after:
         headers["Retry-After"] = str(error.retry_after)
     return body, status, headers
+
+
+def handle_members_only(error: MembersOnly):
+    """A guest at members-only content: a page that asks them to sign in and brings them back."""
+    if is_fragment_request():
+        return respond(403, error.description, title="Members only")
+    return render_template("errors/members_only.html", message=error.description), 403
 
 
 def handle_rate_limited(error: RateLimitExceeded):

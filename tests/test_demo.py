@@ -17,7 +17,7 @@ from forum.posts.render import HIDDEN_LINK
 
 pytestmark = pytest.mark.usefixtures("app")
 
-SUMMARY = "4 categories, 15 members, 13 threads, 129 posts"
+SUMMARY = "5 categories, 15 members, 14 threads, 132 posts"
 DATA_QUOTE = re.compile(r'<blockquote class="quote" data-quote="(\d+)">')
 DELETED = '<p class="placeholder">This post was deleted by its author.</p>'
 
@@ -74,7 +74,7 @@ def test_seed_demo_fills_an_empty_forum():
     summary = seed_demo()
 
     assert summary == SUMMARY
-    assert db.session.scalar(select(func.count(Category.id))) == 4
+    assert db.session.scalar(select(func.count(Category.id))) == 5
     assert db.session.scalar(select(func.count(Thread.id))) >= 12
     assert db.session.scalar(select(func.count(User.id))) == 15
     long_thread = _long_thread()
@@ -130,8 +130,8 @@ def test_seed_demo_twice_reuses_categories_and_members():
     seed_demo()
     seed_demo()
 
-    assert db.session.scalar(select(func.count(Category.id))) == 4
-    assert db.session.scalar(select(func.count(Thread.id))) == 26
+    assert db.session.scalar(select(func.count(Category.id))) == 5
+    assert db.session.scalar(select(func.count(Thread.id))) == 28
     assert db.session.scalar(select(func.count(User.id))) == 15
     assert db.session.scalar(select(func.count(Post.id)).where(Post.author_id == lou.id)) > 20
 
@@ -258,4 +258,4 @@ def test_seed_demo_command(app):
 
     assert result.exit_code == 0, result.output
     assert f"Demo content loaded: {SUMMARY}." in result.output
-    assert db.session.scalar(select(func.count(Thread.id))) == 13
+    assert db.session.scalar(select(func.count(Thread.id))) == 14

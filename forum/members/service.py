@@ -6,6 +6,7 @@ from sqlalchemy.orm import joinedload
 from ..auth.names import canonical_username
 from ..extensions import db
 from ..models import Post, Thread, User
+from ..threads.service import readable_by
 
 
 def by_username(username: str) -> User | None:
@@ -23,9 +24,10 @@ def suggest(prefix: str, limit: int = 6) -> list[User]:
     return list(db.session.scalars(query))
 
 
-def recent_posts(user: User, limit: int = 10) -> list[Post]:
-    """The member's latest visible posts, with their threads."""
-    query = (select(Post).where(Post.author_id == user.id, Post.removal.is_(None))
+def recent_posts(user: User, viewer, limit: int = 10) -> list[Post]:
+    """The member's latest posts that `viewer` may read, with their threads."""
+    query = (select(Post).join(Post.thread).where(Post.author_id == user.id, Post.removal.is_(None),
+                                                  readable_by(viewer))
              .options(joinedload(Post.thread).joinedload(Thread.category))
              .order_by(Post.id.desc()).limit(limit))
     return list(db.session.scalars(query))

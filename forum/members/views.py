@@ -12,7 +12,7 @@ def profile(username):
     """A member's public profile: name, join date, post count, recent posts."""
     member = service.by_username(username) or abort(404, "There is no member with that name.")
     return render("members/profile.html", member=member, name=member.name_seen_by(current_user),
-                  posts=service.recent_posts(member), post_count=service.post_count(member))
+                  posts=service.recent_posts(member, current_user), post_count=service.post_count(member))
 
 
 @bp.get("/members/suggest")

@@ -23,7 +23,7 @@ def post_url(post) -> str:
 def existing_post(post_id):
     """The post, unless there is none or its thread was removed (and the reader is not staff)."""
     post = service.get_post(post_id)
-    if post is None or not threads.visible_to(post.thread, current_user):
+    if post is None or not threads.readable(post.thread, current_user):
         abort(404, "There is no such post.")
     return post
 

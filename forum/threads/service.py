@@ -1,7 +1,8 @@
 """Thread rules: starting threads, and the lists that show them."""
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select, true
 from sqlalchemy.orm import joinedload
+from werkzeug.exceptions import Forbidden
 
 from ..database import write_transaction
 from ..extensions import db
@@ -22,19 +23,19 @@ def category_by_slug(slug: str) -> Category | None:
     return db.session.scalar(select(Category).where(Category.slug == slug))
 
 
-def count_threads(category: Category | None = None) -> int:
-    query = select(func.count(Thread.id)).where(Thread.removed_at.is_(None))
+def count_threads(category: Category | None = None, viewer=None) -> int:
+    query = select(func.count(Thread.id)).where(Thread.removed_at.is_(None), readable_by(viewer))
     if category is not None:
         query = query.where(Thread.category_id == category.id)
     return db.session.scalar(query)
 
 
-def latest_threads(page: Page, category: Category | None = None) -> list[Thread]:
+def latest_threads(page: Page, category: Category | None = None, viewer=None) -> list[Thread]:
     """Pinned threads first, then by most recent activity, with their category and author loaded in the
-    same query; threads a moderator removed are in no list."""
+    same query; threads a moderator removed are in no list, members-only ones in none a guest sees."""
     query = (
         select(Thread)
-        .where(Thread.removed_at.is_(None))
+        .where(Thread.removed_at.is_(None), readable_by(viewer))
         .options(joinedload(Thread.category), joinedload(Thread.author))
         .order_by(Thread.pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
         .offset(page.offset)
@@ -45,17 +46,48 @@ def latest_threads(page: Page, category: Category | None = None) -> list[Thread]
     return list(db.session.scalars(query))
 
 
+class MembersOnly(Forbidden):
+    """A guest asked for something in a members-only category: they are asked to sign in to read it."""
+
+    description = "This is in a members-only category. Sign in to read it."
+
+
 def get_thread(thread_id: int, viewer) -> Thread | None:
-    """The thread, or None if there is none or a moderator removed it and `viewer` is not staff."""
+    """The thread, or None if there is none or a moderator removed it and `viewer` is not staff.
+
+    Raises MembersOnly for a guest at a members-only thread."""
     thread = db.session.get(Thread, thread_id, options=[joinedload(Thread.category)])
-    if thread is not None and not visible_to(thread, viewer):
+    if thread is None or not readable(thread, viewer):
         return None
     return thread
 
 
+def readable(thread: Thread, viewer) -> bool:
+    """`visible_to`, except that a guest at a members-only thread raises MembersOnly (they may sign in)."""
+    if guest_kept_out(thread, viewer):
+        raise MembersOnly()
+    return visible_to(thread, viewer)
+
+
 def visible_to(thread: Thread, viewer) -> bool:
-    """A thread a moderator removed is seen by staff only."""
-    return thread.removed_at is None or getattr(viewer, "is_staff", False)
+    """A thread a moderator removed is seen by staff only; one in a members-only category by members."""
+    return (thread.removed_at is None or getattr(viewer, "is_staff", False)) and not guest_kept_out(thread, viewer)
+
+
+def guest_kept_out(thread: Thread, viewer) -> bool:
+    """Whether `viewer` is a guest and the thread is in a members-only category."""
+    return thread.category.members_only and not getattr(viewer, "is_authenticated", False)
+
+
+def readable_by(viewer):
+    """The SQL condition on Thread for the threads `viewer` may read: all but removed ones for staff,
+    and no members-only category's threads for guests. Lists, search, feeds and profiles use it."""
+    conditions = []
+    if not getattr(viewer, "is_staff", False):
+        conditions.append(Thread.removed_at.is_(None))
+    if not getattr(viewer, "is_authenticated", False):
+        conditions.append(Thread.category_id.not_in(select(Category.id).where(Category.members_only)))
+    return and_(true(), *conditions)
 
 
 def thread_posts(thread: Thread, page: Page) -> list[Post]:

@@ -18,8 +18,8 @@ from .forms import ThreadForm
 @bp.get("/")
 def index():
     """The latest threads, most recent activity first."""
-    page = requested_page(service.count_threads(), current_app.config["THREADS_PER_PAGE"])
-    return render("threads/index.html", "thread_list", threads=service.latest_threads(page),
+    page = requested_page(service.count_threads(viewer=current_user), current_app.config["THREADS_PER_PAGE"])
+    return render("threads/index.html", "thread_list", threads=service.latest_threads(page, viewer=current_user),
                   page=page, category=None, categories=service.categories())
 
 
@@ -27,8 +27,11 @@ def index():
 def category(slug):
     """The threads of one category."""
     category = service.category_by_slug(slug) or abort(404, "There is no such category.")
-    page = requested_page(service.count_threads(category), current_app.config["THREADS_PER_PAGE"])
-    return render("threads/index.html", "thread_list", threads=service.latest_threads(page, category),
+    if category.members_only and not current_user.is_authenticated:
+        raise service.MembersOnly()
+    page = requested_page(service.count_threads(category, current_user), current_app.config["THREADS_PER_PAGE"])
+    return render("threads/index.html", "thread_list",
+                  threads=service.latest_threads(page, category, current_user),
                   page=page, category=category, categories=service.categories())
 
 
