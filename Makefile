@@ -7,6 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 HTMX := static/vendor/htmx.min.js
+HTMX_PTAG := static/vendor/hx-ptag.min.js
 
 .PHONY: run dev test test-pg install browser clean bench
 
@@ -14,7 +15,7 @@ run: install ## Serve the forum with demo content on http://127.0.0.1:$(PORT)
 	$(FLASK) db upgrade
 	$(FLASK) forum first-run
 	FORUM_LOCAL_HTTP=true $(BIN)/granian --interface wsgi --host 127.0.0.1 --port $(PORT) \
-		--workers $(WORKERS) --blocking-threads $(THREADS) wsgi:app
+		--workers $(WORKERS) --blocking-threads $(THREADS) --respawn-failed-workers wsgi:app
 
 dev: install ## The Flask development server, with reloading and the debugger
 	$(FLASK) db upgrade
@@ -24,10 +25,17 @@ dev: install ## The Flask development server, with reloading and the debugger
 test: install browser ## Run every test (SQLite, or the database in FORUM_TEST_DATABASE_URL)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: install ## Measure rendering speed; writes bench-results/render.txt
+bench: install ## Measure rendering, then the pages under load against hello-world; tables in bench-results/
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } \
+		|| { echo "make bench needs wrk: apt-get install wrk"; exit 1; }
 	$(BIN)/python -m bench.render_bench
+	WORKERS=$(WORKERS) THREADS=$(THREADS) $(BIN)/python -m bench.run
 
-install: $(VENV)/.installed $(HTMX)
+.PHONY: bench-data
+bench-data: install ## Build (or reuse) the benchmark's dataset alone; sizes from BENCH_POSTS=… etc.
+	$(BIN)/python -m bench.dataset
+
+install: $(VENV)/.installed $(HTMX) $(HTMX_PTAG)
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +48,10 @@ node_modules/.package-lock.json: package.json package-lock.json
 $(HTMX): node_modules/.package-lock.json
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/
+
+$(HTMX_PTAG): node_modules/.package-lock.json
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/ext/hx-ptag.min.js static/vendor/
 
 # The browser tests need a Chromium: Debian's package as root, else Playwright's own download.
 browser: $(VENV)/.installed

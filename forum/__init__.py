@@ -1,17 +1,21 @@
 """The forum: a Flask application factory."""
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, config, database, errors, htmx, security, templating
+from . import cli, config, database, errors, htmx, security, templating, timing
 from .admin import bp as admin_bp
 from .auth import bp as auth_bp
 from .extensions import csrf, db, limiter, login_manager, migrate
+from .feeds import bp as feeds_bp
 from .members import bp as members_bp
 from .members import notifications
 from .moderation import bp as moderation_bp
 from .moderation import enforcement
 from .moderation import views as moderation_views  # noqa: F401  (registers the moderation routes)
 from .posts import bp as posts_bp
+from .search import bp as search_bp
+from .search.index import alembic_include_name
 from .threads import bp as threads_bp
 
 
@@ -24,20 +28,24 @@ def create_app(test_config=None):
         static_folder=str(config.PROJECT_ROOT / "static"),
     )
     config.load(app, test_config)
+    timing.register(app)  # first in, last out: the header covers every other hook
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(config.PROJECT_ROOT / "migrations"), render_as_batch=True)
+    migrate.init_app(app, db, directory=str(config.PROJECT_ROOT / "migrations"), render_as_batch=True,
+                    include_name=alembic_include_name)
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     database.configure(app)
     templating.configure(app)
-    for blueprint in (auth_bp, threads_bp, posts_bp, members_bp, moderation_bp, admin_bp):
+    for blueprint in (auth_bp, threads_bp, posts_bp, members_bp, moderation_bp, admin_bp, feeds_bp, search_bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     app.before_request(enforcement.guard_writes)
     app.context_processor(lambda: {"sanction_notices": enforcement.notices_for,
-                                   "unread_notifications": notifications.unread_count})
+                                   "unread_notifications": notifications.unread_summary})
     app.after_request(htmx.add_vary)
     app.after_request(security.add_headers)
     app.cli.add_command(cli.forum)
+    if hops := app.config["PROXY_HOPS"]:  # behind reverse proxies: trust their X-Forwarded-For/-Proto
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     return app

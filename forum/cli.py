@@ -10,6 +10,9 @@ from .admin import blocks
 from .admin import service as admin
 from .auth import service as accounts
 from .extensions import db
+from .mail import MailError
+from .members import notification_mail
+from .members.account import release_usernames
 from .members.service import by_username
 from .models import Post, Thread, User
 from .models.moderation import SIGN_OUT_KINDS
@@ -66,6 +69,20 @@ def seed_demo_command():
 
     summary = seed_demo()
     click.echo(f"Demo content loaded: {summary}.")
+
+
+@forum.command("send-mail")
+@with_appcontext
+def send_mail_command():
+    """Send the notification email that is due (run it every few minutes, from cron or a timer)."""
+    try:
+        report = notification_mail.send_due()
+    except MailError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Sent {report.sent} mail{'' if report.sent == 1 else 's'}.")
+    if report.failed:
+        raise click.ClickException(f"Could not send to {len(report.failed)} member(s) "
+                                   f"(see the log); the next run tries again: {', '.join(report.failed)}")
 
 
 @forum.command("rerender")
@@ -181,3 +198,72 @@ def block_email_command(address, reason):
 def block_ip_command(network, reason):
     """Stop an IP address or network (203.0.113.0/24, 2001:db8::/48) registering."""
     _block("ip", network, reason)
+
+
+@forum.command("release-usernames")
+@with_appcontext
+def release_usernames_command():
+    """Free the usernames of accounts deleted longer ago than FORUM_DELETED_USERNAME_HOLD_DAYS."""
+    freed = release_usernames()
+    names = f": {', '.join(freed)}." if freed else "."
+    click.echo(f"{len(freed)} username{'' if len(freed) == 1 else 's'} freed{names}")
+
+
+@forum.command("backup")
+@click.argument("path", type=click.Path())
+@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+@with_appcontext
+def backup_command(path, force):
+    """Back up the database while the forum serves (SQLite backup API, or pg_dump -Fc)."""
+    from flask import current_app
+
+    from . import backup
+
+    try:
+        click.echo(backup.backup(current_app.config["SQLALCHEMY_DATABASE_URI"], path, overwrite=force))
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@forum.command("restore")
+@click.argument("path", type=click.Path())
+@click.option("--force", is_flag=True, help="Replace the content of a database that is not empty.")
+@with_appcontext
+def restore_command(path, force):
+    """Restore a backup into an empty database (stop the forum first when using --force)."""
+    from flask import current_app
+
+    from . import backup
+
+    try:
+        click.echo(backup.restore(current_app.config["SQLALCHEMY_DATABASE_URI"], path, force=force))
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@forum.command("seed-bench")
+@click.option("--members", type=click.IntRange(min=2), default=100_000, show_default=True)
+@click.option("--threads", type=click.IntRange(min=1), default=20_000, show_default=True)
+@click.option("--posts", type=click.IntRange(min=1), default=1_000_000, show_default=True)
+@click.option("--big-thread", type=click.IntRange(min=1), default=10_000, show_default=True,
+              help="Posts in the one long thread.")
+@click.option("--seed", type=int, default=1, show_default=True, help="The same seed gives the same forum.")
+@click.option("--force", is_flag=True, help="Add to a database that already has posts.")
+@with_appcontext
+def seed_bench_command(members, threads, posts, big_thread, seed, force):
+    """Fill the database with a large, realistic forum for `make bench` (bulk inserts, not the web path)."""
+    import time
+
+    from . import bench_data
+
+    if bench_data.existing_posts() and not force:
+        raise click.ClickException("This database already has posts: use an empty one, or --force to add to it.")
+    sizes = bench_data.Sizes(members, threads, posts, big_thread, seed)
+    started = time.perf_counter()
+    try:
+        report = bench_data.seed_bench(sizes, echo=click.echo)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Bench data loaded in {time.perf_counter() - started:.1f} s: "
+               + ", ".join(f"{n:,} {what}" for what, n in report.counts.items())
+               + f". The big thread is /t/{report.big_thread_id}. Every member's password: {bench_data.BENCH_PASSWORD}")

@@ -19,6 +19,7 @@ class Defaults:
     DATABASE_URL = None  # None means SQLite in instance/forum.sqlite3
     REDIS_URL = None  # None means rate-limit counters live in the database (rate_counters)
     SECRET_KEY = None  # None means generated into instance/secret_key on first run
+    PROXY_HOPS = 0  # reverse proxies in front whose X-Forwarded-For/-Proto are trusted (README "Deploying")
     MAX_CONTENT_LENGTH = 256 * 1024
     MAX_FORM_MEMORY_SIZE = 256 * 1024
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session: long-open tabs keep working
@@ -32,6 +33,8 @@ class Defaults:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     THREADS_PER_PAGE = 25
     POSTS_PER_PAGE = 20
+    LIVE_POLL_SECONDS = 10  # how often an open thread's last page asks for new replies
+    NOTIFICATION_POLL_SECONDS = 30  # how often a member's pages ask whether they have new notifications
     # Rate limits ("N per second/minute/hour/day", several joined by ";"), counted in Redis when
     # REDIS_URL is set, else in the database, so that all worker processes count together.
     LOGIN_RATE_LIMIT = "5 per minute; 20 per hour"  # failed sign-ins, per address and per account
@@ -50,6 +53,24 @@ class Defaults:
     NEW_MEMBER_MIN_DAYS = 2  # …and joined at least this many days ago
     EDIT_GRACE_SECONDS = 300  # edits within this time of posting keep no revision
     FLAG_HIDE_THRESHOLD = 3  # this many members flagging a post hide it until a moderator reviews it
+    UPLOAD_DIR = None  # None means instance/uploads; avatars go in its avatars/ folder
+    AVATAR_MAX_BYTES = 2 * 1024 * 1024  # an uploaded picture, before it is re-encoded
+    AVATAR_MAX_PIXELS = 4096 * 4096  # larger images are refused before they are decoded
+    AVATAR_RATE_LIMIT = "10 per hour"  # picture uploads per member
+    DELETED_USERNAME_HOLD_DAYS = 180  # a deleted member's username stays taken this long
+    # Email: sent through MAIL_SERVER over SMTP; with no MAIL_SERVER (development) it is printed to the
+    # console instead. MAIL_PORT None means 465 with MAIL_SSL, 587 with MAIL_STARTTLS, else 25.
+    MAIL_SERVER = None
+    MAIL_PORT = None
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_STARTTLS = False
+    MAIL_SSL = False
+    MAIL_SENDER = "noreply@localhost"
+    MAIL_TIMEOUT = 10  # seconds to wait for the SMTP server
+    BASE_URL = None  # the forum's public address (https://forum.example.org), for links in email
+    PASSWORD_RESET_MAX_AGE = 3600  # seconds a password-reset link works (once)
+    PASSWORD_RESET_RATE_LIMIT = "5 per hour"  # reset requests, per IP address and per email address
     # argon2id parameters (argon2-cffi defaults); tests lower them for speed.
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536

@@ -3,6 +3,7 @@
 from contextlib import contextmanager
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from .extensions import db
@@ -60,3 +61,8 @@ def write_transaction():
     except BaseException:
         session.rollback()
         raise
+
+
+def upsertable_insert(dialect: str):
+    """The `insert` of this dialect, which has `on_conflict_do_update` (SQLite and PostgreSQL)."""
+    return {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect]

@@ -28,6 +28,19 @@ def render_partial(template: str, status: int = 200, **context):
     return make_response(render_template(template, **context) + flash_region(), status)
 
 
+def known_tag() -> str | None:
+    """The tag of what a polling element shows now: htmx's `hx-ptag` extension sends the tag of the
+    last answer as `HX-PTag`; the first poll, which may leave before the extension has read the
+    element's `hx-ptag`, names it in `?seen=` instead. A poll whose tag is current answers 304."""
+    return request.headers.get("HX-PTag") or request.args.get("seen")
+
+
+def uncached(response):
+    """Mark a polled answer as never to be stored: each poll must reach the server."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def flash_region(messages=None) -> str:
     """The #flash region, swapped out of band so messages never wait for the next page load."""
     if messages is None:

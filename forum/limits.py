@@ -17,10 +17,9 @@ from flask_login import current_user
 from limits.errors import ConfigurationError
 from limits.storage import Storage
 from sqlalchemy import case, delete, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from .database import WRITE_OPTION
+from .database import WRITE_OPTION, upsertable_insert
 from .extensions import db, limiter
 from .models import RateCounter
 from .models.base import utcnow
@@ -64,6 +63,8 @@ def _created(response) -> bool:
 # Put each below @login_required, so that the member is known when the limit is checked.
 limit_replies = limiter.limit(_by_standing("REPLY_RATE_LIMIT"), key_func=_member, deduct_when=_created)
 limit_threads = limiter.limit(_by_standing("THREAD_RATE_LIMIT"), key_func=_member, deduct_when=_created)
+# Pictures decoded per member (each upload costs real CPU to decode and re-encode).
+limit_uploads = limiter.limit(_setting("AVATAR_RATE_LIMIT"), key_func=_member)
 # Accounts created, per address (the limiter's key function).
 limit_registrations = limiter.limit(_setting("REGISTER_RATE_LIMIT"), deduct_when=_created)
 
@@ -196,10 +197,9 @@ class DatabaseStorage(Storage):
 
 
 def _insert_for(dialect: str):
-    inserts = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
-    if dialect not in inserts:
+    if dialect not in ("sqlite", "postgresql"):
         raise ConfigurationError(f"database:// rate-limit storage does not support {dialect}")
-    return inserts[dialect]
+    return upsertable_insert(dialect)
 
 
 @contextmanager

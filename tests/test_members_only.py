@@ -68,11 +68,12 @@ def test_a_profile_shows_members_only_posts_to_members_alone(client, lounge):
     author = reply.author
     make_reply(make_thread(title="Open thread"), author=author, body="An open reply.")
     guest_view = client.get(f"/u/{author.username}")
-    assert "Open thread" in guest_view.text
+    assert "Open thread" in guest_view.text and " · 1 post</p>" in guest_view.text
     assert "Secret coffee plans" not in guest_view.text
 
     client.sign_in(make_user())
-    assert "Secret coffee plans" in client.get(f"/u/{author.username}").text
+    member_view = client.get(f"/u/{author.username}")
+    assert "Secret coffee plans" in member_view.text and " · 2 posts</p>" in member_view.text
 
 
 def test_a_guest_cannot_reply_or_quote_in_a_members_only_thread(client, lounge):

@@ -1,5 +1,7 @@
 """Notifications: mentions, replies and quotes reach the member once each; a count and a page."""
 
+import re
+
 import pytest
 
 from forum.extensions import db
@@ -62,7 +64,8 @@ def test_mark_all_read(client, lou, htmx):
     if htmx:
         assert response.status_code == 200 and response.text.lstrip().startswith('<div id="notification-list">')
         assert 'class="notification unread"' not in response.text
-        assert '<a href="/notifications" id="notification-count" hx-swap-oob="true">Notifications</a>' in response.text
+        assert re.search(r'<a href="/notifications" id="notification-count"[^>]* hx-swap-oob="true">Notifications</a>',
+                         response.text)
         assert "HX-Request-Type" in response.headers["Vary"]
     else:
         assert response.status_code == 302 and response.location == "/notifications"
@@ -73,3 +76,37 @@ def test_notifications_need_a_member(app, client):
     assert client.get("/notifications").status_code == 302
     assert client.get("/notifications", headers=HTMX).status_code == 401
     assert client.submit("/notifications/read").status_code == 302
+
+
+def test_the_header_count_is_polled_and_answers_304_until_it_changes(client, lou):
+    assert client.fragment("/notifications/count").status_code == 204  # guests: nothing to swap
+    thread = make_thread()
+    posts.add_reply(thread, make_user(), "hi @lou_d")
+    first = db.session.scalars(db.select(Notification)).one()
+    client.sign_in(lou)
+    page = client.get("/")
+    assert f'hx-ptag="1-{first.id}"' in page.text
+    assert f'hx-get="/notifications/count?seen=1-{first.id}"' in page.text
+    assert client.fragment(f"/notifications/count?seen=1-{first.id}").status_code == 304
+
+    unchanged = client.get("/notifications/count", headers={**HTMX, "HX-PTag": f"1-{first.id}"})
+    assert unchanged.status_code == 304 and unchanged.data == b""
+    assert unchanged.headers["Cache-Control"] == "no-store"
+
+    client.submit("/notifications/read")
+    posts.add_reply(thread, make_user(), "again @lou_d")  # the count is 1 again, the tag is not
+    second = db.session.scalars(db.select(Notification).order_by(Notification.id.desc())).first()
+    changed = client.get("/notifications/count", headers={**HTMX, "HX-PTag": f"1-{first.id}"})
+    assert changed.status_code == 200 and changed.headers["HX-PTag"] == f"1-{second.id}"
+    assert '<span class="count">1<span class="visually-hidden"> unread</span></span>' in changed.text
+
+
+def test_the_count_leaves_out_notifications_from_a_removed_thread_as_the_list_does(client, lou):
+    from forum.moderation import threads as thread_moderation
+    thread = make_thread()
+    posts.add_reply(thread, make_user(), "hi @lou_d")
+    client.sign_in(lou)
+    assert '<span class="count">1<' in client.get("/").text
+    thread_moderation.remove(make_user(role="moderator"), thread, "Off topic")
+    assert 'class="count"' not in client.get("/").text
+    assert "mentioned you" not in client.get("/notifications").text

@@ -1,21 +1,29 @@
 """A thread page issues a fixed number of SQL queries, however many posts and authors it shows."""
 
 from forum.extensions import db
+from forum.members import preferences
+from forum.models import Post, Thread
+from forum.posts.quoting import quote_markdown
 from tests.factories import make_reply, make_thread, make_user
 
 
 def queries_for_thread_page(client, queries, posts, authors):
     members = [make_user() for _ in range(authors)]
     thread = make_thread(author=members[0], body="opening")
-    for n in range(1, posts):
-        make_reply(thread, author=members[n % authors], body=f"reply {n}")
+    opening = db.session.scalars(db.select(Post).where(Post.thread_id == thread.id)).one()
+    for n in range(1, posts):  # each reply quotes the opening post, written by a member the viewer ignores
+        make_reply(thread, author=members[n % authors], body=quote_markdown(opening) + f"reply {n}")
     viewer = make_user()
+    for member in members[:2]:
+        preferences.ignore(viewer, member)
+    preferences.set_watch_level(viewer, thread, "watching")
     client.sign_in(viewer)
     url = f"/t/{thread.id}-{thread.slug}"
     db.session.expunge_all()  # the request starts from an empty session, as in a real server
     queries.clear()
     page = client.get(url)
-    assert page.status_code == 200 and page.text.count('class="post"') == posts
+    assert page.status_code == 200 and page.text.count('<article class="post') == posts
+    assert page.text.count('class="ignored-quote"') == posts - 1 and 'aria-pressed="true">Watching' in page.text
     return len(queries)
 
 
@@ -24,9 +32,20 @@ def test_thread_page_query_count_does_not_grow_with_posts_or_authors(client, que
     large = queries_for_thread_page(client, queries, posts=20, authors=20)
     assert small == large
     # the member, their sanction notices, their unread notifications, their draft, the thread with
-    # its category, one page of posts with authors and answered posts, the names of everyone in
-    # the thread, the replies to these posts, which of them the member likes
-    assert large == 9
+    # its category, how far they had read it, one page of posts with authors and answered posts, the
+    # names of everyone in the thread, the replies to these posts, which of them the member likes,
+    # the one write that records what they have now read, and the member's choices (their watch level,
+    # whom they ignore and which quotes on the page are of them)
+    assert large == 12
+
+
+def test_rereading_an_unchanged_thread_writes_nothing(client, queries):
+    queries_for_thread_page(client, queries, posts=3, authors=2)  # the first visit records the reading
+    thread = db.session.scalars(db.select(Thread)).one()
+    queries.clear()
+    assert client.get(f"/t/{thread.id}-{thread.slug}").status_code == 200
+    assert [q for q in queries if q.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))] == []
+    assert len(queries) == 11
 
 
 def test_thread_list_query_count_does_not_grow_with_threads(client, queries):

@@ -5,27 +5,41 @@ from sqlalchemy.orm import joinedload
 
 from ..database import write_transaction
 from ..extensions import db
-from ..models import Notification, Post
-from ..threads.service import visible_to
+from ..models import Notification, Post, Thread
+from ..threads.service import readable_by
 from ..models.base import utcnow
 
-WHAT = {"mention": "mentioned you", "reply": "replied to your post", "quote": "quoted your post"}
+WHAT = {"mention": "mentioned you", "reply": "replied to your post", "quote": "quoted your post",
+        "watched": "posted in a thread you watch"}
 
 
-def unread_count(user) -> int:
-    """How many notifications the signed-in member has not read (0 for guests)."""
+def unread_summary(user) -> tuple[int, int]:
+    """(how many unread, the newest unread's id) in one query; (0, 0) for guests.
+
+    Together they tag the header's count for polling: reading them all, then getting a new one,
+    gives a new tag even when the count is the same as before."""
     if not getattr(user, "is_authenticated", False):
-        return 0
-    return db.session.scalar(select(func.count(Notification.id)).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None)))
+        return 0, 0
+    count, newest = db.session.execute(_readable(
+        select(func.count(Notification.id), func.max(Notification.id)), user
+    ).where(Notification.read_at.is_(None))).one()
+    return count, newest or 0
 
 
 def recent(user, limit: int = 50) -> list[Notification]:
     """The member's latest notifications with their posts, threads and who acted, newest first."""
-    query = (select(Notification).where(Notification.user_id == user.id)
-             .options(joinedload(Notification.actor), joinedload(Notification.post).joinedload(Post.thread))
+    query = (_readable(select(Notification), user)
+             .options(joinedload(Notification.actor),
+                      joinedload(Notification.post).joinedload(Post.thread).joinedload(Thread.category))
              .order_by(Notification.id.desc()).limit(limit))
-    return [n for n in db.session.scalars(query) if visible_to(n.post.thread, user)]
+    return list(db.session.scalars(query))
+
+
+def _readable(query, user):
+    """The member's notifications about posts in threads they may still read (not removed ones), so
+    that the count in the header and the list always agree."""
+    return (query.join(Post, Post.id == Notification.post_id).join(Thread, Thread.id == Post.thread_id)
+            .where(Notification.user_id == user.id, readable_by(user)))
 
 
 def mark_all_read(user) -> int:

@@ -9,10 +9,11 @@ from . import bp, notifications, service
 
 @bp.get("/u/<username>")
 def profile(username):
-    """A member's public profile: name, join date, post count, recent posts."""
-    member = service.by_username(username) or abort(404, "There is no member with that name.")
+    """A member's public profile: picture, name, bio, join date, post count, recent posts."""
+    member = service.active_member(username) or abort(404, "There is no member with that name.")
     return render("members/profile.html", member=member, name=member.name_seen_by(current_user),
-                  posts=service.recent_posts(member, current_user), post_count=service.post_count(member))
+                  posts=service.recent_posts(member, current_user),
+                  post_count=service.post_count(member, current_user))
 
 
 @bp.get("/members/suggest")

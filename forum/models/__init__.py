@@ -2,8 +2,11 @@
 
 from .content import Category, Post, Thread
 from .conversation import Draft, Notification, PostLike, PostQuote, PostRevision
+from .reading import ThreadRead
 from .moderation import Appeal, Flag, ModAction, RateCounter, RegistrationBlock, Sanction
+from .preferences import Ignore, ThreadSubscription
 from .user import User
 
-__all__ = ["Appeal", "Category", "Draft", "Flag", "ModAction", "Notification", "Post", "PostLike", "PostQuote",
-           "PostRevision", "RateCounter", "RegistrationBlock", "Sanction", "Thread", "User"]
+__all__ = ["Appeal", "Category", "Draft", "Flag", "Ignore", "ModAction", "Notification", "Post", "PostLike",
+           "PostQuote", "PostRevision", "RateCounter", "RegistrationBlock", "Sanction", "Thread", "ThreadRead",
+           "ThreadSubscription", "User"]

@@ -30,7 +30,9 @@ class Category(db.Model):
 
 class Thread(db.Model):
     __tablename__ = "threads"
-    __table_args__ = (Index("ix_threads_category_activity", "category_id", "last_post_at"),)
+    # The order of thread lists (pinned first, then latest activity), read straight from an index.
+    __table_args__ = (Index("ix_threads_category_activity", "category_id", "pinned", "last_post_at", "id"),
+                      Index("ix_threads_activity", "pinned", "last_post_at", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
@@ -61,6 +63,7 @@ class Post(db.Model):
     __tablename__ = "posts"
     __table_args__ = (
         Index("ix_posts_thread_order", "thread_id", "id"),
+        Index("ix_posts_thread_likes", "thread_id", "like_count", "id"),  # a thread read most liked first
         # A form carries a one-time key, so a double click or a retried submission cannot post twice.
         UniqueConstraint("author_id", "request_key", name="uq_posts_author_request_key"),
     )
@@ -71,6 +74,9 @@ class Post(db.Model):
     body: Mapped[str] = mapped_column(Text)
     # The body rendered to safe HTML once, when written; pages only ever show this.
     body_html: Mapped[str] = mapped_column(Text)
+    # The plain text of body_html (posts.plain.text_of), written with it: what search indexes and
+    # excerpts, so a quote of a removed post is no more findable than it is readable.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     render_version: Mapped[int] = mapped_column(default=1)
     # Decided when written: a new member's links are shown as a marker instead.
     links_allowed: Mapped[bool] = mapped_column(default=True)

@@ -56,6 +56,7 @@ class Notification(db.Model):
     actor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
+    emailed_at: Mapped[datetime | None]  # when it was sent by email (or the member chose email later)
 
     post: Mapped[Post] = relationship()
     actor: Mapped[User] = relationship(foreign_keys=[actor_id])

@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import String
+from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -12,6 +12,7 @@ from .base import utcnow
 
 ROLES = ("member", "moderator", "admin")
 NAME_STYLES = ("full", "short")  # "Rhonda Bird" or "Rhonda B."
+DELETED_NAME = "deleted member"  # what everyone sees of a member who deleted their account
 
 
 def new_session_token() -> str:
@@ -31,10 +32,29 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(16), default="member")
     name_style: Mapped[str] = mapped_column(String(8), default="full")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Notification email: "off", "each" (soon after each notification) or "daily" (a digest).
+    email_notifications: Mapped[str] = mapped_column(String(8), default="off", server_default="off")
+    email_digest_sent_at: Mapped[datetime | None]
+    # The profile: Markdown as written, and rendered once by the posts' pipeline.
+    bio: Mapped[str] = mapped_column(Text, default="", server_default="")
+    bio_html: Mapped[str] = mapped_column(Text, default="", server_default="")
+    avatar: Mapped[str | None] = mapped_column(String(64))  # an uploaded picture's file name
+    # Set when the member deleted their account: the row stays (moderation history, the held
+    # username), its personal data does not.
+    deleted_at: Mapped[datetime | None]
 
     def get_id(self) -> str:
         """The login identity Flask-Login stores in the session and remember-me cookie."""
         return f"{self.id}:{self.session_token}"
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_active(self) -> bool:
+        """Flask-Login refuses to sign in a deleted account, whatever else goes wrong."""
+        return self.deleted_at is None
 
     @property
     def is_admin(self) -> bool:
@@ -47,12 +67,16 @@ class User(UserMixin, db.Model):
     @property
     def public_name(self) -> str:
         """The name everyone else sees: the full display name, or first name and last initial."""
+        if self.deleted_at is not None:
+            return DELETED_NAME
         if self.name_style == "short":
             return short_name(self.display_name)
         return self.display_name
 
     def name_seen_by(self, viewer) -> str:
         """The member's name as shown to `viewer`: the full name only to themselves and to staff."""
+        if self.deleted_at is not None:
+            return DELETED_NAME
         if getattr(viewer, "is_authenticated", False) and (viewer.id == self.id or viewer.is_staff):
             return self.display_name
         return self.public_name

@@ -14,7 +14,8 @@ from ..models.base import utcnow
 from ..models.moderation import READ_ONLY_KINDS
 
 # What a member under a read-only sanction may still do.
-ALLOWED_WHILE_READ_ONLY = {"auth.logout", "auth.login", "moderation.appeal", "static"}
+ALLOWED_WHILE_READ_ONLY = {"auth.logout", "auth.login", "moderation.appeal", "static",
+                           "members.update_email_settings", "members.unsubscribe"}  # what mail they get
 
 
 @dataclass

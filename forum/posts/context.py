@@ -31,7 +31,8 @@ def context_for(body: str, links_allowed: bool) -> RenderContext:
             if post.is_removed:
                 context.removed_quotes[post.id] = post.placeholder
     if usernames:
-        rows = db.session.execute(select(User.username, User.id).where(User.username.in_(usernames)))
+        rows = db.session.execute(select(User.username, User.id).where(User.username.in_(usernames),
+                                                                       User.deleted_at.is_(None)))
         context.members = {username: user_id for username, user_id in rows}
     return context
 

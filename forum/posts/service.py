@@ -3,18 +3,23 @@
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..database import write_transaction
 from ..extensions import db
-from ..models import Draft, Notification, Post, PostQuote, PostRevision, Thread, User
+from ..models import (Category, Draft, Ignore, Notification, Post, PostQuote, PostRevision, Thread,
+                      ThreadSubscription, User)
 from ..models.base import utcnow
-from ..moderation.enforcement import check_may_write
+from ..models.preferences import ignorable
+from ..moderation.enforcement import WriteRefused, check_may_write
 from .context import links_allowed_for, render_post
 from .forms import BODY_MAX
+from .plain import text_of
 from .render import RENDER_VERSION, Rendered
+
+MEMBERS_ONLY_QUOTE = "This quotes a post from a members-only category. Quote it there, or take the quote out."
 
 
 class EditConflict(Exception):
@@ -23,6 +28,14 @@ class EditConflict(Exception):
     def __init__(self, current: Post):
         super().__init__("edit conflict")
         self.current = current
+
+
+class QuoteRefused(WriteRefused):
+    """The text quotes a post guests may not read into a thread they may. Views show the message
+    beside the body field and keep the text; any other caller still answers 422 with it."""
+
+    def __init__(self, message: str = MEMBERS_ONLY_QUOTE):
+        super().__init__(message, status=422)
 
 
 def get_post(post_id: int) -> Post | None:
@@ -64,19 +77,37 @@ def add_reply(thread: Thread, author: User, body: str, parent_id: int | None = N
 def new_post(session, thread_id: int, author: User, body: str, rendered: Rendered, links_allowed: bool,
              now, parent_id: int | None = None, request_key: str | None = None) -> Post:
     """Insert a rendered post with what it quotes and whom it mentions (inside a write transaction)."""
+    check_quotes(session, thread_id, rendered)
     post = Post(thread_id=thread_id, author_id=author.id, body=body, body_html=rendered.html,
-                render_version=RENDER_VERSION, links_allowed=links_allowed, created_at=now,
-                parent_id=parent_id, request_key=request_key or None)
+                search_text=text_of(rendered.html), render_version=RENDER_VERSION, links_allowed=links_allowed,
+                created_at=now, parent_id=parent_id, request_key=request_key or None)
     session.add(post)
     session.flush()
     record_references(session, post, rendered, author.id)
     return post
 
 
+def check_quotes(session, thread_id: int, rendered: Rendered) -> None:
+    """Raise QuoteRefused if a thread guests may read would quote (at any depth) a post from a
+    members-only category: the quote would show guests what its category keeps from them."""
+    if not rendered.quoted_post_ids:
+        return
+    members_only = (select(Thread.id).join(Category, Category.id == Thread.category_id)
+                    .where(Category.members_only.is_(True)))
+    if session.scalar(members_only.where(Thread.id == thread_id)) is not None:
+        return  # members quoting members
+    quoted = select(Post.id).where(Post.id.in_(set(rendered.quoted_post_ids)),
+                                   Post.thread_id.in_(members_only)).limit(1)
+    if session.scalar(quoted) is not None:
+        raise QuoteRefused()
+
+
 def record_references(session, post: Post, rendered, actor_id: int, notified: set[int] = frozenset()):
     """Store which posts this one quotes, and notify the members it concerns, once each.
 
-    A mention beats a reply, which beats a quote; the author and those `notified` before are skipped.
+    A mention beats a reply, which beats a quote, which beats a new post in a watched thread (new
+    posts only, not edits). The author, those `notified` before, members who muted the thread, deleted
+    accounts and members who ignore the author are skipped.
     """
     session.execute(delete(PostQuote).where(PostQuote.post_id == post.id))
     quoted_authors = {}
@@ -86,15 +117,31 @@ def record_references(session, post: Post, rendered, actor_id: int, notified: se
             session.add(PostQuote(post_id=post.id, quoted_post_id=quoted_id))
             if quoted_id in rendered.directly_quoted:
                 quoted_authors[quoted.author_id] = "quote"
-    recipients = dict(quoted_authors)
+    levels = dict(session.execute(select(ThreadSubscription.user_id, ThreadSubscription.level)
+                                  .where(ThreadSubscription.thread_id == post.thread_id)).all())
+    # Edits bump the version before they get here: only a new post reaches the watchers.
+    recipients = {uid: "watched" for uid, level in levels.items() if level == "watching" and post.version == 1}
+    recipients.update(quoted_authors)
     if post.parent_id and (parent := session.get(Post, post.parent_id)) is not None:
         recipients[parent.author_id] = "reply"
     if rendered.mentioned:
         for member_id in session.scalars(select(User.id).where(User.username.in_(rendered.mentioned))):
             recipients[member_id] = "mention"
+    skipped = {actor_id, *notified, *(uid for uid, level in levels.items() if level == "muted")}
+    recipients = {uid: kind for uid, kind in recipients.items() if uid not in skipped}
+    unreachable = _unreachable(session, actor_id, recipients) if recipients else set()
     for member_id, kind in recipients.items():
-        if member_id != actor_id and member_id not in notified:
+        if member_id not in unreachable:
             session.add(Notification(user_id=member_id, kind=kind, post_id=post.id, actor_id=actor_id))
+
+
+def _unreachable(session, actor_id: int, members) -> set[int]:
+    """Which of these members must not hear of the post: deleted accounts, and members who ignore the
+    actor (unless the actor is staff: they are always heard)."""
+    ignorers = (select(Ignore.user_id).join(User, User.id == Ignore.ignored_id)
+                .where(Ignore.ignored_id == actor_id, ignorable(User)))
+    return set(session.scalars(select(User.id).where(
+        User.id.in_(list(members)), or_(User.deleted_at.is_not(None), User.id.in_(ignorers)))))
 
 
 def edit_post(post: Post, editor: User, body: str, expected_version: int | None) -> Post:
@@ -114,6 +161,7 @@ def edit_post(post: Post, editor: User, body: str, expected_version: int | None)
             raise EditConflict(current)
         if current.body == body:
             return current
+        check_quotes(session, current.thread_id, rendered)
         now = utcnow()
         grace = timedelta(seconds=current_app.config["EDIT_GRACE_SECONDS"])
         if now - current.created_at > grace:
@@ -121,7 +169,7 @@ def edit_post(post: Post, editor: User, body: str, expected_version: int | None)
                                      written_at=current.edited_at or current.created_at))
             current.edited_at = now
         already = set(session.scalars(select(Notification.user_id).where(Notification.post_id == current.id)))
-        current.body, current.body_html = body, rendered.html
+        current.body, current.body_html, current.search_text = body, rendered.html, text_of(rendered.html)
         current.render_version, current.links_allowed = RENDER_VERSION, allowed
         current.version += 1
         record_references(session, current, rendered, editor.id, notified=already)
@@ -158,12 +206,13 @@ def rerender_quotes_of(member: User) -> int:
 
 
 def rerender(posts: list[Post]) -> int:
-    """Bring the stored HTML of these posts up to date with the renderer and what they refer to."""
+    """Bring the stored HTML of these posts (and its text, which search reads) up to date with the
+    renderer and what they refer to."""
     fresh = {post.id: render_post(post.body, post.links_allowed).html for post in posts}
     if fresh:
         with write_transaction() as session:
             session.execute(update(Post), [
-                {"id": post_id, "body_html": html, "render_version": RENDER_VERSION}
+                {"id": post_id, "body_html": html, "search_text": text_of(html), "render_version": RENDER_VERSION}
                 for post_id, html in fresh.items()
             ])
     return len(fresh)

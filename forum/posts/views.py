@@ -7,6 +7,7 @@ from ..htmx import is_fragment_request, render, render_partial
 from ..limits import limit_replies
 from ..pagination import Page, page_of_position
 from ..threads import service as threads
+from ..threads import unread
 from ..threads.views import answered_post, render_thread
 from . import bp, history, likes, service
 from .display import conversation_for
@@ -50,13 +51,15 @@ def create(thread_id):
     thread = threads.get_thread(thread_id, current_user) or abort(404, "There is no such thread.")
     form = ReplyForm()
     if not form.validate():
-        if is_fragment_request():
-            return render("threads/show.html", "reply_form", status=422, thread=thread, form=form.keep_key(),
-                          answering=answered_post(form))
-        return render_thread(thread, form.keep_key(), status=422, composing=True)
+        return _refused_reply(thread, form)
     earlier = service.posted_with(current_user, form.request_key.data)
-    post = earlier or service.add_reply(thread, current_user, form.body.data, form.answered_post_id,
-                                        form.request_key.data)
+    try:
+        post = earlier or service.add_reply(thread, current_user, form.body.data, form.answered_post_id,
+                                            form.request_key.data)
+    except service.QuoteRefused as refused:
+        form.body.errors.append(refused.message)
+        return _refused_reply(thread, form)
+    unread.mark_read(current_user, thread, [post], None)  # their own post is never unread to them
     if not is_fragment_request():
         return redirect(post_url(post))
     if earlier:  # a repeated submission: the post is on the page already
@@ -66,6 +69,14 @@ def create(thread_id):
     return render_partial("posts/created.html", status=201, thread=thread, post=post, page=page,
                           form=ReplyForm.fresh(), answering=None, answered=answered,
                           convo=conversation_for(thread, [post, answered] if answered else [post], current_user))
+
+
+def _refused_reply(thread, form):
+    """The composer again with its text and what is wrong with it (422)."""
+    if is_fragment_request():
+        return render("threads/show.html", "reply_form", status=422, thread=thread, form=form.keep_key(),
+                      answering=answered_post(form))
+    return render_thread(thread, form.keep_key(), status=422, composing=True)
 
 
 def _on_page(post, page):
@@ -107,6 +118,9 @@ def update(post_id):
     except service.EditConflict as conflict:
         form.version.data = str(conflict.current.version)
         return render("posts/edit.html", "edit_form", status=409, post=conflict.current, form=form, conflict=True)
+    except service.QuoteRefused as refused:
+        form.body.errors.append(refused.message)
+        return render("posts/edit.html", "edit_form", status=422, post=post, form=form, conflict=False)
     if is_fragment_request():
         return render_post_alone(post)
     flash("Your post is updated.", "success")

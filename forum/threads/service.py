@@ -90,17 +90,47 @@ def readable_by(viewer):
     return and_(true(), *conditions)
 
 
-def thread_posts(thread: Thread, page: Page) -> list[Post]:
-    """One page of a thread's posts, oldest first, authors loaded in the same query."""
+# The orders a thread can be read in, as named in ?order=; oldest first unless asked otherwise.
+POST_ORDERS = {
+    "oldest": (Post.id,),
+    "newest": (Post.id.desc(),),
+    "top": (Post.like_count.desc(), Post.id),
+}
+
+
+def thread_posts(thread: Thread, page: Page, order: str = "oldest") -> list[Post]:
+    """One page of a thread's posts in `order`, authors loaded in the same query.
+
+    The page's ids are picked first from the index alone, so a deep page skips index entries rather
+    than whole posts with their authors."""
+    ordering = POST_ORDERS[order]
+    page_ids = (select(Post.id).where(Post.thread_id == thread.id).order_by(*ordering)
+                .offset(page.offset).limit(page.per_page))
     query = (
         select(Post)
-        .where(Post.thread_id == thread.id)
+        .where(Post.id.in_(page_ids))
         .options(joinedload(Post.author), joinedload(Post.parent))
-        .order_by(Post.id)
-        .offset(page.offset)
-        .limit(page.per_page)
+        .order_by(*ordering)
     )
     return list(db.session.scalars(query))
+
+
+def posts_after(thread: Thread, after_id: int, reader, limit: int) -> list[Post]:
+    """Posts others wrote in the thread after `after_id` that are still shown, oldest first."""
+    query = (_others_posts_after(select(Post), thread, after_id, reader)
+             .options(joinedload(Post.author), joinedload(Post.parent)).order_by(Post.id).limit(limit))
+    return list(db.session.scalars(query))
+
+
+def count_posts_after(thread: Thread, after_id: int, reader) -> int:
+    return db.session.scalar(_others_posts_after(select(func.count(Post.id)), thread, after_id, reader))
+
+
+def _others_posts_after(query, thread: Thread, after_id: int, reader):
+    query = query.where(Post.thread_id == thread.id, Post.id > after_id, Post.removal.is_(None))
+    if getattr(reader, "is_authenticated", False):
+        query = query.where(Post.author_id != reader.id)
+    return query
 
 
 def start_thread(author: User, category: Category, title: str, body: str) -> Thread:

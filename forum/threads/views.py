@@ -11,7 +11,7 @@ from ..posts import drafts
 from ..posts import service as posts_service
 from ..posts.display import conversation_for
 from ..posts.forms import ReplyForm
-from . import bp, service
+from . import bp, service, unread
 from .forms import ThreadForm
 
 
@@ -19,8 +19,9 @@ from .forms import ThreadForm
 def index():
     """The latest threads, most recent activity first."""
     page = requested_page(service.count_threads(viewer=current_user), current_app.config["THREADS_PER_PAGE"])
-    return render("threads/index.html", "thread_list", threads=service.latest_threads(page, viewer=current_user),
-                  page=page, category=None, categories=service.categories())
+    threads = service.latest_threads(page, viewer=current_user)
+    return render("threads/index.html", "thread_list", threads=threads, page=page, category=None,
+                  categories=service.categories(), reading=unread.states_for(current_user, threads))
 
 
 @bp.get("/c/<slug>")
@@ -30,8 +31,9 @@ def category(slug):
     if category.members_only and not current_user.is_authenticated:
         raise service.MembersOnly()
     page = requested_page(service.count_threads(category, current_user), current_app.config["THREADS_PER_PAGE"])
-    return render("threads/index.html", "thread_list",
-                  threads=service.latest_threads(page, category, current_user),
+    threads = service.latest_threads(page, category, current_user)
+    return render("threads/index.html", "thread_list", threads=threads,
+                  reading=unread.states_for(current_user, threads),
                   page=page, category=category, categories=service.categories())
 
 
@@ -44,26 +46,57 @@ def show_by_id(thread_id):
 
 @bp.get("/t/<int:thread_id>-<slug>")
 def show(thread_id, slug):
-    """A page of a thread's posts, oldest first, with the reply form (and any draft) on the last page."""
+    """A page of a thread's posts in the order named by ?order=, with the reply form (and any draft)
+    on the last page; a line marks where the posts new to the member begin."""
     thread = service.get_thread(thread_id, current_user) or abort(404, "There is no such thread.")
     if slug != thread.slug:
         return redirect(url_for("threads.show", thread_id=thread.id, slug=thread.slug, **request.args), 301)
     draft = drafts.draft_for(current_user, thread) if current_user.is_authenticated else None
     form = ReplyForm.fresh(draft.body, draft.parent_id) if draft else ReplyForm.fresh()
-    return render_thread(thread, form)
+    return render_thread(thread, form, order=requested_order())
 
 
-def render_thread(thread, form, status=200, composing=False, preview=None):
+def requested_order() -> str:
+    """The order named by ?order= (oldest first for a missing or unknown one)."""
+    order = request.args.get("order", "oldest")
+    return order if order in service.POST_ORDERS else "oldest"
+
+
+@bp.get("/t/<int:thread_id>/unread")
+def first_unread(thread_id):
+    """Go to the first post the member has not read: where thread lists send a member who has read
+    part of a thread (the thread's start for guests, and for members who have read it all)."""
+    thread = service.get_thread(thread_id, current_user) or abort(404, "There is no such thread.")
+    state = unread.state_for(current_user, thread)
+    if not unread.unread_count(thread, state):
+        return redirect(url_for("threads.show", thread_id=thread.id, slug=thread.slug))
+    return redirect(_first_unread_url(thread, state))
+
+
+def _first_unread_url(thread, state) -> str:
+    page, post_id = unread.first_unread_place(thread, state, current_app.config["POSTS_PER_PAGE"])
+    return url_for("threads.show", thread_id=thread.id, slug=thread.slug, page=page if page > 1 else None,
+                   _anchor=f"p{post_id}" if post_id else None)
+
+
+def render_thread(thread, form, status=200, composing=False, preview=None, order="oldest"):
     """The thread page named by ?page=N, with `form` as its composer.
 
-    `composing` shows the last page, where the composer is: for a refused reply or a preview.
+    `composing` shows the last page, where the composer is: for a refused reply or a preview. Read
+    oldest first, the page marks where the member's new posts begin, and records them as read (other
+    orders skip posts, so they record nothing).
     """
     per_page = current_app.config["POSTS_PER_PAGE"]
     page = Page.last(thread.post_count, per_page) if composing else requested_page(thread.post_count, per_page)
-    posts = service.thread_posts(thread, page)
-    return render("threads/show.html", "posts", status=status, thread=thread, posts=posts, page=page,
-                  form=form, preview=preview, convo=conversation_for(thread, posts, current_user),
-                  answering=answered_post(form))
+    posts = service.thread_posts(thread, page, order)
+    state = unread.state_for(current_user, thread)
+    new_from = unread.first_unread_id(posts, state) if order == "oldest" else None
+    response = render("threads/show.html", "posts", status=status, thread=thread, posts=posts, page=page,
+                      order=order, new_from=new_from, form=form, preview=preview,
+                      convo=conversation_for(thread, posts, current_user), answering=answered_post(form))
+    if order == "oldest":
+        unread.mark_read(current_user, thread, posts, state)
+    return response
 
 
 def answered_post(form):
@@ -90,7 +123,12 @@ def create():
     if not form.validate():
         return render("threads/new.html", form=form, status=422)
     category = service.category_by_slug(form.category.data)
-    thread = service.start_thread(current_user, category, form.title.data, form.body.data)
+    try:
+        thread = service.start_thread(current_user, category, form.title.data, form.body.data)
+    except posts_service.QuoteRefused as refused:
+        form.body.errors.append(refused.message)
+        return render("threads/new.html", form=form, status=422)
+    unread.mark_thread_read(current_user, thread)
     flash("Your thread is posted.", "success")
     return redirect(url_for("threads.show", thread_id=thread.id, slug=thread.slug))
 

@@ -1,0 +1,95 @@
+"""Admin pages for categories: the list with a form to add one, and each category's edit form."""
+
+from flask import abort, flash, redirect, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from ..htmx import is_fragment_request, render
+from ..moderation.access import admin_required
+from . import bp
+from . import category_service as service
+
+
+class CategoryForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired("Give the category a name."), Length(max=60)])
+    slug = StringField("Address", validators=[Optional(), Length(max=60)],
+                       description="The category lives at /c/<address>: lower-case letters, digits and "
+                                   "hyphens. Leave it empty to make one from the name. Changing it breaks "
+                                   "old links to the category.")
+    description = TextAreaField("Description", validators=[Length(max=300)], render_kw={"rows": 2})
+    position = IntegerField("Position", default=0, validators=[Optional(), NumberRange(0, 1000,
+                            "Enter a whole number from 0 to 1000.")],
+                            description="Lower numbers come first; equal ones go by name.")
+    members_only = BooleanField("Members only", description="Guests see the category's name but none of its "
+                                "threads or posts, in lists, search or feeds.")
+
+    def fields(self) -> service.CategoryFields:
+        return service.CategoryFields(name=self.name.data or "", slug=self.slug.data or "",
+                                      description=self.description.data or "", position=self.position.data or 0,
+                                      members_only=self.members_only.data)
+
+
+def _render_list(form, status=200):
+    return render("admin/categories.html", "category_manager", status=status, form=form,
+                  categories=service.categories_with_counts())
+
+
+def _render_edit(category, form, status=200):
+    return render("admin/category.html", "category_form", status=status, category=category, form=form)
+
+
+def _category(category_id):
+    return service.get_category(category_id) or abort(404, "There is no such category.")
+
+
+@bp.get("/categories")
+@admin_required
+def categories():
+    """Every category, in order, with a form to add one."""
+    return _render_list(CategoryForm(formdata=None))
+
+
+@bp.post("/categories")
+@admin_required
+def create_category():
+    """Add a category."""
+    form = CategoryForm()
+    if form.validate():
+        try:
+            category = service.create_category(current_user, form.fields())
+        except service.CategoryError as error:
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            flash(f"The category “{category.name}” is added.", "success")
+            if is_fragment_request():
+                return _render_list(CategoryForm(formdata=None), status=201)
+            return redirect(url_for("admin.categories"))
+    return _render_list(form, status=422)
+
+
+@bp.get("/categories/<int:category_id>")
+@admin_required
+def category(category_id):
+    """One category's edit form."""
+    category = _category(category_id)
+    return _render_edit(category, CategoryForm(formdata=None, obj=category))
+
+
+@bp.post("/categories/<int:category_id>")
+@admin_required
+def update_category(category_id):
+    """Save a category's name, address, description, position and who may read it."""
+    category, form = _category(category_id), CategoryForm()
+    if form.validate():
+        try:
+            category = service.update_category(current_user, category, form.fields())
+        except service.CategoryError as error:
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            flash(f"The category “{category.name}” is saved.", "success")
+            if is_fragment_request():
+                return _render_edit(category, CategoryForm(formdata=None, obj=category))
+            return redirect(url_for("admin.categories"))
+    return _render_edit(category, form, status=422)

@@ -1,0 +1,141 @@
+"""Email: compose a message from templates/mail/, send it over SMTP, or print it in development.
+
+Settings (forum/config.py): MAIL_SERVER, MAIL_PORT, MAIL_USERNAME, MAIL_PASSWORD, MAIL_STARTTLS,
+MAIL_SSL, MAIL_SENDER, MAIL_TIMEOUT, and BASE_URL for the links. Without MAIL_SERVER every message
+is printed to standard output instead of sent. Sending never raises: a failure is logged and
+reported as False, so a request that sends mail still answers normally.
+"""
+
+import logging
+import smtplib
+import ssl
+import threading
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid, parseaddr
+from urllib.parse import urlsplit
+
+from flask import current_app, has_request_context, render_template, request
+from jinja2 import TemplateNotFound
+
+log = logging.getLogger(__name__)
+
+SETTINGS = ("MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_STARTTLS", "MAIL_SSL",
+            "MAIL_TIMEOUT")
+_background: set[threading.Thread] = set()
+
+
+class MailError(RuntimeError):
+    """Mail cannot be composed as configured (no BASE_URL for the links of mail really sent)."""
+
+
+def base_url() -> str:
+    """Where links in mail point: BASE_URL; in development (mail printed), the request's own address.
+
+    Mail that is really sent never takes its links from the request: the Host header is the
+    sender's to choose, and a reset link pointing at their host would hand them the token.
+    """
+    configured = current_app.config.get("BASE_URL")
+    if configured:
+        return configured.rstrip("/") + "/"
+    if current_app.config.get("MAIL_SERVER"):
+        raise MailError("Set FORUM_BASE_URL (the forum's public address) so that mail can link to it.")
+    return request.url_root if has_request_context() else "http://127.0.0.1:5000/"
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link to a page of the forum, for mail: url_for on base_url(), in or out of a request."""
+    base = urlsplit(base_url())
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path, url_scheme=base.scheme)
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def compose(to: str, subject: str, template: str, headers: dict | None = None, **context) -> EmailMessage:
+    """A message with the text of templates/mail/<template>.txt, and .html as an alternative if there is one.
+
+    Links reach the templates in `context`, made with external_url().
+    """
+    message = EmailMessage()
+    sender = current_app.config["MAIL_SENDER"]
+    name, address = parseaddr(sender)
+    message["From"] = sender if name else formataddr((current_app.config["SITE_NAME"], address))
+    message["To"] = to
+    message["Subject"] = " ".join(subject.split())  # a line break would end the header
+    message["Message-ID"] = make_msgid(domain=address.rpartition("@")[2] or None)
+    for header, value in (headers or {}).items():
+        message[header] = value
+    context.setdefault("site_name", current_app.config["SITE_NAME"])
+    message.set_content(render_template(f"mail/{template}.txt", **context))
+    try:
+        html = render_template(f"mail/{template}.html", **context)
+    except TemplateNotFound:
+        html = None
+    if html:
+        message.add_alternative(html, subtype="html")
+    return message
+
+
+def send(message: EmailMessage, background: bool = False) -> bool:
+    """Send the message (or print it, with no MAIL_SERVER); False, and logged, when that failed.
+
+    `background` sends from a thread of its own, so the request does not wait for the SMTP server:
+    a slow server neither holds up the page nor tells, by the delay, who has an account.
+    """
+    settings = {name: current_app.config.get(name) for name in SETTINGS}
+    if not settings["MAIL_SERVER"]:
+        return _print(message)
+    if not background:
+        return _deliver(settings, message)
+    # Not a daemon: a worker that is stopping waits for it (each SMTP step has MAIL_TIMEOUT).
+    thread = threading.Thread(target=_deliver_in_background, args=(settings, message), daemon=False)
+    _background.add(thread)
+    thread.start()
+    return True
+
+
+def wait_for_background(timeout: float = 10.0) -> None:
+    """Wait until the mail being sent in the background has gone (or failed): for tests."""
+    for thread in list(_background):
+        thread.join(timeout)
+
+
+def _deliver_in_background(settings: dict, message: EmailMessage) -> None:
+    try:
+        _deliver(settings, message)
+    finally:
+        _background.discard(threading.current_thread())
+
+
+def _deliver(settings: dict, message: EmailMessage) -> bool:
+    """One SMTP conversation: connect (SSL or STARTTLS), sign in if configured, send."""
+    use_ssl, starttls = bool(settings["MAIL_SSL"]), bool(settings["MAIL_STARTTLS"])
+    port = settings["MAIL_PORT"] or (465 if use_ssl else 587 if starttls else 25)
+    timeout = settings["MAIL_TIMEOUT"] or 10
+    try:
+        if use_ssl:
+            smtp = smtplib.SMTP_SSL(settings["MAIL_SERVER"], port, timeout=timeout,
+                                    context=ssl.create_default_context())
+        else:
+            smtp = smtplib.SMTP(settings["MAIL_SERVER"], port, timeout=timeout)
+        with smtp:
+            if starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if settings["MAIL_USERNAME"]:
+                # str(): FORUM_MAIL_PASSWORD=123456 reaches the config as a number (forum.config._parse).
+                smtp.login(str(settings["MAIL_USERNAME"]), str(settings["MAIL_PASSWORD"] or ""))
+            smtp.send_message(message)
+    except (smtplib.SMTPException, OSError) as error:  # OSError: refused, unreachable, timed out, TLS
+        log.error("Could not send mail %r to %s via %s:%s: %s", message["Subject"], message["To"],
+                  settings["MAIL_SERVER"], port, error)
+        return False
+    log.info("Sent mail %r to %s", message["Subject"], message["To"])
+    return True
+
+
+def _print(message: EmailMessage) -> bool:
+    """Development: show the message on standard output, where the person running the forum sees it."""
+    text = message.get_body(("plain",)).get_content()
+    rule = "-" * 64
+    print(f"{rule}\nMail (not sent: FORUM_MAIL_SERVER is not set)\nFrom: {message['From']}\n"
+          f"To: {message['To']}\nSubject: {message['Subject']}\n\n{text.rstrip()}\n{rule}", flush=True)
+    log.info("Printed mail %r to %s (no MAIL_SERVER)", message["Subject"], message["To"])
+    return True

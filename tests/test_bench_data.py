@@ -1,0 +1,119 @@
+"""`flask forum seed-bench` at a tiny size: the counts asked for, and every kept-in-step count in step."""
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from forum.bench_data import BENCH_PASSWORD, BIG_TITLE
+from forum.extensions import db
+from forum.models import Post, PostLike, PostQuote, Thread, ThreadRead, User
+from forum.posts.plain import text_of
+from tests.factories import make_reply
+
+SIZES = ["--members", "30", "--threads", "10", "--posts", "200", "--big-thread", "50", "--seed", "3"]
+
+
+def seed(app, *extra):
+    return app.test_cli_runner().invoke(args=["forum", "seed-bench", *SIZES, *extra])
+
+
+@pytest.fixture
+def seeded(app):
+    result = seed(app)
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    return result
+
+
+def scalar(query):
+    return db.session.scalar(query)
+
+
+def test_it_writes_the_sizes_asked_for_and_says_how_long_it_took(seeded):
+    assert scalar(select(func.count(User.id))) == 30
+    assert scalar(select(func.count(Thread.id))) == 10
+    assert scalar(select(func.count(Post.id))) == 200
+    assert scalar(select(Thread.post_count).where(Thread.title == BIG_TITLE)) == 50
+    assert re.search(r"posts, their quotes and likes: \d+\.\d s", seeded.output)
+    assert "Bench data loaded in" in seeded.output
+
+
+def test_thread_counts_and_times_match_their_posts(seeded):
+    for thread in db.session.scalars(select(Thread)):
+        posts = db.session.scalars(select(Post).where(Post.thread_id == thread.id).order_by(Post.id)).all()
+        assert thread.post_count == len(posts)
+        assert thread.last_post_at == max(post.created_at for post in posts)
+        assert (thread.author_id, thread.created_at) == (posts[0].author_id, posts[0].created_at)
+        assert [p.created_at for p in posts] == sorted(p.created_at for p in posts)
+
+
+def test_like_counts_match_the_likes_and_nobody_likes_their_own_post(seeded):
+    likes = dict(db.session.execute(select(PostLike.post_id, func.count()).group_by(PostLike.post_id)).all())
+    assert sum(likes.values()) > 0
+    for post_id, like_count in db.session.execute(select(Post.id, Post.like_count)):
+        assert like_count == likes.get(post_id, 0)
+    own = select(func.count()).select_from(PostLike).join(Post, Post.id == PostLike.post_id).where(
+        Post.author_id == PostLike.user_id)
+    assert scalar(own) == 0
+
+
+def test_quotes_name_an_earlier_post_of_the_same_thread_as_the_renderer_does(seeded):
+    quotes = db.session.execute(select(PostQuote.post_id, PostQuote.quoted_post_id)).all()
+    assert quotes
+    for post_id, quoted_id in quotes:
+        post, quoted = db.session.get(Post, post_id), db.session.get(Post, quoted_id)
+        assert quoted.thread_id == post.thread_id and quoted.id < post.id and post.parent_id == quoted.id
+        assert f"](/p/{quoted.id}) wrote:" in post.body
+        assert f'data-quote="{quoted.id}"' in post.body_html
+        assert f">{quoted.author.public_name}</a> wrote:" in post.body_html
+        first_line = quoted.body.split("\n")[0]
+        assert f"> {first_line}" in post.body
+        assert post.search_text == text_of(post.body_html)
+
+
+def test_search_text_is_the_text_of_each_post(seeded):
+    for body_html, search_text in db.session.execute(select(Post.body_html, Post.search_text)):
+        assert search_text and search_text == text_of(body_html)
+
+
+def test_reading_marks_are_where_each_member_last_wrote(seeded):
+    for mark in db.session.scalars(select(ThreadRead)):
+        last = scalar(select(func.max(Post.id)).where(Post.thread_id == mark.thread_id,
+                                                      Post.author_id == mark.user_id))
+        assert mark.last_read_post_id == last
+        assert mark.read_count == scalar(select(func.count(Post.id)).where(
+            Post.thread_id == mark.thread_id, Post.id <= last))
+
+
+def test_the_forum_works_on_the_data(seeded, client):
+    member = db.session.scalar(select(User).order_by(User.id))
+    client.sign_in(member.username, BENCH_PASSWORD)
+    thread = db.session.scalar(select(Thread).where(Thread.title == BIG_TITLE))
+    page = client.get(f"/t/{thread.id}-{thread.slug}?page=3")
+    assert page.status_code == 200 and "page 3" in page.text.lower()
+    make_reply(thread, member, "A reply after the seed, with an id of its own")  # ids were left free
+
+
+def test_the_search_index_covers_the_seeded_posts(seeded, client):
+    word = next(w for w in ("lighthouse", "kiln", "violin", "canoe") if scalar(
+        select(func.count(Post.id)).where(Post.body.contains(w))))
+    page = client.get(f"/search?q={word}")
+    assert page.status_code == 200
+    assert "/p/" in page.text or "/t/" in page.text
+
+
+def test_it_refuses_a_database_that_has_posts_unless_forced(seeded, app):
+    refused = seed(app)
+    assert refused.exit_code != 0 and "already has posts" in refused.output
+    assert scalar(select(func.count(Post.id))) == 200
+    forced = seed(app, "--force")
+    assert forced.exit_code == 0, forced.output
+    db.session.expire_all()
+    assert scalar(select(func.count(Post.id))) == 400
+    assert scalar(select(func.count(User.id))) == 60
+
+
+def test_every_response_says_how_long_the_app_took(client):
+    for response in (client.get("/"), client.get("/no-such-page"), client.fragment("/")):
+        assert re.fullmatch(r"app;dur=\d+\.\d", response.headers["Server-Timing"])
