@@ -2,8 +2,8 @@
 posts themselves when the reader asks for them.
 
 The poll carries the thread's post count as its tag (see `forum.htmx.known_tag`): an unchanged thread
-answers 304 after one primary-key read. Every app process
-reads the same database row, so a reply written through any process shows up in every other.
+answers 304 after one primary-key read. Every app process reads the same database row, so a reply
+written through any process shows up in every other.
 """
 
 from flask import abort, make_response, request
@@ -49,7 +49,6 @@ def new_reply_posts(thread_id):
                               convo=conversation_for(thread, posts, current_user))
     unread.mark_read(current_user, thread, posts, unread.state_for(current_user, thread))
     return uncached(response)
-
 
 
 def _polled_thread(thread_id):
