@@ -215,14 +215,7 @@ def release_usernames_command():
 @with_appcontext
 def backup_command(path, force):
     """Back up the database while the forum serves (SQLite backup API, or pg_dump -Fc)."""
-    from flask import current_app
-
-    from . import backup
-
-    try:
-        click.echo(backup.backup(current_app.config["SQLALCHEMY_DATABASE_URI"], path, overwrite=force))
-    except backup.BackupError as error:
-        raise click.ClickException(str(error)) from error
+    _on_database("backup", path, overwrite=force)
 
 
 @forum.command("restore")
@@ -231,12 +224,17 @@ def backup_command(path, force):
 @with_appcontext
 def restore_command(path, force):
     """Restore a backup into an empty database (stop the forum first when using --force)."""
+    _on_database("restore", path, force=force)
+
+
+def _on_database(action: str, path: str, **options):
+    """Run backup.backup or backup.restore on the configured database; its refusals become messages."""
     from flask import current_app
 
     from . import backup
 
     try:
-        click.echo(backup.restore(current_app.config["SQLALCHEMY_DATABASE_URI"], path, force=force))
+        click.echo(getattr(backup, action)(current_app.config["SQLALCHEMY_DATABASE_URI"], path, **options))
     except backup.BackupError as error:
         raise click.ClickException(str(error)) from error
 

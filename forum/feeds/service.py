@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Category, Post, Thread
-from ..threads.service import readable_by, visible_to
+from ..threads.service import readable_by
 
 ENTRIES = 25
 # An empty feed has changed never: its <updated> must still be a date, and a stable one.
@@ -51,16 +51,6 @@ def _opening_posts(thread_ids: list[int]) -> dict[int, Post]:
     first = select(func.min(Post.id)).where(Post.thread_id.in_(thread_ids)).group_by(Post.thread_id)
     posts = db.session.scalars(select(Post).where(Post.id.in_(first), Post.removal.is_(None)))
     return {post.thread_id: post for post in posts}
-
-
-def unremoved_thread(thread_id: int) -> Thread | None:
-    """The thread unless there is none or a moderator removed it (whoever asks: feeds show no staff view)."""
-    thread = db.session.get(Thread, thread_id, options=[joinedload(Thread.category)])
-    return thread if thread is not None and thread.removed_at is None else None
-
-
-def guest_may_read(thread: Thread) -> bool:
-    return visible_to(thread, None)
 
 
 def latest_posts(thread: Thread, limit: int = ENTRIES) -> list[Post]:

@@ -2,7 +2,7 @@
 
 from flask import abort, make_response, render_template, request, url_for
 
-from ..threads.service import category_by_slug
+from ..threads import service as threads
 from . import bp, service
 
 ATOM = "application/atom+xml; charset=utf-8"
@@ -20,7 +20,7 @@ def latest():
 @bp.get("/c/<slug>/feed.atom")
 def category(slug):
     """The newest threads of one public category."""
-    category = category_by_slug(slug) or abort(404, "There is no such category.")
+    category = threads.category_by_slug(slug) or abort(404, "There is no such category.")
     if category.members_only:
         abort(403, NO_FEED)
     entries = service.guest_threads(category)
@@ -32,8 +32,9 @@ def category(slug):
 @bp.get("/t/<int:thread_id>/feed.atom")
 def thread(thread_id):
     """The latest posts of one thread in a public category."""
-    thread = service.unremoved_thread(thread_id) or abort(404, "There is no such thread.")
-    if not service.guest_may_read(thread):
+    try:  # always as a guest sees it: feed readers carry no session
+        thread = threads.get_thread(thread_id, None) or abort(404, "There is no such thread.")
+    except threads.MembersOnly:
         abort(403, NO_FEED)
     posts = service.latest_posts(thread)
     return _atom(title=thread.title, alternate=url_for("threads.show", thread_id=thread.id, slug=thread.slug,

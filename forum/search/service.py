@@ -72,14 +72,6 @@ class Tally:
     more: bool = False
 
 
-def readable_categories(viewer) -> list[Category]:
-    """The categories `viewer` may search in: members-only ones are for signed-in members."""
-    query = select(Category).order_by(Category.position, Category.name)
-    if not getattr(viewer, "is_authenticated", False):
-        query = query.where(Category.members_only.is_(False))
-    return list(db.session.scalars(query))
-
-
 def wanted(text: str, category_slug: str, author_name: str, categories: list[Category]) -> Wanted:
     """Make sense of the request: overlong text is cut (and the reader told), unknown filters noted."""
     text = clean(text)

@@ -6,6 +6,7 @@ from wtforms import SelectChoice
 
 from ..htmx import render
 from ..pagination import requested_page
+from ..threads.service import readable_categories
 from . import bp, service
 from .forms import SearchForm
 
@@ -15,7 +16,7 @@ PER_PAGE = 20
 @bp.get("/search")
 def index():
     """Search thread titles and post text; a fragment request gets the results region alone."""
-    categories = service.readable_categories(current_user)
+    categories = readable_categories(current_user)
     form = SearchForm(request.args)
     form.category.choices = [SelectChoice("", "All categories")] + [SelectChoice(c.slug, c.name) for c in categories]
     wanted = service.wanted(form.q.data, form.category.data, form.author.data, categories)

@@ -19,6 +19,14 @@ def categories() -> list[Category]:
     return list(db.session.scalars(select(Category).order_by(Category.position, Category.name)))
 
 
+def readable_categories(viewer) -> list[Category]:
+    """The categories whose threads `viewer` may read: members-only ones are for signed-in members."""
+    query = select(Category).order_by(Category.position, Category.name)
+    if not getattr(viewer, "is_authenticated", False):
+        query = query.where(Category.members_only.is_(False))
+    return list(db.session.scalars(query))
+
+
 def category_by_slug(slug: str) -> Category | None:
     return db.session.scalar(select(Category).where(Category.slug == slug))
 
