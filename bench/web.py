@@ -64,9 +64,10 @@ class Session:
 
 
 def server_times(base: str, path: str, samples: int, cookie: str | None = None,
-                 seconds: float = float("inf")) -> list[float]:
+                 seconds: float = float("inf"), each_new: bool = False) -> list[float]:
     """The app's own time (Server-Timing, ms) for `samples` sequential requests on one connection,
-    or as many as fit in `seconds`."""
+    or as many as fit in `seconds`. `each_new` gives every request an address of its own
+    (`sample=N` added to the query), so that no page cache can answer it: the time of rendering."""
     parts = urllib.parse.urlsplit(base)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
     headers = {"Cookie": cookie} if cookie else {}
@@ -76,7 +77,8 @@ def server_times(base: str, path: str, samples: int, cookie: str | None = None,
         for _ in range(samples):
             if time.monotonic() > deadline:
                 break
-            connection.request("GET", path, headers=headers)
+            target = f"{path}{'&' if '?' in path else '?'}sample={len(times)}" if each_new else path
+            connection.request("GET", target, headers=headers)
             response = connection.getresponse()
             response.read()
             match = SERVER_TIMING.search(response.headers.get("Server-Timing", ""))

@@ -3,7 +3,7 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, config, database, errors, htmx, security, templating, timing
+from . import cli, config, database, errors, htmx, page_cache, security, templating, timing
 from .admin import bp as admin_bp
 from .auth import bp as auth_bp
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -29,6 +29,7 @@ def create_app(test_config=None):
     )
     config.load(app, test_config)
     timing.register(app)  # first in, last out: the header covers every other hook
+    page_cache.register(app)  # before the other hooks, so a reused page passes through them again
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config.PROJECT_ROOT / "migrations"), render_as_batch=True,
                     include_name=alembic_include_name)

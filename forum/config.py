@@ -35,6 +35,10 @@ class Defaults:
     POSTS_PER_PAGE = 20
     LIVE_POLL_SECONDS = 10  # how often an open thread's last page asks for new replies
     NOTIFICATION_POLL_SECONDS = 30  # how often a member's pages ask whether they have new notifications
+    # Guests' pages are kept in each worker's memory until the site changes, or for at most this long
+    # (0 turns the cache off); PAGE_CACHE_BYTES bounds each worker's share. See forum/page_cache.py.
+    PAGE_CACHE_SECONDS = 30
+    PAGE_CACHE_BYTES = 32 * 1024 * 1024
     # Rate limits ("N per second/minute/hour/day", several joined by ";"), counted in Redis when
     # REDIS_URL is set, else in the database, so that all worker processes count together.
     LOGIN_RATE_LIMIT = "5 per minute; 20 per hour"  # failed sign-ins, per address and per account

@@ -1,5 +1,6 @@
 """Database engine settings: SQLite pragmas, IMMEDIATE write transactions, a write helper."""
 
+import secrets
 from contextlib import contextmanager
 
 from sqlalchemy import event
@@ -7,6 +8,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from .extensions import db
+from .models import SiteState
 
 WRITE_OPTION = "forum_write"
 
@@ -43,11 +45,13 @@ def _configure_sqlite(engine: Engine):
 
 
 @contextmanager
-def write_transaction():
+def write_transaction(public: bool = True):
     """Run the block in a fresh write transaction and commit it; roll back on any error.
 
     Services wrap every change in this. What the request read so far is released first, so the
-    write sees the current rows (reloaded under the write lock on SQLite).
+    write sees the current rows (reloaded under the write lock on SQLite). A public change (the
+    default) also makes every cached guest page stale; pass public=False only for what no guest
+    can ever see, such as reading marks, drafts, notifications and a member's own settings.
     """
     session = db.session()
     if session.new or session.dirty or session.deleted:
@@ -57,10 +61,20 @@ def write_transaction():
     session.connection(execution_options={WRITE_OPTION: True})
     try:
         yield session
+        if public:
+            _new_pages_version(session)
         session.commit()
     except BaseException:
         session.rollback()
         raise
+
+
+def _new_pages_version(session) -> None:
+    """Write a new site_state.pages_version, in the transaction of the change (forum.page_cache)."""
+    insert = upsertable_insert(session.get_bind().dialect.name)(SiteState).values(
+        id=1, pages_version=secrets.token_hex(16))
+    session.execute(insert.on_conflict_do_update(index_elements=[SiteState.id],
+                                                 set_={"pages_version": insert.excluded.pages_version}))
 
 
 def upsertable_insert(dialect: str):

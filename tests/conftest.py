@@ -24,6 +24,9 @@ def test_config(database_url, **overrides):
         "ARGON2_MEMORY_COST": 1024,
         "ARGON2_PARALLELISM": 1,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Factories write with plain commits, which do not make cached guest pages stale: the cache
+        # is on only in the tests of it (tests/test_page_cache.py) and against real servers.
+        "PAGE_CACHE_SECONDS": 0,
     }
     config.update(overrides)
     return config
@@ -50,8 +53,9 @@ def _schema(database_url):
 
 
 @pytest.fixture
-def app(database_url, _schema):
-    app = create_app(test_config(database_url))
+def app(request, database_url, _schema):
+    """The app, with any settings the test module names in APP_CONFIG."""
+    app = create_app(test_config(database_url, **getattr(request.module, "APP_CONFIG", {})))
     app.test_client_class = ForumClient
     with app.app_context():
         yield app

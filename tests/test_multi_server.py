@@ -134,3 +134,21 @@ def test_a_reply_posted_through_one_server_appears_live_to_a_reader_on_the_other
                         headers=HTMX)
     assert shown.status == 200 and body in unescape(shown.text)
 
+
+
+def test_a_page_cached_for_guests_on_one_server_is_stale_at_once_after_a_reply_through_the_other(site):
+    author = make_user()
+    thread = make_thread(author=author, title="Cached on one server")
+    url = f"/t/{thread.id}-{thread.slug}"
+    guest = Client(site.a)
+    assert [guest.get(url).getheader("X-Page-Cache") for _ in range(2)] == ["miss", "hit"]
+
+    body = f"Written on server B, {secrets.token_hex(6)}."
+    writing = Client(site.b)
+    writing.sign_in(author.username, PASSWORD)
+    posted = writing.submit(f"/t/{thread.id}/reply", {"body": body})
+    assert posted.status == 302, posted.text
+
+    page = guest.get(url)
+    assert answered_by(page) != answered_by(posted)
+    assert page.getheader("X-Page-Cache") == "miss" and body in unescape(page.text)

@@ -96,6 +96,8 @@ def test_nonce_changes_per_response(client):
 
 
 def test_csrf_header_is_inherited_by_htmx_requests(client):
+    """A member's pages give every htmx request the token (guests' pages are shared: no token)."""
+    client.sign_in(make_user())
     page = client.get("/").text
     assert re.search(r"<div id=\"page\" hx-headers:inherited='\{&#34;X-CSRFToken&#34;: &#34;[^&]+&#34;\}'>", page) \
         or re.search(r"<div id=\"page\" hx-headers:inherited='\{\"X-CSRFToken\": \"[^\"]+\"\}'>", page)

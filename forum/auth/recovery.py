@@ -92,7 +92,7 @@ def reset_password(token: str, new_password: str) -> User:
     """
     user_id = member_for(token).id
     new_hash = hash_password(new_password)  # slow: outside the write lock
-    with write_transaction() as session:
+    with write_transaction(public=False) as session:
         member = session.scalar(select(User).where(User.id == user_id).with_for_update()
                                 .execution_options(populate_existing=True))
         member_for(token)  # the row as it is now, under the lock

@@ -110,7 +110,7 @@ def authenticate(login: str, password: str) -> User | None:
         return None
     if needs_rehash(user.password_hash):
         new_hash = hash_password(password)
-        with write_transaction() as session:
+        with write_transaction(public=False) as session:
             session.get(User, user.id).password_hash = new_hash
     return user
 
@@ -120,7 +120,7 @@ def change_password(user: User, current: str, new: str) -> User:
     if not verify_password(user.password_hash, current):
         raise AccountError("current_password", "That is not your current password.")
     new_hash = hash_password(new)
-    with write_transaction() as session:
+    with write_transaction(public=False) as session:
         member = session.get(User, user.id)
         member.password_hash = new_hash
         member.session_token = new_session_token()

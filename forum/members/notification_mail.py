@@ -41,7 +41,7 @@ def set_choice(user: User, choice: str) -> User:
     """
     if choice not in CHOICES:
         raise ChoiceError(CHOOSE)
-    with write_transaction() as session:
+    with write_transaction(public=False) as session:
         member = session.get(User, user.id)
         if member.email_notifications == "off" and choice != "off":
             session.execute(update(Notification).where(
@@ -112,7 +112,7 @@ def _claim(member: User, now: datetime, digest: bool) -> tuple[list[int], dateti
                .where(Notification.user_id == member.id, Notification.emailed_at.is_(None),
                       Notification.read_at.is_(None), Post.removal.is_(None), readable_by(member)))
     previous_digest = member.email_digest_sent_at
-    with write_transaction() as session:
+    with write_transaction(public=False) as session:
         ids = list(session.scalars(waiting))
         if not ids:
             return [], previous_digest
@@ -132,7 +132,7 @@ def _claim(member: User, now: datetime, digest: bool) -> tuple[list[int], dateti
 
 def _release(member: User, ids: list[int], digest: bool, previous_digest: datetime | None) -> None:
     """The mail did not go out: let the next run try again."""
-    with write_transaction() as session:
+    with write_transaction(public=False) as session:
         session.execute(update(Notification).where(Notification.id.in_(ids)).values(emailed_at=None)
                         .execution_options(synchronize_session=False))
         if digest:

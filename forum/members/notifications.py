@@ -43,7 +43,7 @@ def _readable(query, user):
 
 
 def mark_all_read(user) -> int:
-    with write_transaction() as session:
+    with write_transaction(public=False) as session:
         result = session.execute(update(Notification).where(
             Notification.user_id == user.id, Notification.read_at.is_(None)).values(read_at=utcnow()))
     return result.rowcount

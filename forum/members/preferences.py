@@ -21,7 +21,7 @@ def set_watch_level(member: User, thread: Thread, level: str) -> str:
     """Watch the thread (every new post notifies), mute it (nothing does) or go back to normal."""
     if level not in WATCH_LEVELS:
         raise ValueError(f"unknown watch level {level!r}")
-    with write_transaction() as session:
+    with write_transaction(public=False) as session:
         if level == "normal":
             session.execute(delete(ThreadSubscription).where(ThreadSubscription.user_id == member.id,
                                                              ThreadSubscription.thread_id == thread.id))
@@ -47,14 +47,14 @@ def ignore(member: User, other: User):
         raise IgnoreRefused("You cannot ignore yourself.")
     if other.is_staff:
         raise IgnoreRefused("Moderators and admins cannot be ignored: members must be able to hear them.")
-    with write_transaction() as session:
+    with write_transaction(public=False) as session:
         insert = upsertable_insert(session.get_bind().dialect.name)
         session.execute(insert(Ignore).values(user_id=member.id, ignored_id=other.id, created_at=utcnow())
                         .on_conflict_do_nothing(index_elements=["user_id", "ignored_id"]))
 
 
 def unignore(member: User, other: User):
-    with write_transaction() as session:
+    with write_transaction(public=False) as session:
         session.execute(delete(Ignore).where(Ignore.user_id == member.id, Ignore.ignored_id == other.id))
 
 

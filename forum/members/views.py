@@ -4,10 +4,12 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from ..htmx import is_fragment_request, render
+from ..page_cache import for_guests
 from . import bp, notifications, service
 
 
 @bp.get("/u/<username>")
+@for_guests
 def profile(username):
     """A member's public profile: picture, name, bio, join date, post count, recent posts."""
     member = service.active_member(username) or abort(404, "There is no member with that name.")

@@ -5,8 +5,9 @@ from .conversation import Draft, Notification, PostLike, PostQuote, PostRevision
 from .reading import ThreadRead
 from .moderation import Appeal, Flag, ModAction, RateCounter, RegistrationBlock, Sanction
 from .preferences import Ignore, ThreadSubscription
+from .site import SiteState
 from .user import User
 
 __all__ = ["Appeal", "Category", "Draft", "Flag", "Ignore", "ModAction", "Notification", "Post", "PostLike",
-           "PostQuote", "PostRevision", "RateCounter", "RegistrationBlock", "Sanction", "Thread", "ThreadRead",
+           "PostQuote", "PostRevision", "RateCounter", "RegistrationBlock", "Sanction", "SiteState", "Thread", "ThreadRead",
            "ThreadSubscription", "User"]

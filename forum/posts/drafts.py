@@ -15,7 +15,7 @@ def draft_for(user: User, thread: Thread) -> Draft | None:
 def save_draft(user: User, thread: Thread, body: str, parent_id: int | None = None) -> None:
     """Keep the text typed so far; an empty composer forgets the draft."""
     body = body[:BODY_MAX]
-    with write_transaction() as session:
+    with write_transaction(public=False) as session:
         draft = session.get(Draft, (user.id, thread.id))
         if not body.strip():
             if draft is not None:

@@ -74,5 +74,5 @@ def _record(user, thread: Thread, newest: int) -> None:
         set_={"last_read_post_id": insert.excluded.last_read_post_id,
               "read_count": insert.excluded.read_count, "updated_at": insert.excluded.updated_at},
         where=table.c.last_read_post_id < insert.excluded.last_read_post_id)
-    with write_transaction() as session:
+    with write_transaction(public=False) as session:
         session.execute(upsert)

@@ -6,6 +6,7 @@ from wtforms import SelectChoice
 
 from ..htmx import render
 from ..limits import limit_threads
+from ..page_cache import for_guests
 from ..pagination import Page, requested_page
 from ..posts import drafts
 from ..posts import service as posts_service
@@ -16,6 +17,7 @@ from .forms import ThreadForm
 
 
 @bp.get("/")
+@for_guests
 def index():
     """The latest threads, most recent activity first."""
     page = requested_page(service.count_threads(viewer=current_user), current_app.config["THREADS_PER_PAGE"])
@@ -25,6 +27,7 @@ def index():
 
 
 @bp.get("/c/<slug>")
+@for_guests
 def category(slug):
     """The threads of one category."""
     category = service.category_by_slug(slug) or abort(404, "There is no such category.")
@@ -45,14 +48,17 @@ def show_by_id(thread_id):
 
 
 @bp.get("/t/<int:thread_id>-<slug>")
+@for_guests
 def show(thread_id, slug):
     """A page of a thread's posts in the order named by ?order=, with the reply form (and any draft)
     on the last page; a line marks where the posts new to the member begin."""
     thread = service.get_thread(thread_id, current_user) or abort(404, "There is no such thread.")
     if slug != thread.slug:
         return redirect(url_for("threads.show", thread_id=thread.id, slug=thread.slug, **request.args), 301)
-    draft = drafts.draft_for(current_user, thread) if current_user.is_authenticated else None
-    form = ReplyForm.fresh(draft.body, draft.parent_id) if draft else ReplyForm.fresh()
+    form = None  # guests have no composer, so their page holds no CSRF token (forum/page_cache.py)
+    if current_user.is_authenticated:
+        draft = drafts.draft_for(current_user, thread)
+        form = ReplyForm.fresh(draft.body, draft.parent_id) if draft else ReplyForm.fresh()
     return render_thread(thread, form, order=requested_order())
 
 
@@ -101,7 +107,7 @@ def render_thread(thread, form, status=200, composing=False, preview=None, order
 
 def answered_post(form):
     """The post the composer is answering, if it names one."""
-    post_id = form.answered_post_id
+    post_id = form.answered_post_id if form else None
     return posts_service.get_post(post_id) if post_id else None
 
 
