@@ -29,7 +29,7 @@ def create_app(test_config=None):
     )
     config.load(app, test_config)
     timing.register(app)  # first in, last out: the header covers every other hook
-    page_cache.register(app)  # before the other hooks, so a reused page passes through them again
+    page_cache.register(app)  # guests' pages answered from memory (see forum/page_cache.py)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config.PROJECT_ROOT / "migrations"), render_as_batch=True,
                     include_name=alembic_include_name)

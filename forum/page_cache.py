@@ -12,29 +12,35 @@ same address (and the same htmx fragment) until either
 - PAGE_CACHE_SECONDS have passed, since "3 minutes ago" grows older with no write at all.
 
 Only a visitor with no member signed in, no remember-me cookie and nothing in the session but a
-CSRF token (a flashed message is theirs alone, say) is answered from the cache or fills it, and only a
-200 HTML answer that sets no cookie is kept. Guest pages carry no CSRF token (base.html); the CSP
-nonce, the one part unique to each answer, is replaced by a fresh one every time a page is reused.
+CSRF token (a flashed message is theirs alone, say) is answered from the cache or fills it, and only
+a 200 HTML answer to a GET that sets no cookie is kept. Guest pages carry no CSRF token (base.html);
+the CSP nonce, the one part unique to each answer, is replaced by a fresh one every time.
+
+Two halves: Flask hooks decide what may be kept and read the version before the view reads
+anything (`register`); `GuestPages`, around the WSGI app, keeps those answers and gives them again
+without entering Flask at all, which is what makes an answer from the cache cheap.
 """
 
+import secrets
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from flask import current_app, g, make_response, request, session
-from sqlalchemy import select
+from flask import current_app, g, request, session
+from werkzeug.http import parse_cookie
 
 from .extensions import db
 from .models import SiteState
-from .security import csp_nonce
+from .security import CSP, csp_nonce
 
-# Set on every response after the cache was asked: "hit", or "miss" (rendered, and kept if it may be).
+# Set on every answer to a page that may be kept: "hit" (from memory) or "miss" (rendered).
 HEADER = "X-Page-Cache"
 # What a guest's session may hold: the token of a form they opened, and Flask-Login's note that
 # no member is signed in with it.
 GUEST_SESSION_KEYS = {"csrf_token", "_fresh"}
-LEFT_TO_OTHER_HOOKS = {"content-length", "server-timing", "set-cookie"}
+VERSION_QUERY = f"SELECT pages_version FROM {SiteState.__tablename__} WHERE id = 1"
+KEEP = "forum.page_cache.keep"  # in the WSGI environ: (key, version, nonce) of an answer to keep
 
 
 def for_guests(view):
@@ -60,6 +66,9 @@ class PageCache:
         self._pages: OrderedDict[tuple, Page] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
+
+    def __contains__(self, key: tuple) -> bool:
+        return key in self._pages
 
     def get(self, key: tuple, version: str | None) -> Page | None:
         with self._lock:
@@ -88,60 +97,125 @@ class PageCache:
 
 
 def register(app):
-    """Answer guests from the cache when PAGE_CACHE_SECONDS is above 0. Register it before the hooks
-    that add headers to every response, so that a kept page has them and they run again on reuse."""
+    """Answer guests from the cache when PAGE_CACHE_SECONDS is above 0. Call it before ProxyFix wraps
+    the app, so that the scheme in a page's key is the one the visitor used."""
     if app.config["PAGE_CACHE_SECONDS"] <= 0:
         return
-    app.extensions["page_cache"] = PageCache(app.config["PAGE_CACHE_SECONDS"], app.config["PAGE_CACHE_BYTES"])
-    app.before_request(_answer_from_cache)
-    app.after_request(_keep)
+    app.before_request(_read_version)
+    app.after_request(_mark_for_keeping)
+    app.wsgi_app = app.extensions["page_cache"] = GuestPages(app, app.wsgi_app)
 
 
-def current_version() -> str | None:
-    """The pages_version in the database now (None before the first change)."""
-    return db.session.scalar(select(SiteState.pages_version).where(SiteState.id == 1))
+class GuestPages:
+    """WSGI middleware: answers a guest's GET from the cache when it holds a current page for it, and
+    keeps the answers that Flask marked for keeping."""
+
+    def __init__(self, app, wsgi_app):
+        self.app, self.wsgi_app = app, wsgi_app
+        self.cache = PageCache(app.config["PAGE_CACHE_SECONDS"], app.config["PAGE_CACHE_BYTES"])
+        self._engine = None
+
+    def __call__(self, environ, start_response):
+        if environ["REQUEST_METHOD"] != "GET" or not self._is_guest(environ):
+            return self.wsgi_app(environ, start_response)
+        started = time.perf_counter()
+        key = request_key(environ)
+        page = self.cache.get(key, self.current_version()) if key in self.cache else None
+        if page is not None:
+            return self._answer(page, started, start_response)
+        return self._render_and_keep(environ, start_response)
+
+    def current_version(self) -> str | None:
+        """The pages_version in the database now (None before the first change), read on a pooled
+        connection of its own, below the ORM, which would cost more than the rest of an answer."""
+        if self._engine is None:
+            with self.app.app_context():
+                self._engine = db.engine
+        connection = self._engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(VERSION_QUERY)
+            row = cursor.fetchone()
+            cursor.close()
+        finally:
+            connection.close()
+        return row[0] if row else None
+
+    def _answer(self, page: Page, started: float, start_response):
+        nonce = secrets.token_urlsafe(16)
+        body = page.body.replace(page.nonce.encode(), nonce.encode())
+        headers = [(name, value) for name, value in page.headers if name not in ("Content-Length", HEADER)]
+        headers += [("Content-Security-Policy", CSP.format(nonce=nonce)), ("Content-Length", str(len(body))),
+                    (HEADER, "hit"), ("Server-Timing", f"app;dur={(time.perf_counter() - started) * 1000:.2f}")]
+        start_response("200 OK", headers)
+        return [body]
+
+    def _render_and_keep(self, environ, start_response):
+        answer = {}
+
+        def keep_status(status, headers, exc_info=None):
+            answer.update(status=status, headers=headers)
+            return start_response(status, headers, exc_info)
+
+        chunks = self.wsgi_app(environ, keep_status)
+        if KEEP not in environ:
+            return chunks
+        try:
+            body = b"".join(chunks)
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()
+        key, version, nonce = environ[KEEP]
+        headers = [(name, value) for name, value in answer["headers"]
+                   if name not in ("Content-Security-Policy", "Server-Timing")]
+        if answer["status"].startswith("200 ") and not any(name == "Set-Cookie" for name, _ in headers):
+            self.cache.put(key, Page(version, time.monotonic() + self.cache.seconds, body, headers, nonce))
+        return [body]
+
+    def _is_guest(self, environ) -> bool:
+        cookie_header = environ.get("HTTP_COOKIE")
+        if not cookie_header:
+            return True
+        cookies = parse_cookie(cookie_header)
+        if self.app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in cookies:
+            return False
+        if self.app.config["SESSION_COOKIE_NAME"] not in cookies:
+            return True
+        request_ = self.app.request_class(environ)
+        return is_guest_session(self.app.session_interface.open_session(self.app, request_))
 
 
-def _answer_from_cache():
-    if not (request.method in ("GET", "HEAD") and _view_allows_it() and _is_guest()):
-        return None
-    key = (request.scheme, request.host, request.full_path,
-           request.headers.get("HX-Request"), request.headers.get("HX-Request-Type"))
-    # Read before anything the page shows: a change committed after this makes the page stale.
-    version = current_version()
-    page = current_app.extensions["page_cache"].get(key, version)
-    if page is None:
-        g.page_cache_slot = (key, version)
-        return None
-    response = make_response(page.body.replace(page.nonce.encode(), csp_nonce().encode()))
-    for name in {name for name, _ in page.headers}:
-        del response.headers[name]
-    response.headers.extend(page.headers)
-    response.headers[HEADER] = "hit"
-    return response
+def request_key(environ) -> tuple:
+    """What tells two answers apart: the address, and the htmx headers that choose page or fragment
+    (htmx.VARY). Read from the environ: werkzeug's request.full_path costs more than a whole answer."""
+    return (environ["wsgi.url_scheme"], environ.get("HTTP_HOST"), environ.get("PATH_INFO"),
+            environ.get("QUERY_STRING"), environ.get("HTTP_HX_REQUEST"), environ.get("HTTP_HX_REQUEST_TYPE"))
 
 
-def _keep(response):
-    slot = g.pop("page_cache_slot", None)
-    if slot is None or response.headers.get(HEADER) == "hit":
+def is_guest_session(visitor_session) -> bool:
+    """No member, and nothing in the session that is this visitor's own (such as a flashed message)."""
+    return visitor_session is not None and set(visitor_session.keys()) <= GUEST_SESSION_KEYS
+
+
+def _read_version():
+    """Before a cacheable view reads anything: the version its page will be kept under. A change
+    committed after this makes the page stale."""
+    view = current_app.view_functions.get(request.endpoint)
+    if request.method == "GET" and getattr(view, "cached_for_guests", False) and _guest_here():
+        g.page_cache_version = current_app.extensions["page_cache"].current_version()
+
+
+def _mark_for_keeping(response):
+    if "page_cache_version" not in g:
         return response
     response.headers[HEADER] = "miss"
-    if (request.method == "GET" and response.status_code == 200 and response.mimetype == "text/html" and not response.direct_passthrough
-            and "Set-Cookie" not in response.headers and not session.modified and _is_guest()):
-        key, version = slot
-        cache = current_app.extensions["page_cache"]
-        headers = [(name, value) for name, value in response.headers.items()
-                   if name.lower() not in LEFT_TO_OTHER_HOOKS and name != HEADER]
-        cache.put(key, Page(version, time.monotonic() + cache.seconds, response.get_data(), headers, csp_nonce()))
+    if (response.status_code == 200 and response.mimetype == "text/html" and not response.direct_passthrough
+            and not session.modified and _guest_here()):
+        request.environ[KEEP] = (request_key(request.environ), g.page_cache_version, csp_nonce())
     return response
 
 
-def _view_allows_it() -> bool:
-    view = current_app.view_functions.get(request.endpoint)
-    return getattr(view, "cached_for_guests", False)
-
-
-def _is_guest() -> bool:
-    """No member, and nothing in the session that is this visitor's own (such as a flashed message)."""
-    return (current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") not in request.cookies
-            and set(session.keys()) <= GUEST_SESSION_KEYS)
+def _guest_here() -> bool:
+    cookies = request.cookies
+    return (current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") not in cookies
+            and is_guest_session(session))
