@@ -24,6 +24,7 @@ without entering Flask at all, which is what makes an answer from the cache chea
 import secrets
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -114,32 +115,60 @@ class GuestPages:
         self.app, self.wsgi_app = app, wsgi_app
         self.cache = PageCache(app.config["PAGE_CACHE_SECONDS"], app.config["PAGE_CACHE_BYTES"])
         self._engine = None
+        self._local = threading.local()  # each serving thread's connection for reading the version
+        self._connections = []  # all of them, closed when this app goes away
+        weakref.finalize(self, _close_all, self._connections)
 
     def __call__(self, environ, start_response):
         if environ["REQUEST_METHOD"] != "GET" or not self._is_guest(environ):
             return self.wsgi_app(environ, start_response)
         started = time.perf_counter()
         key = request_key(environ)
-        page = self.cache.get(key, self.current_version()) if key in self.cache else None
+        page = None
+        if key in self.cache:
+            try:
+                page = self.cache.get(key, self.current_version())
+            except self.engine.dialect.loaded_dbapi.Error:  # the database is away: Flask answers
+                return self.wsgi_app(environ, start_response)
         if page is not None:
             return self._answer(page, started, start_response)
         return self._render_and_keep(environ, start_response)
 
-    def current_version(self) -> str | None:
-        """The pages_version in the database now (None before the first change), read on a pooled
-        connection of its own, below the ORM, which would cost more than the rest of an answer."""
+    @property
+    def engine(self):
         if self._engine is None:
             with self.app.app_context():
                 self._engine = db.engine
-        connection = self._engine.raw_connection()
+        return self._engine
+
+    def current_version(self) -> str | None:
+        """The pages_version in the database now (None before the first change).
+
+        Read below the ORM, on a connection this thread keeps outside the pool in autocommit: one
+        round trip. The ORM, or a pooled connection (checkout, then a rollback on return), would
+        cost more than the rest of an answer from the cache."""
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._local.connection = self._own_connection()
         try:
             cursor = connection.cursor()
             cursor.execute(VERSION_QUERY)
             row = cursor.fetchone()
             cursor.close()
-        finally:
+        except Exception:
+            self._local.connection = None  # the next request opens a new one
+            self._connections.remove(connection)
             connection.close()
+            raise
         return row[0] if row else None
+
+    def _own_connection(self):
+        connection = self.engine.raw_connection()
+        connection.detach()
+        if self.engine.dialect.name == "postgresql":
+            connection.dbapi_connection.autocommit = True
+        self._connections.append(connection)
+        return connection  # on SQLite, forum.database's connect hook already made it autocommit
 
     def _answer(self, page: Page, started: float, start_response):
         nonce = secrets.token_urlsafe(16)
@@ -183,6 +212,12 @@ class GuestPages:
             return True
         request_ = self.app.request_class(environ)
         return is_guest_session(self.app.session_interface.open_session(self.app, request_))
+
+
+def _close_all(connections: list) -> None:
+    for connection in connections:
+        connection.close()
+    connections.clear()
 
 
 def request_key(environ) -> tuple:
