@@ -14,6 +14,7 @@
 The table is printed and written to bench-results/bench.txt; each server's output is kept beside it.
 """
 
+import math
 import os
 import platform
 import statistics
@@ -147,7 +148,7 @@ def sample_server_times(forum: Server, rows: list[Row], member: Session):
         guest = row.who == "guest"
         times = server_times(forum.base, row.path, SAMPLES, cookie_for(row, member), SAMPLE_SECONDS, each_new=guest)
         row.server_p95, row.samples = percentile(times, 0.95), len(times)
-        if guest:
+        if guest and Session.open(forum.base).request("GET", row.path)[1].get("X-Page-Cache") == "hit":
             row.cached_p95 = percentile(server_times(forum.base, row.path, SAMPLES, seconds=SAMPLE_SECONDS), 0.95)
 
 
@@ -191,7 +192,7 @@ def table(rows: list[Row], hello_rate: float) -> str:
         rate = row.median("requests_per_second")
         lines.append(f"{row.page:<26} {row.who:<7} {rate:>8.0f} {row.median('p50_ms'):>8.1f} "
                      f"{row.median('p99_ms'):>8.1f} {rate / hello_rate:>8.1%} {row.server_p95:>10.1f} "
-                     f"{'' if row.who != 'guest' else f'{row.cached_p95:.2f}':>7} "
+                     f"{'' if math.isnan(row.cached_p95) else f'{row.cached_p95:.2f}':>7} "
                      f"{sum(r.bad_responses for r in row.runs):>6}"
                      + (f"  (app p95 of {row.samples} requests)" if row.samples < SAMPLES else ""))
     return "\n".join(lines)

@@ -13,8 +13,8 @@ same address (and the same htmx fragment) until either
 
 Only a visitor with no member signed in, no remember-me cookie and nothing in the session but a
 CSRF token (a flashed message is theirs alone, say) is answered from the cache or fills it, and only
-a 200 HTML answer to a GET that sets no cookie is kept. Guest pages carry no CSRF token (base.html);
-the CSP nonce, the one part unique to each answer, is replaced by a fresh one every time.
+a 200 HTML answer to a GET that sets no cookie is kept. Guest pages carry no CSRF token (base.html),
+and a page that rendered one is never kept; the CSP nonce, the one part unique to each answer, is replaced by a fresh one every time.
 
 Two halves: Flask hooks decide what may be kept and read the version before the view reads
 anything (`register`); `GuestPages`, around the WSGI app, keeps those answers and gives them again
@@ -115,9 +115,9 @@ class GuestPages:
         self.app, self.wsgi_app = app, wsgi_app
         self.cache = PageCache(app.config["PAGE_CACHE_SECONDS"], app.config["PAGE_CACHE_BYTES"])
         self._engine = None
-        self._local = threading.local()  # each serving thread's connection for reading the version
-        self._connections = []  # all of them, closed when this app goes away
-        weakref.finalize(self, _close_all, self._connections)
+        self._idle = []  # connections for reading the version, outside the pool, in autocommit
+        self._opened = []  # all of them, closed when this app goes away
+        weakref.finalize(self, _close_all, self._opened)
 
     def __call__(self, environ, start_response):
         if environ["REQUEST_METHOD"] != "GET" or not self._is_guest(environ):
@@ -128,7 +128,7 @@ class GuestPages:
         if key in self.cache:
             try:
                 page = self.cache.get(key, self.current_version())
-            except self.engine.dialect.loaded_dbapi.Error:  # the database is away: Flask answers
+            except Exception:  # the database is away, say: Flask answers, with its error page if need be
                 return self.wsgi_app(environ, start_response)
         if page is not None:
             return self._answer(page, started, start_response)
@@ -144,30 +144,39 @@ class GuestPages:
     def current_version(self) -> str | None:
         """The pages_version in the database now (None before the first change).
 
-        Read below the ORM, on a connection this thread keeps outside the pool in autocommit: one
-        round trip. The ORM, or a pooled connection (checkout, then a rollback on return), would
-        cost more than the rest of an answer from the cache."""
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = self._local.connection = self._own_connection()
-        try:
-            cursor = connection.cursor()
-            cursor.execute(VERSION_QUERY)
-            row = cursor.fetchone()
-            cursor.close()
-        except Exception:
-            self._local.connection = None  # the next request opens a new one
-            self._connections.remove(connection)
-            connection.close()
-            raise
-        return row[0] if row else None
+        Read below the ORM, on a connection of the cache's own kept open in autocommit: one round
+        trip. The ORM, or a pooled connection (checkout, then a rollback on return), would cost more
+        than the rest of an answer from the cache. A thread takes an idle one and gives it back, so
+        there are never more than the threads serving at once. A connection that fails is closed
+        and the read tried once more on a new one: the database may have restarted."""
+        for attempt in (1, 2):
+            connection = self._take()
+            try:
+                cursor = connection.cursor()
+                cursor.execute(VERSION_QUERY)
+                row = cursor.fetchone()
+                cursor.close()
+            except Exception:
+                self._opened.remove(connection)
+                connection.close()
+                if attempt == 2:
+                    raise
+                continue
+            self._idle.append(connection)
+            return row[0] if row else None
 
-    def _own_connection(self):
+    def _take(self):
+        try:
+            return self._idle.pop()  # atomic: two threads never get the same one
+        except IndexError:
+            return self._open_connection()
+
+    def _open_connection(self):
         connection = self.engine.raw_connection()
         connection.detach()
         if self.engine.dialect.name == "postgresql":
             connection.dbapi_connection.autocommit = True
-        self._connections.append(connection)
+        self._opened.append(connection)
         return connection  # on SQLite, forum.database's connect hook already made it autocommit
 
     def _answer(self, page: Page, started: float, start_response):
@@ -245,7 +254,7 @@ def _mark_for_keeping(response):
         return response
     response.headers[HEADER] = "miss"
     if (response.status_code == 200 and response.mimetype == "text/html" and not response.direct_passthrough
-            and not session.modified and _guest_here()):
+            and not session.modified and "csrf_token" not in g and _guest_here()):  # g: a token was rendered
         request.environ[KEEP] = (request_key(request.environ), g.page_cache_version, csp_nonce())
     return response
 

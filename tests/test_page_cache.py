@@ -1,8 +1,10 @@
 """The guest page cache (forum/page_cache.py): whom it answers, what it never serves, what makes it stale."""
 
 import re
+import threading
 
 import pytest
+from flask import render_template_string
 from sqlalchemy import select
 
 from forum import page_cache
@@ -242,3 +244,32 @@ def test_the_store_answers_only_for_the_current_version():
 
 def _nonce(response) -> str:
     return re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"]).group(1)
+
+
+def test_no_cached_page_holds_a_token_of_the_guest_who_opened_a_form(client, thread):
+    client.get("/login")  # the session now holds this guest's CSRF token
+    token = client.csrf_token()
+    for url in ("/", f"/c/{thread.category.slug}", address(thread), "/u/opal"):
+        assert token not in cached_twice(client, url).text
+
+
+def test_a_page_that_renders_a_token_is_never_kept(app, client):
+    @app.get("/token-page")
+    @page_cache.for_guests
+    def token_page():
+        return render_template_string("<p>{{ csrf_token() }}</p>")
+
+    client.get("/login")  # so that rendering the token does not change the session
+    assert [client.get("/token-page").headers[HEADER] for _ in range(2)] == ["miss", "miss"]
+
+
+def test_version_reads_share_a_few_connections_and_survive_a_lost_one(app, thread):
+    middleware = app.extensions["page_cache"]
+    versions = []
+    readers = [threading.Thread(target=lambda: versions.append(middleware.current_version())) for _ in range(5)]
+    for reader in readers:  # one after the other: each finds the connection the last one gave back
+        reader.start()
+        reader.join()
+    assert len(set(versions)) == 1 and len(middleware._opened) == 1
+    middleware._idle[0].close()  # the database restarted, say
+    assert middleware.current_version() == versions[0] and len(middleware._opened) == 1
