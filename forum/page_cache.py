@@ -41,7 +41,12 @@ HEADER = "X-Page-Cache"
 # no member is signed in with it.
 GUEST_SESSION_KEYS = {"csrf_token", "_fresh"}
 VERSION_QUERY = f"SELECT pages_version FROM {SiteState.__tablename__} WHERE id = 1"
-KEEP = "forum.page_cache.keep"  # in the WSGI environ: (key, version, nonce) of an answer to keep
+# In the WSGI environ: the key of a guest's GET (set by GuestPages, which alone decides who is a
+# guest), and the (version, nonce) of an answer Flask found fit to keep.
+GUEST_KEY = "forum.page_cache.key"
+KEEP = "forum.page_cache.keep"
+# Headers made afresh for every answer from memory.
+MADE_PER_ANSWER = ("Content-Security-Policy", "Content-Length", "Server-Timing", HEADER)
 
 
 def for_guests(view):
@@ -132,6 +137,7 @@ class GuestPages:
                 return self.wsgi_app(environ, start_response)
         if page is not None:
             return self._answer(page, started, start_response)
+        environ[GUEST_KEY] = key
         return self._render_and_keep(environ, start_response)
 
     @property
@@ -182,8 +188,7 @@ class GuestPages:
     def _answer(self, page: Page, started: float, start_response):
         nonce = secrets.token_urlsafe(16)
         body = page.body.replace(page.nonce.encode(), nonce.encode())
-        headers = [(name, value) for name, value in page.headers if name not in ("Content-Length", HEADER)]
-        headers += [("Content-Security-Policy", CSP.format(nonce=nonce)), ("Content-Length", str(len(body))),
+        headers = page.headers + [("Content-Security-Policy", CSP.format(nonce=nonce)), ("Content-Length", str(len(body))),
                     (HEADER, "hit"), ("Server-Timing", f"app;dur={(time.perf_counter() - started) * 1000:.2f}")]
         start_response("200 OK", headers)
         return [body]
@@ -203,14 +208,16 @@ class GuestPages:
         finally:
             if hasattr(chunks, "close"):
                 chunks.close()
-        key, version, nonce = environ[KEEP]
-        headers = [(name, value) for name, value in answer["headers"]
-                   if name not in ("Content-Security-Policy", "Server-Timing")]
+        version, nonce = environ[KEEP]
+        headers = [(name, value) for name, value in answer["headers"] if name not in MADE_PER_ANSWER]
         if answer["status"].startswith("200 ") and not any(name == "Set-Cookie" for name, _ in headers):
-            self.cache.put(key, Page(version, time.monotonic() + self.cache.seconds, body, headers, nonce))
+            page = Page(version, time.monotonic() + self.cache.seconds, body, headers, nonce)
+            self.cache.put(environ[GUEST_KEY], page)
         return [body]
 
     def _is_guest(self, environ) -> bool:
+        """No member, no remember-me cookie, and nothing in the session that is this visitor's own
+        (such as a flashed message)."""
         cookie_header = environ.get("HTTP_COOKIE")
         if not cookie_header:
             return True
@@ -219,8 +226,8 @@ class GuestPages:
             return False
         if self.app.config["SESSION_COOKIE_NAME"] not in cookies:
             return True
-        request_ = self.app.request_class(environ)
-        return is_guest_session(self.app.session_interface.open_session(self.app, request_))
+        visitor_session = self.app.session_interface.open_session(self.app, self.app.request_class(environ))
+        return visitor_session is not None and set(visitor_session.keys()) <= GUEST_SESSION_KEYS
 
 
 def _close_all(connections: list) -> None:
@@ -236,16 +243,11 @@ def request_key(environ) -> tuple:
             environ.get("QUERY_STRING"), environ.get("HTTP_HX_REQUEST"), environ.get("HTTP_HX_REQUEST_TYPE"))
 
 
-def is_guest_session(visitor_session) -> bool:
-    """No member, and nothing in the session that is this visitor's own (such as a flashed message)."""
-    return visitor_session is not None and set(visitor_session.keys()) <= GUEST_SESSION_KEYS
-
-
 def _read_version():
     """Before a cacheable view reads anything: the version its page will be kept under. A change
     committed after this makes the page stale."""
     view = current_app.view_functions.get(request.endpoint)
-    if request.method == "GET" and getattr(view, "cached_for_guests", False) and _guest_here():
+    if GUEST_KEY in request.environ and getattr(view, "cached_for_guests", False):
         g.page_cache_version = current_app.extensions["page_cache"].current_version()
 
 
@@ -254,12 +256,6 @@ def _mark_for_keeping(response):
         return response
     response.headers[HEADER] = "miss"
     if (response.status_code == 200 and response.mimetype == "text/html" and not response.direct_passthrough
-            and not session.modified and "csrf_token" not in g and _guest_here()):  # g: a token was rendered
-        request.environ[KEEP] = (request_key(request.environ), g.page_cache_version, csp_nonce())
+            and not session.modified and "csrf_token" not in g):  # g: a token was rendered
+        request.environ[KEEP] = (g.page_cache_version, csp_nonce())
     return response
-
-
-def _guest_here() -> bool:
-    cookies = request.cookies
-    return (current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") not in cookies
-            and is_guest_session(session))
