@@ -24,32 +24,27 @@ from ..extensions import db
 LANGUAGE = "english"  # PostgreSQL text search configuration; FTS5's porter stemmer matches it roughly
 TOKENIZER = "porter unicode61 remove_diacritics 2"
 
+
+def _fts_triggers(table: str, column: str) -> tuple[str, ...]:
+    """Triggers keeping the external-content index {table}_search of table.column: the index is
+    told the old text exactly when a row changes or goes."""
+    index = f"{table}_search"
+    forget = f"INSERT INTO {index}({index}, rowid, {column}) VALUES ('delete', old.id, old.{column});"
+    learn = f"INSERT INTO {index}(rowid, {column}) VALUES (new.id, new.{column});"
+    return (
+        f"CREATE TRIGGER IF NOT EXISTS {index}_insert AFTER INSERT ON {table} BEGIN {learn} END",
+        f"CREATE TRIGGER IF NOT EXISTS {index}_update AFTER UPDATE OF {column} ON {table} BEGIN {forget} {learn} END",
+        f"CREATE TRIGGER IF NOT EXISTS {index}_delete AFTER DELETE ON {table} BEGIN {forget} END",
+    )
+
+
 SQLITE_CREATE = (
     f"CREATE VIRTUAL TABLE IF NOT EXISTS posts_search USING fts5("
     f"search_text, content='posts', content_rowid='id', tokenize='{TOKENIZER}')",
     f"CREATE VIRTUAL TABLE IF NOT EXISTS threads_search USING fts5("
     f"title, content='threads', content_rowid='id', tokenize='{TOKENIZER}')",
-    # External content: the index is told the old text exactly when a row changes or goes.
-    """CREATE TRIGGER IF NOT EXISTS posts_search_insert AFTER INSERT ON posts BEGIN
-         INSERT INTO posts_search(rowid, search_text) VALUES (new.id, new.search_text);
-       END""",
-    """CREATE TRIGGER IF NOT EXISTS posts_search_update AFTER UPDATE OF search_text ON posts BEGIN
-         INSERT INTO posts_search(posts_search, rowid, search_text) VALUES ('delete', old.id, old.search_text);
-         INSERT INTO posts_search(rowid, search_text) VALUES (new.id, new.search_text);
-       END""",
-    """CREATE TRIGGER IF NOT EXISTS posts_search_delete AFTER DELETE ON posts BEGIN
-         INSERT INTO posts_search(posts_search, rowid, search_text) VALUES ('delete', old.id, old.search_text);
-       END""",
-    """CREATE TRIGGER IF NOT EXISTS threads_search_insert AFTER INSERT ON threads BEGIN
-         INSERT INTO threads_search(rowid, title) VALUES (new.id, new.title);
-       END""",
-    """CREATE TRIGGER IF NOT EXISTS threads_search_update AFTER UPDATE OF title ON threads BEGIN
-         INSERT INTO threads_search(threads_search, rowid, title) VALUES ('delete', old.id, old.title);
-         INSERT INTO threads_search(rowid, title) VALUES (new.id, new.title);
-       END""",
-    """CREATE TRIGGER IF NOT EXISTS threads_search_delete AFTER DELETE ON threads BEGIN
-         INSERT INTO threads_search(threads_search, rowid, title) VALUES ('delete', old.id, old.title);
-       END""",
+    *_fts_triggers("posts", "search_text"),
+    *_fts_triggers("threads", "title"),
 )
 SQLITE_REBUILD = (
     "INSERT INTO posts_search(posts_search) VALUES ('rebuild')",
