@@ -3,6 +3,8 @@
 import re
 import unicodedata
 
+from ..models.user import DELETED_NAME
+
 USERNAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{2,19}")
 RESERVED = frozenset(
     """
@@ -43,6 +45,6 @@ def display_name_problem(name: str) -> str | None:
         return "Display names are 1 to 50 characters long."
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs", "Cn") for ch in name):
         return "Display names cannot contain invisible or control characters."
-    if name.casefold() == "deleted member":  # what a deleted account is called: nobody may pass for one
+    if name.casefold() == DELETED_NAME.casefold():  # what a deleted account is called: nobody may pass for one
         return "That name is reserved. Please choose another."
     return None

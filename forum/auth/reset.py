@@ -7,7 +7,7 @@ from wtforms import EmailField
 from wtforms.validators import DataRequired, Email, Length
 
 from ..extensions import limiter
-from ..htmx import is_fragment_request, redirect_fragment, render
+from ..htmx import is_fragment_request, redirect_fragment, render, uncached
 from . import bp, recovery
 from .forms import PasswordForm
 from .service import canonical_email
@@ -68,7 +68,7 @@ def reset_form(token):
         member = recovery.member_for(token)
     except recovery.ResetLinkError as error:
         return _refused(error)
-    return _private(render("auth/reset_password.html", "reset_password", form=NewPasswordForm(),
+    return uncached(render("auth/reset_password.html", "reset_password", form=NewPasswordForm(),
                            token=token, member=member))
 
 
@@ -81,7 +81,7 @@ def reset_password(token):
         return _refused(error)
     form = NewPasswordForm()
     if not form.validate():
-        return _private(render("auth/reset_password.html", "reset_password", form=form, token=token,
+        return uncached(render("auth/reset_password.html", "reset_password", form=form, token=token,
                                member=member, status=422))
     try:
         member = recovery.reset_password(token, form.new_password.data)
@@ -94,11 +94,5 @@ def reset_password(token):
 
 
 def _refused(error: recovery.ResetLinkError):
-    return _private(render("auth/reset_invalid.html", "reset_invalid", message=error.message,
+    return uncached(render("auth/reset_invalid.html", "reset_invalid", message=error.message,
                            status=error.status))
-
-
-def _private(response):
-    """Pages with a reset token in their address are kept out of every cache."""
-    response.headers["Cache-Control"] = "no-store"
-    return response

@@ -6,7 +6,7 @@ from flask import current_app, flash, make_response, redirect, request, url_for
 from flask_login import current_user, login_required, logout_user
 
 from ..extensions import limiter
-from ..htmx import is_fragment_request, redirect_fragment, render
+from ..htmx import is_fragment_request, redirect_fragment, render, uncached
 from ..limits import limit_uploads
 from . import account, avatars, bp
 from .forms import AvatarForm, BioForm, DeleteAccountForm
@@ -111,8 +111,7 @@ def export_data():
     response = make_response(body)
     response.mimetype = "application/json"
     response.headers["Content-Disposition"] = f'attachment; filename="{current_user.username}-forum-data.json"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return uncached(response)
 
 
 def _delete_limit() -> str:

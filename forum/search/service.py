@@ -13,8 +13,8 @@ from markupsafe import Markup, escape
 from sqlalchemy import func, literal_column, select, union_all
 from sqlalchemy.orm import joinedload
 
-from ..auth.names import USERNAME_PATTERN, canonical_username
 from ..extensions import db
+from ..members import service as members
 from ..models import Category, Post, Thread, User
 from ..pagination import Page
 from ..threads.service import readable_by
@@ -83,7 +83,8 @@ def wanted(text: str, category_slug: str, author_name: str, categories: list[Cat
     if category_slug and category is None:
         notes.append("There is no such category.")
     author_name = clean(author_name).removeprefix("@")[:AUTHOR_MAX]
-    author = member_named(author_name) if author_name else None
+    # A deleted member's held username names nobody any more: searching by it finds nothing.
+    author = members.active_member(author_name) if author_name else None
     if author_name and author is None:
         notes.append(f"No member is called “{author_name}”.")
     missing = bool(category_slug and category is None) or bool(author_name and author is None)
@@ -94,13 +95,6 @@ def clean(text: str | None) -> str:
     """The text with control characters gone and runs of white space made one space."""
     return " ".join(CONTROL.sub(" ", text or "").split())
 
-
-def member_named(name: str) -> User | None:
-    canonical = canonical_username(name)
-    if not USERNAME_PATTERN.fullmatch(canonical):
-        return None
-    # A deleted member's held username names nobody any more: searching by it finds nothing.
-    return db.session.scalar(select(User).where(User.username == canonical, User.deleted_at.is_(None)))
 
 
 def count(wanted: Wanted, viewer) -> Tally:
