@@ -15,6 +15,7 @@ from ..models.base import utcnow
 from ..models.user import DELETED_NAME, new_session_token
 from ..posts.context import links_allowed_for, render_post
 from ..posts.service import rerender_quotes_of
+from ..templating import isotime
 from . import avatars
 
 BIO_MAX = 500
@@ -110,7 +111,7 @@ def _username(user: User) -> str:
 
 
 def _iso(moment) -> str | None:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+    return isotime(moment) if moment else None
 
 
 def delete_account(user: User, password: str, keep_posts: bool) -> User:

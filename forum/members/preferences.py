@@ -32,12 +32,6 @@ def set_watch_level(member: User, thread: Thread, level: str) -> str:
     return level
 
 
-def watch_level(member: User, thread: Thread) -> str:
-    level = db.session.scalar(select(ThreadSubscription.level).where(
-        ThreadSubscription.user_id == member.id, ThreadSubscription.thread_id == thread.id))
-    return level or "normal"
-
-
 def ignore(member: User, other: User):
     """Ignore `other`: their posts collapse for `member` and they no longer notify them.
 

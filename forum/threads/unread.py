@@ -1,13 +1,12 @@
 """What a signed-in member has not read yet: stored per member and thread, written only when it moves."""
 
-import math
-
 from sqlalchemy import func, select
 
 from ..database import upsertable_insert, write_transaction
 from ..extensions import db
 from ..models import Post, Thread, ThreadRead
 from ..models.base import utcnow
+from ..pagination import Page, page_of_position
 
 
 def state_for(user, thread: Thread) -> ThreadRead | None:
@@ -41,8 +40,8 @@ def first_unread_place(thread: Thread, state: ThreadRead, per_page: int) -> tupl
     """(page number, post id) of the first post after the member's last read one."""
     post_id = db.session.scalar(select(func.min(Post.id)).where(
         Post.thread_id == thread.id, Post.id > state.last_read_post_id))
-    page = max(1, math.ceil((state.read_count + 1) / per_page))
-    return min(page, max(1, math.ceil(thread.post_count / per_page))), post_id
+    page = page_of_position(state.read_count + 1, per_page)
+    return min(page, Page.last(thread.post_count, per_page).number), post_id
 
 
 def mark_read(user, thread: Thread, posts: list[Post], state: ThreadRead | None) -> None:
