@@ -42,8 +42,10 @@ HEADER = "X-Page-Cache"
 GUEST_SESSION_KEYS = {"csrf_token", "_fresh"}
 VERSION_QUERY = f"SELECT pages_version FROM {SiteState.__tablename__} WHERE id = 1"
 # In the WSGI environ: the key of a guest's GET (set by GuestPages, which alone decides who is a
-# guest), and the (version, nonce) of an answer Flask found fit to keep.
+# guest), the version GuestPages read if it read one, and the (version, nonce) of an answer Flask
+# found fit to keep.
 GUEST_KEY = "forum.page_cache.key"
+VERSION = "forum.page_cache.version"
 KEEP = "forum.page_cache.keep"
 # Headers made afresh for every answer from memory.
 MADE_PER_ANSWER = ("Content-Security-Policy", "Content-Length", "Server-Timing", HEADER)
@@ -132,9 +134,10 @@ class GuestPages:
         page = None
         if key in self.cache:
             try:
-                page = self.cache.get(key, self.current_version())
+                environ[VERSION] = self.current_version()
             except Exception:  # the database is away, say: Flask answers, with its error page if need be
                 return self.wsgi_app(environ, start_response)
+            page = self.cache.get(key, environ[VERSION])
         if page is not None:
             return self._answer(page, started, start_response)
         environ[GUEST_KEY] = key
@@ -248,7 +251,9 @@ def _read_version():
     committed after this makes the page stale."""
     view = current_app.view_functions.get(request.endpoint)
     if GUEST_KEY in request.environ and getattr(view, "cached_for_guests", False):
-        g.page_cache_version = current_app.extensions["page_cache"].current_version()
+        environ = request.environ  # a stale page's version was read already, before Flask began
+        g.page_cache_version = (environ[VERSION] if VERSION in environ
+                                else current_app.extensions["page_cache"].current_version())
 
 
 def _mark_for_keeping(response):

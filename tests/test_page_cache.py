@@ -65,6 +65,20 @@ def test_lists_categories_and_profiles_are_cached_too(client, thread):
         assert "Cached for guests" in cached_twice(client, url).text or url == "/u/opal"
 
 
+def test_a_stale_page_is_rendered_again_after_one_version_read(app, client, thread, monkeypatch):
+    url = address(thread)
+    cached_twice(client, url)
+    make_reply(thread, body="Makes the kept page stale.")
+    versions_read = []
+    middleware = app.extensions["page_cache"]
+    monkeypatch.setattr(middleware, "current_version",
+                        lambda: versions_read.append(1) or type(middleware).current_version(middleware))
+    page = client.get(url)
+    assert page.headers[HEADER] == "miss" and "Makes the kept page stale." in page.text
+    assert versions_read == [1]
+    assert client.get(url).headers[HEADER] == "hit"
+
+
 def test_each_reuse_has_its_own_nonce_matching_its_policy(client, thread):
     pages = [client.get(address(thread)) for _ in range(3)]
     nonces = [_nonce(page) for page in pages]
