@@ -13,13 +13,15 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from forum.bench_data import Sizes
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results"
 FLASK = [str(ROOT / ".venv" / "bin" / "flask"), "--app", "wsgi"]
-DEFAULTS = {"members": 100_000, "threads": 20_000, "posts": 1_000_000, "big_thread": 10_000, "seed": 1}
+DEFAULTS = asdict(Sizes())
 
 
 @dataclass(frozen=True)
@@ -28,10 +30,6 @@ class Dataset:
     sizes: dict
     built_in: float | None  # seconds, when it was built by this run
     seed_output: str
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.url.startswith("sqlite")
 
 
 def sizes_from_env() -> dict:
@@ -66,36 +64,36 @@ def _places(sizes: dict) -> tuple[str, str, Path | None]:
     return f"sqlite:///{path}", prefix, path
 
 
-def ensure(sizes: dict | None = None, echo=print) -> Dataset:
-    """The dataset of these sizes, built unless a finished build of it is there."""
-    sizes = sizes or sizes_from_env()
+def ensure() -> Dataset:
+    """The dataset of the sizes asked for, built unless a finished build of it is there."""
+    sizes = sizes_from_env()
     url, prefix, path = _places(sizes)
     marker = RESULTS / f"{prefix}{schema_tag()}.built"
     if marker.exists() and (path is None or path.exists()):
-        echo(f"Reusing the dataset {key(sizes)} ({'SQLite' if path else 'PostgreSQL'}).")
+        print(f"Reusing the dataset {key(sizes)} ({'SQLite' if path else 'PostgreSQL'}).")
         return Dataset(url, sizes, None, marker.read_text())
     RESULTS.mkdir(exist_ok=True)
     for stale in RESULTS.glob(f"{prefix}*"):  # builds for an older schema, or an interrupted one
         stale.unlink()
-    echo(f"Building the dataset {key(sizes)} in {url} …")
+    print(f"Building the dataset {key(sizes)} in {url} …")
     started = time.perf_counter()
     env = {**os.environ, "FORUM_DATABASE_URL": url}
     subprocess.run([sys.executable, "-m", "bench.dataset", "--schema"], cwd=ROOT, env=env, check=True)
-    output = _seed(sizes, env, echo)
+    output = _seed(sizes, env)
     built_in = time.perf_counter() - started
     output += f"Whole build (schema and seed): {built_in:.1f} s\n"
-    echo(output.splitlines()[-1])
+    print(output.splitlines()[-1])
     marker.write_text(output)
     return Dataset(url, sizes, built_in, output)
 
 
-def _seed(sizes: dict, env: dict, echo) -> str:
+def _seed(sizes: dict, env: dict) -> str:
     """Run `flask forum seed-bench`, showing its lines as they come; returns them."""
     command = FLASK + ["forum", "seed-bench", *(f"--{name.replace('_', '-')}={value}" for name, value in sizes.items())]
     lines = []
     with subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True) as seeding:
         for line in seeding.stdout:
-            echo(line.rstrip())
+            print(line.rstrip())
             lines.append(line)
     if seeding.returncode:
         raise SystemExit(f"seed-bench failed ({seeding.returncode})")

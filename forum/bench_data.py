@@ -74,13 +74,11 @@ class Sizes:
 
 @dataclass
 class Report:
-    timings: list[tuple[str, float]] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     big_thread_id: int = 0
 
     def timed(self, label: str, started: float, echo):
-        self.timings.append((label, time.perf_counter() - started))
-        echo(f"  {label}: {self.timings[-1][1]:.1f} s")
+        echo(f"  {label}: {time.perf_counter() - started:.1f} s")
 
 
 @dataclass
