@@ -17,10 +17,9 @@ from sqlalchemy.orm import joinedload
 from .. import mail
 from ..database import write_transaction
 from ..extensions import db
-from ..models import Notification, Post, Thread, User
+from ..models import Notification, Post, User
 from ..models.base import utcnow
-from ..threads.service import readable_by
-from .notifications import WHAT
+from .notifications import WHAT, readable
 
 CHOICES = {"off": "Off", "each": "Each notification", "daily": "Daily digest"}
 DIGEST_EVERY = timedelta(hours=24)
@@ -99,26 +98,27 @@ def send_due(now: datetime | None = None) -> Report:
 def _members_due(now: datetime) -> list[User]:
     """Members who chose email and have unread notifications not yet mailed (readability comes later)."""
     waiting = select(Notification.user_id).where(Notification.emailed_at.is_(None), Notification.read_at.is_(None))
-    digest_due = or_(User.email_digest_sent_at.is_(None), User.email_digest_sent_at <= now - DIGEST_EVERY)
     query = select(User).where(User.id.in_(waiting), User.deleted_at.is_(None), or_(
-        User.email_notifications == "each", and_(User.email_notifications == "daily", digest_due)))
+        User.email_notifications == "each", and_(User.email_notifications == "daily", _digest_due(now))))
     return list(db.session.scalars(query.order_by(User.id)))
+
+
+def _digest_due(now: datetime):
+    """SQL: the member's last digest, if any, went out at least DIGEST_EVERY ago."""
+    return or_(User.email_digest_sent_at.is_(None), User.email_digest_sent_at <= now - DIGEST_EVERY)
 
 
 def _claim(member: User, now: datetime, digest: bool) -> tuple[list[int], datetime | None]:
     """Mark what this run will send as emailed, and the digest as sent; what another run took is left out."""
-    waiting = (select(Notification.id).join(Post, Post.id == Notification.post_id)
-               .join(Thread, Thread.id == Post.thread_id)
-               .where(Notification.user_id == member.id, Notification.emailed_at.is_(None),
-                      Notification.read_at.is_(None), Post.removal.is_(None), readable_by(member)))
+    waiting = readable(select(Notification.id), member).where(
+        Notification.emailed_at.is_(None), Notification.read_at.is_(None), Post.removal.is_(None))
     previous_digest = member.email_digest_sent_at
     with write_transaction(public=False) as session:
         ids = list(session.scalars(waiting))
         if not ids:
             return [], previous_digest
         if digest:
-            due = or_(User.email_digest_sent_at.is_(None), User.email_digest_sent_at <= now - DIGEST_EVERY)
-            taken = session.execute(update(User).where(User.id == member.id, due)
+            taken = session.execute(update(User).where(User.id == member.id, _digest_due(now))
                                     .values(email_digest_sent_at=now)
                                     .execution_options(synchronize_session=False))
             if taken.rowcount == 0:
