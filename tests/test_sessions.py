@@ -277,3 +277,25 @@ def test_a_forged_known_browser_cookie_is_ignored(app):
     forger = browser(app, address="198.51.100.9")
     forger.set_cookie("known_device", f"[{owner.id}]")
     assert forger.submit("/login", {"username": "victim4", "password": PASSWORD}).status_code == 429
+
+
+# A member's own data
+
+
+def test_the_data_export_lists_the_members_sessions(app):
+    user = make_user()
+    phone = browser(app, IPHONE, "203.0.113.9")
+    phone.sign_in(user)
+    data = phone.submit("/settings/data/export").json
+    assert [(s["browser"], s["address"]) for s in data["sessions"]] == [(IPHONE, "203.0.113.9")]
+
+
+def test_deleting_the_account_erases_its_sessions(app):
+    user = make_user()
+    phone, laptop = browser(app, IPHONE, "203.0.113.9"), browser(app)
+    phone.sign_in(user)
+    laptop.sign_in(user)
+    response = laptop.submit("/settings/data/delete", {"password": PASSWORD, "posts": "keep"})
+    assert response.status_code == 302
+    assert db.session.scalar(db.select(db.func.count()).select_from(LoginSession)) == 0
+    assert not signed_in(phone)
