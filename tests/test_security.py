@@ -7,7 +7,7 @@ import pytest
 
 from forum import config, create_app
 from forum.extensions import db
-from forum.models import Category, Post, Thread, User
+from forum.models import Category, LoginSession, Post, Thread, User
 from forum.security import safe_next
 from tests.conftest import HTMX, test_config
 from tests.factories import make_reply, make_thread, make_user
@@ -124,10 +124,11 @@ def test_session_cookies_are_httponly_lax_and_secure_outside_local_dev(database_
         cookies = response.headers.getlist("Set-Cookie")
         db.session.remove()
         with db.engine.begin() as connection:
+            connection.execute(LoginSession.__table__.delete())
             connection.execute(User.__table__.delete())
         db.engine.dispose()
     assert response.status_code == 302
-    assert len(cookies) == 2
+    assert len(cookies) == 3  # the session, remember-me, and known-device cookies
     for cookie in cookies:
         assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
 

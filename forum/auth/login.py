@@ -1,11 +1,17 @@
-"""Flask-Login hooks: who is signed in, and what an anonymous request for a member page gets."""
+"""Flask-Login hooks, and signing a browser in and out: who is signed in, and what an anonymous
+request for a member page gets."""
 
-from flask import redirect, request, url_for
+import logging
+
+from flask import redirect, request, session, url_for
+from flask_login import current_user, login_user, logout_user
 
 from ..extensions import login_manager
 from ..htmx import is_fragment_request
 from ..security import safe_next
-from . import service
+from . import sessions
+
+log = logging.getLogger("forum.auth")
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please sign in to continue."
@@ -14,7 +20,28 @@ login_manager.login_message_category = "info"
 
 @login_manager.user_loader
 def load_user(login_id: str):
-    return service.load_by_login_id(login_id)
+    return sessions.member_for(login_id)
+
+
+def sign_in(user, remember: bool = False) -> None:
+    """Begin a server-side session for `user` in this browser, from an empty session: nothing the
+    browser held before signing in (its CSRF secret included) carries over."""
+    begun = sessions.begin(user, request.remote_addr, request.user_agent.string)
+    user.login_session_id, user.login_token = begun.record.id, begun.token
+    session.clear()
+    login_user(user, remember=remember)
+    log.info("Sign-in: member %s (@%s), session %s, from %s", user.id, user.username, begun.record.id,
+             request.remote_addr)
+
+
+def sign_out() -> None:
+    """End this browser's session on the server, then forget it here (cookies and session alike)."""
+    if current_user.is_authenticated:
+        member_id, session_id = current_user.id, current_user.login_session_id
+        sessions.end(current_user, session_id)
+        log.info("Sign-out: member %s, session %s, from %s", member_id, session_id, request.remote_addr)
+    session.clear()
+    logout_user()  # after clear(): it leaves the note that deletes the remember-me cookie
 
 
 @login_manager.unauthorized_handler

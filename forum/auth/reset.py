@@ -1,7 +1,6 @@
 """Password reset pages: ask for the address, then set a new password from the mailed link."""
 
 from flask import current_app, flash, redirect, request, url_for
-from flask_login import login_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField
 from wtforms.validators import DataRequired, Email, Length
@@ -10,6 +9,7 @@ from ..extensions import limiter
 from ..htmx import is_fragment_request, redirect_fragment, render, uncached
 from . import bp, recovery
 from .forms import PasswordForm
+from .login import sign_in
 from .service import canonical_email
 
 
@@ -87,7 +87,7 @@ def reset_password(token):
         member = recovery.reset_password(token, form.new_password.data)
     except recovery.ResetLinkError as error:  # the same link was used a moment ago
         return _refused(error)
-    login_user(member)
+    sign_in(member)
     flash("Your new password is set and you are signed in. Any other devices were signed out.", "success")
     home = url_for("threads.index")
     return redirect_fragment(home) if is_fragment_request() else redirect(home)

@@ -1,6 +1,5 @@
 """Account rules: registration, authentication, password changes, login identity."""
 
-import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -125,14 +124,3 @@ def change_password(user: User, current: str, new: str) -> User:
         member.password_hash = new_hash
         member.session_token = new_session_token()
     return member
-
-
-def load_by_login_id(login_id: str) -> User | None:
-    """The member behind a session or remember-me identity, if that identity is still current."""
-    user_id, _, token = login_id.partition(":")
-    if not user_id.isdigit() or not token:
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not secrets.compare_digest(user.session_token, token):
-        return None
-    return user

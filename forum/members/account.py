@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from ..auth.passwords import hash_password, verify_password
 from ..database import write_transaction
 from ..extensions import db
-from ..models import Draft, Ignore, Notification, Post, PostLike, PostRevision, ThreadRead, ThreadSubscription, User
+from ..models import Draft, Ignore, LoginSession, Notification, Post, PostLike, PostRevision, ThreadRead, ThreadSubscription, User
 from ..models.base import utcnow
 from ..models.user import DELETED_NAME, new_session_token
 from ..posts.context import links_allowed_for, render_post
@@ -25,7 +25,7 @@ BIO_MAX = 500
 # deleted member on their list, and the deleted member's list goes).
 PERSONAL_ROWS = ((Draft, Draft.user_id), (Notification, Notification.user_id), (ThreadRead, ThreadRead.user_id),
                  (ThreadSubscription, ThreadSubscription.user_id), (Ignore, Ignore.user_id),
-                 (Ignore, Ignore.ignored_id))
+                 (Ignore, Ignore.ignored_id), (LoginSession, LoginSession.user_id))
 
 
 class AccountError(ValueError):
@@ -95,6 +95,10 @@ def export(user: User) -> dict:
         "drafts": [{"thread_id": d.thread_id, "body": d.body, "parent_id": d.parent_id,
                     "updated_at": _iso(d.updated_at)}
                    for d in db.session.scalars(select(Draft).where(Draft.user_id == user.id))],
+        "sessions": [{"browser": s.user_agent, "address": s.address, "signed_in": _iso(s.created_at),
+                      "last_seen": _iso(s.last_seen_at)}
+                     for s in db.session.scalars(select(LoginSession).where(LoginSession.user_id == user.id)
+                                                 .order_by(LoginSession.id))],
     }
 
 

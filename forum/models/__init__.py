@@ -1,6 +1,7 @@
 """The forum's models: members, and the categories, threads and posts they write."""
 
 from .content import Category, Post, Thread
+from .login_session import LoginSession
 from .conversation import Draft, Notification, PostLike, PostQuote, PostRevision
 from .reading import ThreadRead
 from .moderation import Appeal, Flag, ModAction, RateCounter, RegistrationBlock, Sanction
@@ -8,6 +9,6 @@ from .preferences import Ignore, ThreadSubscription
 from .site import SiteState
 from .user import User
 
-__all__ = ["Appeal", "Category", "Draft", "Flag", "Ignore", "ModAction", "Notification", "Post", "PostLike",
+__all__ = ["Appeal", "Category", "Draft", "Flag", "Ignore", "LoginSession", "ModAction", "Notification", "Post", "PostLike",
            "PostQuote", "PostRevision", "RateCounter", "RegistrationBlock", "Sanction", "SiteState", "Thread", "ThreadRead",
            "ThreadSubscription", "User"]

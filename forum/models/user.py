@@ -27,7 +27,7 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(50))
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    # Part of the login identity: rotating it ends every session and remember-me cookie.
+    # Every sign-in session records it; rotating it ends them all, and every remember-me cookie.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     role: Mapped[str] = mapped_column(String(16), default="member")
     name_style: Mapped[str] = mapped_column(String(8), default="full")
@@ -43,9 +43,15 @@ class User(UserMixin, db.Model):
     # username), its personal data does not.
     deleted_at: Mapped[datetime | None]
 
-    def get_id(self) -> str:
-        """The login identity Flask-Login stores in the session and remember-me cookie."""
-        return f"{self.id}:{self.session_token}"
+    # Set on the member a request is signed in as (forum.auth.sessions): the id of the sign-in
+    # session's row, and the token its cookies carry. Not columns.
+    login_session_id = None
+    login_token = None
+
+    def get_id(self) -> str | None:
+        """The login identity Flask-Login stores in the session and remember-me cookie: the token of
+        this browser's sign-in session, which the server can end."""
+        return self.login_token
 
     @property
     def is_deleted(self) -> bool:

@@ -1,0 +1,29 @@
+"""Sign-in sessions: the server's record of each browser a member is signed in on."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import utcnow
+
+
+class LoginSession(db.Model):
+    """One sign-in. The browser's cookies carry a secret token; only its hash is stored, so a copy of
+    the database signs no one in. Deleting the row signs that browser out, cookies and all."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # The member's session_token when this session began: a ban, a suspension or a new password
+    # rotates that token, which ends every session begun before it.
+    generation: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    address: Mapped[str] = mapped_column(String(45), default="")
+    user_agent: Mapped[str] = mapped_column(String(255), default="")
+
+    member = relationship("User")
