@@ -49,7 +49,8 @@ class Defaults:
     NEW_MEMBER_REPLY_RATE_LIMIT = "3 per minute"
     NEW_MEMBER_THREAD_RATE_LIMIT = "3 per day"
     # A counter that cannot be written (the database busy for too long) is logged and skipped:
-    # it must not turn a post that was saved into an error page.
+    # it must not turn a post that was saved into an error page. Redis being down is not such a
+    # case: its counts go to the database meanwhile (forum.limits.FallbackStorage).
     RATELIMIT_SWALLOW_ERRORS = True
     MAX_MENTIONS = 10  # per post; later @names stay plain text
     NEW_MEMBER_MAX_MENTIONS = 3  # the same for new members (never more than MAX_MENTIONS)
@@ -97,9 +98,11 @@ def load(app, test_config=None):
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or (
         "sqlite:///" + str(Path(app.instance_path) / "forum.sqlite3")
     )
-    # An explicit RATELIMIT_STORAGE_URI (memcached://, or memory:// in a test) wins.
+    # An explicit RATELIMIT_STORAGE_URI (memcached://, or memory:// in a test) wins. Redis comes with
+    # the database standing in while it is down ("fallback+": forum.limits.FallbackStorage).
     if not app.config.get("RATELIMIT_STORAGE_URI"):
-        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "database://"
+        redis = app.config["REDIS_URL"]
+        app.config["RATELIMIT_STORAGE_URI"] = f"fallback+{redis}" if redis else "database://"
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
 
 

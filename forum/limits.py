@@ -2,20 +2,25 @@
 
 Counters must be shared by every worker process, or a limit trips at a multiple of its number
 (in-process memory counts per worker). They live in Redis when REDIS_URL is set, else in the
-database (`database://`, the rate_counters table, below), so no extra service is needed.
+database (`database://`, the rate_counters table, below), so no extra service is needed. While
+Redis cannot be reached they are counted in the database too (FallbackStorage): a limit that
+guards passwords must never quietly become no limit.
 """
 
 import logging
 import math
+import threading
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import current_app, request
 from flask_limiter import RateLimitExceeded
 from flask_login import current_user
 from limits.errors import ConfigurationError
-from limits.storage import Storage
+from limits.storage import RedisClusterStorage, RedisSentinelStorage, RedisStorage, Storage, storage_from_string
 from sqlalchemy import case, delete, literal, select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -27,6 +32,7 @@ from .models.base import utcnow
 log = logging.getLogger(__name__)
 
 DATABASE_STORAGE_URI = "database://"
+FALLBACK_PREFIX = "fallback+"  # fallback+redis://…: Redis, or the database while Redis is down
 
 
 # --- The rules -------------------------------------------------------------------------------
@@ -210,3 +216,152 @@ def _writing():
         connection.execution_options(**{WRITE_OPTION: True})
         with connection.begin():
             yield connection
+
+
+# --- Redis, with the database standing in ----------------------------------------------------
+
+@dataclass
+class StoreOutage:
+    """The rate-limit store has not answered since `since` (naive UTC); `updates` went to the database."""
+
+    store: str
+    since: datetime
+    reason: str
+    updates: int = 0
+
+
+class FallbackStorage(Storage):
+    """Counters in Redis, and in the database (DatabaseStorage) whenever Redis does not answer.
+
+    Flask-Limiter's own fallback counts in each process's memory, which multiplies a sign-in limit by
+    the number of workers; swallowing the error instead means no limit at all. An outage is logged
+    when it starts, every REMIND_SECONDS while it lasts and when it ends, and admins see it
+    (store_outage). While it lasts each process asks Redis again every RETRY_SECONDS, so a dead Redis
+    costs one refused connection per period, not one per request. Counts made during an outage stay
+    in the database: when Redis is back, a window may count from zero again.
+    """
+
+    STORAGE_SCHEME = [FALLBACK_PREFIX + scheme for family in (RedisStorage, RedisSentinelStorage,
+                                                              RedisClusterStorage)
+                      for scheme in family.STORAGE_SCHEME]
+    RETRY_SECONDS = 30
+    REMIND_SECONDS = 600
+    # Without them a Redis host that drops packets would hold every request for minutes.
+    TIMEOUTS = {"socket_connect_timeout": 2, "socket_timeout": 2}
+
+    def __init__(self, uri: str, wrap_exceptions: bool = False, **options):
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        redis_uri = uri.removeprefix(FALLBACK_PREFIX)
+        self.primary = storage_from_string(redis_uri, **{**self.TIMEOUTS, **options})
+        self.fallback = DatabaseStorage()
+        self.name = _without_password(redis_uri)
+        self.outage: StoreOutage | None = None
+        self._lock = threading.Lock()
+        self._retry_at = 0.0
+        self._remind_at = 0.0
+
+    @property
+    def base_exceptions(self):
+        return self.fallback.base_exceptions  # Redis's own errors never leave this class
+
+    def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+        return self._either(lambda store: store.incr(key, expiry, amount), update=True)
+
+    def get(self, key: str) -> int:
+        return self._either(lambda store: store.get(key))
+
+    def get_expiry(self, key: str) -> float:
+        return self._either(lambda store: store.get_expiry(key))
+
+    def check(self) -> bool:
+        """Whether limits can be counted somewhere; asks Redis (at most every RETRY_SECONDS when down)."""
+        if self._redis_may_answer():
+            if self.primary.check():  # it answers False rather than raising
+                self._came_back()
+                return True
+            self._went_down("no answer to PING")
+        return self.fallback.check()
+
+    def reset(self) -> int | None:
+        self.fallback.reset()
+        return self._either(lambda store: store.reset())
+
+    def clear(self, key: str) -> None:
+        self.fallback.clear(key)
+        self._either(lambda store: store.clear(key))
+
+    def _either(self, use, update: bool = False):
+        """`use(Redis)`, or `use(the database)` when Redis is down or fails now."""
+        if self._redis_may_answer():
+            try:
+                result = use(self.primary)
+            except self.primary.base_exceptions as error:
+                self._went_down(f"{type(error).__name__}: {error}")
+            else:
+                self._came_back()
+                return result
+        if update:
+            with self._lock:
+                if self.outage:
+                    self.outage.updates += 1
+        try:
+            return use(self.fallback)
+        except self.fallback.base_exceptions as error:
+            # Flask-Limiter then swallows it (RATELIMIT_SWALLOW_ERRORS) into a logger nobody hears.
+            log.error("Rate limit not counted: %s is unreachable and the database failed too: %s",
+                      self.name, error)
+            raise
+
+    def _redis_may_answer(self) -> bool:
+        """True when Redis is up, or when it is time to ask it again (one request per period does)."""
+        if self.outage is None:
+            return True
+        now = time.monotonic()
+        with self._lock:
+            if now < self._retry_at:
+                return False
+            self._retry_at = now + self.RETRY_SECONDS
+            return True
+
+    def _went_down(self, reason: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            self._retry_at = now + self.RETRY_SECONDS
+            starting = self.outage is None
+            if starting:
+                self.outage = StoreOutage(self.name, utcnow(), reason)
+            reminding = starting or now >= self._remind_at
+            if reminding:
+                self._remind_at = now + self.REMIND_SECONDS
+            outage = self.outage
+        if starting:
+            log.error("Rate-limit store %s is unreachable (%s): limits are counted in the database until it "
+                      "answers again", self.name, reason)
+        elif reminding:
+            log.error("Rate-limit store %s still unreachable since %s UTC (%s): %d counter updates went to the "
+                      "database so far", self.name, outage.since.isoformat(" ", "seconds"), reason, outage.updates)
+
+    def _came_back(self) -> None:
+        if self.outage is None:
+            return
+        with self._lock:
+            outage, self.outage = self.outage, None
+        if outage:
+            seconds = (utcnow() - outage.since).total_seconds()
+            log.warning("Rate-limit store %s is reachable again after %d seconds; %d counter updates went to the "
+                        "database meanwhile", self.name, seconds, outage.updates)
+
+
+def _without_password(uri: str) -> str:
+    """The store's address as it may be logged and shown: redis://:secret@host → redis://host."""
+    parts = urlsplit(uri)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+def store_outage() -> StoreOutage | None:
+    """Whether the rate-limit store is down, as this process sees it after asking it."""
+    storage = limiter.storage
+    if not isinstance(storage, FallbackStorage):
+        return None
+    storage.check()
+    return storage.outage

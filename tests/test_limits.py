@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from forum import config, create_app
 from forum.database import write_transaction
 from forum.extensions import db, limiter
-from forum.limits import DATABASE_STORAGE_URI, DatabaseStorage
+from forum.limits import DATABASE_STORAGE_URI, DatabaseStorage, FallbackStorage
 from forum.models import Notification, Post, RateCounter, Thread, User
 from forum.models.base import utcnow
 from tests.conftest import ForumClient, _empty_tables, test_config
@@ -283,9 +283,11 @@ def test_the_default_storage_is_the_database_unless_redis_is_configured(tmp_path
         return app.config["RATELIMIT_STORAGE_URI"]
 
     assert storage_for() == "database://"
-    assert storage_for(REDIS_URL="redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/0"
+    # Redis, with the database standing in while it is down (tests/test_limits_fallback.py).
+    assert storage_for(REDIS_URL="redis://127.0.0.1:6379/0") == "fallback+redis://127.0.0.1:6379/0"
     assert storage_for(RATELIMIT_STORAGE_URI="memory://") == "memory://"
     assert isinstance(storage_from_string("database://"), DatabaseStorage)
+    assert isinstance(storage_from_string("fallback+redis://127.0.0.1:6379/0"), FallbackStorage)
     assert isinstance(limiter.storage, DatabaseStorage)
 
 

@@ -4,6 +4,7 @@ from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
 from ..htmx import is_fragment_request, render
+from ..limits import store_outage
 from ..models.base import utcnow
 from ..moderation.access import admin_required, may_sanction, staff_required
 from ..pagination import Page, requested_page
@@ -39,7 +40,8 @@ def _overview() -> dict:
     """What the page shows around the members list; the list's fragment needs none of it."""
     return {"flags": service.flag_summary(), "signups": service.recent_signups(),
             "recent_sanctions": service.recent_sanctions(), "now": utcnow(),
-            "role_labels": service.ROLE_LABELS, "standings": service.STANDINGS}
+            "role_labels": service.ROLE_LABELS, "standings": service.STANDINGS,
+            "limit_store_outage": store_outage() if current_user.is_admin else None}
 
 
 def _member(user_id):
