@@ -183,6 +183,108 @@ def test_nobody_sanctions_themselves(app, moderator, htmx, route):
     assert db.session.scalar(select(Sanction.id)) is None
 
 
+# The review queue: one's own posts and one's own flags
+
+
+@pytest.fixture
+def own_post(moderator):
+    return make_reply(make_thread(), author=moderator, body="A moderator's opinion.")
+
+
+@pytest.fixture
+def flagged_by_moderator(moderator):
+    """A post the moderator flagged, with two members: enough to hide it until reviewed."""
+    post = make_reply(make_thread(), body="Something dubious.")
+    for flagger in (moderator, make_user(), make_user()):
+        flags.flag_post(post, flagger, "spam")
+    assert fresh(Post, post).removal == "flagged"
+    return post
+
+
+def review(actor, post, action):
+    if action == "hide":
+        return flags.hide_post(actor, post, "Off topic.")
+    return {"restore": flags.restore_post, "dismiss": flags.dismiss_flags}[action](actor, post)
+
+
+def prepare(post, action):
+    """Make the action possible for some moderator: open flags, and a hidden post to restore."""
+    flags.flag_post(post, make_user(), "spam")
+    if action == "restore":
+        flags.hide_post(make_user(role="moderator"), post, "Hidden by another moderator.")
+
+
+def post_state(post):
+    row = fresh(Post, post)
+    open_flags = db.session.scalar(select(db.func.count(Flag.id)).where(Flag.post_id == post.id,
+                                                                       Flag.resolved_at.is_(None)))
+    return row.removal, row.removal_reason, open_flags
+
+
+@pytest.mark.parametrize("action", ["hide", "restore", "dismiss"])
+def test_a_moderator_does_not_review_their_own_post(app, moderator, own_post, action):
+    prepare(own_post, action)
+    before = post_state(own_post)
+    with pytest.raises(flags.Refused, match="your own post") as refused:
+        review(moderator, own_post, action)
+    assert refused.value.status == 403 and post_state(own_post) == before
+
+
+@pytest.mark.parametrize("action", ["hide", "restore", "dismiss"])
+def test_a_moderator_does_not_decide_a_post_they_flagged(app, moderator, flagged_by_moderator, action):
+    before = post_state(flagged_by_moderator)
+    with pytest.raises(flags.Refused, match="You flagged this post") as refused:
+        review(moderator, flagged_by_moderator, action)
+    assert refused.value.status == 403 and post_state(flagged_by_moderator) == before
+
+
+def test_a_resolved_flag_no_longer_makes_the_moderator_a_party(app, moderator, flagged_by_moderator):
+    flags.dismiss_flags(make_user(role="moderator"), flagged_by_moderator)
+    assert review(moderator, flagged_by_moderator, "hide").removal == "moderator"
+
+
+@PAGE_AND_FRAGMENT
+@pytest.mark.parametrize("action", ["hide", "restore", "dismiss"])
+def test_the_queue_routes_refuse_a_moderators_own_post(app, moderator, own_post, action, htmx):
+    prepare(own_post, action)
+    before = post_state(own_post)
+    client = signed_in(app, moderator)
+    response = client.submit(f"/mod/posts/{own_post.id}/{action}", {"reason": "Off topic."}, htmx=htmx)
+    assert_refused(response, 403, "This is your own post: another moderator reviews it.", htmx)
+    assert post_state(own_post) == before
+
+
+@PAGE_AND_FRAGMENT
+@pytest.mark.parametrize("action", ["hide", "restore", "dismiss"])
+def test_the_queue_routes_refuse_a_post_the_moderator_flagged(app, moderator, flagged_by_moderator, action, htmx):
+    before = post_state(flagged_by_moderator)
+    client = signed_in(app, moderator)
+    response = client.submit(f"/mod/posts/{flagged_by_moderator.id}/{action}", {"reason": "Spam."}, htmx=htmx)
+    assert_refused(response, 403, "You flagged this post: another moderator decides on it.", htmx)
+    assert post_state(flagged_by_moderator) == before
+
+
+def test_the_queue_shows_no_decisions_on_ones_own_post_or_flag(app, moderator, own_post, flagged_by_moderator):
+    flags.flag_post(own_post, make_user(), "spam")
+    page = signed_in(app, moderator).get("/mod").text
+    assert f"/mod/posts/{own_post.id}/" not in page and f"/mod/posts/{flagged_by_moderator.id}/" not in page
+    assert "This is your own post: another moderator reviews it." in page
+    assert "You flagged this post: another moderator decides on it." in page
+    other = signed_in(app, make_user(role="moderator")).get("/mod").text
+    assert f'hx-post="/mod/posts/{own_post.id}/dismiss"' in other
+    assert f'hx-post="/mod/posts/{flagged_by_moderator.id}/dismiss"' in other
+
+
+def test_thread_pages_show_no_review_controls_on_ones_own_posts(app, moderator):
+    thread = make_thread(author=moderator)
+    other = make_reply(thread, body="Someone else's words.")
+    own_hidden = make_reply(thread, author=moderator, body="Hidden words.")
+    flags.hide_post(make_user(role="moderator"), own_hidden, "Off topic.")
+    page = signed_in(app, moderator).get(f"/t/{thread.id}-{thread.slug}").text
+    assert page.count("Hide post") == 1 and f'hx-post="/mod/posts/{other.id}/hide"' in page
+    assert f"/mod/posts/{own_hidden.id}/restore" not in page
+
+
 # What cannot be appealed (item 12): the form hides it, and the server refuses it
 
 
