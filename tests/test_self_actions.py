@@ -183,6 +183,46 @@ def test_nobody_sanctions_themselves(app, moderator, htmx, route):
     assert db.session.scalar(select(Sanction.id)) is None
 
 
+# Roles
+
+
+def test_an_admin_cannot_change_their_own_role(app, admin):
+    make_user(role="admin")  # not the last admin: the rule is about oneself
+    for role in ("moderator", "member"):
+        with pytest.raises(admin_service.RoleError, match="their own role") as refused:
+            admin_service.change_role(admin, admin, role)
+        assert refused.value.status == 403
+    assert fresh(User, admin).role == "admin" and log_lines("role:member") == []
+
+
+@PAGE_AND_FRAGMENT
+def test_the_role_route_refuses_ones_own_role(app, admin, htmx):
+    make_user(role="admin")
+    client = signed_in(app, admin)
+    response = client.submit(f"/admin/members/{admin.id}/role", {"role": "member"}, htmx=htmx)
+    assert_refused(response, 403, "Nobody changes their own role: another admin can.", htmx)
+    if htmx:
+        assert response.text.lstrip().startswith('<section id="member-role"')
+    assert fresh(User, admin).role == "admin"
+
+
+def test_ones_own_member_page_has_no_role_form(app, admin):
+    client = signed_in(app, admin)
+    page = client.get(f"/admin/members/{admin.id}").text
+    assert f"/admin/members/{admin.id}/role" not in page and "another admin can" in page
+    other = make_user()
+    assert f'action="/admin/members/{other.id}/role"' in client.get(f"/admin/members/{other.id}").text
+
+
+def test_the_command_line_changes_an_admins_role_in_another_admins_name(app, admin):
+    second = make_user(role="admin", username="second")
+    result = app.test_cli_runner().invoke(args=["forum", "set-role", "chief", "moderator"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert fresh(User, admin).role == "moderator"
+    assert log_lines("role:moderator")[0].actor_id == second.id  # not chief acting on chief
+
+
 # The review queue: one's own posts and one's own flags
 
 
