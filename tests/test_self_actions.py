@@ -325,6 +325,23 @@ def test_thread_pages_show_no_review_controls_on_ones_own_posts(app, moderator):
     assert f"/mod/posts/{own_hidden.id}/restore" not in page
 
 
+# Registration blocks: the admin's own address
+
+
+@PAGE_AND_FRAGMENT
+def test_an_admin_cannot_block_the_network_they_use(app, admin, htmx):
+    with pytest.raises(blocks.BlockError, match="you are using now"):
+        blocks.add_block(admin, "ip", "198.51.100.0/24", "Spam.", actor_address="198.51.100.7")
+    client = signed_in(app, admin)
+    response = client.submit("/admin/blocks", {"kind": "ip", "value": "198.51.100.0/24", "reason": "Spam."},
+                             htmx=htmx, environ_base={"REMOTE_ADDR": "198.51.100.7"})
+    assert_refused(response, 422, "That network holds the address you are using now (198.51.100.7)", htmx)
+    assert db.session.scalar(select(RegistrationBlock.id)) is None
+    elsewhere = client.submit("/admin/blocks", {"kind": "ip", "value": "203.0.113.0/24", "reason": "Spam."},
+                              htmx=htmx, environ_base={"REMOTE_ADDR": "198.51.100.7"})
+    assert elsewhere.status_code == (201 if htmx else 302)
+
+
 # What cannot be appealed (item 12): the form hides it, and the server refuses it
 
 

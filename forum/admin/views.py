@@ -103,7 +103,8 @@ def add_block():
     form = BlockForm()
     if form.validate():
         try:
-            block = blocks.add_block(current_user, form.kind.data, form.value.data, form.reason.data)
+            block = blocks.add_block(current_user, form.kind.data, form.value.data, form.reason.data,
+                                     actor_address=request.remote_addr)
         except blocks.BlockError as error:
             getattr(form, error.field).errors.append(error.message)
         else:
