@@ -112,13 +112,10 @@ def _member_named(username: str):
 
 def _acting_admin(member=None):
     """The oldest admin account, other than `member`: commands from the shell act in its name."""
-    query = select(User).where(User.role == "admin").order_by(User.id)
-    if member is not None:
-        query = query.where(User.id != member.id)
-    admin = db.session.scalar(query.limit(1))
-    if admin is None:
+    acting = admin.first_admin(but=member)
+    if acting is None:
         raise click.ClickException("This needs an admin account to act in its name: create one with create-admin.")
-    return admin
+    return acting
 
 
 @forum.command("set-role")
@@ -129,7 +126,8 @@ def set_role_command(username, role):
     """Make a member a member, moderator or admin."""
     member = _member_named(username)
     try:
-        admin.change_role(admin.first_admin(), member, role, via="command line")
+        # In the name of another admin (nobody changes their own role), or of the system when none is.
+        admin.change_role(admin.first_admin(but=member), member, role, via="command line")
     except admin.RoleError as error:
         raise click.ClickException(error.message) from error
     click.echo(f"@{member.username} is now {admin.IS_NOW[role]}.")

@@ -75,7 +75,7 @@ def test_a_moderator_cannot_sanction_an_admin(client, moderator, admin):
     client.sign_in(moderator)
     assert "You cannot sanction this member" in client.get(f"/mod/members/{admin.username}/sanction").text
     response = client.submit(f"/mod/members/{admin.username}/sanction", {"kind": "ban", "reason": "nope"})
-    assert response.status_code == 422 and db.session.scalar(db.select(db.func.count(Sanction.id))) == 0
+    assert response.status_code == 403 and db.session.scalar(db.select(db.func.count(Sanction.id))) == 0
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])

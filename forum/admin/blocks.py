@@ -100,9 +100,15 @@ def refuses(session, email: str, remote_addr: str | None) -> bool:
     return any(address in ipaddress.ip_network(network) for network in networks)
 
 
-def add_block(actor: User, kind: str, value: str, reason: str, via: str = "") -> RegistrationBlock:
-    """Block an email address or an IP network from registering, with a reason for staff."""
+def add_block(actor: User, kind: str, value: str, reason: str, via: str = "",
+              actor_address: str | None = None) -> RegistrationBlock:
+    """Block an email address or an IP network from registering, with a reason for staff.
+
+    `actor_address` is where the admin's own request came from: a network holding it is refused.
+    """
     canonical = canonical_value(kind, value)
+    if kind == "ip":
+        _check_not_own_network(canonical, actor_address)
     if not reason.strip():
         raise BlockError("reason", "Say why, for the other staff.")
     with write_transaction() as session:
@@ -117,6 +123,15 @@ def add_block(actor: User, kind: str, value: str, reason: str, via: str = "") ->
                    details=f"{kind} {canonical}: {block.reason}{_via(via)}")
     current_app.logger.info("registration block added: %s %s by %s", kind, canonical, actor.username)
     return block
+
+
+def _check_not_own_network(network: str, actor_address: str | None) -> None:
+    """Refuse to block the admin's own address: everyone there would be shut out, and behind a proxy
+    that passes no client address, that is everyone (the same trap as the loopback addresses)."""
+    address = client_address(actor_address)
+    if address is not None and address in ipaddress.ip_network(network):
+        raise BlockError("value", f"That network holds the address you are using now ({address}): blocking it "
+                                  "would shut out everyone who registers from there.")
 
 
 def remove_block(actor: User, block: RegistrationBlock, via: str = "") -> None:

@@ -15,6 +15,7 @@ from ..models.moderation import READ_ONLY_KINDS
 from ..models.user import ROLES
 from ..moderation.log import log_action
 
+SELF_ROLE = "Nobody changes their own role: another admin can."
 ROLE_LABELS = {"member": "Member", "moderator": "Moderator", "admin": "Admin"}
 IS_NOW = {"member": "a member", "moderator": "a moderator", "admin": "an admin"}  # "@x is now …"
 STANDINGS = {
@@ -25,11 +26,11 @@ STANDINGS = {
 
 
 class RoleError(ValueError):
-    """A role change that breaks a rule."""
+    """A role change that breaks a rule; `status` is the answer (403 not yours to make, 422 to correct)."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, status: int = 422):
         super().__init__(message)
-        self.field, self.message = "role", message
+        self.field, self.message, self.status = "role", message, status
 
 
 @dataclass(frozen=True)
@@ -115,9 +116,13 @@ def get_member(user_id: int) -> User | None:
     return db.session.get(User, user_id)
 
 
-def first_admin() -> User | None:
-    """The oldest admin account: the actor for what is done from the command line."""
-    return db.session.scalar(select(User).where(User.role == "admin").order_by(User.id).limit(1))
+def first_admin(but: User | None = None) -> User | None:
+    """The oldest admin account other than `but`: the actor for what is done from the command line,
+    never the member acted on, so the log does not show anyone acting on themselves."""
+    query = select(User).where(User.role == "admin").order_by(User.id)
+    if but is not None:
+        query = query.where(User.id != but.id)
+    return db.session.scalar(query.limit(1))
 
 
 def change_role(actor: User | None, member: User, role: str, via: str = "") -> User:
@@ -128,7 +133,10 @@ def change_role(actor: User | None, member: User, role: str, via: str = "") -> U
     if role not in ROLES:
         raise RoleError("Choose member, moderator or admin.")
     if actor is not None and not actor.is_admin:
-        raise RoleError("Only an admin can change roles.")
+        raise RoleError("Only an admin can change roles.", 403)
+    if actor is not None and actor.id == member.id:
+        # An admin who steps down, or a moderator who makes themselves admin, needs a second admin.
+        raise RoleError(SELF_ROLE, 403)
     with write_transaction() as session:
         target = session.get(User, member.id, with_for_update=True)
         old = target.role

@@ -51,7 +51,7 @@ def _member(user_id):
 def _render_member(member, form, status=200):
     return render("admin/member.html", "role_form", status=status, member=member, form=form,
                   sanctions=service.sanctions_in_force([member])[member.id],
-                  may_sanction=may_sanction(current_user, member))
+                  may_sanction=may_sanction(current_user, member), self_role=service.SELF_ROLE)
 
 
 @bp.get("/members/<int:user_id>")
@@ -73,11 +73,11 @@ def set_role(user_id):
             member = service.change_role(current_user, member, form.role.data)
         except service.RoleError as error:
             form.role.errors.append(error.message)
-        else:
-            flash(f"@{member.username} is now {service.IS_NOW[member.role]}.", "success")
-            if is_fragment_request():
-                return _render_member(member, RoleForm(formdata=None, role=member.role))
-            return redirect(url_for("admin.member", user_id=member.id))
+            return _render_member(member, form, status=error.status)
+        flash(f"@{member.username} is now {service.IS_NOW[member.role]}.", "success")
+        if is_fragment_request():
+            return _render_member(member, RoleForm(formdata=None, role=member.role))
+        return redirect(url_for("admin.member", user_id=member.id))
     return _render_member(member, form, status=422)
 
 
@@ -105,7 +105,8 @@ def add_block():
     form = BlockForm()
     if form.validate():
         try:
-            block = blocks.add_block(current_user, form.kind.data, form.value.data, form.reason.data)
+            block = blocks.add_block(current_user, form.kind.data, form.value.data, form.reason.data,
+                                     actor_address=request.remote_addr)
         except blocks.BlockError as error:
             getattr(form, error.field).errors.append(error.message)
         else:

@@ -1,4 +1,5 @@
-"""Appeals: a sanctioned member asks for a second look, decided by a moderator who did not issue it."""
+"""Appeals: a sanctioned member asks for a second look, decided by a moderator who neither issued the
+sanction nor is under it."""
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -8,29 +9,45 @@ from ..extensions import db
 from ..models import Appeal, Sanction, User
 from ..models.base import utcnow
 from . import sanctions
+from .access import may_sanction
 from .log import log_action
 
 OUTCOMES = ("lifted", "upheld")
 
 
 class AppealError(ValueError):
-    def __init__(self, field: str, message: str):
+    """An appeal or decision refused; `status` is the answer: 403 not yours to make, 409 not now,
+    422 a form to correct."""
+
+    def __init__(self, field: str, message: str, status: int = 422):
         super().__init__(message)
-        self.field, self.message = field, message
+        self.field, self.message, self.status = field, message, status
 
 
-def open_appeal(sanction: Sanction) -> Appeal | None:
-    return db.session.scalar(select(Appeal).where(Appeal.sanction_id == sanction.id, Appeal.decided_at.is_(None)))
+def appeal_refusal(member: User, sanction: Sanction) -> AppealError | None:
+    """Why `member` may not appeal `sanction`, or None: only their own, in force, not a warning, once."""
+    if sanction.user_id != member.id:
+        return AppealError("text", "You can only appeal your own sanctions.", 403)
+    if sanction.kind == "warning":
+        # A warning restricts nothing and ends on its own; appeals are for what stops a member.
+        return AppealError("text", "A warning cannot be appealed: it limits nothing and ends on its own.", 403)
+    if not sanction.is_active(utcnow()):
+        return AppealError("text", "This sanction is no longer in force, so there is nothing to appeal.", 409)
+    earlier = db.session.scalar(select(Appeal).where(Appeal.sanction_id == sanction.id).order_by(Appeal.id.desc()))
+    if earlier is not None and earlier.decided_at is None:
+        return AppealError("text", "You have already appealed this sanction; a moderator will decide it.")
+    if earlier is not None:
+        return AppealError("text", "Your appeal of this sanction has been decided; it cannot be appealed again.",
+                           409)
+    return None
 
 
 def appeal(member: User, sanction: Sanction, text: str) -> Appeal:
-    """File an appeal against one's own sanction (one open appeal per sanction)."""
-    if sanction.user_id != member.id:
-        raise AppealError("text", "You can only appeal your own sanctions.")
+    """File an appeal against one's own sanction in force (one appeal per sanction)."""
+    if refused := appeal_refusal(member, sanction):
+        raise refused
     if not text.strip():
         raise AppealError("text", "Tell the moderators why the sanction should be lifted.")
-    if open_appeal(sanction) is not None:
-        raise AppealError("text", "You have already appealed this sanction; a moderator will decide it.")
     with write_transaction() as session:
         filed = Appeal(sanction_id=sanction.id, text=text.strip())
         session.add(filed)
@@ -46,14 +63,28 @@ def pending() -> list[Appeal]:
     return list(db.session.scalars(query))
 
 
+def decision_refusal(actor: User, filed: Appeal) -> AppealError | None:
+    """Why `actor` may not decide `filed`, or None: not the member under the sanction, not the one who
+    issued it, and only staff who could have issued it (a moderator does not decide an admin's)."""
+    sanction = filed.sanction
+    if sanction.user_id == actor.id:
+        return AppealError("outcome", "Nobody decides an appeal against a sanction on themselves: "
+                                      "another moderator will.", 403)
+    if sanction.issued_by_id == actor.id:
+        return AppealError("outcome", "You issued this sanction, so another moderator decides the appeal.", 403)
+    if not may_sanction(actor, sanction.member):
+        return AppealError("outcome", "Only an admin can decide an appeal against an admin's sanction.", 403)
+    return None
+
+
 def decide(actor: User, filed: Appeal, outcome: str, reason: str) -> Appeal:
-    """Decide an appeal; the moderator who issued the sanction may not decide it."""
+    """Decide an appeal, as someone with no part in it (see decision_refusal)."""
+    if refused := decision_refusal(actor, filed):
+        raise refused
     if outcome not in OUTCOMES:
         raise AppealError("outcome", "Choose to lift or uphold the sanction.")
     if not reason.strip():
         raise AppealError("reason", "Give the member the reason for the decision.")
-    if filed.sanction.issued_by_id == actor.id:
-        raise AppealError("outcome", "Another moderator must decide an appeal against your own sanction.")
     if outcome == "lifted":
         sanctions.lift(actor, filed.sanction, f"Appeal granted: {reason.strip()}")
     with write_transaction() as session:

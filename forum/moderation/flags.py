@@ -78,6 +78,16 @@ def refusal(post: Post, member: User) -> Refused | None:
     return Refused(ALREADY_FLAGGED) if flagged else None
 
 
+def review_refusal(actor: User, post: Post, open_flags) -> Refused | None:
+    """Why `actor` may not decide on `post` (hide, restore, dismiss its flags), or None: a moderator
+    is no judge of their own post, nor of a post whose open flags include their own."""
+    if post.author_id == actor.id:
+        return Refused("This is your own post: another moderator reviews it.", 403)
+    if any(flag.user_id == actor.id for flag in open_flags):
+        return Refused("You flagged this post: another moderator decides on it.", 403)
+    return None
+
+
 def validate_flag(reason: str, note: str) -> None:
     """Raise FlagInvalid for a reason that is not on the list, or "something else" without a note."""
     if reason not in FLAG_REASONS:
@@ -169,6 +179,8 @@ def _review(actor: User, post: Post, action: str, change, public_reason: str = "
         current = session.get(Post, post.id, with_for_update=True)
         open_flags = list(session.scalars(select(Flag).where(Flag.post_id == current.id,
                                                              Flag.resolved_at.is_(None))))
+        if refused := review_refusal(actor, current, open_flags):
+            raise refused
         if needs_flags and not open_flags:
             raise Refused("There are no open flags on this post.")
         change(current)

@@ -39,6 +39,13 @@ def move_targets(thread: Thread):
     return [category for category in thread_lists.categories() if category.id != thread.category_id]
 
 
+@bp.app_template_global()
+def review_conflict(post: Post, open_flags=()) -> str:
+    """Why the signed-in moderator may not decide on this post, or "" (hides their review controls)."""
+    refused = flags.review_refusal(current_user, post, open_flags)
+    return refused.message if refused else ""
+
+
 def _post(post_id) -> Post:
     post = db.session.get(Post, post_id, options=[joinedload(Post.author), joinedload(Post.thread)])
     return post or abort(404, "There is no such post.")

@@ -46,7 +46,7 @@ def sanction_preview(username):
         sanctions.validate(current_user, member, _request_from(form))
     except sanctions.SanctionError as error:
         getattr(form, error.field).errors.append(error.message)
-        return _sanction_page(member, form, status=422)
+        return _sanction_page(member, form, status=error.status)
     return _sanction_page(member, form, preview=sanctions.preview(current_user, member, _request_from(form)))
 
 
@@ -61,7 +61,7 @@ def sanction(username):
         sanctions.issue(current_user, member, _request_from(form))
     except sanctions.SanctionError as error:
         getattr(form, error.field).errors.append(error.message)
-        return _sanction_page(member, form, status=422)
+        return _sanction_page(member, form, status=error.status)
     flash(f"{member.public_name}: {form.kind.data.replace('_', ' ')} issued.", "success")
     return redirect(url_for("moderation.standing", username=member.username))
 
@@ -71,6 +71,8 @@ def sanction(username):
 def lift(sanction_id):
     """Lift a sanction early, with a logged reason."""
     sanction = db.session.get(Sanction, sanction_id) or abort(404, "There is no such sanction.")
+    if refused := sanctions.lift_refusal(current_user, sanction):
+        abort(refused.status, refused.message)
     form = LiftForm()
     if not form.validate():
         abort(422, "Say why the sanction is lifted.")
@@ -95,7 +97,7 @@ def standing(username):
         abort(403, "A member's standing is private to them and the forum's staff.")
     return render("moderation/standing.html", member=member, history=sanctions.history_of(member),
                   appeals=appeals.appeals_for(member), appeal_form=AppealForm(), lift_form=LiftForm(),
-                  name=member.name_seen_by(current_user))
+                  name=member.name_seen_by(current_user), may_act=may_sanction(current_user, member))
 
 
 @bp.post("/standing/<int:sanction_id>/appeal")
@@ -105,11 +107,13 @@ def appeal(sanction_id):
     sanction = db.session.get(Sanction, sanction_id) or abort(404, "There is no such sanction.")
     form = AppealForm()
     try:
+        if refused := appeals.appeal_refusal(current_user, sanction):
+            raise refused
         if not form.validate():
             raise appeals.AppealError("text", "Tell the moderators why the sanction should be lifted.")
         appeals.appeal(current_user, sanction, form.text.data)
     except appeals.AppealError as error:
-        abort(422, error.message)
+        abort(error.status, error.message)
     flash("Your appeal is sent. A moderator other than the one who issued the sanction will decide it.", "success")
     return redirect(url_for("moderation.standing", username=current_user.username))
 
@@ -118,7 +122,10 @@ def appeal(sanction_id):
 @staff_required
 def appeal_queue():
     """Appeals waiting for a decision."""
-    return render("moderation/appeals.html", appeals=appeals.pending(), form=DecisionForm())
+    waiting = appeals.pending()
+    refusals = {filed.id: refused.message for filed in waiting
+                if (refused := appeals.decision_refusal(current_user, filed))}
+    return render("moderation/appeals.html", appeals=waiting, refusals=refusals, form=DecisionForm())
 
 
 @bp.post("/mod/appeals/<int:appeal_id>/decide")
@@ -126,13 +133,15 @@ def appeal_queue():
 def decide(appeal_id):
     """Lift or uphold a sanction on appeal; the decision and its reason go back to the member."""
     filed = db.session.get(Appeal, appeal_id) or abort(404, "There is no such appeal.")
+    if refused := appeals.decision_refusal(current_user, filed):
+        abort(refused.status, refused.message)
     form = DecisionForm()
     if not form.validate():
         abort(422, "Choose a decision and give a reason.")
     try:
         appeals.decide(current_user, filed, form.outcome.data, form.reason.data)
     except appeals.AppealError as error:
-        abort(403 if "Another moderator" in error.message else 422, error.message)
+        abort(error.status, error.message)
     flash("The appeal is decided.", "success")
     return redirect(url_for("moderation.appeal_queue"))
 

@@ -19,11 +19,12 @@ WARNING_DAYS = 90  # a warning stays on the member's standing this long
 
 
 class SanctionError(ValueError):
-    """A sanction that cannot be issued as asked; `field` names the input at fault."""
+    """A sanction that cannot be issued or lifted as asked; `field` names the input at fault, `status`
+    the answer (403 when the actor may not act on this member at all, 422 for a form to correct)."""
 
-    def __init__(self, field: str, message: str):
+    def __init__(self, field: str, message: str, status: int = 422):
         super().__init__(message)
-        self.field, self.message = field, message
+        self.field, self.message, self.status = field, message, status
 
 
 @dataclass
@@ -47,8 +48,10 @@ def ends_at_for(request: SanctionRequest, now: datetime) -> datetime | None:
 
 def validate(actor: User, member: User, request: SanctionRequest) -> None:
     """Raise SanctionError for a sanction that breaks the rules."""
+    if actor.id == member.id:
+        raise SanctionError("kind", "Nobody sanctions themselves.", 403)
     if not may_sanction(actor, member):
-        raise SanctionError("kind", "You cannot sanction this member.")
+        raise SanctionError("kind", "You cannot sanction this member.", 403)
     if request.kind not in SANCTION_KINDS:
         raise SanctionError("kind", "Choose a sanction.")
     if not request.reason.strip():
@@ -108,8 +111,20 @@ def issue(actor: User, member: User, request: SanctionRequest) -> Sanction:
     return sanction
 
 
+def lift_refusal(actor: User, sanction: Sanction) -> SanctionError | None:
+    """Why `actor` may not lift `sanction`, or None: only staff who could have issued it may lift it,
+    so nobody lifts their own, and a moderator does not lift an admin's."""
+    if sanction.user_id == actor.id:
+        return SanctionError("reason", "Nobody lifts a sanction on themselves: another moderator decides.", 403)
+    if not may_sanction(actor, sanction.member):
+        return SanctionError("reason", "You cannot lift this member's sanctions.", 403)
+    return None
+
+
 def lift(actor: User, sanction: Sanction, reason: str) -> Sanction:
     """End a sanction early (with a logged reason); posts it removed come back."""
+    if refused := lift_refusal(actor, sanction):
+        raise refused
     if not reason.strip():
         raise SanctionError("reason", "Say why the sanction is lifted.")
     with write_transaction() as session:
