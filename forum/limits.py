@@ -80,7 +80,7 @@ def max_mentions(established: bool) -> int:
 NOUNS = {"posts.create": ("reply", "replies"), "threads.create": ("new thread", "new threads")}
 REFUSALS = {
     "auth.login": "Too many attempts to sign in. You can try again {wait}.",
-    "auth.register": "Too many new accounts from your network. You can register again {wait}.",
+    "auth.register": "Too many new accounts from your network or for this address. You can register again {wait}.",
     "posts.create": "You have reached the limit of {limit}{standing}. You can post again {wait}.",
     "threads.create": "You have reached the limit of {limit}{standing}. You can start another {wait}.",
 }

@@ -12,6 +12,8 @@ password_length = Length(
 
 
 class RegisterForm(FlaskForm):
+    """What a new member tells before the mailed link; the password is chosen on the page it opens."""
+
     username = StringField(
         "Username",
         validators=[DataRequired("Choose a username."), Length(max=40)],
@@ -32,12 +34,18 @@ class RegisterForm(FlaskForm):
     email = EmailField(
         "Email",
         validators=[DataRequired("Enter your email address."), Length(max=254), Email("Enter a valid email address.")],
-        description="Never shown to other members.",
+        description="Never shown to other members. We send a link there to finish creating your account.",
     )
+    next = HiddenField()
+
+
+class FinishRegistrationForm(FlaskForm):
+    """The page the registration link opens: the username again (it may have been taken since), the password."""
+
+    username = RegisterForm.username
     password = PasswordField(
         "Password", validators=[DataRequired("Choose a password."), password_length]
     )
-    next = HiddenField()
 
 
 class LoginForm(FlaskForm):

@@ -1,14 +1,13 @@
-"""Account pages: register, sign in, sign out, settings."""
+"""Account pages: sign in, sign out, settings (registration: forum/auth/registration.py)."""
 
 from flask import current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..extensions import limiter
 from ..htmx import render
-from ..limits import limit_registrations
 from ..security import safe_next
 from . import bp, service
-from .forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
+from .forms import LoginForm, PasswordForm, ProfileForm
 from .names import canonical_username
 
 FAILED_SIGN_IN = "That username and password do not match. Please try again."
@@ -24,33 +23,6 @@ def _failed(response) -> bool:
 
 def _login_name() -> str:
     return "login:" + canonical_username(request.form.get("username", ""))[:254]
-
-
-@bp.get("/register")
-def register_form():
-    """Show the registration form."""
-    form = RegisterForm(next=request.args.get("next", ""))
-    return render("auth/register.html", form=form)
-
-
-@bp.post("/register")
-@limit_registrations
-def register():
-    """Create an account and sign the new member in."""
-    form = RegisterForm()
-    if form.validate():
-        try:
-            user = service.register(service.NewAccount(
-                form.username.data, form.display_name.data, form.email.data, form.password.data,
-                form.name_style.data,
-            ), remote_addr=request.remote_addr)
-        except service.AccountError as error:
-            getattr(form, error.field).errors.append(error.message)
-        else:
-            login_user(user)
-            flash(f"Welcome, {user.display_name}! You are signed in.", "success")
-            return redirect(safe_next(form.next.data))
-    return render("auth/register.html", form=form, status=422)
 
 
 @bp.get("/login")
