@@ -9,6 +9,8 @@ from .passwords import MAX_LENGTH, MIN_LENGTH
 password_length = Length(
     min=MIN_LENGTH, max=MAX_LENGTH, message=f"Use {MIN_LENGTH} to {MAX_LENGTH} characters."
 )
+PASSWORD_HINT = (f"At least {MIN_LENGTH} characters; not a common password, not one character repeated, "
+                 "not your username or email address.")
 
 
 class RegisterForm(FlaskForm):
@@ -44,7 +46,7 @@ class FinishRegistrationForm(FlaskForm):
 
     username = RegisterForm.username
     password = PasswordField(
-        "Password", validators=[DataRequired("Choose a password."), password_length]
+        "Password", validators=[DataRequired("Choose a password."), password_length], description=PASSWORD_HINT
     )
 
 
@@ -64,7 +66,8 @@ class PasswordForm(FlaskForm):
         "Current password", validators=[DataRequired("Enter your current password."), Length(max=MAX_LENGTH)]
     )
     new_password = PasswordField(
-        "New password", validators=[DataRequired("Choose a new password."), password_length]
+        "New password", validators=[DataRequired("Choose a new password."), password_length],
+        description=PASSWORD_HINT,
     )
     confirm = PasswordField(
         "Repeat new password",

@@ -13,7 +13,7 @@ from ..models import User
 from ..models.user import NAME_STYLES, new_session_token
 from ..posts.service import rerender_quotes_of
 from .names import canonical_username, clean_display_name, display_name_problem, username_problem
-from .passwords import hash_password, needs_rehash, verify_password
+from .passwords import hash_password, needs_rehash, password_problem, verify_password
 
 
 class AccountError(ValueError):
@@ -68,6 +68,8 @@ def register(account: NewAccount, role: str = "member", allow_reserved: bool = F
     the address the registration came from, is checked against the registration blocks.
     """
     username, display_name, email, name_style = checked_names(account, allow_reserved)
+    if problem := password_problem(account.password, username, email):
+        raise AccountError("password", problem)
     password_hash = hash_password(account.password)  # slow: outside the write lock
     try:
         with write_transaction() as session:
@@ -131,6 +133,8 @@ def authenticate(login: str, password: str) -> User | None:
 
 def change_password(user: User, current: str, new: str) -> User:
     """Set a new password and end every other session and remember-me cookie of the member."""
+    if problem := password_problem(new, user.username, user.email):
+        raise AccountError("new_password", problem)
     if not verify_password(user.password_hash, current):
         raise AccountError("current_password", "That is not your current password.")
     new_hash = hash_password(new)
