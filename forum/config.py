@@ -42,7 +42,7 @@ class Defaults:
     # Rate limits ("N per second/minute/hour/day", several joined by ";"), counted in Redis when
     # REDIS_URL is set, else in the database, so that all worker processes count together.
     LOGIN_RATE_LIMIT = "5 per minute; 20 per hour"  # failed sign-ins, per address and per account
-    REGISTER_RATE_LIMIT = "5 per hour"  # accounts created, per address
+    REGISTER_RATE_LIMIT = "5 per hour"  # registration mails, per IP address and per email address
     REPLY_RATE_LIMIT = "10 per minute"  # replies posted, per member
     THREAD_RATE_LIMIT = "20 per day"  # threads started, per member
     # New members (not yet established: see NEW_MEMBER_MIN_POSTS/_DAYS) have tighter limits.
@@ -76,6 +76,7 @@ class Defaults:
     BASE_URL = None  # the forum's public address (https://forum.example.org), for links in email
     PASSWORD_RESET_MAX_AGE = 3600  # seconds a password-reset link works (once)
     PASSWORD_RESET_RATE_LIMIT = "5 per hour"  # reset requests, per IP address and per email address
+    REGISTER_LINK_MAX_AGE = 86400  # seconds a mailed link to finish creating an account works
     # argon2id parameters (argon2-cffi defaults); tests lower them for speed.
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536

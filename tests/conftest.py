@@ -121,6 +121,23 @@ class ForumClient(FlaskClient):
         """GET as htmx does when it swaps part of a page."""
         return self.get(url, headers=HTMX, **kwargs)
 
+    def register_through_mail(self, inbox, password=None, **fields):
+        """Register as a visitor does: the form, then the link in the mail that arrives, then the password.
+
+        `inbox` is the smtp_server fixture. Returns the last answer: a redirect when the account
+        was made and the member signed in, the finishing form again (422) when it was refused.
+        """
+        from tests.factories import PASSWORD
+        from tests.mail_server import finish_link
+
+        data = {"username": "rhonda", "display_name": "Rhonda Bird", "name_style": "full",
+                "email": "rhonda@example.com", **fields}
+        asked = self.submit("/register", data)
+        assert asked.status_code == 302, asked.text
+        link = finish_link(inbox.last_to(data["email"]))
+        assert self.get(link).status_code == 200
+        return self.submit(link, {"username": data["username"], "password": password or PASSWORD})
+
     def sign_in(self, user_or_name, password=None, remember=False):
         """Sign in through the real form."""
         from tests.factories import PASSWORD

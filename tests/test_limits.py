@@ -217,23 +217,33 @@ def test_new_threads_trip_at_the_limit(app, client, standing, setting):
 
 
 def register(client, n, **overrides):
-    data = {"username": f"newcomer{n}", "display_name": f"Newcomer {n}", "email": f"new{n}@example.com",
-            "password": "a long enough password", **overrides}
+    data = {"username": f"newcomer{n}", "display_name": f"Newcomer {n}", "email": f"new{n}@example.com", **overrides}
     return client.submit("/register", data)
 
 
-def test_registrations_per_address_trip_at_the_limit_counting_accounts_made(app, client):
-    assert register(client, 0, username="ab").status_code == 422  # no account made: not counted
+def test_registrations_per_address_trip_at_the_limit_counting_mails_sent(app, client, capsys):
+    assert register(client, 0, username="ab").status_code == 422  # no mail sent: not counted
     limit = allowed(app, "REGISTER_RATE_LIMIT")
     for n in range(limit):
         assert register(client, n).status_code == 302
     refused = register(client, 99)
     match = assert_limited(refused, 3600)
     assert match.group(2) == "minute" and "Too many new accounts" in refused.text
-    assert db.session.scalar(select(func.count(User.id))) == limit
+    assert capsys.readouterr().out.count("Subject: Finish creating your account") == limit  # printed: no mail server
     elsewhere = app.test_client()
     elsewhere.environ_base["REMOTE_ADDR"] = "192.0.2.7"
     assert register(elsewhere, 100).status_code == 302
+
+
+def test_registration_mails_to_one_email_address_are_limited_from_any_network(app):
+    limit = allowed(app, "REGISTER_RATE_LIMIT")
+    for n in range(limit):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"192.0.2.{n + 1}"
+        assert register(client, n, email="victim@example.com").status_code == 302
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = "198.51.100.1"
+    assert_limited(register(client, 99, email="Victim@Example.com "), 3600)
 
 
 def test_a_limited_registration_fragment_answers_in_flash(app, client):

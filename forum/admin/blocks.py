@@ -86,13 +86,21 @@ def client_address(remote_addr: str | None):
 
 def refuses(session, email: str, remote_addr: str | None) -> bool:
     """True when a block stops this address, or a member at this network address, from registering."""
+    return refuses_email(session, email) or refuses_network(session, remote_addr)
+
+
+def refuses_email(session, email: str) -> bool:
+    """True when this email address (in any spelling of its mailbox) may not register."""
     try:
         key = canonical_email(email)
     except BlockError:
-        key = None
-    if key and session.scalar(select(RegistrationBlock.id).where(
-            RegistrationBlock.kind == "email", RegistrationBlock.value == key)):
-        return True
+        return False
+    return session.scalar(select(RegistrationBlock.id).where(
+        RegistrationBlock.kind == "email", RegistrationBlock.value == key)) is not None
+
+
+def refuses_network(session, remote_addr: str | None) -> bool:
+    """True when a block covers the network address a request came from."""
     address = client_address(remote_addr)
     if address is None:
         return False

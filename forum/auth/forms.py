@@ -9,9 +9,13 @@ from .passwords import MAX_LENGTH, MIN_LENGTH
 password_length = Length(
     min=MIN_LENGTH, max=MAX_LENGTH, message=f"Use {MIN_LENGTH} to {MAX_LENGTH} characters."
 )
+PASSWORD_HINT = (f"At least {MIN_LENGTH} characters; not a common password, not one character repeated, "
+                 "not your username or email address.")
 
 
 class RegisterForm(FlaskForm):
+    """What a new member tells before the mailed link; the password is chosen on the page it opens."""
+
     username = StringField(
         "Username",
         validators=[DataRequired("Choose a username."), Length(max=40)],
@@ -32,12 +36,18 @@ class RegisterForm(FlaskForm):
     email = EmailField(
         "Email",
         validators=[DataRequired("Enter your email address."), Length(max=254), Email("Enter a valid email address.")],
-        description="Never shown to other members.",
-    )
-    password = PasswordField(
-        "Password", validators=[DataRequired("Choose a password."), password_length]
+        description="Never shown to other members. We send a link there to finish creating your account.",
     )
     next = HiddenField()
+
+
+class FinishRegistrationForm(FlaskForm):
+    """The page the registration link opens: the username again (it may have been taken since), the password."""
+
+    username = RegisterForm.username
+    password = PasswordField(
+        "Password", validators=[DataRequired("Choose a password."), password_length], description=PASSWORD_HINT
+    )
 
 
 class LoginForm(FlaskForm):
@@ -56,7 +66,8 @@ class PasswordForm(FlaskForm):
         "Current password", validators=[DataRequired("Enter your current password."), Length(max=MAX_LENGTH)]
     )
     new_password = PasswordField(
-        "New password", validators=[DataRequired("Choose a new password."), password_length]
+        "New password", validators=[DataRequired("Choose a new password."), password_length],
+        description=PASSWORD_HINT,
     )
     confirm = PasswordField(
         "Repeat new password",

@@ -17,8 +17,8 @@ from ..database import write_transaction
 from ..extensions import db
 from ..models import User
 from ..models.user import new_session_token
-from .passwords import hash_password
-from .service import canonical_email
+from .passwords import hash_password, password_problem
+from .service import AccountError, canonical_email
 
 SALT = "password-reset"
 
@@ -85,12 +85,16 @@ def request_reset(address: str) -> bool:
 
 
 def reset_password(token: str, new_password: str) -> User:
-    """Set the new password and end every session of the member; raises ResetLinkError as member_for.
+    """Set the new password and end every session of the member; raises ResetLinkError as member_for,
+    and AccountError when the password is too easy to guess.
 
     The link is checked again inside the write transaction, on the locked row, so two uses of one
     link at the same moment cannot both succeed. Sanctions are untouched: a ban still holds.
     """
-    user_id = member_for(token).id
+    member = member_for(token)
+    if problem := password_problem(new_password, member.username, member.email):
+        raise AccountError("new_password", problem)
+    user_id = member.id
     new_hash = hash_password(new_password)  # slow: outside the write lock
     with write_transaction(public=False) as session:
         member = session.scalar(select(User).where(User.id == user_id).with_for_update()

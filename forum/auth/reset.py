@@ -10,7 +10,7 @@ from ..htmx import is_fragment_request, redirect_fragment, render, uncached
 from . import bp, recovery
 from .forms import PasswordForm
 from .login import sign_in
-from .service import canonical_email
+from .service import AccountError, canonical_email
 
 
 class ResetRequestForm(FlaskForm):
@@ -81,16 +81,23 @@ def reset_password(token):
         return _refused(error)
     form = NewPasswordForm()
     if not form.validate():
-        return uncached(render("auth/reset_password.html", "reset_password", form=form, token=token,
-                               member=member, status=422))
+        return _form_again(form, token, member)
     try:
         member = recovery.reset_password(token, form.new_password.data)
     except recovery.ResetLinkError as error:  # the same link was used a moment ago
         return _refused(error)
+    except AccountError as error:  # a password too easy to guess
+        form.new_password.errors.append(error.message)
+        return _form_again(form, token, member)
     sign_in(member)
     flash("Your new password is set and you are signed in. Any other devices were signed out.", "success")
     home = url_for("threads.index")
     return redirect_fragment(home) if is_fragment_request() else redirect(home)
+
+
+def _form_again(form: NewPasswordForm, token: str, member):
+    return uncached(render("auth/reset_password.html", "reset_password", form=form, token=token,
+                           member=member, status=422))
 
 
 def _refused(error: recovery.ResetLinkError):

@@ -12,7 +12,7 @@ from ..models import User
 from ..models.user import NAME_STYLES, new_session_token
 from ..posts.service import rerender_quotes_of
 from .names import canonical_username, clean_display_name, display_name_problem, username_problem
-from .passwords import hash_password, needs_rehash, verify_password
+from .passwords import hash_password, needs_rehash, password_problem, verify_password
 
 
 class AccountError(ValueError):
@@ -37,22 +37,38 @@ def canonical_email(raw: str) -> str:
     return raw.strip().lower()
 
 
-def register(account: NewAccount, role: str = "member", allow_reserved: bool = False,
-             remote_addr: str | None = None) -> User:
-    """Create a member; raises AccountError naming the field when a rule is broken.
+TAKEN = "That username is taken. Please choose another."
 
-    `allow_reserved` lets the command line create staff accounts such as "admin". `remote_addr`,
-    the address the registration came from, is checked against the registration blocks.
+
+def checked_names(account: NewAccount, allow_reserved: bool = False) -> tuple[str, str, str, str]:
+    """The canonical username, display name, email and name style of a new account.
+
+    Raises AccountError naming the field when one breaks a rule; none of these rules says anything
+    about who else is registered.
     """
     username = canonical_username(account.username)
     display_name = clean_display_name(account.display_name)
-    email = canonical_email(account.email)
     for field, problem in (
         ("username", username_problem(username, allow_reserved)),
         ("display_name", display_name_problem(display_name)),
     ):
         if problem:
             raise AccountError(field, problem)
+    return username, display_name, canonical_email(account.email), _name_style(account.name_style)
+
+
+def register(account: NewAccount, role: str = "member", allow_reserved: bool = False,
+             remote_addr: str | None = None) -> User:
+    """Create a member at once; raises AccountError naming the field when a rule is broken.
+
+    For the command line, the demo and the mailed registration link (forum/auth/signup.py), whose
+    holder has shown they own the address: its answers may say that an address is taken.
+    `allow_reserved` lets the command line create staff accounts such as "admin". `remote_addr`,
+    the address the registration came from, is checked against the registration blocks.
+    """
+    username, display_name, email, name_style = checked_names(account, allow_reserved)
+    if problem := password_problem(account.password, username, email):
+        raise AccountError("password", problem)
     password_hash = hash_password(account.password)  # slow: outside the write lock
     try:
         with write_transaction() as session:
@@ -60,7 +76,7 @@ def register(account: NewAccount, role: str = "member", allow_reserved: bool = F
             if registration_blocks.refuses(session, email, remote_addr):
                 raise AccountError("email", registration_blocks.REFUSED)
             if session.scalar(select(User.id).where(User.username == username)):
-                raise AccountError("username", "That username is taken. Please choose another.")
+                raise AccountError("username", TAKEN)
             if session.scalar(select(User.id).where(User.email == email)):
                 raise AccountError("email", "An account with that email address already exists.")
             user = User(
@@ -69,7 +85,7 @@ def register(account: NewAccount, role: str = "member", allow_reserved: bool = F
                 email=email,
                 password_hash=password_hash,
                 role=role,
-                name_style=_name_style(account.name_style),
+                name_style=name_style,
             )
             session.add(user)
     except IntegrityError as error:  # a concurrent registration took the name first
@@ -116,6 +132,8 @@ def authenticate(login: str, password: str) -> User | None:
 
 def change_password(user: User, current: str, new: str) -> User:
     """Set a new password and end every other session and remember-me cookie of the member."""
+    if problem := password_problem(new, user.username, user.email):
+        raise AccountError("new_password", problem)
     if not verify_password(user.password_hash, current):
         raise AccountError("current_password", "That is not your current password.")
     new_hash = hash_password(new)

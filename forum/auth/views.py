@@ -1,4 +1,4 @@
-"""Account pages: register, sign in, sign out, settings."""
+"""Account pages: sign in, sign out, settings (registration: forum/auth/registration.py)."""
 
 import logging
 
@@ -7,11 +7,10 @@ from flask_login import current_user, login_required
 
 from ..extensions import limiter
 from ..htmx import is_fragment_request, redirect_fragment, render
-from ..limits import limit_registrations
 from ..security import safe_next
 from . import bp, devices, service, sessions
+from .forms import LoginForm, PasswordForm, ProfileForm
 from .login import sign_in, sign_out
-from .forms import LoginForm, PasswordForm, ProfileForm, RegisterForm
 from .names import canonical_username
 
 FAILED_SIGN_IN = "That username and password do not match. Please try again."
@@ -37,33 +36,6 @@ def _from_known_device() -> bool:
 
 def _account_limit_reached(_limit) -> None:
     devices.tell_owner(request.form.get("username", ""))
-
-
-@bp.get("/register")
-def register_form():
-    """Show the registration form."""
-    form = RegisterForm(next=request.args.get("next", ""))
-    return render("auth/register.html", form=form)
-
-
-@bp.post("/register")
-@limit_registrations
-def register():
-    """Create an account and sign the new member in."""
-    form = RegisterForm()
-    if form.validate():
-        try:
-            user = service.register(service.NewAccount(
-                form.username.data, form.display_name.data, form.email.data, form.password.data,
-                form.name_style.data,
-            ), remote_addr=request.remote_addr)
-        except service.AccountError as error:
-            getattr(form, error.field).errors.append(error.message)
-        else:
-            sign_in(user)
-            flash(f"Welcome, {user.display_name}! You are signed in.", "success")
-            return redirect(safe_next(form.next.data))
-    return render("auth/register.html", form=form, status=422)
 
 
 @bp.get("/login")

@@ -15,6 +15,7 @@ from forum.config import PROJECT_ROOT
 from forum.extensions import db
 from tests.conftest import _empty_tables, test_config
 from tests.factories import make_category
+from tests.mail_server import receiving
 
 AXE_JS = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
@@ -53,6 +54,13 @@ def live_server(live_app):
     server.shutdown()
     thread.join(timeout=10)
     server.server_close()
+
+
+@pytest.fixture
+def live_inbox(live_app, live_server):
+    """The live forum's mail, received by a real SMTP server; the links in it lead to the live server."""
+    with receiving(live_app, base_url=live_server) as inbox:
+        yield inbox
 
 
 class _QuietHandler(WSGIRequestHandler):

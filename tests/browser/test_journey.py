@@ -9,22 +9,33 @@ from playwright.sync_api import expect
 from tests.browser.conftest import CATEGORY
 from tests.browser.visitor import Visitor, posts, sign_in
 from tests.factories import PASSWORD, make_thread, make_user
+from tests.mail_server import finish_link
 
 pytestmark = pytest.mark.browser
 
 DELETED = "This post was deleted by its author."
 
 
-def register(page, base_url, username, display_name):
-    """Fill the registration form by its labels and land signed in."""
+def register(page, base_url, inbox, username, display_name, check=None):
+    """Fill the registration form by its labels, follow the link in the mail, choose the password
+    and land signed in; `check(page, what)`, when given, scans and photographs each new page."""
+    check = check or (lambda page, what: None)
     page.goto(base_url + "/register")
     expect(page.get_by_role("heading", name="Create your account")).to_be_visible()
     page.get_by_label("Username", exact=True).fill(username)
     page.get_by_label("Display name", exact=True).fill(display_name)
     page.get_by_label("Email", exact=True).fill(f"{username}@example.com")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Register").click()
-    expect(page.get_by_text(f"Welcome, {display_name}! You are signed in.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    expect(page.get_by_text(f"We have sent a message to {username}@example.com.")).to_be_visible()
+    check(page, "check-your-email")
+    page.goto(base_url + finish_link(inbox.last_to(f"{username}@example.com")))
+    expect(page.get_by_role("heading", name="Finish creating your account")).to_be_visible()
+    expect(page.get_by_label("Username", exact=True)).to_have_value(username)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    check(page, "finish-registration")
+    page.get_by_role("button", name="Create my account").click()
+    expect(page.get_by_text(f"Welcome, {display_name}! Your account is ready and you are signed in.")).to_be_visible()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
@@ -63,16 +74,22 @@ class Tab(Visitor):
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
-def test_members_start_reply_edit_and_delete(javascript, live_server, new_context, axe_check, screenshot):
+def test_members_start_reply_edit_and_delete(javascript, live_server, live_inbox, new_context, axe_check,
+                                             screenshot):
     title, opening = "Which kettle do you use?", "Mine whistles, and I would like one that does not."
     b_text, a_text, a_edited = "A quiet one, from the market.", "Thanks, I will lookk.", "Thanks, I will look."
 
-    # Member A registers and lands signed in on the thread list.
+    # Member A registers, follows the link in the mail, and lands signed in on the thread list.
     a = Tab(new_context(javascript), javascript)
     a.page.goto(live_server + "/register")
     axe_check(a.page, "the registration page")
     screenshot(a.page, "a-register-form")
-    register(a.page, live_server, "alice", "Alice Example")
+
+    def scan(page, what):
+        axe_check(page, f"the {what} page")
+        screenshot(page, f"a-{what}")
+
+    register(a.page, live_server, live_inbox, "alice", "Alice Example", check=scan)
     expect(a.page).to_have_url(live_server + "/")
     axe_check(a.page, "the thread list, signed in")
     screenshot(a.page, "a-registered")
@@ -93,7 +110,7 @@ def test_members_start_reply_edit_and_delete(javascript, live_server, new_contex
 
     # Member B registers, opens the thread and replies.
     b = Tab(new_context(javascript), javascript)
-    register(b.page, live_server, "bob", "Bob Example")
+    register(b.page, live_server, live_inbox, "bob", "Bob Example")
     screenshot(b.page, "b-registered")
     b.page.goto(thread_url)
     expect(posts(b.page).first).to_contain_text(opening)
