@@ -10,6 +10,7 @@ from flask import abort, make_response, request
 from flask_login import current_user
 
 from ..htmx import known_tag, render_partial, uncached
+from ..ids import MAX_ID
 from ..posts.display import conversation_for
 from . import bp, service, unread
 
@@ -30,7 +31,7 @@ def new_replies(thread_id):
     tag = str(thread.post_count)
     if known_tag() == tag:
         return uncached(make_response("", 304))
-    after = request.args.get("after", 0, type=int)
+    after = _after()
     count = service.count_posts_after(thread, after, current_user)
     response = render_partial("threads/_new_replies.html", thread=thread, after=after, count=count,
                               max_appended=MAX_APPENDED)
@@ -42,13 +43,19 @@ def new_replies(thread_id):
 def new_reply_posts(thread_id):
     """The new posts themselves, appended to the page, and a fresh poll that starts after them."""
     thread = service.get_thread(thread_id, current_user) or abort(404, "There is no such thread.")
-    after = request.args.get("after", 0, type=int)
+    after = _after()
     posts = service.posts_after(thread, after, current_user, MAX_APPENDED)
     latest = max([after, *(post.id for post in posts)])
     response = render_partial("threads/_new_reply_posts.html", thread=thread, posts=posts, after=latest,
                               convo=conversation_for(thread, posts, current_user))
     unread.mark_read(current_user, thread, posts, unread.state_for(current_user, thread))
     return uncached(response)
+
+
+def _after() -> int:
+    """?after=: the id of the last post the page shows. Bounded to the range of ids, so a number past
+    it reads as "nothing newer" rather than reaching the database, which would refuse it."""
+    return min(max(request.args.get("after", 0, type=int), 0), MAX_ID)
 
 
 def _polled_thread(thread_id):
