@@ -20,7 +20,7 @@ def _numbers_up_to(limit: int) -> str:
     return "(?:" + "|".join([*shorter, *as_long, digits]) + ")"
 
 
-class IdConverter(IntegerConverter):
+class IntegerIdConverter(IntegerConverter):
     """`<int:…>` in every route of the app: a path whose number is out of range does not match the
     rule's pattern, so the answer is a 404. (A range check after matching, the converter's `max`,
     would answer 405 where another rule has the same path for another method.)"""
@@ -44,4 +44,4 @@ def parse_id(text: str | None) -> int | None:
 
 def register(app):
     """Make every `<int:…>` in the URL map an id. Call it before any blueprint adds its routes."""
-    app.url_map.converters["int"] = IdConverter
+    app.url_map.converters["int"] = IntegerIdConverter

@@ -4,6 +4,7 @@ import re
 import stat
 
 import pytest
+from werkzeug.routing import IntegerConverter
 
 from forum import config, create_app
 from forum.extensions import db
@@ -22,7 +23,7 @@ def state_changing_urls(app):
     urls = []
     for rule in app.url_map.iter_rules():
         if "POST" in rule.methods:
-            args = {name: 1 if "int" in type(conv).__name__.lower() else "x"
+            args = {name: 1 if isinstance(conv, IntegerConverter) else "x"
                     for name, conv in rule._converters.items()}
             with app.test_request_context():
                 urls.append(app.url_for(rule.endpoint, **args))
