@@ -5,10 +5,11 @@ import pytest
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
+from forum.cleaning import clean_text
 from forum.extensions import db
-from forum.models import Post
+from forum.models import Post, Thread
 from tests.conftest import HTMX
-from tests.factories import make_reply, make_thread, make_user
+from tests.factories import PASSWORD, make_category, make_reply, make_thread, make_user
 
 # Past PostgreSQL's INTEGER, past SQLite's (and PostgreSQL's BIGINT) 64 bits, and far past both.
 HUGE_IDS = [2**31, 2**63, 10**30]
@@ -111,3 +112,97 @@ def test_a_sanction_naming_a_thread_number_out_of_range_is_refused_beside_the_fi
                              {"kind": "thread_ban", "reason": "Off topic.", "days": "3", "thread_id": str(2**31)})
     assert response.status_code == 422
     assert "There is no thread with that number." in response.text
+
+
+# --- 6. control characters -------------------------------------------------------------------------
+
+# NUL and friends from C0, DEL, and C1 (NEL, CSI): none may reach the database or a page.
+CONTROLS = "\x00\x01\x07\x08\x0b\x0c\x1b\x1f\x7f\x80\x85\x9b\x9f"
+SENT = f"Hello{CONTROLS} there,\r\nsecond\tline\rthird"
+KEPT = "Hello there,\nsecond\tline\nthird"
+
+
+def test_clean_text_removes_controls_and_keeps_lines_and_tabs():
+    assert clean_text(SENT) == KEPT
+    assert clean_text("") == ""
+    assert clean_text("naïve 日本語 — “quotes” \u200b") == "naïve 日本語 — “quotes” \u200b"  # only controls go
+
+
+def test_a_reply_and_an_edit_are_stored_without_control_characters(client):
+    member = make_user()
+    thread = make_thread()
+    client.sign_in(member)
+    assert client.submit(f"/t/{thread.id}/reply", {"body": SENT}).status_code == 302
+    post = db.session.scalars(db.select(Post).where(Post.author_id == member.id)).one()
+    assert post.body == KEPT
+    assert client.submit(f"/p/{post.id}/edit", {"body": "Edited\x00 " + SENT, "version": str(post.version)},
+                         htmx=True).status_code == 200
+    db.session.refresh(post)
+    assert post.body == "Edited " + KEPT
+    assert "\x00" not in post.body_html and "\x1b" not in post.body_html
+
+
+def test_a_new_thread_title_and_body_are_stored_without_control_characters(client):
+    member = make_user()
+    category = make_category()
+    client.sign_in(member)
+    response = client.submit("/new", {"category": category.slug, "title": "Nul\x00 in\x1b the\x85 title",
+                                      "body": SENT})
+    assert response.status_code == 302, response.text
+    thread = db.session.scalars(db.select(Thread).where(Thread.author_id == member.id)).one()
+    assert thread.title == "Nul in the title"
+    assert db.session.scalars(db.select(Post.body).where(Post.thread_id == thread.id)).one() == KEPT
+
+
+def test_a_bio_is_stored_without_control_characters(client):
+    member = make_user()
+    client.sign_in(member)
+    response = client.submit("/settings/profile/bio", {"bio": SENT})
+    assert response.status_code == 302
+    db.session.refresh(member)
+    assert member.bio == KEPT
+
+
+@pytest.mark.parametrize("query", ["q=nul%00here", "q=%00", "author=a%00b", "q=x&author=%1b%85",
+                                   "q=x&category=%00"])
+def test_search_with_control_characters_answers(client, query):
+    make_thread(title="Nul here and there")
+    response = client.get(f"/search?{query}")
+    assert response.status_code == 200
+    assert "\x00" not in response.text
+
+
+def test_sign_in_and_registration_with_control_characters_get_form_answers(client):
+    member = make_user()
+    assert client.submit("/login", {"username": "nobody\x00", "password": "x" * 12}).status_code == 422
+    response = client.submit("/login", {"username": member.username + "\x00", "password": PASSWORD})
+    assert response.status_code == 302
+    response = client.submit("/register", {"username": "new\x00comer", "display_name": "New\x00 Comer",
+                                           "email": "new\x00@example.com", "password": "x" * 12})
+    assert response.status_code in (302, 422)
+
+
+def test_a_password_is_taken_as_typed(client):
+    """Passwords are never stored or shown: one with a control character works as it was chosen."""
+    member = make_user(password="tab\x01bed password")
+    client.submit("/login", {"username": member.username, "password": "tabbed password"})
+    assert "Sign out" not in client.get("/").text
+    client.sign_in(member, password="tab\x01bed password")
+
+
+@pytest.mark.parametrize("path", ["/u/nul%00", "/c/nul%00", "/u/nul%00/standing", "/c/x%1b/feed.atom",
+                                  "/password/reset/abc%00", "/email/unsubscribe/abc%00"])
+def test_text_in_a_path_with_control_characters_is_a_404(client, path):
+    client.sign_in(make_user(role="admin"))
+    assert client.get(path).status_code == 404
+
+
+def test_staff_text_fields_are_cleaned_too(client):
+    moderator, member = make_user(role="moderator"), make_user()
+    thread = make_thread(author=member)
+    client.sign_in(moderator)
+    response = client.submit(f"/mod/members/{member.username}/sanction",
+                             {"kind": "warning", "reason": "Be\x00 kind.", "note": "n\x00"})
+    assert response.status_code == 302
+    response = client.submit(f"/mod/threads/{thread.id}/lock", {"reason": "Loc\x00ked"})
+    assert response.status_code == 302
