@@ -1,7 +1,13 @@
 """Every input path has bounds and cleaning: ids out of range are a 404, control characters never
 reach the database, fragments opened as pages get a page, and a failing upload folder says so."""
 
+import io
+import logging
+import re
+from pathlib import Path
+
 import pytest
+from PIL import Image
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
@@ -206,3 +212,62 @@ def test_staff_text_fields_are_cleaned_too(client):
     assert response.status_code == 302
     response = client.submit(f"/mod/threads/{thread.id}/lock", {"reason": "Loc\x00ked"})
     assert response.status_code == 302
+
+
+# --- 11. an upload folder that will not take a picture ---------------------------------------------
+
+def a_picture() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (20, 120, 160)).save(out, "PNG")
+    return out.getvalue()
+
+
+def broken_upload_folder(app, tmp_path, monkeypatch, failure) -> None:
+    """An UPLOAD_DIR that is a file (a real failure, whoever runs the test), or a folder whose writes
+    are refused as a read-only one refuses them (root, as in CI, may write anywhere)."""
+    if failure == "not-a-folder":
+        blocker = tmp_path / "uploads"
+        blocker.write_text("a file where the folder should be")
+        app.config["UPLOAD_DIR"] = str(blocker)
+    else:
+        app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
+
+        def refuse(path, *args, **kwargs):
+            raise PermissionError(13, "Permission denied", str(path))
+
+        monkeypatch.setattr(Path, "write_bytes", refuse)
+        monkeypatch.setattr(Path, "unlink", refuse)
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
+@pytest.mark.parametrize("failure", ["not-a-folder", "permission-denied"])
+def test_an_upload_folder_that_will_not_take_the_picture_says_so(app, client, tmp_path, monkeypatch, caplog,
+                                                                   failure, htmx):
+    member = make_user()
+    client.sign_in(member)
+    broken_upload_folder(app, tmp_path, monkeypatch, failure)
+    with caplog.at_level(logging.ERROR):
+        response = client.submit("/settings/profile/avatar", {"picture": (io.BytesIO(a_picture()), "me.png")},
+                                 htmx=htmx)
+    assert response.status_code == 503
+    error = re.search(r'<p class="error" id="avatar-picture-error">([^<]*)</p>', response.text)
+    assert error and "could not be saved" in error.group(1) and "try again later" in error.group(1)
+    assert 'id="avatar-panel"' in response.text and ("<html" in response.text) is not htmx
+    assert str(tmp_path) not in response.text  # the path is for the log, not for members
+    logged = [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]
+    assert any(str(tmp_path / "uploads") in line and ("Permission denied" in line or "Not a directory" in line
+                                                      or "File exists" in line) for line in logged), logged
+    db.session.refresh(member)
+    assert member.avatar is None
+
+
+def test_removing_or_showing_a_picture_with_a_broken_upload_folder_is_no_error(app, client, tmp_path, monkeypatch):
+    member = make_user()
+    member.avatar = f"{member.id}-abcdefghijkl.webp"
+    db.session.commit()
+    client.sign_in(member)
+    broken_upload_folder(app, tmp_path, monkeypatch, "not-a-folder")
+    assert client.get(f"/avatars/uploads/{member.avatar}").status_code == 404
+    assert client.submit("/settings/profile/avatar/remove").status_code == 302
+    db.session.refresh(member)
+    assert member.avatar is None
