@@ -271,3 +271,54 @@ def test_removing_or_showing_a_picture_with_a_broken_upload_folder_is_no_error(a
     assert client.submit("/settings/profile/avatar/remove").status_code == 302
     db.session.refresh(member)
     assert member.avatar is None
+
+
+# --- 13. fragments opened as pages -----------------------------------------------------------------
+
+def test_every_html_get_route_opened_in_a_browser_is_a_whole_page(app, client):
+    """Walk the URL map: whatever answers a plain browser's GET with HTML answers a page with its
+    frame (or a redirect to one), never a bare fragment meant for htmx."""
+    admin = make_user(role="admin")
+    thread = make_thread(author=admin)
+    reply = make_reply(thread)
+    client.sign_in(admin)
+    ids = {"thread_id": thread.id, "post_id": reply.id, "user_id": admin.id, "category_id": thread.category.id}
+    bare = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint == "static":
+            continue
+        args = {name: ids.get(name, 1) if isinstance(converter, IntegerConverter)
+                else thread.slug if name == "slug" else admin.username if name == "username" else "x"
+                for name, converter in rule._converters.items()}
+        with app.test_request_context():
+            url = app.url_for(rule.endpoint, **args)
+        response = client.get(url)
+        if response.mimetype == "text/html" and response.status_code == 200 and "<html" not in response.text:
+            bare.append(url)
+    assert bare == []
+
+
+def test_the_new_replies_poll_opened_in_a_browser_goes_to_the_thread_s_last_page(app, client):
+    member = make_user()
+    thread = make_thread()
+    for n in range(app.config["POSTS_PER_PAGE"]):
+        make_reply(thread, body=f"Reply {n}.")
+    client.sign_in(member)
+    for path in ("new-replies?after=1&seen=3", "new-replies/posts?after=1"):
+        response = client.get(f"/t/{thread.id}/{path}")
+        assert response.status_code == 302
+        assert response.headers["Location"] == f"/t/{thread.id}-{thread.slug}?page=2"
+        assert client.get(f"/t/{thread.id}/{path}", headers=HTMX).status_code == 200  # the poll itself
+    short = make_thread()
+    assert client.get(f"/t/{short.id}/new-replies").headers["Location"] == f"/t/{short.id}-{short.slug}"
+    assert client.get("/t/999999/new-replies").status_code == 404
+
+
+def test_the_notification_count_opened_in_a_browser_goes_to_the_notifications_page(client):
+    response = client.get("/notifications/count")
+    assert response.status_code == 302 and response.headers["Location"] == "/notifications"
+    assert client.get("/notifications/count", headers=HTMX).status_code == 204  # a guest's poll: nothing
+    client.sign_in(make_user())
+    response = client.get("/notifications/count?seen=0-0")
+    assert response.status_code == 302 and response.headers["Location"] == "/notifications"
+    assert client.get("/notifications/count", headers=HTMX).status_code == 200
