@@ -2,8 +2,8 @@
 
 A number outside that range names nothing, so it must never reach a query: PostgreSQL refuses it
 ("integer out of range") and SQLite cannot bind one past 2**63, and either would be a 500. Every
-route's `<int:…>` stops it before the view (a 404), and ids read from forms, query strings and post
-text go through `parse_id`.
+route's `<int:…>` stops it before the view (a 404); ids read from forms and post text go through
+`parse_id`, and numbers compared with ids (?after=) are kept within MAX_ID.
 """
 
 from werkzeug.routing import IntegerConverter

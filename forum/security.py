@@ -48,7 +48,7 @@ def _private(response) -> bool:
     if request.endpoint == "static" or response.cache_control.public:
         return False
     try:
-        return current_user.is_authenticated
+        return not current_user.is_anonymous  # not is_authenticated: that reads columns a commit expired
     except Exception:  # the member could not be loaded (the database is away, and says so): keep nothing
         return True
 
