@@ -3,7 +3,7 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cli, config, database, errors, htmx, page_cache, security, templating, timing
+from . import cleaning, cli, config, database, errors, htmx, ids, page_cache, security, templating, timing
 from .admin import bp as admin_bp
 from .auth import bp as auth_bp
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -28,6 +28,8 @@ def create_app(test_config=None):
         static_folder=str(config.PROJECT_ROOT / "static"),
     )
     config.load(app, test_config)
+    ids.register(app)  # before the blueprints: their <int:…> ids are bounded (forum/ids.py)
+    cleaning.register(app)  # no control characters in any text a visitor sends (forum/cleaning.py)
     timing.register(app)  # first in, last out: the header covers every other hook
     page_cache.register(app)  # guests' pages answered from memory (see forum/page_cache.py)
     db.init_app(app)

@@ -94,6 +94,7 @@ def load(app, test_config=None):
         # Plain http on 127.0.0.1 during development cannot carry Secure cookies.
         app.config["SESSION_COOKIE_SECURE"] = False
         app.config["REMEMBER_COOKIE_SECURE"] = False
+    _host_only_cookies(app.config)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or (
@@ -105,6 +106,17 @@ def load(app, test_config=None):
         redis = app.config["REDIS_URL"]
         app.config["RATELIMIT_STORAGE_URI"] = f"fallback+{redis}" if redis else "database://"
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+
+
+def _host_only_cookies(settings) -> None:
+    """Over HTTPS, name the session and remember-me cookies `__Host-…`: browsers then accept them
+    only when Secure, for Path=/ and with no Domain, so neither a sibling subdomain nor a page over
+    plain http can plant or overwrite them. A cookie given a Domain is left as configured."""
+    for prefix, default in (("SESSION_COOKIE", "session"), ("REMEMBER_COOKIE", "remember_token")):
+        name = settings.get(f"{prefix}_NAME") or default
+        if not settings[f"{prefix}_SECURE"] or settings.get(f"{prefix}_DOMAIN") or name.startswith("__Host-"):
+            continue
+        settings[f"{prefix}_NAME"], settings[f"{prefix}_PATH"] = f"__Host-{name}", "/"
 
 
 def _from_environment():

@@ -3,7 +3,8 @@
 import secrets
 from urllib.parse import urlsplit
 
-from flask import g
+from flask import current_app, g, request
+from flask_login import current_user
 
 CSP = (
     "default-src 'self'; "
@@ -15,6 +16,8 @@ CSP = (
     "base-uri 'none'; "
     "frame-ancestors 'none'"
 )
+# Browsers that saw the site over HTTPS refuse plain http to it (and its subdomains) for a year.
+HSTS = "max-age=31536000; includeSubDomains"
 
 
 def csp_nonce() -> str:
@@ -31,7 +34,23 @@ def add_headers(response):
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    if request.is_secure or current_app.config["SESSION_COOKIE_SECURE"]:
+        response.headers["Strict-Transport-Security"] = HSTS
+    if _private(response):
+        response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _private(response) -> bool:
+    """True for an answer to a signed-in member: no cache (the browser's back-forward store, a shared
+    proxy) may keep it, so nobody at the same computer after them or behind the same proxy sees it.
+    Static files and what says it is the same for everyone (`public`, such as pictures) are exempt."""
+    if request.endpoint == "static" or response.cache_control.public:
+        return False
+    try:
+        return not current_user.is_anonymous  # not is_authenticated: that reads columns a commit expired
+    except Exception:  # the member could not be loaded (the database is away, and says so): keep nothing
+        return True
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

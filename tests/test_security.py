@@ -4,12 +4,13 @@ import re
 import stat
 
 import pytest
+from werkzeug.routing import IntegerConverter
 
 from forum import config, create_app
 from forum.extensions import db
 from forum.models import Category, LoginSession, Post, Thread, User
 from forum.security import safe_next
-from tests.conftest import HTMX, test_config
+from tests.conftest import HTMX, ForumClient, test_config
 from tests.factories import make_reply, make_thread, make_user
 
 
@@ -22,7 +23,7 @@ def state_changing_urls(app):
     urls = []
     for rule in app.url_map.iter_rules():
         if "POST" in rule.methods:
-            args = {name: 1 if "int" in type(conv).__name__.lower() else "x"
+            args = {name: 1 if isinstance(conv, IntegerConverter) else "x"
                     for name, conv in rule._converters.items()}
             with app.test_request_context():
                 urls.append(app.url_for(rule.endpoint, **args))
@@ -205,3 +206,112 @@ def test_environment_overrides_configuration(monkeypatch, database_url):
     monkeypatch.setenv("FORUM_SITE_NAME", "Town Square")
     app = create_app(test_config(database_url))
     assert app.config["POSTS_PER_PAGE"] == 7 and app.config["SITE_NAME"] == "Town Square"
+
+
+# --- caching, cookie names and HSTS (issue 10, item 10) ----------------------------------------------
+
+HTTPS = "https://localhost"
+
+
+@pytest.fixture
+def https_app(database_url, _schema):
+    """The app as deployed behind HTTPS: Secure cookies (not TESTING, not LOCAL_HTTP), page cache on."""
+    app = create_app(test_config(database_url, TESTING=False, PAGE_CACHE_SECONDS=30))
+    app.test_client_class = ForumClient  # a clean `g` for each request, as in a real server
+    with app.app_context():
+        yield app
+        db.session.remove()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+        db.engine.dispose()
+
+
+def sign_in_over_https(client, member):
+    """Sign in through the form over HTTPS (where the CSRF check also wants a same-site Referer)."""
+    page = client.get("/login", base_url=HTTPS).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    return client.post("/login", base_url=HTTPS, headers={"Referer": f"{HTTPS}/login"},
+                       data={"csrf_token": token, "username": member.username,
+                             "password": "correct horse battery", "remember": "y"})
+
+
+def test_over_https_the_cookies_are_host_only(https_app):
+    client = https_app.test_client()
+    response = sign_in_over_https(client, make_user())
+    assert response.status_code == 302
+    cookies = response.headers.getlist("Set-Cookie")
+    assert sorted(cookie.split("=", 1)[0] for cookie in cookies) == ["__Host-remember_token", "__Host-session"]
+    for cookie in cookies:
+        assert "Secure" in cookie and "; Path=/;" in cookie and "Domain=" not in cookie
+    # The browser sends them back, and they are the ones the forum reads.
+    assert "Sign out" in client.get("/settings", base_url=HTTPS).text
+    client.delete_cookie("__Host-session")
+    assert "Sign out" in client.get("/settings", base_url=HTTPS).text  # remembered
+
+
+def test_over_plain_local_http_the_cookies_keep_their_plain_names(database_url):
+    app = create_app(test_config(database_url, TESTING=False, LOCAL_HTTP=True))
+    assert app.config["SESSION_COOKIE_NAME"] == "session"
+    assert app.config.get("REMEMBER_COOKIE_NAME", "remember_token") == "remember_token"
+
+
+def test_a_cookie_given_a_domain_is_left_as_configured(database_url):
+    app = create_app(test_config(database_url, TESTING=False, SESSION_COOKIE_DOMAIN="example.org"))
+    assert app.config["SESSION_COOKIE_NAME"] == "session"
+    assert app.config["REMEMBER_COOKIE_NAME"] == "__Host-remember_token"
+
+
+def test_the_guest_page_cache_knows_the_host_only_cookie_names(https_app):
+    """A visitor who brings only the __Host- remember-me cookie is a member, never a cached guest."""
+    thread = make_thread()
+    url = f"/t/{thread.id}-{thread.slug}"
+    guest = https_app.test_client()
+    guest.get(url, base_url=HTTPS)
+    assert guest.get(url, base_url=HTTPS).headers["X-Page-Cache"] == "hit"
+    client = https_app.test_client()
+    sign_in_over_https(client, make_user())
+    client.delete_cookie("__Host-session")
+    response = client.get(url, base_url=HTTPS)
+    assert "X-Page-Cache" not in response.headers and "Sign out" in response.text
+
+
+def test_hsts_over_https_and_not_over_plain_local_http(https_app, database_url):
+    guest = https_app.test_client()
+    for url in ("/", "/nowhere", "/static/css/forum.css"):
+        with guest.get(url, base_url=HTTPS) as response:
+            assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    local = create_app(test_config(database_url, TESTING=False, LOCAL_HTTP=True)).test_client()
+    assert "Strict-Transport-Security" not in local.get("/login").headers
+    assert local.get("/login", base_url="https://localhost").headers["Strict-Transport-Security"]
+
+
+def test_hsts_when_the_proxy_says_the_visitor_came_over_https(database_url):
+    app = create_app(test_config(database_url, LOCAL_HTTP=True, PROXY_HOPS=1))
+    client = app.test_client()
+    assert "Strict-Transport-Security" not in client.get("/login").headers
+    response = client.get("/login", headers={"X-Forwarded-Proto": "https"})
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+def test_every_answer_to_a_signed_in_member_is_no_store(client):
+    member = make_user()
+    thread = make_thread(author=member)
+    client.sign_in(member)
+    for response in (client.get("/"), client.get(f"/t/{thread.id}-{thread.slug}"),
+                     client.get(f"/t/{thread.id}-{thread.slug}", headers=HTMX), client.get("/settings"),
+                     client.get("/notifications"), client.get("/notifications/count", headers=HTMX),
+                     client.get("/nowhere"), client.get("/nowhere", headers=HTMX), client.get(f"/t/{thread.id}"),
+                     client.submit(f"/t/{thread.id}/reply", {"body": "Hi."}),
+                     client.submit(f"/t/{thread.id}/reply", {"body": "Hi again."}, htmx=True)):
+        assert response.headers["Cache-Control"] == "no-store", response.request.path
+
+
+def test_guests_pages_static_files_and_pictures_stay_cacheable(client):
+    member = make_user()
+    thread = make_thread(author=member)
+    assert "no-store" not in client.get(f"/t/{thread.id}-{thread.slug}").headers.get("Cache-Control", "")
+    client.sign_in(member)
+    with client.get("/static/css/forum.css") as static:
+        assert "no-store" not in static.headers.get("Cache-Control", "")
+    assert client.get(f"/avatars/{member.id}.svg").headers["Cache-Control"] == "public, max-age=3600"

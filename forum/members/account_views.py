@@ -61,6 +61,9 @@ def upload_avatar():
             account.set_avatar(current_user, upload)
         except avatars.AvatarRefused as error:
             form.picture.errors.append(error.message)
+        except avatars.AvatarNotStored as error:  # our fault, not the picture's: 503, said beside the field
+            form.picture.errors.append(error.message)
+            return _profile_page("avatar_panel", status=503, avatar_form=form)
         else:
             return _saved("Your picture is updated.", "avatar_panel")
     return _profile_page("avatar_panel", status=422, avatar_form=form)

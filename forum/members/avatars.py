@@ -19,6 +19,8 @@ FILE_NAME = re.compile(r"[0-9]+-[A-Za-z0-9_-]{12}\.webp")
 NOT_AN_IMAGE = "That file is not a picture we can read. Use a PNG, JPEG, GIF or WebP image."
 TOO_MANY_PIXELS = "That picture is too large. Use one of at most {limit} pixels on each side."
 TOO_MANY_BYTES = "That file is too large. Pictures may be at most {limit}."
+NOT_STORED = ("Your picture could not be saved: the forum cannot write to its picture folder just now. "
+              "Nothing was changed. Please try again later.")
 
 
 class AvatarRefused(ValueError):
@@ -27,6 +29,13 @@ class AvatarRefused(ValueError):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+class AvatarNotStored(RuntimeError):
+    """The picture was fine, but the upload folder would not take it (a full disk, a folder that is
+    not writable); the path and the error are in the log, `message` is for the member."""
+
+    message = NOT_STORED
 
 
 def initials(name: str) -> str:
@@ -109,24 +118,38 @@ def readable_size(size: int) -> str:
 
 
 def folder() -> Path:
-    """Where uploaded avatars are kept (created on first use)."""
+    """Where uploaded avatars are kept (created by the first upload)."""
     base = current_app.config.get("UPLOAD_DIR") or os.path.join(current_app.instance_path, "uploads")
-    path = Path(base) / "avatars"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return Path(base) / "avatars"
 
 
 def store(user_id: int, webp: bytes) -> str:
-    """Write the picture under a new name (so caches never serve an old one); returns the name."""
+    """Write the picture under a new name (so caches never serve an old one); returns the name.
+
+    Raises AvatarNotStored, after logging the path and the error, when the folder will not take it."""
     name = f"{user_id}-{secrets.token_urlsafe(9)}.webp"
     target = folder() / name
     partial = target.with_suffix(".part")
-    partial.write_bytes(webp)
-    os.replace(partial, target)  # readers never see half a file
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(webp)
+        os.replace(partial, target)  # readers never see half a file
+    except OSError as error:
+        current_app.logger.error("Could not store an uploaded picture as %s: %s", target, error)
+        _remove_quietly(partial)
+        raise AvatarNotStored() from error
     return name
 
 
 def discard(name: str | None) -> None:
-    """Delete a stored picture, if there is one (a missing file is no error)."""
+    """Delete a stored picture, if there is one (a missing file is no error). The member's change is
+    already saved when this runs, so a file that cannot be deleted is logged and left behind."""
     if name and FILE_NAME.fullmatch(name):
-        (folder() / name).unlink(missing_ok=True)
+        _remove_quietly(folder() / name)
+
+
+def _remove_quietly(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as error:
+        current_app.logger.warning("Could not delete the picture file %s: %s", path, error)

@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ..ids import MAX_ID
 from ..models.moderation import SANCTION_KINDS
 
 
@@ -17,7 +18,7 @@ class SanctionForm(FlaskForm):
     days = IntegerField("For how many days", validators=[Optional(), NumberRange(1, 3650, "Between 1 and 3650 days.")],
                         description="Leave empty for a ban (for good); warnings default to 90 days.")
     thread_id = IntegerField("Thread number (for “cannot reply in a thread”)",
-                             validators=[Optional(), NumberRange(min=1)])
+                             validators=[Optional(), NumberRange(1, MAX_ID, "There is no thread with that number.")])
     slow_mode_minutes = IntegerField("Minutes between posts (for slow mode)",
                                      validators=[Optional(), NumberRange(1, 1440, "Between 1 and 1440 minutes.")])
     remove_posts = BooleanField("Also remove all of this member's posts (restored if the sanction is lifted)")

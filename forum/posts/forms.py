@@ -6,6 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from ..ids import parse_id
+
 BODY_MAX = 20_000
 
 
@@ -45,7 +47,7 @@ class ReplyForm(FlaskForm):
 
     @property
     def answered_post_id(self) -> int | None:
-        return _number(self.parent_id)
+        return parse_id(self.parent_id.data)
 
 
 class EditForm(FlaskForm):

@@ -14,6 +14,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import escape
 
+from ..ids import parse_id
 from .linkify import linkify as bounded_linkify
 
 # Bumped whenever the output changes, so `flask forum rerender` can bring stored HTML up to date.
@@ -87,7 +88,7 @@ class Rendered:
 
 def references(body: str) -> tuple[set[int], set[str]]:
     """The post ids a body links to and the usernames it @-mentions, for filling a RenderContext."""
-    post_ids = {int(n) for n in re.findall(r"\]\(/p/(\d+)\)", body)}
+    post_ids = {parse_id(n) for n in re.findall(r"\]\(/p/(\d+)\)", body)} - {None}  # none out of range
     usernames = {name.lower() for name in MENTION.findall(body)}
     return post_ids, usernames
 
@@ -150,7 +151,7 @@ def _attributed_post(tokens: list[Token], i: int) -> int | None:
     match = QUOTED_POST.match(children[0].attrGet("href") or "")
     if not match or not children[3].content.strip().startswith("wrote:"):
         return None
-    return int(match.group(1))
+    return parse_id(match.group(1))  # None for a number that can be no post's id
 
 
 def _matching_close(tokens: list[Token], i: int) -> int:
