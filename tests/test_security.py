@@ -187,7 +187,7 @@ def test_no_stack_traces_on_unexpected_errors(app, client, monkeypatch):
         raise RuntimeError("secret internals")
 
     monkeypatch.setattr(service, "latest_threads", explode)
-    app.logger.disabled = True
+    monkeypatch.setattr(app.logger, "disabled", True)  # the "forum" logger is shared by every later test
     response = client.get("/")
     assert response.status_code == 500
     assert "secret internals" not in response.text and "Traceback" not in response.text
@@ -241,7 +241,8 @@ def test_over_https_the_cookies_are_host_only(https_app):
     response = sign_in_over_https(client, make_user())
     assert response.status_code == 302
     cookies = response.headers.getlist("Set-Cookie")
-    assert sorted(cookie.split("=", 1)[0] for cookie in cookies) == ["__Host-remember_token", "__Host-session"]
+    assert sorted(cookie.split("=", 1)[0] for cookie in cookies) == [
+        "__Host-known_device", "__Host-remember_token", "__Host-session"]
     for cookie in cookies:
         assert "Secure" in cookie and "; Path=/;" in cookie and "Domain=" not in cookie
     # The browser sends them back, and they are the ones the forum reads.

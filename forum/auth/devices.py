@@ -17,7 +17,7 @@ from . import service
 
 log = logging.getLogger("forum.auth")
 
-COOKIE = "known_device"
+COOKIE = "known_device"  # "__Host-known_device" over HTTPS, like the session cookies (forum.config)
 KEPT = 5  # accounts one browser remembers
 MAX_AGE = 60 * 60 * 24 * 365
 OWNER_MAIL_LIMIT = parse("1 per hour")
@@ -27,8 +27,12 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="known-device")
 
 
+def _cookie_name() -> str:
+    return "__Host-" + COOKIE if current_app.config["SESSION_COOKIE_SECURE"] else COOKIE
+
+
 def _known_ids() -> list[int]:
-    raw = request.cookies.get(COOKIE)
+    raw = request.cookies.get(_cookie_name())
     if not raw:
         return []
     try:
@@ -41,7 +45,7 @@ def _known_ids() -> list[int]:
 def remember(response, member) -> None:
     """Note on this browser that `member` signed in on it."""
     ids = [member.id] + [i for i in _known_ids() if i != member.id]
-    response.set_cookie(COOKIE, _serializer().dumps(ids[:KEPT]), max_age=MAX_AGE, path="/", httponly=True,
+    response.set_cookie(_cookie_name(), _serializer().dumps(ids[:KEPT]), max_age=MAX_AGE, path="/", httponly=True,
                         secure=current_app.config["SESSION_COOKIE_SECURE"], samesite="Lax")
 
 
