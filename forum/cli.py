@@ -56,7 +56,7 @@ def first_run():
         click.echo("  This password is shown only once. Change it at /settings.")
         click.echo("=" * 64)
     if db.session.scalar(select(func.count(Thread.id))) == 0:
-        from .demo import seed_demo
+        from .demo import seed_demo  # here, not above: it reads the demo's data files, which serving never needs
 
         click.echo(f"Demo content loaded: {seed_demo()}.")
 
@@ -65,7 +65,7 @@ def first_run():
 @with_appcontext
 def seed_demo_command():
     """Fill the forum with the project's demo categories, members, threads and replies."""
-    from .demo import seed_demo
+    from .demo import seed_demo  # here, not above: it reads the demo's data files, which serving never needs
 
     summary = seed_demo()
     click.echo(f"Demo content loaded: {summary}.")
