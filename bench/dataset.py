@@ -16,12 +16,12 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from forum.bench_data import Sizes
+from . import seed, text
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results"
 FLASK = [str(ROOT / ".venv" / "bin" / "flask"), "--app", "wsgi"]
-DEFAULTS = asdict(Sizes())
+DEFAULTS = asdict(seed.Sizes())
 
 
 @dataclass(frozen=True)
@@ -43,14 +43,13 @@ def key(sizes: dict) -> str:
 def schema_tag() -> str:
     """Changes with the tables, columns and indexes of the models and with the seed and search-index
     code: a dataset built before such a change is built again."""
-    from forum import bench_data, bench_text
     from forum.extensions import db
     from forum.search import index
 
     columns = sorted(f"{t.name}.{c.name}:{c.type!r}" for t in db.metadata.tables.values() for c in t.columns)
     columns += sorted(f"{i.table.name}.{i.name}:{[c.name for c in i.columns]}"
                       for t in db.metadata.tables.values() for i in t.indexes)
-    sources = [Path(module.__file__).read_text() for module in (bench_data, bench_text, index)]
+    sources = [Path(module.__file__).read_text() for module in (seed, text, index)]
     return hashlib.sha256("\n".join(columns + sources).encode()).hexdigest()[:8]
 
 

@@ -23,7 +23,8 @@ def main():
     data = dataset.ensure()
     os.environ["FORUM_DATABASE_URL"] = data.url
     from forum import create_app
-    from forum.bench_data import BENCH_PASSWORD
+
+    from .seed import BENCH_PASSWORD
 
     app = create_app({"WTF_CSRF_ENABLED": False})
     client = app.test_client()

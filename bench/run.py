@@ -24,9 +24,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import create_engine, func, select, text
 
-from forum.bench_data import BENCH_PASSWORD, BIG_TITLE
-
 from . import dataset, posting, wrk
+from .seed import BENCH_PASSWORD, BIG_TITLE
 from .servers import THREADS, WORKERS, Server
 from .web import Session, percentile, server_times
 

@@ -56,7 +56,7 @@ def first_run():
         click.echo("  This password is shown only once. Change it at /settings.")
         click.echo("=" * 64)
     if db.session.scalar(select(func.count(Thread.id))) == 0:
-        from .demo import seed_demo
+        from .demo import seed_demo  # here, not above: it reads the demo's data files, which serving never needs
 
         click.echo(f"Demo content loaded: {seed_demo()}.")
 
@@ -65,7 +65,7 @@ def first_run():
 @with_appcontext
 def seed_demo_command():
     """Fill the forum with the project's demo categories, members, threads and replies."""
-    from .demo import seed_demo
+    from .demo import seed_demo  # here, not above: it reads the demo's data files, which serving never needs
 
     summary = seed_demo()
     click.echo(f"Demo content loaded: {summary}.")
@@ -250,16 +250,18 @@ def seed_bench_command(members, threads, posts, big_thread, seed, force):
     """Fill the database with a large, realistic forum for `make bench` (bulk inserts, not the web path)."""
     import time
 
-    from . import bench_data
+    # Imported here, not with the module: bench/ is a development tool beside the package, so the web
+    # workers and every other command neither load it nor need it to be deployed.
+    from bench import seed as bench_seed
 
-    if bench_data.existing_posts() and not force:
+    if bench_seed.existing_posts() and not force:
         raise click.ClickException("This database already has posts: use an empty one, or --force to add to it.")
-    sizes = bench_data.Sizes(members, threads, posts, big_thread, seed)
+    sizes = bench_seed.Sizes(members, threads, posts, big_thread, seed)
     started = time.perf_counter()
     try:
-        report = bench_data.seed_bench(sizes, echo=click.echo)
+        report = bench_seed.seed_bench(sizes, echo=click.echo)
     except ValueError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Bench data loaded in {time.perf_counter() - started:.1f} s: "
                + ", ".join(f"{n:,} {what}" for what, n in report.counts.items())
-               + f". The big thread is /t/{report.big_thread_id}. Every member's password: {bench_data.BENCH_PASSWORD}")
+               + f". The big thread is /t/{report.big_thread_id}. Every member's password: {bench_seed.BENCH_PASSWORD}")

@@ -5,7 +5,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from forum.bench_data import BENCH_PASSWORD, BIG_TITLE
+from bench.seed import BENCH_PASSWORD, BIG_TITLE
 from forum.extensions import db
 from forum.models import Post, PostLike, PostQuote, Thread, ThreadRead, User
 from forum.posts.plain import text_of

@@ -1,6 +1,7 @@
 """The demo content: what seed_demo creates, how it is dated, and that its long thread shows the conversation."""
 
 import re
+import shutil
 from datetime import timedelta
 from html.parser import HTMLParser
 
@@ -9,7 +10,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from forum.auth.service import NewAccount, register
-from forum.demo import NEWCOMER, seed_demo
+from forum.demo import NEWCOMER, content, seed_demo
 from forum.extensions import db
 from forum.models import Category, Notification, Post, PostQuote, PostRevision, Thread, User
 from forum.models.base import utcnow
@@ -259,3 +260,75 @@ def test_seed_demo_command(app):
     assert result.exit_code == 0, result.output
     assert f"Demo content loaded: {SUMMARY}." in result.output
     assert db.session.scalar(select(func.count(Thread.id))) == 14
+
+
+# What the demo wrote when its prose was Python literals in forum/demo.py: the data files must say the same.
+TITLES_AND_POSTS = [
+    ("Introduce yourself: who's here?", 9), ("Elm Street library hours cut to three days a week", 7),
+    ("How do I quote someone in a reply?", 5), ("Best way to get rid of moss between patio stones?", 6),
+    ("Dark mode, please?", 6), ("Films that stayed with you for days", 7),
+    ("Laptop fan running constantly: what should I check?", 7),
+    ("Friends of Elm Street Library: volunteer meeting notes", 4),
+    ("Regulars' coffee meetup, first Saturday of the month", 3),
+    ("Could we get email notifications for replies?", 5), ("Rainy day recipes: share your soup", 8),
+    ("Bus 14 route change: which stop replaced Oak & 3rd?", 4), ("What are you reading this month?", 9),
+    ("Council votes 5–4 to close the Elm Street branch library", 52),
+]
+CATEGORIES = [("news", "News & Articles", False), ("general", "General Discussion", False),
+              ("help", "Help & Questions", False), ("feedback", "Site Feedback", False),
+              ("lounge", "Members' Lounge", True)]
+BUDGET = ("Because that's what a budget is. Money spent here isn't spent there. Honestly, the council never "
+          "promised to keep every building open forever. It promised to run a library service, and longer "
+          "hours at Central plus a van is a library service.")
+SUSAN_VAN = ("That's fair, Tom, and I'd vote for the van tomorrow if it weren't paid for by closing a branch. "
+             "The council is the one that tied them together.")
+
+
+def test_seed_demo_writes_what_the_python_literals_wrote():
+    seed_demo()
+    threads = list(db.session.scalars(select(Thread).order_by(Thread.id)))
+    categories = db.session.scalars(select(Category).order_by(Category.position))
+
+    assert [(t.title, t.post_count) for t in threads] == TITLES_AND_POSTS
+    assert [(c.slug, c.name, c.members_only) for c in categories] == CATEGORIES
+    walt = db.session.scalar(select(User).where(User.username == "walt_h"))
+    assert (walt.display_name, walt.email, walt.name_style) == ("Walt Hendricks", "walt.h@example.com", "short")
+    intro = [post.body for post in _posts_of(threads[0])]
+    assert intro[7] == (f"> [Kenji Watanabe](/p/{_posts_of(threads[0])[6].id}) wrote:\n"
+                        "> Still learning which bakery is the good one.\n\n"
+                        "Halvorsen's on 2nd. Go before 9 or the cardamom buns are gone. Welcome!")
+    article = _posts_of(threads[-1])
+    ids = [post.id for post in article]
+    assert article[0].body.startswith("By Dana Whitfield\n\nThe city council voted 5–4 on Tuesday night")
+    assert article[0].body.endswith(f"When the hours were cut: /t/{threads[1].id}\n"
+                                    f"Friends of Elm Street Library, volunteer meeting notes: /t/{threads[7].id}")
+    quoted_whole = (f"> [Susan T.](/p/{ids[14]}) wrote:\n> > [Tom Okafor](/p/{ids[13]}) wrote:\n"
+                    f"> > It doesn't have to be Elm Street versus the van.\n>\n> {SUSAN_VAN}\n\n{BUDGET}")
+    assert article[15].body == quoted_whole
+    assert article[16].body.startswith(f"> [Lou D.](/p/{ids[15]}) wrote:\n> > [Susan T.](/p/{ids[14]}) wrote:\n")
+    assert article[16].body.endswith("> Because that's what a budget is. Money spent here isn't spent there.\n\n"
+                                     "I see my own words are three quotes deep now. Lou, I said it doesn't *have* "
+                                     "to be one or the other. You're right that a budget is choices; I'd just like "
+                                     "the council to admit it made this one.")
+    assert article[4].body.endswith("reports/elm-street-branch-review.pdf\n\n"
+                                    "Edit: the van is $285K, not $258K. My typo, sorry.")
+
+
+def test_the_loader_reads_every_data_file():
+    loaded = content.load()
+    thread_files = sorted((content.DATA / "threads").glob("*.toml"))
+
+    assert sorted(content.DATA.rglob("*.toml")) == sorted([content.DATA / "forum.toml", *thread_files])
+    assert [thread.key for thread in loaded.threads] == [path.stem.partition("-")[2] for path in thread_files]
+    assert [(thread.title, len(thread.replies) + 1) for thread in loaded.threads] == TITLES_AND_POSTS
+    assert (len(loaded.categories), len(loaded.members), loaded.newcomer) == (5, 15, NEWCOMER)
+    assert all(reply.body and reply.body == reply.body.strip() for t in loaded.threads for reply in t.replies)
+
+
+def test_the_loader_refuses_a_misspelt_field(tmp_path):
+    shutil.copytree(content.DATA, tmp_path / "data")
+    soup = tmp_path / "data" / "threads" / "11-soup.toml"
+    soup.write_text(soup.read_text().replace('author = "jose_l"', 'author = "jose_l"\nqoute = { post = "soup" }', 1))
+
+    with pytest.raises(ValueError, match="11-soup.toml: unknown field.* qoute"):
+        content.load(tmp_path / "data")

@@ -28,18 +28,19 @@ from types import SimpleNamespace
 
 from sqlalchemy import func, insert, select, text
 
-from .auth.passwords import hash_password
-from .extensions import db
-from .models import Category, Post, PostLike, PostQuote, Thread, ThreadRead, User
-from .models.base import utcnow
-from .models.user import new_session_token, short_name
-from .posts.context import render_post
-from .posts.plain import text_of
-from .posts.quoting import quote_markdown
-from .posts.render import RENDER_VERSION
-from .search import index as search_index
-from .bench_text import FIRST, LAST, body_text, title_text
-from .slugs import slugify
+from forum.auth.passwords import hash_password
+from forum.extensions import db
+from forum.models import Category, Post, PostLike, PostQuote, Thread, ThreadRead, User
+from forum.models.base import utcnow
+from forum.models.user import new_session_token, short_name
+from forum.posts.context import render_post
+from forum.posts.plain import text_of
+from forum.posts.quoting import quote_markdown
+from forum.posts.render import RENDER_VERSION
+from forum.search import index as search_index
+from forum.slugs import slugify
+
+from .text import FIRST, LAST, body_text, title_text
 
 BENCH_PASSWORD = "bench-password"
 BATCH = 5000
