@@ -11,11 +11,14 @@ HTMX_PTAG := static/vendor/hx-ptag.min.js
 
 .PHONY: run dev test test-pg install browser clean bench
 
+# granian's RSGI interface: a request reaches one of the app's THREADS only once its body is in
+# (forum/serving.py). tests/test_slow_clients.py serves with this recipe's line (make -n run) and
+# checks that README "Deploying" gives granian the same flags.
 run: install ## Serve the forum with demo content on http://127.0.0.1:$(PORT)
 	$(FLASK) db upgrade
 	$(FLASK) forum first-run
-	FORUM_LOCAL_HTTP=true $(BIN)/granian --interface wsgi --host 127.0.0.1 --port $(PORT) \
-		--workers $(WORKERS) --blocking-threads $(THREADS) --respawn-failed-workers wsgi:app
+	FORUM_LOCAL_HTTP=true FORUM_APP_THREADS=$(THREADS) $(BIN)/granian --interface rsgi --factory --no-ws \
+		--host 127.0.0.1 --port $(PORT) --workers $(WORKERS) --respawn-failed-workers forum.serving:create_server
 
 dev: install ## The Flask development server, with reloading and the debugger
 	$(FLASK) db upgrade

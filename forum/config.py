@@ -22,6 +22,10 @@ class Defaults:
     PROXY_HOPS = 0  # reverse proxies in front whose X-Forwarded-For/-Proto are trusted (README "Deploying")
     MAX_CONTENT_LENGTH = 256 * 1024
     MAX_FORM_MEMORY_SIZE = 256 * 1024
+    # How granian serves the app (forum/serving.py): the threads in each worker that run it, and the
+    # longest a request body may take to arrive before the request is refused (408).
+    APP_THREADS = 4
+    REQUEST_BODY_SECONDS = 60
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session: long-open tabs keep working
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

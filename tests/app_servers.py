@@ -5,6 +5,7 @@ not answer, and is skipped with the reason elsewhere)."""
 import http.client
 import os
 import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -156,6 +157,53 @@ class Granian:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=5)
         self._log.close()
+
+
+# --- the forum as `make run` serves it ----------------------------------------------------------
+
+def make_run_command(port: int) -> tuple[dict, list[str]]:
+    """`make run`'s granian line as make would run it on `port`: its variable assignments and its words."""
+    recipe = subprocess.run(["make", "--no-print-directory", "-n", "run", f"PORT={port}"], cwd=PROJECT_ROOT,
+                            capture_output=True, text=True, check=True).stdout
+    line = next(line for line in recipe.replace("\\\n", " ").splitlines() if "/granian " in line)
+    words, assignments = shlex.split(line), {}
+    while re.fullmatch(r"[A-Z_]+=.*", words[0]):
+        name, _, value = words.pop(0).partition("=")
+        assignments[name] = value
+    return assignments, words
+
+
+class MakeRun(Granian):
+    """granian started with `make run`'s own line (on a free port), on the database and settings in `env`."""
+
+    def __init__(self, folder: Path, env: dict):
+        self.folder, self.port = folder, free_port()
+        folder.mkdir(parents=True, exist_ok=True)
+        assignments, command = make_run_command(self.port)
+        self.workers = int(command[command.index("--workers") + 1])
+        environment = {name: value for name, value in os.environ.items() if not name.startswith("FORUM_")}
+        environment.update({"PYTHONPATH": str(PROJECT_ROOT), **assignments, **FAST_PASSWORDS, **env})
+        self.log_path = folder / f"granian-{self.port}.log"
+        self._log = self.log_path.open("w")
+        self.process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=environment, stdout=self._log,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+
+    def wait_until_serving(self, timeout=20) -> None:
+        """Until every worker has started and the forum answers, or fail."""
+        deadline = time.monotonic() + timeout
+        while self._started_workers() < self.workers or not self._answers():
+            assert self.process.poll() is None, "the server stopped:\n" + self.log()
+            assert time.monotonic() < deadline, "the forum did not answer:\n" + self.log()
+            time.sleep(0.1)
+
+    def _started_workers(self) -> int:
+        return len(re.findall(r"Started worker-\d+$", self.log(), re.MULTILINE))
+
+    def _answers(self) -> bool:
+        try:
+            return Client(self.port).get("/login").status == 200
+        except OSError:
+            return False
 
 
 # --- a browser without a browser --------------------------------------------------------------
