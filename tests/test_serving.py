@@ -6,6 +6,7 @@ granian's RSGI scope and protocol are stood in for by small fakes: a body that a
 
 import asyncio
 import io
+import threading
 from types import SimpleNamespace
 
 from forum.serving import IN_MEMORY_BYTES, WholeRequests, wsgi_environ
@@ -60,11 +61,29 @@ class Recorder:
         return [body]
 
 
+def run_in_own_loop(coroutine) -> None:
+    """asyncio.run() in a thread of its own: granian runs the front in its own loop, and the test
+    process may already have a loop running in this thread (Playwright's sync API leaves one)."""
+    failures = []
+
+    def run():
+        try:
+            asyncio.run(coroutine)
+        except BaseException as error:  # handed back to the test's thread below
+            failures.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if failures:
+        raise failures[0]
+
+
 def serve(request_scope, protocol, body_seconds=5.0, biggest=1024 * 1024):
     app = Recorder()
     front = WholeRequests(app, threads=2, body_seconds=body_seconds, largest_body=biggest)
     try:
-        asyncio.run(front.__rsgi__(request_scope, protocol))
+        run_in_own_loop(front.__rsgi__(request_scope, protocol))
     finally:
         front.__rsgi_del__(None)
     return app, protocol.answer
