@@ -35,6 +35,10 @@ def app(environ, start_response):
         return start_response(status, [*headers, ("X-Worker", str(os.getpid()))], exc_info)
     return forum(environ, start)
 '''
+# What http.client raises when the server goes away mid-exchange: an OSError when the connection
+# fails or closes before any answer (RemoteDisconnected is one), an HTTPException when the answer
+# itself is cut short (BadStatusLine in the status line, IncompleteRead in the body).
+NO_ANSWER = (OSError, http.client.HTTPException)
 FAST_PASSWORDS = {"FORUM_ARGON2_TIME_COST": "1", "FORUM_ARGON2_MEMORY_COST": "1024",
                   "FORUM_ARGON2_PARALLELISM": "1"}
 

@@ -4,7 +4,8 @@ Granian serves the forum with two workers, restarting a worker that dies (--resp
 as the README's deployment section advises). Several members reply as fast as they can, each reply
 carrying a token of its own; one worker is killed while they do. Afterwards the database passes its
 integrity check, every reply answered with success (the redirect to it, or 201 for htmx) is there,
-and each thread's post counter agrees with its rows: no transaction was left half done.
+and each thread's post counter agrees with its rows: no transaction was left half done. A reply whose
+answer the kill cut off (no answer at all, or a status line or body cut short) was promised nothing.
 """
 
 import os
@@ -13,6 +14,8 @@ import signal
 import sqlite3
 import threading
 import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import func, select
@@ -21,7 +24,7 @@ from sqlalchemy.engine import make_url
 from forum import create_app
 from forum.extensions import db
 from forum.models import Post, Thread
-from tests.app_servers import Client, Granian, fresh_pg_database, pg_url, require_postgresql
+from tests.app_servers import NO_ANSWER, Client, Granian, fresh_pg_database, pg_url, require_postgresql
 from tests.conftest import test_config
 from tests.factories import PASSWORD, make_thread, make_user
 
@@ -67,15 +70,15 @@ class Writer(threading.Thread):
     def run(self):
         try:
             self.client.sign_in(self.username, PASSWORD)
-        except (AssertionError, OSError) as error:
+        except (AssertionError, *NO_ANSWER) as error:
             self.refused.append(("signing in", repr(error)))
             return
         while not self.stop.is_set():
             body = f"Reply {secrets.token_hex(8)} from {self.username}."
             try:
                 response = self.client.submit(f"/t/{self.thread_id}/reply", {"body": body}, htmx=self.htmx)
-            except OSError:  # the worker died with the request: no answer, no promise
-                self.unanswered.append(body)
+            except NO_ANSWER as error:  # the worker died with the request: no (whole) answer, no promise
+                self.unanswered.append((body, type(error).__name__))
                 continue
             self.workers.add(response.getheader("X-Worker"))
             (self.confirmed if response.status == self.success else self.refused).append((body, response.status))
@@ -141,4 +144,62 @@ def assert_nothing_lost(instance, writers, thread_ids):
     for thread_id in thread_ids:  # each reply's post and its thread's counter were written together
         rows = db.session.scalar(select(func.count(Post.id)).where(Post.thread_id == thread_id))
         assert db.session.get(Thread, thread_id).post_count == rows
-    print(f"{len(promised)} confirmed, {sum(len(w.unanswered) for w in writers)} cut off by the kill")
+    cuts = Counter(error for writer in writers for _, error in writer.unanswered)
+    print(f"{len(promised)} confirmed; cut off by the kill: {dict(cuts) or 'none'}")
+
+
+# Where a dying worker can cut its answer to a reply, and what http.client then raises.
+CUTS = {"before the status line": "RemoteDisconnected", "in the status line": "BadStatusLine",
+        "in the body": "IncompleteRead"}
+
+
+class CuttingHandler(BaseHTTPRequestHandler):
+    """A stand-in for a worker killed while answering: signing in works, every reply is cut off."""
+
+    def do_GET(self):
+        self.answer(200, b'<input name="csrf_token" value="token">')
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))  # read all, so closing sends no reset
+        if self.path == "/login":
+            return self.answer(302, b"", {"Location": "/"})
+        self.close_connection = True
+        cut = self.server.cut
+        if cut == "in the status line":
+            self.wfile.write(b"HTTP/1.1 30")
+        elif cut == "in the body":
+            self.send_response(302)
+            self.send_header("Content-Length", "100")
+            self.end_headers()
+            self.wfile.write(b"Redirecting to the rep")
+
+    def answer(self, status, body, headers=()):
+        self.send_response(status)
+        for name, value in dict(headers).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.mark.parametrize("cut", CUTS)
+def test_a_reply_whose_answer_is_cut_off_is_unanswered_not_a_crash(cut):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), CuttingHandler)
+    server.cut = cut
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    stop = threading.Event()
+    writer = Writer(server.server_address[1], "member", thread_id=1, stop=stop, htmx=False)
+    try:
+        writer.start()
+        wait_until(lambda: len(writer.unanswered) >= 3 or not writer.is_alive(), 10, "three cut replies")
+    finally:
+        stop.set()
+        writer.join(timeout=10)
+        server.shutdown()
+        server.server_close()
+    assert writer.confirmed == [] and writer.refused == []
+    assert len(writer.unanswered) >= 3, "the writer stopped at the first cut answer"
+    assert {error for _, error in writer.unanswered} == {CUTS[cut]}
