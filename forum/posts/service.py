@@ -34,6 +34,8 @@ class QuoteRefused(WriteRefused):
     """The text quotes a post guests may not read into a thread they may. Views show the message
     beside the body field and keep the text; any other caller still answers 422 with it."""
 
+    field = "body"  # for refusals.show_on
+
     def __init__(self, message: str = MEMBERS_ONLY_QUOTE):
         super().__init__(message, status=422)
 
