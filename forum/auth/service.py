@@ -93,7 +93,7 @@ def update_profile(user: User, display_name: str, name_style: str) -> User:
     with write_transaction() as session:
         member = session.get(User, user.id)
         member.display_name, member.name_style = display_name, _name_style(name_style)
-    rerender_quotes_of(member)
+        rerender_quotes_of(session, member.id)
     return member
 
 

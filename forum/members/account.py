@@ -140,8 +140,8 @@ def delete_account(user: User, password: str, keep_posts: bool) -> User:
         member.session_token = new_session_token()
         member.role = "member"
         member.deleted_at = now
+        rerender_quotes_of(session, member.id)  # quotes name "deleted member", or collapse to the placeholder
     avatars.discard(old_avatar)
-    rerender_quotes_of(member)  # quotes name "deleted member", or collapse to the placeholder
     return member
 
 

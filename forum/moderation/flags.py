@@ -95,11 +95,10 @@ def flag_post(post: Post, member: User, reason: str, note: str = "") -> Flag:
             flag = Flag(post_id=current.id, user_id=member.id, reason=reason, note=note.strip())
             session.add(flag)
             session.flush()
-            hidden = _hide_if_flagged_enough(session, current)
+            if _hide_if_flagged_enough(session, current):
+                posts.rerender_quoting(session, [current.id])
     except IntegrityError:  # the same member's second flag raced the first
         raise Conflict(ALREADY_FLAGGED) from None
-    if hidden:
-        posts.rerender_quoting(current.id)
     return flag
 
 
@@ -174,7 +173,7 @@ def _review(actor: User, post: Post, action: str, change, public_reason: str = "
             flag.resolved_at = now
         log_action(session, actor, action, "post", current.id, public_reason=public_reason,
                    details=f"{len(open_flags)} open flags resolved")
-    posts.rerender_quoting(current.id)
+        posts.rerender_quoting(session, [current.id])
     return current
 
 

@@ -98,8 +98,7 @@ def issue(actor: User, member: User, request: SanctionRequest) -> Sanction:
         removed = _remove_posts(session, target, sanction) if request.remove_posts else []
         log_action(session, actor, f"sanction:{request.kind}", "member", target.id,
                    public_reason=sanction.reason, details=sanction.note)
-    for post_id in removed:
-        rerender_quoting(post_id)
+        rerender_quoting(session, removed)  # in this transaction: no removal commits with stale quotes
     return sanction
 
 
@@ -130,8 +129,7 @@ def lift(actor: User, sanction: Sanction, reason: str) -> Sanction:
                 removal=None, removed_at=None, removed_by_sanction_id=None))
         log_action(session, actor, f"lift:{current.kind}", "member", current.user_id,
                    public_reason=current.lift_reason)
-    for post_id in restored:
-        rerender_quoting(post_id)
+        rerender_quoting(session, restored)
     return current
 
 
