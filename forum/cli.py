@@ -19,6 +19,7 @@ from .models.moderation import SIGN_OUT_KINDS
 from .models.user import ROLES
 from .moderation import sanctions
 from .moderation.enforcement import active_sanctions
+from .refusals import Refusal
 
 
 @click.group()
@@ -37,7 +38,7 @@ def create_admin(username, email, display_name):
     account = accounts.NewAccount(username, display_name or username, email, password)
     try:
         accounts.register(account, role="admin", allow_reserved=True)
-    except accounts.AccountError as error:
+    except Refusal as error:
         raise click.ClickException(error.message) from error
     click.echo(f"Admin account created: {username} / password: {password}")
     click.echo("This password is shown only once. Change it at /settings after signing in.")
@@ -128,7 +129,7 @@ def set_role_command(username, role):
     try:
         # In the name of another admin (nobody changes their own role), or of the system when none is.
         admin.change_role(admin.first_admin(but=member), member, role, via="command line")
-    except admin.RoleError as error:
+    except Refusal as error:
         raise click.ClickException(error.message) from error
     click.echo(f"@{member.username} is now {admin.IS_NOW[role]}.")
 
@@ -147,7 +148,7 @@ def ban_command(username, reason, days, remove_posts):
                                         note="Issued from the command line.")
     try:
         sanction = sanctions.issue(_acting_admin(member), member, request)
-    except sanctions.SanctionError as error:
+    except Refusal as error:
         raise click.ClickException(error.message) from error
     until = f" until {sanction.ends_at:%-d %B %Y, %H:%M} UTC" if sanction.ends_at else ""
     click.echo(f"@{member.username} is {'suspended' if days else 'banned'}{until} and signed out everywhere.")
@@ -167,7 +168,7 @@ def unban_command(username, reason):
     try:
         for sanction in lifted:
             sanctions.lift(actor, sanction, reason)
-    except sanctions.SanctionError as error:
+    except Refusal as error:
         raise click.ClickException(error.message) from error
     click.echo(f"@{member.username} may sign in again ({len(lifted)} lifted).")
 
@@ -175,7 +176,7 @@ def unban_command(username, reason):
 def _block(kind, value, reason):
     try:
         block = blocks.add_block(_acting_admin(), kind, value, reason, via="command line")
-    except blocks.BlockError as error:
+    except Refusal as error:
         raise click.ClickException(error.message) from error
     click.echo(f"{block.value} can no longer register.")
 

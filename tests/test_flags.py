@@ -10,6 +10,7 @@ from forum.moderation.enforcement import WriteRefused
 from forum.moderation.sanctions import SanctionRequest
 from forum.posts import service as posts
 from forum.posts.quoting import quote_markdown
+from forum.refusals import Conflict, FieldError, Forbidden
 from tests.conftest import HTMX
 from tests.factories import make_reply, make_thread, make_user
 
@@ -102,18 +103,18 @@ def test_a_flag_is_recorded_with_its_reason_and_note(post):
 def test_one_flag_per_member_per_post(post):
     flagger = make_user()
     flags.flag_post(post, flagger, "spam")
-    with pytest.raises(flags.Refused, match="You already flagged this post.") as refused:
+    with pytest.raises(Conflict, match="You already flagged this post.") as refused:
         flags.flag_post(post, flagger, "unkind")
     assert refused.value.status == 409
     assert db.session.scalar(db.select(db.func.count(Flag.id))) == 1
 
 
 def test_members_cannot_flag_their_own_post_or_a_removed_one(post, author):
-    with pytest.raises(flags.Refused, match="your own post") as own:
+    with pytest.raises(Forbidden, match="your own post") as own:
         flags.flag_post(post, author, "spam")
     assert own.value.status == 403
     posts.delete_post(post, author)
-    with pytest.raises(flags.Refused, match="already removed"):
+    with pytest.raises(Conflict, match="already removed"):
         flags.flag_post(fresh(post), make_user(), "spam")
     assert db.session.scalar(db.select(db.func.count(Flag.id))) == 0
 
@@ -121,7 +122,7 @@ def test_members_cannot_flag_their_own_post_or_a_removed_one(post, author):
 @pytest.mark.parametrize("reason, note, field", [("rude", "", "reason"), ("other", "  ", "note"),
                                                  ("spam", "x" * 501, "note")])
 def test_a_flag_needs_a_listed_reason_and_a_note_for_something_else(post, reason, note, field):
-    with pytest.raises(flags.FlagInvalid) as invalid:
+    with pytest.raises(FieldError) as invalid:
         flags.flag_post(post, make_user(), reason, note)
     assert invalid.value.field == field
     assert db.session.scalar(db.select(db.func.count(Flag.id))) == 0
@@ -181,7 +182,7 @@ def test_hide_shows_the_public_reason_resolves_flags_and_collapses_quotes(thread
 
 
 def test_hide_needs_a_reason_and_logs_nothing_without_one(post, moderator):
-    with pytest.raises(flags.FlagInvalid):
+    with pytest.raises(FieldError):
         flags.hide_post(moderator, post, "   ")
     assert fresh(post).removal is None and mod_actions() == []
 
@@ -207,10 +208,10 @@ def test_restore_brings_a_moderator_hidden_post_back(thread, post, moderator):
 
 
 def test_restore_refuses_what_it_did_not_hide(post, author, moderator):
-    with pytest.raises(flags.Refused):
+    with pytest.raises(Conflict):
         flags.restore_post(moderator, post)  # not removed at all
     posts.delete_post(post, author)
-    with pytest.raises(flags.Refused, match="Only posts hidden"):
+    with pytest.raises(Conflict, match="Only posts hidden"):
         flags.restore_post(moderator, fresh(post))
     assert fresh(post).removal == "author" and mod_actions() == []
 
@@ -227,7 +228,7 @@ def test_dismiss_brings_a_flag_hidden_post_and_its_quotes_back(thread, post, mod
 
 
 def test_dismiss_without_open_flags_is_refused_and_not_logged(post, moderator):
-    with pytest.raises(flags.Refused, match="no open flags"):
+    with pytest.raises(Conflict, match="no open flags"):
         flags.dismiss_flags(moderator, post)
     assert mod_actions() == []
 

@@ -11,6 +11,7 @@ from forum.posts import service as posts
 from forum.posts.collapse import OPENING, collapse_quotes
 from forum.posts.quoting import quote_markdown
 from forum.posts.render import render_body
+from forum.refusals import Refusal
 from tests.factories import make_reply, make_thread, make_user
 
 
@@ -63,9 +64,9 @@ def test_a_member_appointed_to_staff_is_heard_again(lou, troll):
 
 
 def test_nobody_ignores_themselves_or_staff(lou):
-    with pytest.raises(preferences.IgnoreRefused, match="yourself"):
+    with pytest.raises(Refusal, match="yourself"):
         preferences.ignore(lou, lou)
-    with pytest.raises(preferences.IgnoreRefused, match="cannot be ignored"):
+    with pytest.raises(Refusal, match="cannot be ignored"):
         preferences.ignore(lou, make_user(role="moderator"))
     assert ignored_by(lou) == set()
 

@@ -10,6 +10,7 @@ from forum.auth import service as accounts
 from forum.auth.passwords import COMMON_PASSWORDS, ONE_CHARACTER, TOO_COMMON, YOUR_NAME, password_problem
 from forum.extensions import db
 from forum.models import User
+from forum.refusals import FieldError
 from tests.factories import PASSWORD, make_user
 from tests.mail_server import finish_link, links_in, smtp_server  # noqa: F401  (a fixture)
 
@@ -50,7 +51,7 @@ def test_reasonable_passwords_pass(password):
 
 
 def test_the_service_refuses_a_common_password(app):
-    with pytest.raises(accounts.AccountError) as refused:
+    with pytest.raises(FieldError) as refused:
         accounts.register(accounts.NewAccount("newcomer", "New Comer", "new@example.com", "password123"))
     assert (refused.value.field, refused.value.message) == ("password", TOO_COMMON)
     assert db.session.scalar(db.select(db.func.count(User.id))) == 0

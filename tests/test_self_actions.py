@@ -12,6 +12,7 @@ from forum.extensions import db
 from forum.models import Appeal, Flag, ModAction, Post, RegistrationBlock, Sanction, User
 from forum.moderation import appeals, flags, sanctions
 from forum.moderation.sanctions import SanctionRequest
+from forum.refusals import FieldError, Forbidden
 from tests.factories import make_reply, make_thread, make_user
 
 PAGE_AND_FRAGMENT = pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
@@ -64,7 +65,7 @@ def test_nobody_decides_an_appeal_against_their_own_sanction(app, admin, moderat
     sanction = slow_mode(admin, moderator)
     filed = appealed(moderator, sanction)
     for outcome in ("lifted", "upheld"):
-        with pytest.raises(appeals.AppealError, match="on themselves") as refused:
+        with pytest.raises(Forbidden, match="on themselves") as refused:
             appeals.decide(moderator, filed, outcome, "I agree with me.")
         assert refused.value.status == 403
     assert fresh(Sanction, sanction).lifted_at is None and fresh(Appeal, filed).decided_at is None
@@ -97,7 +98,7 @@ def test_a_moderator_cannot_decide_an_appeal_against_an_admins_sanction(app, adm
     other_admin = make_user(role="admin")
     sanction = slow_mode(admin, other_admin)
     filed = appealed(other_admin, sanction)
-    with pytest.raises(appeals.AppealError, match="Only an admin") as refused:
+    with pytest.raises(Forbidden, match="Only an admin") as refused:
         appeals.decide(moderator, filed, "lifted", "Looks fine.")
     assert refused.value.status == 403
     client = signed_in(app, moderator)
@@ -130,7 +131,7 @@ def test_the_issuers_refusal_is_403_whatever_its_wording(app, admin, moderator, 
 
 def test_nobody_lifts_a_sanction_on_themselves(app, admin, moderator):
     sanction = slow_mode(admin, moderator)
-    with pytest.raises(sanctions.SanctionError, match="on themselves") as refused:
+    with pytest.raises(Forbidden, match="on themselves") as refused:
         sanctions.lift(moderator, sanction, "Served long enough.")
     assert refused.value.status == 403
     assert fresh(Sanction, sanction).lifted_at is None
@@ -149,7 +150,7 @@ def test_the_lift_route_refuses_ones_own_sanction(app, admin, moderator, htmx):
 def test_a_moderator_cannot_lift_an_admins_sanction(app, admin, moderator, htmx):
     other_admin = make_user(role="admin")
     sanction = slow_mode(admin, other_admin)
-    with pytest.raises(sanctions.SanctionError, match="cannot lift"):
+    with pytest.raises(Forbidden, match="cannot lift"):
         sanctions.lift(moderator, sanction, "Looks fine.")
     client = signed_in(app, moderator)
     standing = client.get(f"/u/{other_admin.username}/standing").text
@@ -189,7 +190,7 @@ def test_nobody_sanctions_themselves(app, moderator, htmx, route):
 def test_an_admin_cannot_change_their_own_role(app, admin):
     make_user(role="admin")  # not the last admin: the rule is about oneself
     for role in ("moderator", "member"):
-        with pytest.raises(admin_service.RoleError, match="their own role") as refused:
+        with pytest.raises(Forbidden, match="their own role") as refused:
             admin_service.change_role(admin, admin, role)
         assert refused.value.status == 403
     assert fresh(User, admin).role == "admin" and log_lines("role:member") == []
@@ -265,7 +266,7 @@ def post_state(post):
 def test_a_moderator_does_not_review_their_own_post(app, moderator, own_post, action):
     prepare(own_post, action)
     before = post_state(own_post)
-    with pytest.raises(flags.Refused, match="your own post") as refused:
+    with pytest.raises(Forbidden, match="your own post") as refused:
         review(moderator, own_post, action)
     assert refused.value.status == 403 and post_state(own_post) == before
 
@@ -273,7 +274,7 @@ def test_a_moderator_does_not_review_their_own_post(app, moderator, own_post, ac
 @pytest.mark.parametrize("action", ["hide", "restore", "dismiss"])
 def test_a_moderator_does_not_decide_a_post_they_flagged(app, moderator, flagged_by_moderator, action):
     before = post_state(flagged_by_moderator)
-    with pytest.raises(flags.Refused, match="You flagged this post") as refused:
+    with pytest.raises(Forbidden, match="You flagged this post") as refused:
         review(moderator, flagged_by_moderator, action)
     assert refused.value.status == 403 and post_state(flagged_by_moderator) == before
 
@@ -330,7 +331,7 @@ def test_thread_pages_show_no_review_controls_on_ones_own_posts(app, moderator):
 
 @PAGE_AND_FRAGMENT
 def test_an_admin_cannot_block_the_network_they_use(app, admin, htmx):
-    with pytest.raises(blocks.BlockError, match="you are using now"):
+    with pytest.raises(FieldError, match="you are using now"):
         blocks.add_block(admin, "ip", "198.51.100.0/24", "Spam.", actor_address="198.51.100.7")
     client = signed_in(app, admin)
     response = client.submit("/admin/blocks", {"kind": "ip", "value": "198.51.100.0/24", "reason": "Spam."},
@@ -348,7 +349,7 @@ def test_an_admin_cannot_block_the_network_they_use(app, admin, htmx):
 def test_a_warning_cannot_be_appealed(app, admin):
     member = make_user()
     warning = sanctions.issue(admin, member, SanctionRequest(kind="warning", reason="Be kind."))
-    with pytest.raises(appeals.AppealError, match="warning cannot be appealed") as refused:
+    with pytest.raises(Forbidden, match="warning cannot be appealed") as refused:
         appeals.appeal(member, warning, "I was kind.")
     assert refused.value.status == 403
     assert db.session.scalar(select(Appeal.id)) is None

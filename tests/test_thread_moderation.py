@@ -11,9 +11,9 @@ from forum.models import ModAction, Post, Thread
 from forum.models.base import utcnow
 from forum.moderation import threads as moderation
 from forum.moderation.enforcement import WriteRefused
-from forum.moderation.flags import Refused
 from forum.pagination import Page
 from forum.posts import service as posts
+from forum.refusals import Conflict, FieldError
 from forum.threads import service as thread_lists
 from tests.conftest import HTMX
 from tests.factories import make_category, make_thread, make_user
@@ -121,7 +121,7 @@ def test_moving_a_thread_changes_its_category_and_its_lists(category, thread, mo
     assert thread_lists.count_threads(category) == 0 and thread_lists.count_threads(elsewhere) == 1
     [move] = db.session.scalars(db.select(ModAction)).all()
     assert (move.action, move.public_reason, move.details) == ("move", "Off topic here", "from Town hall to Elsewhere")
-    with pytest.raises(Refused):
+    with pytest.raises(FieldError):
         moderation.move(moderator, fresh(thread), elsewhere)
     assert len(actions()) == 1
 
@@ -144,7 +144,7 @@ def test_slow_mode_slows_members_but_not_staff(thread, moderator, member):
     (moderation.lock, "already locked"), (moderation.pin, "already pinned"), (moderation.remove, "already removed")])
 def test_repeating_an_action_is_refused_and_logged_once(thread, moderator, change, again):
     change(moderator, thread)
-    with pytest.raises(Refused, match=again):
+    with pytest.raises(Conflict, match=again):
         change(moderator, fresh(thread))
     assert len(actions()) == 1
 
@@ -153,14 +153,14 @@ def test_repeating_an_action_is_refused_and_logged_once(thread, moderator, chang
     (moderation.unlock, "not locked"), (moderation.unpin, "not pinned"), (moderation.restore, "not removed"),
     (moderation.end_slow_mode, "not in slow mode")])
 def test_undoing_what_was_not_done_is_refused_and_not_logged(thread, moderator, undo, message):
-    with pytest.raises(Refused, match=message):
+    with pytest.raises(Conflict, match=message):
         undo(moderator, thread)
     assert actions() == []
 
 
 def test_slow_mode_minutes_are_bounded(thread, moderator):
     for minutes in (0, -5, 1441):
-        with pytest.raises(Refused):
+        with pytest.raises(FieldError):
             moderation.set_slow_mode(moderator, thread, minutes)
     assert actions() == []
 

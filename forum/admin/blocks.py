@@ -10,6 +10,7 @@ from ..database import write_transaction
 from ..extensions import db
 from ..models import RegistrationBlock, User
 from ..moderation.log import log_action
+from ..refusals import FieldError
 
 REFUSED = ("Registration from this address is not possible. "
            "Contact the forum's staff if you think this is a mistake.")
@@ -27,14 +28,6 @@ MIN_PREFIX = {4: 8, 6: 16}
 LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
 
 
-class BlockError(ValueError):
-    """A block that cannot be added as asked; `field` names the input at fault."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field, self.message = field, message
-
-
 def canonical_email(address: str) -> str:
     """The mailbox an address reaches: lower case; dots and +tags dropped where the provider ignores them."""
     local, at, domain = address.strip().lower().rpartition("@")
@@ -45,7 +38,7 @@ def canonical_email(address: str) -> str:
     if domain in DOTS_IGNORED:
         local = local.replace(".", "")
     if not at or not local or "." not in domain or any(c.isspace() for c in local + domain):
-        raise BlockError("value", "Enter an email address such as name@example.com.")
+        raise FieldError("value", "Enter an email address such as name@example.com.")
     return f"{local}@{domain}"
 
 
@@ -54,13 +47,13 @@ def canonical_network(text: str) -> str:
     try:
         network = ipaddress.ip_network(text.strip(), strict=False)
     except ValueError as error:
-        raise BlockError("value", "Enter an IP address (203.0.113.7, 2001:db8::7) or a network "
+        raise FieldError("value", "Enter an IP address (203.0.113.7, 2001:db8::7) or a network "
                                   "(203.0.113.0/24, 2001:db8::/48).") from error
     if network.prefixlen < MIN_PREFIX[network.version]:
-        raise BlockError("value", f"That network is too wide to block (at most /{MIN_PREFIX[network.version]} "
+        raise FieldError("value", f"That network is too wide to block (at most /{MIN_PREFIX[network.version]} "
                                   f"for IPv{network.version}).")
     if any(network.overlaps(loopback) for loopback in LOOPBACK if loopback.version == network.version):
-        raise BlockError("value", "That network holds this server's own address; behind a proxy, blocking it "
+        raise FieldError("value", "That network holds this server's own address; behind a proxy, blocking it "
                                   "would block everyone.")
     return str(network)
 
@@ -70,7 +63,7 @@ def canonical_value(kind: str, value: str) -> str:
         return canonical_email(value)
     if kind == "ip":
         return canonical_network(value)
-    raise BlockError("kind", "Choose what to block: an email address or an IP address.")
+    raise FieldError("kind", "Choose what to block: an email address or an IP address.")
 
 
 def client_address(remote_addr: str | None):
@@ -93,7 +86,7 @@ def refuses_email(session, email: str) -> bool:
     """True when this email address (in any spelling of its mailbox) may not register."""
     try:
         key = canonical_email(email)
-    except BlockError:
+    except FieldError:
         return False
     return session.scalar(select(RegistrationBlock.id).where(
         RegistrationBlock.kind == "email", RegistrationBlock.value == key)) is not None
@@ -118,11 +111,11 @@ def add_block(actor: User, kind: str, value: str, reason: str, via: str = "",
     if kind == "ip":
         _check_not_own_network(canonical, actor_address)
     if not reason.strip():
-        raise BlockError("reason", "Say why, for the other staff.")
+        raise FieldError("reason", "Say why, for the other staff.")
     with write_transaction() as session:
         if session.scalar(select(RegistrationBlock.id).where(
                 RegistrationBlock.kind == kind, RegistrationBlock.value == canonical)):
-            raise BlockError("value", f"{canonical} is blocked already.")
+            raise FieldError("value", f"{canonical} is blocked already.")
         block = RegistrationBlock(kind=kind, value=canonical, reason=reason.strip(), created_by_id=actor.id)
         session.add(block)
         session.flush()
@@ -138,7 +131,7 @@ def _check_not_own_network(network: str, actor_address: str | None) -> None:
     that passes no client address, that is everyone (the same trap as the loopback addresses)."""
     address = client_address(actor_address)
     if address is not None and address in ipaddress.ip_network(network):
-        raise BlockError("value", f"That network holds the address you are using now ({address}): blocking it "
+        raise FieldError("value", f"That network holds the address you are using now ({address}): blocking it "
                                   "would shut out everyone who registers from there.")
 
 

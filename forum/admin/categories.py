@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..htmx import is_fragment_request, render
 from ..moderation.access import admin_required
+from ..refusals import FieldError, show_on
 from . import bp
 from . import category_service as service
 
@@ -59,8 +60,8 @@ def create_category():
     if form.validate():
         try:
             category = service.create_category(current_user, form.fields())
-        except service.CategoryError as error:
-            getattr(form, error.field).errors.append(error.message)
+        except FieldError as error:
+            show_on(form, error)
         else:
             flash(f"The category “{category.name}” is added.", "success")
             if is_fragment_request():
@@ -85,8 +86,8 @@ def update_category(category_id):
     if form.validate():
         try:
             category = service.update_category(current_user, category, form.fields())
-        except service.CategoryError as error:
-            getattr(form, error.field).errors.append(error.message)
+        except FieldError as error:
+            show_on(form, error)
         else:
             flash(f"The category “{category.name}” is saved.", "success")
             if is_fragment_request():

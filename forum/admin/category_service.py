@@ -11,17 +11,10 @@ from ..database import write_transaction
 from ..extensions import db
 from ..models import Category, Thread, User
 from ..moderation.log import log_action
+from ..refusals import FieldError
 from ..slugs import slugify
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-
-
-class CategoryError(ValueError):
-    """A category that cannot be saved as asked; `field` names the input at fault."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field, self.message = field, message
 
 
 @dataclass(frozen=True)
@@ -37,11 +30,11 @@ class CategoryFields:
     def cleaned(self) -> "CategoryFields":
         name = self.name.strip()
         if not name:
-            raise CategoryError("name", "Give the category a name.")
+            raise FieldError("name", "Give the category a name.")
         slug = self.slug.strip().lower() or slugify(name)
         if not SLUG.fullmatch(slug) or len(slug) > 60:
-            raise CategoryError("slug", "Use lower-case letters, digits and single hyphens, such as "
-                                        "“help-and-support” (at most 60).")
+            raise FieldError("slug", "Use lower-case letters, digits and single hyphens, such as "
+                                     "“help-and-support” (at most 60).")
         return CategoryFields(name=name, slug=slug, description=self.description.strip(),
                               position=self.position, members_only=self.members_only)
 
@@ -101,7 +94,7 @@ def _check_slug_free(session, slug: str, but: int | None = None) -> None:
         query = query.where(Category.id != but)
     taken_by = session.scalar(query)
     if taken_by is not None:
-        raise CategoryError("slug", f"“{taken_by}” has the address /c/{slug} already. Choose another.")
+        raise FieldError("slug", f"“{taken_by}” has the address /c/{slug} already. Choose another.")
 
 
 @contextmanager
@@ -110,5 +103,5 @@ def _slug_race(slug: str):
     try:
         yield
     except IntegrityError as error:
-        raise CategoryError("slug", f"Another category has the address /c/{slug} already. "
-                                    "Choose another.") from error
+        raise FieldError("slug", f"Another category has the address /c/{slug} already. "
+                                 "Choose another.") from error

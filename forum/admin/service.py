@@ -14,6 +14,7 @@ from ..models.base import utcnow
 from ..models.moderation import READ_ONLY_KINDS
 from ..models.user import ROLES
 from ..moderation.log import log_action
+from ..refusals import FieldError, Forbidden
 
 SELF_ROLE = "Nobody changes their own role: another admin can."
 ROLE_LABELS = {"member": "Member", "moderator": "Moderator", "admin": "Admin"}
@@ -23,14 +24,6 @@ STANDINGS = {
     "sanctioned": "Under any sanction now",
     "read_only": "Silenced, suspended or banned now",
 }
-
-
-class RoleError(ValueError):
-    """A role change that breaks a rule; `status` is the answer (403 not yours to make, 422 to correct)."""
-
-    def __init__(self, message: str, status: int = 422):
-        super().__init__(message)
-        self.field, self.message, self.status = "role", message, status
 
 
 @dataclass(frozen=True)
@@ -131,12 +124,12 @@ def change_role(actor: User | None, member: User, role: str, via: str = "") -> U
     `actor` None is the system itself (the command line on a forum without an admin yet).
     """
     if role not in ROLES:
-        raise RoleError("Choose member, moderator or admin.")
+        raise FieldError("role", "Choose member, moderator or admin.")
     if actor is not None and not actor.is_admin:
-        raise RoleError("Only an admin can change roles.", 403)
+        raise Forbidden("Only an admin can change roles.", field="role")
     if actor is not None and actor.id == member.id:
         # An admin who steps down, or a moderator who makes themselves admin, needs a second admin.
-        raise RoleError(SELF_ROLE, 403)
+        raise Forbidden(SELF_ROLE, field="role")
     with write_transaction() as session:
         target = session.get(User, member.id, with_for_update=True)
         old = target.role
@@ -146,7 +139,7 @@ def change_role(actor: User | None, member: User, role: str, via: str = "") -> U
             # Lock every admin row, so two admins demoting each other cannot leave none.
             admins = session.scalars(select(User.id).where(User.role == "admin").with_for_update()).all()
             if len(admins) <= 1:
-                raise RoleError("This is the forum's only admin. Make someone else an admin first.")
+                raise FieldError("role", "This is the forum's only admin. Make someone else an admin first.")
         target.role = role
         via_text = f" (from the {via})" if via else ""
         log_action(session, actor, f"role:{role}", "member", target.id,

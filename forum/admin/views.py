@@ -8,6 +8,7 @@ from ..limits import store_outage
 from ..models.base import utcnow
 from ..moderation.access import admin_required, may_sanction, staff_required
 from ..pagination import Page, requested_page
+from ..refusals import FieldError, Refusal, show_on
 from . import blocks, bp, service
 from .forms import BlockForm, RoleForm
 
@@ -71,8 +72,8 @@ def set_role(user_id):
     if form.validate():
         try:
             member = service.change_role(current_user, member, form.role.data)
-        except service.RoleError as error:
-            form.role.errors.append(error.message)
+        except Refusal as error:
+            show_on(form, error)
             return _render_member(member, form, status=error.status)
         flash(f"@{member.username} is now {service.IS_NOW[member.role]}.", "success")
         if is_fragment_request():
@@ -107,8 +108,8 @@ def add_block():
         try:
             block = blocks.add_block(current_user, form.kind.data, form.value.data, form.reason.data,
                                      actor_address=request.remote_addr)
-        except blocks.BlockError as error:
-            getattr(form, error.field).errors.append(error.message)
+        except FieldError as error:
+            show_on(form, error)
         else:
             flash(f"{block.value} can no longer register.", "success")
             if is_fragment_request():

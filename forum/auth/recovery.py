@@ -17,24 +17,16 @@ from ..database import write_transaction
 from ..extensions import db
 from ..models import User
 from ..models.user import new_session_token
+from ..refusals import FieldError, Gone, Malformed
 from .passwords import hash_password, password_problem
-from .service import AccountError, canonical_email
+from .service import canonical_email
 
 SALT = "password-reset"
 
 
-class ResetLinkError(ValueError):
-    """A reset link that cannot be used; `status` and `message` are what the page says."""
-
-    def __init__(self, message: str, status: int):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-EXPIRED = ResetLinkError("This link has expired. Links to set a new password work for a limited time.", 410)
-USED = ResetLinkError("This link has already been used, or a newer password was set since it was sent.", 410)
-GARBLED = ResetLinkError("This link is not valid. Check that you copied all of it from the email.", 400)
+EXPIRED = Gone("This link has expired. Links to set a new password work for a limited time.")
+USED = Gone("This link has already been used, or a newer password was set since it was sent.")
+GARBLED = Malformed("This link is not valid. Check that you copied all of it from the email.")
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -52,7 +44,7 @@ def make_token(user: User) -> str:
 
 
 def member_for(token: str) -> User:
-    """The member a reset link is for; raises ResetLinkError when it is expired, used or garbled."""
+    """The member a reset link is for; raises Gone or Malformed when it is expired, used or garbled."""
     try:
         user_id, digest = _serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
     except SignatureExpired:
@@ -85,15 +77,15 @@ def request_reset(address: str) -> bool:
 
 
 def reset_password(token: str, new_password: str) -> User:
-    """Set the new password and end every session of the member; raises ResetLinkError as member_for,
-    and AccountError when the password is too easy to guess.
+    """Set the new password and end every session of the member; raises as member_for does,
+    and FieldError when the password is too easy to guess.
 
     The link is checked again inside the write transaction, on the locked row, so two uses of one
     link at the same moment cannot both succeed. Sanctions are untouched: a ban still holds.
     """
     member = member_for(token)
     if problem := password_problem(new_password, member.username, member.email):
-        raise AccountError("new_password", problem)
+        raise FieldError("new_password", problem)
     user_id = member.id
     new_hash = hash_password(new_password)  # slow: outside the write lock
     with write_transaction(public=False) as session:

@@ -5,11 +5,12 @@ from flask import current_app, flash, redirect, request, url_for
 from ..extensions import limiter
 from ..htmx import render, uncached
 from ..limits import limit_registrations
+from ..refusals import FieldError, Refusal, show_on
 from ..security import safe_next
 from . import bp, signup
 from .forms import FinishRegistrationForm, RegisterForm
 from .login import sign_in
-from .service import AccountError, canonical_email
+from .service import canonical_email
 
 
 def _register_limit() -> str:
@@ -46,8 +47,8 @@ def register():
         try:
             signup.start(signup.Pending(form.username.data, form.display_name.data, form.email.data,
                                         form.name_style.data, form.next.data or ""), remote_addr=request.remote_addr)
-        except AccountError as error:
-            getattr(form, error.field).errors.append(error.message)
+        except FieldError as error:
+            show_on(form, error)
         else:
             flash(_sent(form.email.data.strip()), "info")
             return redirect(url_for("auth.register_sent"))
@@ -65,7 +66,7 @@ def finish_registration_form(token):
     """Ask for the new account's password, if the mailed link still works."""
     try:
         pending = signup.pending_for(token)
-    except signup.LinkError as error:
+    except Refusal as error:  # the link expired, was used, or is garbled
         return _refused(error)
     form = FinishRegistrationForm(username=pending.username)
     return uncached(render("auth/register_finish.html", form=form, pending=pending, token=token))
@@ -76,15 +77,15 @@ def finish_registration(token):
     """Create the account from the mailed link and sign the new member in."""
     try:
         pending = signup.pending_for(token)
-    except signup.LinkError as error:
+    except Refusal as error:  # the link expired, was used, or is garbled
         return _refused(error)
     form = FinishRegistrationForm()
     if form.validate():
         try:
             user = signup.finish(pending, form.username.data, form.password.data, request.remote_addr)
-        except AccountError as error:
-            getattr(form, error.field).errors.append(error.message)
-        except signup.LinkError as error:
+        except FieldError as error:
+            show_on(form, error)
+        except Refusal as error:  # the address was taken or blocked since the mail
             return _refused(error)
         else:
             sign_in(user)
@@ -93,5 +94,5 @@ def finish_registration(token):
     return uncached(render("auth/register_finish.html", form=form, pending=pending, token=token, status=422))
 
 
-def _refused(error: signup.LinkError):
+def _refused(error: Refusal):
     return uncached(render("auth/register_invalid.html", message=error.message, status=error.status))

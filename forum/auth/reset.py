@@ -7,10 +7,11 @@ from wtforms.validators import DataRequired, Email, Length
 
 from ..extensions import limiter
 from ..htmx import is_fragment_request, redirect_fragment, render, uncached
+from ..refusals import FieldError, Refusal, show_on
 from . import bp, recovery
 from .forms import PasswordForm
 from .login import sign_in
-from .service import AccountError, canonical_email
+from .service import canonical_email
 
 
 class ResetRequestForm(FlaskForm):
@@ -66,7 +67,7 @@ def reset_form(token):
     """Ask for the new password, if the link still works."""
     try:
         member = recovery.member_for(token)
-    except recovery.ResetLinkError as error:
+    except Refusal as error:  # the link expired, was used, or is garbled
         return _refused(error)
     return uncached(render("auth/reset_password.html", "reset_password", form=NewPasswordForm(),
                            token=token, member=member))
@@ -77,18 +78,18 @@ def reset_password(token):
     """Set the new password, sign out every other session and sign the member in."""
     try:
         member = recovery.member_for(token)
-    except recovery.ResetLinkError as error:
+    except Refusal as error:  # the link expired, was used, or is garbled
         return _refused(error)
     form = NewPasswordForm()
     if not form.validate():
         return _form_again(form, token, member)
     try:
         member = recovery.reset_password(token, form.new_password.data)
-    except recovery.ResetLinkError as error:  # the same link was used a moment ago
-        return _refused(error)
-    except AccountError as error:  # a password too easy to guess
-        form.new_password.errors.append(error.message)
+    except FieldError as error:  # a password too easy to guess
+        show_on(form, error)
         return _form_again(form, token, member)
+    except Refusal as error:  # the same link was used a moment ago
+        return _refused(error)
     sign_in(member)
     flash("Your new password is set and you are signed in. Any other devices were signed out.", "success")
     home = url_for("threads.index")
@@ -100,6 +101,6 @@ def _form_again(form: NewPasswordForm, token: str, member):
                            member=member, status=422))
 
 
-def _refused(error: recovery.ResetLinkError):
+def _refused(error: Refusal):
     return uncached(render("auth/reset_invalid.html", "reset_invalid", message=error.message,
                            status=error.status))

@@ -11,17 +11,9 @@ from ..extensions import db
 from ..models import User
 from ..models.user import NAME_STYLES, new_session_token
 from ..posts.service import rerender_quotes_of
+from ..refusals import FieldError
 from .names import canonical_username, clean_display_name, display_name_problem, username_problem
 from .passwords import hash_password, needs_rehash, password_problem, verify_password
-
-
-class AccountError(ValueError):
-    """A registration or password change that breaks a rule; `field` says which input is at fault."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -43,7 +35,7 @@ TAKEN = "That username is taken. Please choose another."
 def checked_names(account: NewAccount, allow_reserved: bool = False) -> tuple[str, str, str, str]:
     """The canonical username, display name, email and name style of a new account.
 
-    Raises AccountError naming the field when one breaks a rule; none of these rules says anything
+    Raises FieldError naming the field when one breaks a rule; none of these rules says anything
     about who else is registered.
     """
     username = canonical_username(account.username)
@@ -53,13 +45,13 @@ def checked_names(account: NewAccount, allow_reserved: bool = False) -> tuple[st
         ("display_name", display_name_problem(display_name)),
     ):
         if problem:
-            raise AccountError(field, problem)
+            raise FieldError(field, problem)
     return username, display_name, canonical_email(account.email), _name_style(account.name_style)
 
 
 def register(account: NewAccount, role: str = "member", allow_reserved: bool = False,
              remote_addr: str | None = None) -> User:
-    """Create a member at once; raises AccountError naming the field when a rule is broken.
+    """Create a member at once; raises FieldError naming the field when a rule is broken.
 
     For the command line, the demo and the mailed registration link (forum/auth/signup.py), whose
     holder has shown they own the address: its answers may say that an address is taken.
@@ -68,17 +60,17 @@ def register(account: NewAccount, role: str = "member", allow_reserved: bool = F
     """
     username, display_name, email, name_style = checked_names(account, allow_reserved)
     if problem := password_problem(account.password, username, email):
-        raise AccountError("password", problem)
+        raise FieldError("password", problem)
     password_hash = hash_password(account.password)  # slow: outside the write lock
     try:
         with write_transaction() as session:
             # Before the "taken" checks, so a blocked person learns nothing about existing accounts.
             if registration_blocks.refuses(session, email, remote_addr):
-                raise AccountError("email", registration_blocks.REFUSED)
+                raise FieldError("email", registration_blocks.REFUSED)
             if session.scalar(select(User.id).where(User.username == username)):
-                raise AccountError("username", TAKEN)
+                raise FieldError("username", TAKEN)
             if session.scalar(select(User.id).where(User.email == email)):
-                raise AccountError("email", "An account with that email address already exists.")
+                raise FieldError("email", "An account with that email address already exists.")
             user = User(
                 username=username,
                 display_name=display_name,
@@ -89,7 +81,7 @@ def register(account: NewAccount, role: str = "member", allow_reserved: bool = F
             )
             session.add(user)
     except IntegrityError as error:  # a concurrent registration took the name first
-        raise AccountError("username", "That username or email is already registered.") from error
+        raise FieldError("username", "That username or email is already registered.") from error
     return user
 
 
@@ -97,17 +89,17 @@ def update_profile(user: User, display_name: str, name_style: str) -> User:
     """Change how the member's name reads; quotes of their posts follow the new name."""
     display_name = clean_display_name(display_name)
     if problem := display_name_problem(display_name):
-        raise AccountError("display_name", problem)
+        raise FieldError("display_name", problem)
     with write_transaction() as session:
         member = session.get(User, user.id)
         member.display_name, member.name_style = display_name, _name_style(name_style)
-    rerender_quotes_of(member)
+        rerender_quotes_of(session, member.id)
     return member
 
 
 def _name_style(style: str) -> str:
     if style not in NAME_STYLES:
-        raise AccountError("name_style", "Choose how your name is shown.")
+        raise FieldError("name_style", "Choose how your name is shown.")
     return style
 
 
@@ -133,9 +125,9 @@ def authenticate(login: str, password: str) -> User | None:
 def change_password(user: User, current: str, new: str) -> User:
     """Set a new password and end every other session and remember-me cookie of the member."""
     if problem := password_problem(new, user.username, user.email):
-        raise AccountError("new_password", problem)
+        raise FieldError("new_password", problem)
     if not verify_password(user.password_hash, current):
-        raise AccountError("current_password", "That is not your current password.")
+        raise FieldError("current_password", "That is not your current password.")
     new_hash = hash_password(new)
     with write_transaction(public=False) as session:
         member = session.get(User, user.id)

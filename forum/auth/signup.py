@@ -27,7 +27,8 @@ from .. import mail
 from ..admin import blocks as registration_blocks
 from ..extensions import db
 from ..models import User
-from .service import TAKEN, AccountError, NewAccount, checked_names, register
+from ..refusals import FieldError, Forbidden, Gone, Malformed
+from .service import TAKEN, NewAccount, checked_names, register
 
 log = logging.getLogger(__name__)
 
@@ -46,20 +47,11 @@ class Pending:
     next: str = ""
 
 
-class LinkError(ValueError):
-    """A registration link that cannot be used; `status` and `message` are what the page says."""
-
-    def __init__(self, message: str, status: int):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-EXPIRED = LinkError("This link has expired. Links to finish creating an account work for a limited time: "
-                    "please register again.", 410)
-USED = LinkError("This link has been used already: the account for this email address exists. Sign in, or "
-                 "set a new password if you have forgotten it.", 410)
-GARBLED = LinkError("This link is not valid. Check that you copied all of it from the email.", 400)
+EXPIRED = Gone("This link has expired. Links to finish creating an account work for a limited time: "
+               "please register again.")
+USED = Gone("This link has been used already: the account for this email address exists. Sign in, or "
+            "set a new password if you have forgotten it.")
+GARBLED = Malformed("This link is not valid. Check that you copied all of it from the email.")
 
 
 def link_hours() -> int:
@@ -67,7 +59,7 @@ def link_hours() -> int:
 
 
 def start(pending: Pending, remote_addr: str | None = None) -> str:
-    """Check what the page may tell, then mail the address; raises AccountError naming the field.
+    """Check what the page may tell, then mail the address; raises FieldError naming the field.
 
     Returns which mail went out ("finish", "existing" or "blocked"), for logs and tests: the page
     must answer the same for all three, and the work done for each is the same up to the template.
@@ -77,9 +69,9 @@ def start(pending: Pending, remote_addr: str | None = None) -> str:
     # A block on the visitor's network says nothing about the address they typed, so the page may
     # say it; it comes first, so a blocked person learns nothing about usernames either.
     if registration_blocks.refuses_network(db.session, remote_addr):
-        raise AccountError("email", registration_blocks.REFUSED)
+        raise FieldError("email", registration_blocks.REFUSED)
     if db.session.scalar(select(User.id).where(User.username == username)):
-        raise AccountError("username", TAKEN)
+        raise FieldError("username", TAKEN)
     pending = Pending(username, display_name, email, name_style, pending.next[:MAX_NEXT])
     return _mail(pending)
 
@@ -118,7 +110,7 @@ def make_token(pending: Pending) -> str:
 
 
 def pending_for(token: str) -> Pending:
-    """The registration a link is for; raises LinkError when it is expired, used or garbled."""
+    """The registration a link is for; raises Gone or Malformed when it is expired, used or garbled."""
     try:
         fields = _serializer().loads(token, max_age=current_app.config["REGISTER_LINK_MAX_AGE"])
         pending = Pending(*fields)
@@ -132,7 +124,8 @@ def pending_for(token: str) -> Pending:
 
 
 def finish(pending: Pending, username: str, password: str, remote_addr: str | None = None) -> User:
-    """Create the account of a followed link; AccountError for the username or password fields.
+    """Create the account of a followed link; FieldError for the username or password fields,
+    Forbidden for the rest.
 
     Everything is checked again: the username may have been taken since the mail, and a block may
     have been added. The holder of the link owns the address, so the answer may say so.
@@ -140,7 +133,7 @@ def finish(pending: Pending, username: str, password: str, remote_addr: str | No
     account = NewAccount(username, pending.display_name, pending.email, password, pending.name_style)
     try:
         return register(account, remote_addr=remote_addr)
-    except AccountError as error:
+    except FieldError as error:
         if error.field in ("username", "password"):
             raise
-        raise LinkError(error.message, 403) from error
+        raise Forbidden(error.message) from error

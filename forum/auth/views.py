@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from ..extensions import limiter
 from ..htmx import is_fragment_request, redirect_fragment, render
+from ..refusals import FieldError, show_on
 from ..security import safe_next
 from . import bp, devices, service, sessions
 from .forms import LoginForm, PasswordForm, ProfileForm
@@ -94,8 +95,8 @@ def update_profile():
     if form.validate():
         try:
             service.update_profile(current_user, form.display_name.data, form.name_style.data)
-        except service.AccountError as error:
-            getattr(form, error.field).errors.append(error.message)
+        except FieldError as error:
+            show_on(form, error)
         else:
             flash("Your name is updated.", "success")
             return redirect(url_for("auth.settings"))
@@ -110,8 +111,8 @@ def change_password():
     if form.validate():
         try:
             user = service.change_password(current_user, form.current_password.data, form.new_password.data)
-        except service.AccountError as error:
-            getattr(form, error.field).errors.append(error.message)
+        except FieldError as error:
+            show_on(form, error)
         else:
             remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
             sign_in(user, remember=remembered)

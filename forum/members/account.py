@@ -15,6 +15,7 @@ from ..models.base import utcnow
 from ..models.user import DELETED_NAME, new_session_token
 from ..posts.context import links_allowed_for, render_post
 from ..posts.service import rerender_quotes_of
+from ..refusals import FieldError
 from ..templating import isotime
 from . import avatars
 
@@ -28,20 +29,11 @@ PERSONAL_ROWS = ((Draft, Draft.user_id), (Notification, Notification.user_id), (
                  (Ignore, Ignore.ignored_id), (LoginSession, LoginSession.user_id))
 
 
-class AccountError(ValueError):
-    """A change the member may not make; `field` names the form input at fault."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-
 def update_bio(user: User, bio: str) -> User:
     """Store the bio and its HTML, rendered once by the same pipeline and sanitiser as posts."""
     bio = bio.strip()
     if len(bio) > BIO_MAX:  # the form says so first; this guards every other caller
-        raise AccountError("bio", f"Keep your bio to {BIO_MAX} characters.")
+        raise FieldError("bio", f"Keep your bio to {BIO_MAX} characters.")
     html = render_post(bio, links_allowed_for(user)).html if bio else ""
     with write_transaction() as session:
         member = session.get(User, user.id)
@@ -50,7 +42,7 @@ def update_bio(user: User, bio: str) -> User:
 
 
 def set_avatar(user: User, data: bytes) -> User:
-    """Replace the member's picture with this upload, re-encoded; raises avatars.AvatarRefused."""
+    """Replace the member's picture with this upload, re-encoded; raises FieldError for the picture."""
     avatars.check_size(data)
     name = avatars.store(user.id, avatars.reencode(data))
     try:
@@ -126,12 +118,12 @@ def delete_account(user: User, password: str, keep_posts: bool) -> User:
     go, every session and remember-me cookie ends, and no password opens the account again.
     """
     if not verify_password(user.password_hash, password):
-        raise AccountError("password", "That is not your password. Nothing was deleted.")
+        raise FieldError("password", "That is not your password. Nothing was deleted.")
     unusable = hash_password(secrets.token_urlsafe(32))  # slow: outside the write lock; never told to anyone
     with write_transaction() as session:
         member = session.get(User, user.id, with_for_update=True)
         if member.is_admin and _only_admin(session):
-            raise AccountError("password", "You are the forum's only admin. Make someone else an admin first.")
+            raise FieldError("password", "You are the forum's only admin. Make someone else an admin first.")
         now = utcnow()
         _take_back_likes(session, member.id)
         for model, column in PERSONAL_ROWS:
@@ -148,8 +140,8 @@ def delete_account(user: User, password: str, keep_posts: bool) -> User:
         member.session_token = new_session_token()
         member.role = "member"
         member.deleted_at = now
+        rerender_quotes_of(session, member.id)  # quotes name "deleted member", or collapse to the placeholder
     avatars.discard(old_avatar)
-    rerender_quotes_of(member)  # quotes name "deleted member", or collapse to the placeholder
     return member
 
 

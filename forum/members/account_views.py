@@ -8,6 +8,7 @@ from flask_login import current_user, login_required, logout_user
 from ..extensions import limiter
 from ..htmx import is_fragment_request, redirect_fragment, render, uncached
 from ..limits import limit_uploads
+from ..refusals import FieldError, Refusal, show_on
 from . import account, avatars, bp
 from .forms import AvatarForm, BioForm, DeleteAccountForm
 
@@ -59,13 +60,10 @@ def upload_avatar():
         upload = form.picture.data.stream.read(current_app.config["AVATAR_MAX_BYTES"] + 1)
         try:
             account.set_avatar(current_user, upload)
-        except avatars.AvatarRefused as error:
-            form.picture.errors.append(error.message)
-        except avatars.AvatarNotStored as error:  # our fault, not the picture's: 503, said beside the field
-            form.picture.errors.append(error.message)
-            return _profile_page("avatar_panel", status=503, avatar_form=form)
-        else:
-            return _saved("Your picture is updated.", "avatar_panel")
+        except Refusal as error:  # 422 for the picture; 503 when the folder would not take it
+            show_on(form, error)
+            return _profile_page("avatar_panel", status=error.status, avatar_form=form)
+        return _saved("Your picture is updated.", "avatar_panel")
     return _profile_page("avatar_panel", status=422, avatar_form=form)
 
 
@@ -85,8 +83,8 @@ def update_bio():
     if form.validate():
         try:
             account.update_bio(current_user, form.bio.data or "")
-        except account.AccountError as error:
-            form.bio.errors.append(error.message)
+        except FieldError as error:
+            show_on(form, error)
         else:
             return _saved("Your bio is saved.", "bio_panel")
     return _profile_page("bio_panel", status=422, bio_form=form)
@@ -134,8 +132,8 @@ def delete_account():
     if form.validate():
         try:
             account.delete_account(current_user, form.password.data, keep_posts=form.posts.data == "keep")
-        except account.AccountError as error:
-            getattr(form, error.field).errors.append(error.message)
+        except FieldError as error:
+            show_on(form, error)
         else:
             logout_user()
             flash("Your account is deleted. Thank you for the conversations.", "info")

@@ -11,6 +11,8 @@ from flask import current_app, url_for
 from markupsafe import escape
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ..refusals import FieldError, Refusal
+
 SIZE = 256  # pixels, square
 # Only the common web formats are decoded: Pillow's other decoders (EPS, for one) are attack surface.
 FORMATS = ("PNG", "JPEG", "GIF", "WEBP")
@@ -19,23 +21,20 @@ FILE_NAME = re.compile(r"[0-9]+-[A-Za-z0-9_-]{12}\.webp")
 NOT_AN_IMAGE = "That file is not a picture we can read. Use a PNG, JPEG, GIF or WebP image."
 TOO_MANY_PIXELS = "That picture is too large. Use one of at most {limit} pixels on each side."
 TOO_MANY_BYTES = "That file is too large. Pictures may be at most {limit}."
+FIELD = "picture"  # the upload form's input: every refusal of an upload is shown beside it
 NOT_STORED = ("Your picture could not be saved: the forum cannot write to its picture folder just now. "
               "Nothing was changed. Please try again later.")
 
 
-class AvatarRefused(ValueError):
-    """An upload that is not a usable picture; `message` says why, for the form."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-class AvatarNotStored(RuntimeError):
+class AvatarNotStored(Refusal):
     """The picture was fine, but the upload folder would not take it (a full disk, a folder that is
-    not writable); the path and the error are in the log, `message` is for the member."""
+    not writable): our fault, not the picture's, so 503. The path and the error are in the log; the
+    message, beside the picture field, is for the member."""
 
-    message = NOT_STORED
+    status = 503
+
+    def __init__(self):
+        super().__init__(NOT_STORED, field=FIELD)
 
 
 def initials(name: str) -> str:
@@ -81,23 +80,23 @@ def avatar_url(user) -> str:
 def reencode(data: bytes) -> bytes:
     """The picture cropped to a SIZE×SIZE square and written afresh as WebP, with no metadata.
 
-    Raises AvatarRefused for anything that is not a readable picture of a sensible size; the pixel
+    Raises FieldError for anything that is not a readable picture of a sensible size; the pixel
     count is checked from the header, before anything is decoded (decompression bombs).
     """
     max_pixels = current_app.config["AVATAR_MAX_PIXELS"]
     try:
         with Image.open(io.BytesIO(data), formats=FORMATS) as image:
             if image.width * image.height > max_pixels:
-                raise AvatarRefused(TOO_MANY_PIXELS.format(limit=int(max_pixels ** 0.5)))
+                raise FieldError(FIELD, TOO_MANY_PIXELS.format(limit=int(max_pixels ** 0.5)))
             image.draft("RGB", (SIZE * 2, SIZE * 2))  # JPEG: decode at a reduced size, much faster
             upright = ImageOps.exif_transpose(image).convert("RGBA")
             square = ImageOps.fit(upright, (SIZE, SIZE), Image.Resampling.LANCZOS)
-    except AvatarRefused:
+    except FieldError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise AvatarRefused(TOO_MANY_PIXELS.format(limit=int(max_pixels ** 0.5))) from error
+        raise FieldError(FIELD, TOO_MANY_PIXELS.format(limit=int(max_pixels ** 0.5))) from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as error:
-        raise AvatarRefused(NOT_AN_IMAGE) from error
+        raise FieldError(FIELD, NOT_AN_IMAGE) from error
     # Only the pixels travel on: no EXIF (location, camera), ICC or XMP from the upload.
     clean = Image.frombytes("RGBA", square.size, square.tobytes())
     out = io.BytesIO()
@@ -108,7 +107,7 @@ def reencode(data: bytes) -> bytes:
 def check_size(data: bytes) -> None:
     limit = current_app.config["AVATAR_MAX_BYTES"]
     if len(data) > limit:
-        raise AvatarRefused(TOO_MANY_BYTES.format(limit=readable_size(limit)))
+        raise FieldError(FIELD, TOO_MANY_BYTES.format(limit=readable_size(limit)))
 
 
 def readable_size(size: int) -> str:

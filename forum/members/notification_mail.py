@@ -19,6 +19,7 @@ from ..database import write_transaction
 from ..extensions import db
 from ..models import Notification, Post, User
 from ..models.base import utcnow
+from ..refusals import FieldError
 from .notifications import WHAT, readable
 
 CHOICES = {"off": "Off", "each": "Each notification", "daily": "Daily digest"}
@@ -28,10 +29,6 @@ CHOOSE = "Choose one of: " + ", ".join(CHOICES.values()) + "."
 UNSUBSCRIBE_SALT = "email-unsubscribe"
 
 
-class ChoiceError(ValueError):
-    """A choice that is not one of CHOICES."""
-
-
 def set_choice(user: User, choice: str) -> User:
     """Set how the member hears of notifications by email.
 
@@ -39,7 +36,7 @@ def set_choice(user: User, choice: str) -> User:
     and a first mail listing months of them would be noise.
     """
     if choice not in CHOICES:
-        raise ChoiceError(CHOOSE)
+        raise FieldError("email_notifications", CHOOSE)
     with write_transaction(public=False) as session:
         member = session.get(User, user.id)
         if member.email_notifications == "off" and choice != "off":

@@ -9,12 +9,9 @@ from ..extensions import db
 from ..models import Ignore, Thread, ThreadSubscription, User
 from ..models.base import utcnow
 from ..models.preferences import SUBSCRIPTION_LEVELS
+from ..refusals import Refusal
 
 WATCH_LEVELS = ("normal", *SUBSCRIPTION_LEVELS)  # "normal" is kept as no row at all
-
-
-class IgnoreRefused(ValueError):
-    pass
 
 
 def set_watch_level(member: User, thread: Thread, level: str) -> str:
@@ -38,9 +35,9 @@ def ignore(member: User, other: User):
     Nobody ignores themselves, and nobody ignores staff: moderators must be heard.
     """
     if other.id == member.id:
-        raise IgnoreRefused("You cannot ignore yourself.")
+        raise Refusal("You cannot ignore yourself.")
     if other.is_staff:
-        raise IgnoreRefused("Moderators and admins cannot be ignored: members must be able to hear them.")
+        raise Refusal("Moderators and admins cannot be ignored: members must be able to hear them.")
     with write_transaction(public=False) as session:
         insert = upsertable_insert(session.get_bind().dialect.name)
         session.execute(insert(Ignore).values(user_id=member.id, ignored_id=other.id, created_at=utcnow())

@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from ..htmx import is_fragment_request, render, render_partial
+from ..refusals import Refusal
 from ..security import safe_next
 from ..threads.service import get_thread
 from . import bp, preferences, service
@@ -38,8 +39,8 @@ def ignore(username):
     member = service.active_member(username) or abort(404, "There is no member with that name.")
     try:
         preferences.ignore(current_user, member)
-    except preferences.IgnoreRefused as refused:
-        abort(422, str(refused))
+    except Refusal as refused:
+        abort(refused.status, refused.message)
     flash(f"You now ignore {member.name_seen_by(current_user)}.", "success")
     return _ignore_answer(member, ignoring=True)
 

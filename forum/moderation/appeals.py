@@ -8,6 +8,7 @@ from ..database import write_transaction
 from ..extensions import db
 from ..models import Appeal, Sanction, User
 from ..models.base import utcnow
+from ..refusals import Conflict, FieldError, Forbidden, Refusal
 from . import sanctions
 from .access import may_sanction
 from .log import log_action
@@ -15,30 +16,21 @@ from .log import log_action
 OUTCOMES = ("lifted", "upheld")
 
 
-class AppealError(ValueError):
-    """An appeal or decision refused; `status` is the answer: 403 not yours to make, 409 not now,
-    422 a form to correct."""
-
-    def __init__(self, field: str, message: str, status: int = 422):
-        super().__init__(message)
-        self.field, self.message, self.status = field, message, status
-
-
-def appeal_refusal(member: User, sanction: Sanction) -> AppealError | None:
+def appeal_refusal(member: User, sanction: Sanction) -> Refusal | None:
     """Why `member` may not appeal `sanction`, or None: only their own, in force, not a warning, once."""
     if sanction.user_id != member.id:
-        return AppealError("text", "You can only appeal your own sanctions.", 403)
+        return Forbidden("You can only appeal your own sanctions.", field="text")
     if sanction.kind == "warning":
         # A warning restricts nothing and ends on its own; appeals are for what stops a member.
-        return AppealError("text", "A warning cannot be appealed: it limits nothing and ends on its own.", 403)
+        return Forbidden("A warning cannot be appealed: it limits nothing and ends on its own.", field="text")
     if not sanction.is_active(utcnow()):
-        return AppealError("text", "This sanction is no longer in force, so there is nothing to appeal.", 409)
+        return Conflict("This sanction is no longer in force, so there is nothing to appeal.", field="text")
     earlier = db.session.scalar(select(Appeal).where(Appeal.sanction_id == sanction.id).order_by(Appeal.id.desc()))
     if earlier is not None and earlier.decided_at is None:
-        return AppealError("text", "You have already appealed this sanction; a moderator will decide it.")
+        return Refusal("You have already appealed this sanction; a moderator will decide it.", field="text")
     if earlier is not None:
-        return AppealError("text", "Your appeal of this sanction has been decided; it cannot be appealed again.",
-                           409)
+        return Conflict("Your appeal of this sanction has been decided; it cannot be appealed again.",
+                        field="text")
     return None
 
 
@@ -47,7 +39,7 @@ def appeal(member: User, sanction: Sanction, text: str) -> Appeal:
     if refused := appeal_refusal(member, sanction):
         raise refused
     if not text.strip():
-        raise AppealError("text", "Tell the moderators why the sanction should be lifted.")
+        raise FieldError("text", "Tell the moderators why the sanction should be lifted.")
     with write_transaction() as session:
         filed = Appeal(sanction_id=sanction.id, text=text.strip())
         session.add(filed)
@@ -63,17 +55,17 @@ def pending() -> list[Appeal]:
     return list(db.session.scalars(query))
 
 
-def decision_refusal(actor: User, filed: Appeal) -> AppealError | None:
+def decision_refusal(actor: User, filed: Appeal) -> Refusal | None:
     """Why `actor` may not decide `filed`, or None: not the member under the sanction, not the one who
     issued it, and only staff who could have issued it (a moderator does not decide an admin's)."""
     sanction = filed.sanction
     if sanction.user_id == actor.id:
-        return AppealError("outcome", "Nobody decides an appeal against a sanction on themselves: "
-                                      "another moderator will.", 403)
+        return Forbidden("Nobody decides an appeal against a sanction on themselves: another moderator will.",
+                         field="outcome")
     if sanction.issued_by_id == actor.id:
-        return AppealError("outcome", "You issued this sanction, so another moderator decides the appeal.", 403)
+        return Forbidden("You issued this sanction, so another moderator decides the appeal.", field="outcome")
     if not may_sanction(actor, sanction.member):
-        return AppealError("outcome", "Only an admin can decide an appeal against an admin's sanction.", 403)
+        return Forbidden("Only an admin can decide an appeal against an admin's sanction.", field="outcome")
     return None
 
 
@@ -82,9 +74,9 @@ def decide(actor: User, filed: Appeal, outcome: str, reason: str) -> Appeal:
     if refused := decision_refusal(actor, filed):
         raise refused
     if outcome not in OUTCOMES:
-        raise AppealError("outcome", "Choose to lift or uphold the sanction.")
+        raise FieldError("outcome", "Choose to lift or uphold the sanction.")
     if not reason.strip():
-        raise AppealError("reason", "Give the member the reason for the decision.")
+        raise FieldError("reason", "Give the member the reason for the decision.")
     if outcome == "lifted":
         sanctions.lift(actor, filed.sanction, f"Appeal granted: {reason.strip()}")
     with write_transaction() as session:

@@ -16,6 +16,7 @@ from ..models.base import utcnow
 from ..models.moderation import FLAG_REASONS
 # The module, not its names: posts.service imports this package (enforcement) while it loads.
 from ..posts import service as posts
+from ..refusals import Conflict, FieldError, Forbidden, Refusal
 from .enforcement import check_may_write
 from .log import log_action
 
@@ -25,22 +26,6 @@ QUEUE_SIZE = 100
 ALREADY_FLAGGED = "You already flagged this post."
 # Removals a moderator may undo here; an author's deletion is theirs, a ban's removals follow the ban.
 RESTORABLE = ("moderator", "flagged")
-
-
-class FlagInvalid(ValueError):
-    """A flag form that cannot be accepted as filled in; `field` names the input at fault."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field, self.message = field, message
-
-
-class Refused(Exception):
-    """An action that cannot be done on this post (now), with what to tell the member and a status."""
-
-    def __init__(self, message: str, status: int = 409):
-        super().__init__(message)
-        self.message, self.status = message, status
 
 
 @dataclass
@@ -68,34 +53,34 @@ class QueueCounts:
     oldest: datetime | None
 
 
-def refusal(post: Post, member: User) -> Refused | None:
+def refusal(post: Post, member: User) -> Refusal | None:
     """Why `member` may not flag `post`, or None if they may."""
     if post.author_id == member.id:
-        return Refused("You cannot flag your own post.", 403)
+        return Forbidden("You cannot flag your own post.")
     if post.is_removed:
-        return Refused("This post is already removed.")
+        return Conflict("This post is already removed.")
     flagged = db.session.scalar(select(Flag.id).where(Flag.post_id == post.id, Flag.user_id == member.id))
-    return Refused(ALREADY_FLAGGED) if flagged else None
+    return Conflict(ALREADY_FLAGGED) if flagged else None
 
 
-def review_refusal(actor: User, post: Post, open_flags) -> Refused | None:
+def review_refusal(actor: User, post: Post, open_flags) -> Refusal | None:
     """Why `actor` may not decide on `post` (hide, restore, dismiss its flags), or None: a moderator
     is no judge of their own post, nor of a post whose open flags include their own."""
     if post.author_id == actor.id:
-        return Refused("This is your own post: another moderator reviews it.", 403)
+        return Forbidden("This is your own post: another moderator reviews it.")
     if any(flag.user_id == actor.id for flag in open_flags):
-        return Refused("You flagged this post: another moderator decides on it.", 403)
+        return Forbidden("You flagged this post: another moderator decides on it.")
     return None
 
 
 def validate_flag(reason: str, note: str) -> None:
-    """Raise FlagInvalid for a reason that is not on the list, or "something else" without a note."""
+    """Raise FieldError for a reason that is not on the list, or "something else" without a note."""
     if reason not in FLAG_REASONS:
-        raise FlagInvalid("reason", "Choose why you are flagging this post.")
+        raise FieldError("reason", "Choose why you are flagging this post.")
     if len(note) > NOTE_MAX:
-        raise FlagInvalid("note", f"Notes are at most {NOTE_MAX} characters.")
+        raise FieldError("note", f"Notes are at most {NOTE_MAX} characters.")
     if reason == "other" and not note.strip():
-        raise FlagInvalid("note", "Tell the moderators what is wrong with this post.")
+        raise FieldError("note", "Tell the moderators what is wrong with this post.")
 
 
 def flag_post(post: Post, member: User, reason: str, note: str = "") -> Flag:
@@ -110,11 +95,10 @@ def flag_post(post: Post, member: User, reason: str, note: str = "") -> Flag:
             flag = Flag(post_id=current.id, user_id=member.id, reason=reason, note=note.strip())
             session.add(flag)
             session.flush()
-            hidden = _hide_if_flagged_enough(session, current)
+            if _hide_if_flagged_enough(session, current):
+                posts.rerender_quoting(session, [current.id])
     except IntegrityError:  # the same member's second flag raced the first
-        raise Refused(ALREADY_FLAGGED) from None
-    if hidden:
-        posts.rerender_quoting(current.id)
+        raise Conflict(ALREADY_FLAGGED) from None
     return flag
 
 
@@ -134,15 +118,15 @@ def hide_post(actor: User, post: Post, reason: str) -> Post:
     """Hide a post with a public reason ("Removed by a moderator: …"); its open flags are resolved."""
     reason = reason.strip()
     if not reason:
-        raise FlagInvalid("reason", "Give a reason: it is shown in place of the post.")
+        raise FieldError("reason", "Give a reason: it is shown in place of the post.")
     if len(reason) > REASON_MAX:
-        raise FlagInvalid("reason", f"Reasons are at most {REASON_MAX} characters.")
+        raise FieldError("reason", f"Reasons are at most {REASON_MAX} characters.")
 
     def hide(current: Post):
         if current.removal == "moderator":
-            raise Refused("A moderator has already hidden this post.")
+            raise Conflict("A moderator has already hidden this post.")
         if current.removal not in (None, "flagged"):
-            raise Refused("This post is already removed.")
+            raise Conflict("This post is already removed.")
         current.removal, current.removal_reason, current.removed_at = "moderator", reason, utcnow()
 
     return _review(actor, post, "hide", hide, public_reason=reason)
@@ -153,9 +137,9 @@ def restore_post(actor: User, post: Post) -> Post:
 
     def restore(current: Post):
         if current.removal == "banned":
-            raise Refused("This post was removed with its author's ban: lifting the ban restores it.")
+            raise Conflict("This post was removed with its author's ban: lifting the ban restores it.")
         if current.removal not in RESTORABLE:
-            raise Refused("Only posts hidden by a moderator or by flags can be restored.")
+            raise Conflict("Only posts hidden by a moderator or by flags can be restored.")
         current.removal, current.removal_reason, current.removed_at = None, None, None
 
     return _review(actor, post, "restore", restore)
@@ -182,14 +166,14 @@ def _review(actor: User, post: Post, action: str, change, public_reason: str = "
         if refused := review_refusal(actor, current, open_flags):
             raise refused
         if needs_flags and not open_flags:
-            raise Refused("There are no open flags on this post.")
+            raise Conflict("There are no open flags on this post.")
         change(current)
         now = utcnow()
         for flag in open_flags:
             flag.resolved_at = now
         log_action(session, actor, action, "post", current.id, public_reason=public_reason,
                    details=f"{len(open_flags)} open flags resolved")
-    posts.rerender_quoting(current.id)
+        posts.rerender_quoting(session, [current.id])
     return current
 
 

@@ -13,6 +13,7 @@ from ..htmx import is_fragment_request, render, render_partial
 from ..models import Post, Thread
 from ..models.moderation import FLAG_REASONS
 from ..posts.display import conversation_for
+from ..refusals import FieldError, Refusal, show_on
 from ..security import safe_next
 from ..threads import service as thread_lists
 from . import bp, flags, threads
@@ -27,8 +28,8 @@ class FlagForm(FlaskForm):
                          description="Needed for “Something else”. Only staff see it.")
 
 
-@bp.errorhandler(flags.Refused)
-def refused(error: flags.Refused):
+@bp.errorhandler(Refusal)
+def refused(error: Refusal):
     """An action that cannot be done on this post or thread now: say why (in #flash for htmx)."""
     return respond(error.status, error.message, title="Not done")
 
@@ -86,8 +87,8 @@ def _flagged(post: Post, form: FlagForm) -> bool:
     """Flag the post as the form says; False, with the field's error set, if the flag is invalid."""
     try:
         flags.flag_post(post, current_user, form.reason.data, form.note.data or "")
-    except flags.FlagInvalid as error:
-        getattr(form, error.field).errors.append(error.message)
+    except FieldError as error:
+        show_on(form, error)
         return False
     return True
 
@@ -106,7 +107,7 @@ def hide_post(post_id):
     post = _post(post_id)
     try:
         post = flags.hide_post(current_user, post, request.form.get("reason", ""))
-    except flags.FlagInvalid as error:
+    except FieldError as error:
         return _review_answer(post, status=422, hide_error=error.message)
     return _reviewed(post, "The post is hidden.")
 

@@ -7,6 +7,7 @@ from ..extensions import db
 from ..htmx import render
 from ..members import service as members
 from ..models import Appeal, Sanction
+from ..refusals import FieldError, Refusal, show_on
 from . import appeals, bp, log, sanctions
 from .access import may_sanction, staff_required
 from .forms import AppealForm, DecisionForm, LiftForm, SanctionForm
@@ -44,8 +45,8 @@ def sanction_preview(username):
         return _sanction_page(member, form, status=422)
     try:
         sanctions.validate(current_user, member, _request_from(form))
-    except sanctions.SanctionError as error:
-        getattr(form, error.field).errors.append(error.message)
+    except Refusal as error:
+        show_on(form, error)
         return _sanction_page(member, form, status=error.status)
     return _sanction_page(member, form, preview=sanctions.preview(current_user, member, _request_from(form)))
 
@@ -59,8 +60,8 @@ def sanction(username):
         return _sanction_page(member, form, status=422)
     try:
         sanctions.issue(current_user, member, _request_from(form))
-    except sanctions.SanctionError as error:
-        getattr(form, error.field).errors.append(error.message)
+    except Refusal as error:
+        show_on(form, error)
         return _sanction_page(member, form, status=error.status)
     flash(f"{member.public_name}: {form.kind.data.replace('_', ' ')} issued.", "success")
     return redirect(url_for("moderation.standing", username=member.username))
@@ -110,9 +111,9 @@ def appeal(sanction_id):
         if refused := appeals.appeal_refusal(current_user, sanction):
             raise refused
         if not form.validate():
-            raise appeals.AppealError("text", "Tell the moderators why the sanction should be lifted.")
+            raise FieldError("text", "Tell the moderators why the sanction should be lifted.")
         appeals.appeal(current_user, sanction, form.text.data)
-    except appeals.AppealError as error:
+    except Refusal as error:
         abort(error.status, error.message)
     flash("Your appeal is sent. A moderator other than the one who issued the sanction will decide it.", "success")
     return redirect(url_for("moderation.standing", username=current_user.username))
@@ -140,7 +141,7 @@ def decide(appeal_id):
         abort(422, "Choose a decision and give a reason.")
     try:
         appeals.decide(current_user, filed, form.outcome.data, form.reason.data)
-    except appeals.AppealError as error:
+    except Refusal as error:
         abort(error.status, error.message)
     flash("The appeal is decided.", "success")
     return redirect(url_for("moderation.appeal_queue"))

@@ -12,19 +12,11 @@ from ..models.base import utcnow
 from ..models.moderation import SANCTION_KINDS, SIGN_OUT_KINDS
 from ..models.user import new_session_token
 from ..posts.service import rerender_quoting
+from ..refusals import FieldError, Forbidden, Refusal
 from .access import may_sanction
 from .log import log_action
 
 WARNING_DAYS = 90  # a warning stays on the member's standing this long
-
-
-class SanctionError(ValueError):
-    """A sanction that cannot be issued or lifted as asked; `field` names the input at fault, `status`
-    the answer (403 when the actor may not act on this member at all, 422 for a form to correct)."""
-
-    def __init__(self, field: str, message: str, status: int = 422):
-        super().__init__(message)
-        self.field, self.message, self.status = field, message, status
 
 
 @dataclass
@@ -47,23 +39,23 @@ def ends_at_for(request: SanctionRequest, now: datetime) -> datetime | None:
 
 
 def validate(actor: User, member: User, request: SanctionRequest) -> None:
-    """Raise SanctionError for a sanction that breaks the rules."""
+    """Raise a Refusal for a sanction that breaks the rules (Forbidden when it is not the actor's to issue)."""
     if actor.id == member.id:
-        raise SanctionError("kind", "Nobody sanctions themselves.", 403)
+        raise Forbidden("Nobody sanctions themselves.", field="kind")
     if not may_sanction(actor, member):
-        raise SanctionError("kind", "You cannot sanction this member.", 403)
+        raise Forbidden("You cannot sanction this member.", field="kind")
     if request.kind not in SANCTION_KINDS:
-        raise SanctionError("kind", "Choose a sanction.")
+        raise FieldError("kind", "Choose a sanction.")
     if not request.reason.strip():
-        raise SanctionError("reason", "Give the member a reason: it is shown to them.")
+        raise FieldError("reason", "Give the member a reason: it is shown to them.")
     if request.kind == "suspension" and not request.days:
-        raise SanctionError("days", "A suspension needs an end: give a number of days (a ban has none).")
+        raise FieldError("days", "A suspension needs an end: give a number of days (a ban has none).")
     if request.kind == "thread_ban" and not (request.thread_id and db.session.get(Thread, request.thread_id)):
-        raise SanctionError("thread_id", "Name the thread the member may not reply in.")
+        raise FieldError("thread_id", "Name the thread the member may not reply in.")
     if request.kind == "slow_mode" and not (request.slow_mode_minutes and request.slow_mode_minutes > 0):
-        raise SanctionError("slow_mode_minutes", "Say how many minutes must pass between posts.")
+        raise FieldError("slow_mode_minutes", "Say how many minutes must pass between posts.")
     if request.remove_posts and request.kind not in SIGN_OUT_KINDS:
-        raise SanctionError("remove_posts", "Only a suspension or a ban can remove the member's posts.")
+        raise FieldError("remove_posts", "Only a suspension or a ban can remove the member's posts.")
 
 
 def preview(actor: User, member: User, request: SanctionRequest) -> str:
@@ -106,18 +98,17 @@ def issue(actor: User, member: User, request: SanctionRequest) -> Sanction:
         removed = _remove_posts(session, target, sanction) if request.remove_posts else []
         log_action(session, actor, f"sanction:{request.kind}", "member", target.id,
                    public_reason=sanction.reason, details=sanction.note)
-    for post_id in removed:
-        rerender_quoting(post_id)
+        rerender_quoting(session, removed)  # in this transaction: no removal commits with stale quotes
     return sanction
 
 
-def lift_refusal(actor: User, sanction: Sanction) -> SanctionError | None:
+def lift_refusal(actor: User, sanction: Sanction) -> Refusal | None:
     """Why `actor` may not lift `sanction`, or None: only staff who could have issued it may lift it,
     so nobody lifts their own, and a moderator does not lift an admin's."""
     if sanction.user_id == actor.id:
-        return SanctionError("reason", "Nobody lifts a sanction on themselves: another moderator decides.", 403)
+        return Forbidden("Nobody lifts a sanction on themselves: another moderator decides.", field="reason")
     if not may_sanction(actor, sanction.member):
-        return SanctionError("reason", "You cannot lift this member's sanctions.", 403)
+        return Forbidden("You cannot lift this member's sanctions.", field="reason")
     return None
 
 
@@ -126,7 +117,7 @@ def lift(actor: User, sanction: Sanction, reason: str) -> Sanction:
     if refused := lift_refusal(actor, sanction):
         raise refused
     if not reason.strip():
-        raise SanctionError("reason", "Say why the sanction is lifted.")
+        raise FieldError("reason", "Say why the sanction is lifted.")
     with write_transaction() as session:
         current = session.get(Sanction, sanction.id, with_for_update=True)
         if current.lifted_at is not None:
@@ -138,8 +129,7 @@ def lift(actor: User, sanction: Sanction, reason: str) -> Sanction:
                 removal=None, removed_at=None, removed_by_sanction_id=None))
         log_action(session, actor, f"lift:{current.kind}", "member", current.user_id,
                    public_reason=current.lift_reason)
-    for post_id in restored:
-        rerender_quoting(post_id)
+        rerender_quoting(session, restored)
     return current
 
 

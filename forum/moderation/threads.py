@@ -3,8 +3,8 @@
 from ..database import write_transaction
 from ..models import Category, Thread, User
 from ..models.base import utcnow
+from ..refusals import Conflict, FieldError
 from .enforcement import check_may_write
-from .flags import Refused
 from .log import log_action
 
 SLOW_MODE_MAX_MINUTES = 1440
@@ -34,7 +34,7 @@ def remove(actor: User, thread: Thread, reason: str = "") -> Thread:
 
     def apply(current: Thread):
         if current.removed_at is not None:
-            raise Refused("This thread is already removed.")
+            raise Conflict("This thread is already removed.")
         current.removed_at = utcnow()
 
     return _moderate(actor, thread, "delete", apply, reason)
@@ -45,7 +45,7 @@ def restore(actor: User, thread: Thread, reason: str = "") -> Thread:
 
     def apply(current: Thread):
         if current.removed_at is None:
-            raise Refused("This thread is not removed.")
+            raise Conflict("This thread is not removed.")
         current.removed_at = None
 
     return _moderate(actor, thread, "restore", apply, reason)
@@ -57,7 +57,7 @@ def move(actor: User, thread: Thread, category: Category, reason: str = "") -> T
 
     def apply(current: Thread):
         if current.category_id == category.id:
-            raise Refused(f"This thread is already in {category.name}.", 422)
+            raise FieldError("category", f"This thread is already in {category.name}.")
         moved_from.append(current.category.name)
         current.category_id = category.id
 
@@ -68,11 +68,11 @@ def move(actor: User, thread: Thread, category: Category, reason: str = "") -> T
 def set_slow_mode(actor: User, thread: Thread, minutes: int, reason: str = "") -> Thread:
     """Let each member post in the thread once every `minutes` (staff are not slowed)."""
     if not 1 <= minutes <= SLOW_MODE_MAX_MINUTES:
-        raise Refused(f"Slow mode is between 1 and {SLOW_MODE_MAX_MINUTES} minutes.", 422)
+        raise FieldError("minutes", f"Slow mode is between 1 and {SLOW_MODE_MAX_MINUTES} minutes.")
 
     def apply(current: Thread):
         if current.slow_mode_minutes == minutes:
-            raise Refused(f"This thread is already in slow mode, one post every {minutes} minutes.")
+            raise Conflict(f"This thread is already in slow mode, one post every {minutes} minutes.")
         current.slow_mode_minutes = minutes
 
     return _moderate(actor, thread, "slow_mode", apply, reason, details=lambda: f"{minutes} minutes")
@@ -88,17 +88,17 @@ def _setter(attribute: str, value, already: str):
 
     def apply(current: Thread):
         if getattr(current, attribute) == value:
-            raise Refused(already)
+            raise Conflict(already)
         setattr(current, attribute, value)
 
     return apply
 
 
 def _moderate(actor: User, thread: Thread, action: str, apply, reason: str = "", details=None) -> Thread:
-    """Change the thread in one write transaction with its log line; Refused if nothing would change."""
+    """Change the thread in one write transaction with its log line; Conflict if nothing would change."""
     reason = reason.strip()
     if len(reason) > REASON_MAX:
-        raise Refused(f"Reasons are at most {REASON_MAX} characters.", 422)
+        raise FieldError("reason", f"Reasons are at most {REASON_MAX} characters.")
     with write_transaction() as session:
         check_may_write(session, actor)
         current = session.get(Thread, thread.id, with_for_update=True)

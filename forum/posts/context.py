@@ -1,5 +1,6 @@
 """Looking up what a post body refers to, so the renderer can stay free of the database."""
 
+from dataclasses import replace
 from datetime import timedelta
 
 from flask import current_app
@@ -18,13 +19,34 @@ def render_post(body: str, links_allowed: bool) -> Rendered:
     return render_body(body, context_for(body, links_allowed))
 
 
+def render_posts(bodies: list[tuple[str, bool]]) -> list[Rendered]:
+    """Render many (body, links_allowed) at once, with what they all refer to looked up together:
+    two queries for the lot, not two per body (re-rendering every post that quotes a removed one)."""
+    post_ids, usernames = set(), set()
+    for body, _ in bodies:
+        ids, names = references(body)
+        post_ids |= ids
+        usernames |= names
+    world = _looked_up(post_ids, usernames)
+    return [render_body(body, replace(world, links_allowed=allowed, max_mentions=max_mentions(established=allowed)))
+            for body, allowed in bodies]
+
+
 def context_for(body: str, links_allowed: bool) -> RenderContext:
-    post_ids, usernames = references(body)
+    context = _looked_up(*references(body))
     # New members (whose links are hidden) may also mention fewer members.
-    context = RenderContext(links_allowed=links_allowed, max_mentions=max_mentions(established=links_allowed))
+    return replace(context, links_allowed=links_allowed, max_mentions=max_mentions(established=links_allowed))
+
+
+def _looked_up(post_ids: set[int], usernames: set[str]) -> RenderContext:
+    """What these posts show in a quote (author's name, or the placeholder), and which of these members
+    exist. Read from the database as this transaction sees it, even over objects loaded before a bulk
+    update (a cascade inside the transaction that removed the posts)."""
+    context = RenderContext()
     if post_ids:
         quoted = db.session.scalars(
             select(Post).where(Post.id.in_(post_ids)).options(joinedload(Post.author))
+            .execution_options(populate_existing=True)
         )
         for post in quoted:
             context.quote_names[post.id] = post.author.public_name

@@ -6,18 +6,15 @@ from ..database import write_transaction
 from ..extensions import db
 from ..models import Post, PostLike, User
 from ..moderation.enforcement import check_may_write
-
-
-class LikeRefused(ValueError):
-    pass
+from ..refusals import Forbidden
 
 
 def toggle_like(member: User, post: Post) -> bool:
     """Like the post, or take the like back; returns whether the member now likes it."""
     if post.author_id == member.id:
-        raise LikeRefused("You cannot like your own post.")
+        raise Forbidden("You cannot like your own post.")
     if post.is_removed:
-        raise LikeRefused("This post was removed.")
+        raise Forbidden("This post was removed.")
     with write_transaction() as session:
         check_may_write(session, member)
         existing = session.get(PostLike, (post.id, member.id))

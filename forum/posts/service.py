@@ -14,11 +14,12 @@ from ..models import (Category, Draft, Ignore, Notification, Post, PostQuote, Po
 from ..models.base import utcnow
 from ..models.preferences import ignorable
 from ..moderation.enforcement import WriteRefused, check_may_write
-from .context import links_allowed_for, render_post
+from .context import links_allowed_for, render_post, render_posts
 from .forms import BODY_MAX
 from .plain import text_of
 from .render import RENDER_VERSION, Rendered
 
+RERENDER_BATCH = 200  # posts per round trip when a change makes other posts render again
 MEMBERS_ONLY_QUOTE = "This quotes a post from a members-only category. Quote it there, or take the quote out."
 
 
@@ -33,6 +34,8 @@ class EditConflict(Exception):
 class QuoteRefused(WriteRefused):
     """The text quotes a post guests may not read into a thread they may. Views show the message
     beside the body field and keep the text; any other caller still answers 422 with it."""
+
+    field = "body"  # for refusals.show_on
 
     def __init__(self, message: str = MEMBERS_ONLY_QUOTE):
         super().__init__(message, status=422)
@@ -184,38 +187,61 @@ def delete_post(post: Post, actor: User) -> Post:
         if not may_change(actor, current):
             raise PermissionError("only the author may delete this post")
         current.removal, current.removed_at = "author", utcnow()
-    rerender_quoting(current.id)
+        rerender_quoting(session, [current.id])
     return current
 
 
-def rerender_quoting(post_id: int) -> int:
-    """Render again every post that quotes this one, so its quotes show what it now is."""
-    quoting = db.session.scalars(
-        select(Post).join(PostQuote, PostQuote.post_id == Post.id).where(PostQuote.quoted_post_id == post_id)
-    ).all()
-    return rerender(quoting)
+def rerender_quoting(session, post_ids) -> int:
+    """Render again every post that quotes one of these, so its quotes show what they now are (a
+    removal, a restore), inside the caller's write transaction: the change and the quotes that show
+    it commit together or not at all. Returns how many posts were rendered."""
+    session.flush()
+    ids = sorted(set(post_ids))
+    quoting: set[int] = set()
+    for chunk in _batches(ids):
+        quoting.update(session.scalars(select(PostQuote.post_id).where(PostQuote.quoted_post_id.in_(chunk))))
+    return _rerender_in(session, quoting)
 
 
-def rerender_quotes_of(member: User) -> int:
-    """Render again the posts that quote this member, so their attributions show the current name."""
-    quoted = select(Post.id).where(Post.author_id == member.id)
-    quoting = db.session.scalars(
-        select(Post).join(PostQuote, PostQuote.post_id == Post.id).where(PostQuote.quoted_post_id.in_(quoted))
-    ).unique().all()
-    return rerender(quoting)
+def rerender_quotes_of(session, member_id: int) -> int:
+    """Render again, inside the caller's write transaction, the posts that quote this member, so their
+    attributions show the current name (or the placeholder of a deleted account's posts)."""
+    session.flush()
+    quoted = select(Post.id).where(Post.author_id == member_id)
+    quoting = session.scalars(select(PostQuote.post_id).where(PostQuote.quoted_post_id.in_(quoted)))
+    return _rerender_in(session, set(quoting))
+
+
+def _rerender_in(session, post_ids: set[int]) -> int:
+    """Render these posts again and store the result, RERENDER_BATCH at a time: a few statements per
+    batch (read, look up what they quote, write), however many posts quote what changed."""
+    for chunk in _batches(sorted(post_ids)):
+        rows = session.execute(select(Post.id, Post.body, Post.links_allowed).where(Post.id.in_(chunk))).all()
+        rendered = render_posts([(body, allowed) for _, body, allowed in rows])
+        session.execute(update(Post), [_rendered_row(post_id, fresh.html)
+                                       for (post_id, _, _), fresh in zip(rows, rendered, strict=True)])
+    return len(post_ids)
+
+
+def _rendered_row(post_id: int, html: str) -> dict:
+    """The columns a new rendering changes: the HTML, the text search reads, and the renderer's version."""
+    return {"id": post_id, "body_html": html, "search_text": text_of(html), "render_version": RENDER_VERSION}
+
+
+def _batches(ids: list[int]):
+    for start in range(0, len(ids), RERENDER_BATCH):
+        yield ids[start:start + RERENDER_BATCH]
 
 
 def rerender(posts: list[Post]) -> int:
     """Bring the stored HTML of these posts (and its text, which search reads) up to date with the
     renderer and what they refer to."""
-    fresh = {post.id: render_post(post.body, post.links_allowed).html for post in posts}
-    if fresh:
+    rendered = render_posts([(post.body, post.links_allowed) for post in posts])
+    if posts:
         with write_transaction() as session:
-            session.execute(update(Post), [
-                {"id": post_id, "body_html": html, "search_text": text_of(html), "render_version": RENDER_VERSION}
-                for post_id, html in fresh.items()
-            ])
-    return len(fresh)
+            session.execute(update(Post), [_rendered_row(post.id, fresh.html)
+                                           for post, fresh in zip(posts, rendered, strict=True)])
+    return len(posts)
 
 
 def position_in_thread(post: Post) -> int:

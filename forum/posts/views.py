@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from ..htmx import is_fragment_request, render, render_partial
 from ..limits import limit_replies
 from ..pagination import Page, page_of_position
+from ..refusals import Refusal, show_on
 from ..threads import service as threads
 from ..threads import unread
 from ..threads.views import answered_post, render_thread
@@ -57,7 +58,7 @@ def create(thread_id):
         post = earlier or service.add_reply(thread, current_user, form.body.data, form.answered_post_id,
                                             form.request_key.data)
     except service.QuoteRefused as refused:
-        form.body.errors.append(refused.message)
+        show_on(form, refused)
         return _refused_reply(thread, form)
     unread.mark_read(current_user, thread, [post], None)  # their own post is never unread to them
     if not is_fragment_request():
@@ -119,7 +120,7 @@ def update(post_id):
         form.version.data = str(conflict.current.version)
         return render("posts/edit.html", "edit_form", status=409, post=conflict.current, form=form, conflict=True)
     except service.QuoteRefused as refused:
-        form.body.errors.append(refused.message)
+        show_on(form, refused)
         return render("posts/edit.html", "edit_form", status=422, post=post, form=form, conflict=False)
     if is_fragment_request():
         return render_post_alone(post)
@@ -145,8 +146,8 @@ def like(post_id):
     post = existing_post(post_id)
     try:
         likes.toggle_like(current_user, post)
-    except likes.LikeRefused as refused:
-        abort(403, str(refused))
+    except Refusal as refused:
+        abort(refused.status, refused.message)
     if not is_fragment_request():
         return redirect(post_url(post))
     return render_partial("posts/_like.html", post=post, convo=conversation_for(post.thread, [post], current_user))

@@ -12,6 +12,7 @@ from ..posts import drafts
 from ..posts import service as posts_service
 from ..posts.display import conversation_for
 from ..posts.forms import ReplyForm
+from ..refusals import show_on
 from . import bp, service, unread
 from .forms import ThreadForm
 
@@ -132,7 +133,7 @@ def create():
     try:
         thread = service.start_thread(current_user, category, form.title.data, form.body.data)
     except posts_service.QuoteRefused as refused:
-        form.body.errors.append(refused.message)
+        show_on(form, refused)
         return render("threads/new.html", form=form, status=422)
     unread.mark_thread_read(current_user, thread)
     flash("Your thread is posted.", "success")
