@@ -18,7 +18,7 @@ from .models import Post, Thread, User
 from .models.moderation import SIGN_OUT_KINDS
 from .models.user import ROLES
 from .moderation import sanctions
-from .moderation.enforcement import active_sanctions
+from .policy import active_sanctions
 
 
 @click.group()

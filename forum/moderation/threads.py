@@ -3,7 +3,7 @@
 from ..database import write_transaction
 from ..models import Category, Thread, User
 from ..models.base import utcnow
-from .enforcement import check_may_write
+from ..policy import check_may_write
 from .flags import Refused
 from .log import log_action
 

@@ -13,7 +13,7 @@ from ..models import (Category, Draft, Ignore, Notification, Post, PostQuote, Po
                       ThreadSubscription, User)
 from ..models.base import utcnow
 from ..models.preferences import ignorable
-from ..moderation.enforcement import WriteRefused, check_may_write
+from ..policy import WriteRefused, check_may_write
 from .context import links_allowed_for, render_post
 from .forms import BODY_MAX
 from .plain import text_of

@@ -9,7 +9,7 @@ from ..extensions import db
 from ..models import Category, Post, Thread, User
 from ..models.base import utcnow
 from ..pagination import Page
-from ..moderation.enforcement import check_may_write
+from ..policy import check_may_write
 from ..posts import service as posts
 from ..posts.context import links_allowed_for, render_post
 from ..slugs import slugify

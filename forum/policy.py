@@ -8,10 +8,10 @@ from flask import request
 from flask_login import current_user
 from sqlalchemy import and_, func, or_, select
 
-from ..extensions import db
-from ..models import Post, Sanction, Thread, User
-from ..models.base import utcnow
-from ..models.moderation import READ_ONLY_KINDS
+from .extensions import db
+from .models import Post, Sanction, Thread, User
+from .models.base import utcnow
+from .models.moderation import READ_ONLY_KINDS
 
 # What a member under a read-only sanction may still do.
 ALLOWED_WHILE_READ_ONLY = {"auth.logout", "auth.login", "moderation.appeal", "static",
