@@ -4,10 +4,11 @@ from flask import Response, abort, request
 from flask_login import current_user, login_required
 
 from ..htmx import is_fragment_request, render
+from ..policy import links_allowed_for
 from ..threads import service as threads
 from ..threads.views import render_thread
 from . import bp, drafts
-from .context import links_allowed_for, render_post
+from .context import render_post
 from .forms import BODY_MAX, ReplyForm
 from .quoting import quote_for
 from .views import existing_post

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from ..htmx import is_fragment_request, render, render_partial
 from ..limits import limit_replies
 from ..pagination import Page, page_of_position
+from ..policy import may_change, readable
 from ..threads import service as threads
 from ..threads import unread
 from ..threads.views import answered_post, render_thread
@@ -24,7 +25,7 @@ def post_url(post) -> str:
 def existing_post(post_id):
     """The post, unless there is none or its thread was removed (and the reader is not staff)."""
     post = service.get_post(post_id)
-    if post is None or not threads.readable(post.thread, current_user):
+    if post is None or not readable(post.thread, current_user):
         abort(404, "There is no such post.")
     return post
 
@@ -32,7 +33,7 @@ def existing_post(post_id):
 def own_post(post_id):
     """The post, if it exists (404) and the current member may change it (403)."""
     post = existing_post(post_id)
-    if not service.may_change(current_user, post):
+    if not may_change(current_user, post):
         abort(403, "You can only change your own posts.")
     return post
 
