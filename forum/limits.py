@@ -75,12 +75,12 @@ limit_registrations = limiter.limit(_setting("REGISTER_RATE_LIMIT"), deduct_when
 
 # --- The answer when a limit is reached ------------------------------------------------------
 
-NOUNS = {"posts.create": ("reply", "replies"), "threads.create": ("new thread", "new threads")}
+NOUNS = {"threads.reply": ("reply", "replies"), "threads.create": ("new thread", "new threads")}
 REFUSALS = {
     "auth.login": ("Too many attempts to sign in. You can try again {wait}. If this is your account, you can "
                    "still sign in from a browser you have signed in on before, or reset your password."),
     "auth.register": "Too many new accounts from your network or for this address. You can register again {wait}.",
-    "posts.create": "You have reached the limit of {limit}{standing}. You can post again {wait}.",
+    "threads.reply": "You have reached the limit of {limit}{standing}. You can post again {wait}.",
     "threads.create": "You have reached the limit of {limit}{standing}. You can start another {wait}.",
 }
 DEFAULT_REFUSAL = "Too many attempts. You can try again {wait}."

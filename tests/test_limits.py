@@ -187,7 +187,7 @@ def test_an_expired_counter_starts_again(app, client):
     assert reply(client, thread).status_code == 429
     expire_all_counters()
     assert reply(client, thread, "A minute later").status_code == 302
-    assert counters() == {f"LIMITER/member:{member.id}/posts.create/3/1/minute": 1}
+    assert counters() == {f"LIMITER/member:{member.id}/threads.reply/3/1/minute": 1}
 
 
 # Threads
