@@ -24,9 +24,9 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from .. import mail
-from ..admin import blocks as registration_blocks
 from ..extensions import db
 from ..models import User
+from . import blocks as registration_blocks
 from .service import TAKEN, AccountError, NewAccount, checked_names, register
 
 log = logging.getLogger(__name__)
