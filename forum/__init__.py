@@ -11,7 +11,6 @@ from .feeds import bp as feeds_bp
 from .members import bp as members_bp
 from .members import notifications
 from .moderation import bp as moderation_bp
-from .moderation import views as moderation_views  # noqa: F401  (registers the moderation routes)
 from .posts import bp as posts_bp
 from .search import bp as search_bp
 from .search.index import alembic_include_name
