@@ -11,7 +11,6 @@ from forum.extensions import db
 from forum.models import Flag, ModAction, RegistrationBlock, Sanction, User
 from forum.models.base import utcnow
 from forum.moderation import sanctions
-from tests.conftest import HTMX
 from tests.factories import make_reply, make_thread, make_user
 
 

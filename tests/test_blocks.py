@@ -9,7 +9,7 @@ from forum.auth import service as accounts
 from forum.extensions import db
 from forum.models import ModAction, RegistrationBlock, User
 from tests.factories import PASSWORD, make_user
-from tests.mail_server import links_in, smtp_server, text_of  # noqa: F401  (a fixture)
+from tests.mail_server import links_in, text_of
 
 
 @pytest.fixture

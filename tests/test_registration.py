@@ -10,7 +10,7 @@ from forum.auth.blocks import REFUSED
 from forum.extensions import db
 from forum.models import User
 from tests.factories import PASSWORD, make_user
-from tests.mail_server import finish_link, links_in, smtp_server, text_of  # noqa: F401  (a fixture)
+from tests.mail_server import finish_link, links_in, text_of
 
 PER_REQUEST = re.compile(r'(name="csrf_token" value=|"X-CSRFToken": ?|nonce=)"[^"]+"')
 
