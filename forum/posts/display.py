@@ -1,5 +1,6 @@
 """How posts are shown to a reader: names (as that reader may see them, told apart), reply links,
-and what the reader chose: the thread's watch level, and members whose posts and quotes collapse."""
+and what the reader chose: the thread's watch level, and members whose posts and quotes collapse.
+Also where a post is: the address of its place on its thread's pages (post_url)."""
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
