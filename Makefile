@@ -25,7 +25,10 @@ dev: install ## The Flask development server, with reloading and the debugger
 	$(FLASK) forum first-run
 	$(FLASK) run --debug --port $(PORT)
 
-test: install browser ## Run every test (SQLite, or the database in FORUM_TEST_DATABASE_URL)
+# The architecture (import-linter's contracts in pyproject.toml) and ruff first: both take a second.
+test: install browser ## Check the import layers and lint, then run every test (SQLite, or FORUM_TEST_DATABASE_URL)
+	$(BIN)/lint-imports
+	$(BIN)/ruff check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install ## Measure rendering, then the pages under load against hello-world; tables in bench-results/

@@ -121,7 +121,7 @@ def main(argv=None) -> int:
         "",
         f"Ordinary posts ({BODIES} bodies, mean {mean_length:,.0f} chars, {args.renders} renders x {RUNS} runs)",
         f"  median        {median:10,.0f} posts/s   ({1000 / median:.2f} ms per post)",
-        f"  runs          " + "  ".join(f"{rate:,.0f}" for rate in rates),
+        "  runs          " + "  ".join(f"{rate:,.0f}" for rate in rates),
         "",
         f"Hostile inputs at the length cap ({BODY_MAX:,} chars), {len(slowest)} bodies, one render each",
         f"  worst         {slowest[0][0] * 1000:10,.0f} ms        {slowest[0][1]}",

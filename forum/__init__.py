@@ -3,7 +3,7 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cleaning, cli, config, database, errors, htmx, ids, page_cache, security, templating, timing
+from . import cleaning, cli, config, database, errors, htmx, ids, page_cache, policy, security, templating, timing
 from .admin import bp as admin_bp
 from .auth import bp as auth_bp
 from .extensions import csrf, db, limiter, login_manager, migrate
@@ -11,8 +11,6 @@ from .feeds import bp as feeds_bp
 from .members import bp as members_bp
 from .members import notifications
 from .moderation import bp as moderation_bp
-from .moderation import enforcement
-from .moderation import views as moderation_views  # noqa: F401  (registers the moderation routes)
 from .posts import bp as posts_bp
 from .search import bp as search_bp
 from .search.index import alembic_include_name
@@ -43,8 +41,8 @@ def create_app(test_config=None):
     for blueprint in (auth_bp, threads_bp, posts_bp, members_bp, moderation_bp, admin_bp, feeds_bp, search_bp):
         app.register_blueprint(blueprint)
     errors.register(app)
-    app.before_request(enforcement.guard_writes)
-    app.context_processor(lambda: {"sanction_notices": enforcement.notices_for,
+    app.before_request(policy.guard_writes)
+    app.context_processor(lambda: {"sanction_notices": policy.notices_for,
                                    "unread_notifications": notifications.unread_summary})
     app.after_request(htmx.add_vary)
     app.after_request(security.add_headers)

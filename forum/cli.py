@@ -1,11 +1,14 @@
 """The `flask forum …` command group."""
 
 import secrets
+import time
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from . import backup
 from .admin import blocks
 from .admin import service as admin
 from .auth import service as accounts
@@ -18,7 +21,9 @@ from .models import Post, Thread, User
 from .models.moderation import SIGN_OUT_KINDS
 from .models.user import ROLES
 from .moderation import sanctions
-from .moderation.enforcement import active_sanctions
+from .policy import active_sanctions
+from .posts.render import RENDER_VERSION
+from .posts.service import rerender
 from .refusals import Refusal
 
 
@@ -91,9 +96,6 @@ def send_mail_command():
 @with_appcontext
 def rerender_command(everything):
     """Bring stored post HTML up to the current renderer (after an upgrade that changes it)."""
-    from .posts.render import RENDER_VERSION
-    from .posts.service import rerender
-
     query = select(Post).order_by(Post.id)
     if not everything:
         query = query.where(Post.render_version < RENDER_VERSION)
@@ -228,10 +230,6 @@ def restore_command(path, force):
 
 def _on_database(action: str, path: str, **options):
     """Run backup.backup or backup.restore on the configured database; its refusals become messages."""
-    from flask import current_app
-
-    from . import backup
-
     try:
         click.echo(getattr(backup, action)(current_app.config["SQLALCHEMY_DATABASE_URI"], path, **options))
     except backup.BackupError as error:
@@ -249,8 +247,6 @@ def _on_database(action: str, path: str, **options):
 @with_appcontext
 def seed_bench_command(members, threads, posts, big_thread, seed, force):
     """Fill the database with a large, realistic forum for `make bench` (bulk inserts, not the web path)."""
-    import time
-
     # Imported here, not with the module: bench/ is a development tool beside the package, so the web
     # workers and every other command neither load it nor need it to be deployed.
     from bench import seed as bench_seed

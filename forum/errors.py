@@ -7,8 +7,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from . import limits
 from .htmx import flash_region, is_fragment_request
-from .moderation.enforcement import WriteRefused
-from .threads.service import MembersOnly
+from .policy import MembersOnly, WriteRefused
 
 MESSAGES = {
     400: "The request could not be understood.",

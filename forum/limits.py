@@ -28,6 +28,7 @@ from .database import WRITE_OPTION, upsertable_insert
 from .extensions import db, limiter
 from .models import RateCounter
 from .models.base import utcnow
+from .policy import links_allowed_for
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +40,6 @@ FALLBACK_PREFIX = "fallback+"  # fallback+redis://…: Redis, or the database wh
 
 def is_new_member() -> bool:
     """Whether the signed-in member is still new (not established): tighter limits apply."""
-    # Imported here: forum.posts imports its views, which import this module.
-    from .posts.context import links_allowed_for
-
     return current_user.is_authenticated and not links_allowed_for(current_user)
 
 
@@ -75,20 +73,14 @@ limit_uploads = limiter.limit(_setting("AVATAR_RATE_LIMIT"), key_func=_member)
 limit_registrations = limiter.limit(_setting("REGISTER_RATE_LIMIT"), deduct_when=_created)
 
 
-def max_mentions(established: bool) -> int:
-    """How many members one post may mention (and notify)."""
-    config = current_app.config
-    return config["MAX_MENTIONS"] if established else min(config["MAX_MENTIONS"], config["NEW_MEMBER_MAX_MENTIONS"])
-
-
 # --- The answer when a limit is reached ------------------------------------------------------
 
-NOUNS = {"posts.create": ("reply", "replies"), "threads.create": ("new thread", "new threads")}
+NOUNS = {"threads.reply": ("reply", "replies"), "threads.create": ("new thread", "new threads")}
 REFUSALS = {
     "auth.login": ("Too many attempts to sign in. You can try again {wait}. If this is your account, you can "
                    "still sign in from a browser you have signed in on before, or reset your password."),
     "auth.register": "Too many new accounts from your network or for this address. You can register again {wait}.",
-    "posts.create": "You have reached the limit of {limit}{standing}. You can post again {wait}.",
+    "threads.reply": "You have reached the limit of {limit}{standing}. You can post again {wait}.",
     "threads.create": "You have reached the limit of {limit}{standing}. You can start another {wait}.",
 }
 DEFAULT_REFUSAL = "Too many attempts. You can try again {wait}."

@@ -9,8 +9,7 @@ from jinja2 import StrictUndefined
 from markupsafe import Markup
 
 from .models.base import utcnow
-from .posts.context import links_allowed_for
-from .posts.service import may_change
+from .policy import links_allowed_for, may_change
 from .security import csp_nonce
 
 UNITS = (

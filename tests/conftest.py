@@ -11,6 +11,9 @@ from sqlalchemy import event
 from forum import create_app
 from forum.extensions import db
 
+# The smtp_server fixture, for every test that reads the mail the forum sends.
+pytest_plugins = ["tests.mail_server"]
+
 HTMX = {"HX-Request": "true", "HX-Request-Type": "partial"}
 CSRF_IN_PAGE = re.compile(r'name="csrf_token" value="([^"]+)"')
 

@@ -17,7 +17,6 @@ from forum.posts.drafts import save_draft
 from forum.posts.quoting import quote_markdown
 from tests.conftest import HTMX
 from tests.factories import PASSWORD, make_reply, make_thread, make_user
-from tests.mail_server import smtp_server  # noqa: F401  (a fixture)
 
 
 @pytest.fixture(autouse=True)
@@ -275,7 +274,7 @@ def test_delete_needs_a_signed_in_member(client):
 def test_wrong_passwords_here_are_rate_limited_like_sign_ins(client):
     user = make_user()
     client.sign_in(user)
-    answers = [delete(client, password="guess number %d" % n).status_code for n in range(6)]
+    answers = [delete(client, password=f"guess number {n}").status_code for n in range(6)]
     assert answers == [422] * 5 + [429]
     assert fresh(user).deleted_at is None
 

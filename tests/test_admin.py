@@ -12,7 +12,6 @@ from forum.models import Flag, ModAction, RegistrationBlock, Sanction, User
 from forum.models.base import utcnow
 from forum.moderation import sanctions
 from forum.refusals import FieldError, Forbidden
-from tests.conftest import HTMX
 from tests.factories import make_reply, make_thread, make_user
 
 

@@ -51,7 +51,7 @@ class Poster(threading.Thread):
                 body = f"Burst reply number {len(self.posted) + len(self.failures)}."
                 response = self.client.submit(f"/t/{self.thread_id}/reply", {"body": body})
                 (self.posted if response.status == 302 else self.failures).append(body)
-        except Exception as error:  # noqa: BLE001  (shown by wait_for, in the test's thread)
+        except Exception as error:  # shown by wait_for, in the test's thread
             self.failures.append(repr(error))
 
     def wait_for(self, count, timeout=20):

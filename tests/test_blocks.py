@@ -4,12 +4,13 @@ import pytest
 from sqlalchemy import func, select
 
 from forum.admin import blocks
+from forum.auth import blocks as registration_blocks
 from forum.auth import service as accounts
 from forum.extensions import db
 from forum.models import ModAction, RegistrationBlock, User
 from forum.refusals import FieldError
 from tests.factories import PASSWORD, make_user
-from tests.mail_server import links_in, smtp_server, text_of  # noqa: F401  (a fixture)
+from tests.mail_server import links_in, text_of
 
 
 @pytest.fixture
@@ -104,7 +105,7 @@ def test_refuses_email_and_addresses_in_blocked_networks(app, admin):
     session = db.session
 
     def refused(email="someone@example.com", address=None):
-        return blocks.refuses(session, email, address)
+        return registration_blocks.refuses(session, email, address)
 
     assert refused(email="foobar@gmail.com") and refused(email="F.O.O.bar+other@gmail.com")
     assert not refused(email="foo.bar@example.com") and not refused()
@@ -147,7 +148,7 @@ def test_register_refuses_a_blocked_email_in_any_spelling(app, admin):
     blocked("email", "foobar@gmail.com", admin)
     with pytest.raises(FieldError) as refused:
         accounts.register(new_account(email="Foo.Bar+x@GoogleMail.com"))
-    assert (refused.value.field, refused.value.message) == ("email", blocks.REFUSED)
+    assert (refused.value.field, refused.value.message) == ("email", registration_blocks.REFUSED)
     accounts.register(new_account(email="foo.bar@example.com"))  # a different mailbox
 
 
@@ -162,7 +163,7 @@ def test_a_blocked_person_learns_nothing_about_existing_accounts(app, admin):
     blocked("email", "boss-again@example.com", admin)
     with pytest.raises(FieldError) as refused:
         accounts.register(new_account(email="boss-again@example.com", username="boss"))
-    assert refused.value.message == blocks.REFUSED
+    assert refused.value.message == registration_blocks.REFUSED
 
 
 def registration(email="newcomer@example.com"):

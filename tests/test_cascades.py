@@ -151,7 +151,7 @@ def test_the_cascade_reads_what_its_transaction_wrote_over_objects_loaded_before
     (synchronize_session=False, as deleting an account does): the quotes still show the update."""
     mine, others = quoted_thread(author, removed=1, quoting=1)
     with write_transaction() as session:
-        session.get(Post, mine[0].id).body_html  # loaded in this transaction, then changed behind its back
+        assert session.get(Post, mine[0].id).body_html  # loaded in this transaction, then changed behind its back
         session.execute(db.update(Post).where(Post.id == mine[0].id).values(removal="author"),
                         execution_options={"synchronize_session": False})
         assert posts.rerender_quoting(session, [mine[0].id]) == 1

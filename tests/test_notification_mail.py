@@ -13,7 +13,7 @@ from forum.moderation import sanctions, threads as thread_moderation
 from forum.moderation.sanctions import SanctionRequest
 from forum.posts import service as posts
 from tests.factories import make_thread, make_user
-from tests.mail_server import _free_port, links_in, smtp_server, text_of  # noqa: F401  (a fixture)
+from tests.mail_server import _free_port, links_in, text_of
 
 CHOOSE = "Choose one of: Off, Each notification, Daily digest."
 

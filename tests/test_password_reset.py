@@ -9,10 +9,10 @@ from forum import mail
 from forum.extensions import db
 from forum.models import User
 from forum.moderation import sanctions
-from forum.moderation.enforcement import active_sanctions
 from forum.moderation.sanctions import SanctionRequest
+from forum.policy import active_sanctions
 from tests.factories import PASSWORD, make_thread, make_user
-from tests.mail_server import _free_port, links_in, smtp_server, text_of  # noqa: F401  (a fixture)
+from tests.mail_server import _free_port, links_in, text_of
 
 NEW_PASSWORD = "a brand new secret"
 NEUTRAL = re.compile(r"If an account uses (\S+), we have sent it a link to set a new password\.")

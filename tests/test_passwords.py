@@ -12,7 +12,7 @@ from forum.extensions import db
 from forum.models import User
 from forum.refusals import FieldError
 from tests.factories import PASSWORD, make_user
-from tests.mail_server import finish_link, links_in, smtp_server  # noqa: F401  (a fixture)
+from tests.mail_server import finish_link, links_in
 
 WEAK = [
     ("password123", TOO_COMMON),

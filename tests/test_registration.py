@@ -6,10 +6,11 @@ import pytest
 from forum import mail
 from forum.admin import blocks
 from forum.auth import signup
+from forum.auth.blocks import REFUSED
 from forum.extensions import db
 from forum.models import User
 from tests.factories import PASSWORD, make_user
-from tests.mail_server import finish_link, links_in, smtp_server, text_of  # noqa: F401  (a fixture)
+from tests.mail_server import finish_link, links_in, text_of
 
 PER_REQUEST = re.compile(r'(name="csrf_token" value=|"X-CSRFToken": ?|nonce=)"[^"]+"')
 
@@ -194,7 +195,7 @@ def test_a_blocked_address_gets_the_same_answer_and_the_reason_by_mail(client, s
     response = ask(client, email="foo.bar+new@gmail.com")
     assert response.status_code == 302 and response.location == "/register/sent"
     message = smtp_server.last_to("foo.bar+new@gmail.com")
-    assert blocks.REFUSED in text_of(message) and links_in(message) == []
+    assert REFUSED in text_of(message) and links_in(message) == []
 
 
 def test_a_link_followed_after_the_address_was_blocked_makes_nothing(client, smtp_server, admin):

@@ -9,9 +9,8 @@ import pytest
 from forum.auth import sessions
 from forum.extensions import db
 from forum.models import LoginSession
-from tests.conftest import HTMX
 from tests.factories import PASSWORD, make_user
-from tests.mail_server import _free_port, smtp_server, text_of  # noqa: F401  (a fixture)
+from tests.mail_server import text_of
 
 FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
 IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
@@ -261,7 +260,8 @@ def test_the_owner_is_mailed_once_an_hour_however_many_guesses(app, smtp_server)
 
 
 def test_a_known_browser_of_another_account_is_not_spared(app):
-    owner, neighbour = make_user(username="victim3"), make_user()
+    make_user(username="victim3")
+    neighbour = make_user()
     shared = browser(app, address="198.51.100.8")
     shared.sign_in(neighbour)
     shared.submit("/logout")

@@ -10,7 +10,7 @@ from forum.extensions import db
 from forum.models import ModAction, Post, Thread
 from forum.models.base import utcnow
 from forum.moderation import threads as moderation
-from forum.moderation.enforcement import WriteRefused
+from forum.policy import WriteRefused
 from forum.pagination import Page
 from forum.posts import service as posts
 from forum.refusals import Conflict, FieldError

@@ -8,7 +8,6 @@ from forum.models import Notification, ThreadSubscription
 from forum.moderation import threads as thread_moderation
 from forum.posts import service as posts
 from forum.posts.quoting import quote_markdown
-from tests.conftest import HTMX
 from tests.factories import make_reply, make_thread, make_user
 
 

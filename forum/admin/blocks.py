@@ -1,27 +1,20 @@
-"""Registration blocks: email addresses and IP networks that may not register, so a banned member
-cannot simply come back under a new name."""
+"""Registration blocks, as admins keep them: adding and removing email addresses and IP networks that
+may not register. Registration checks them in forum/auth/blocks.py."""
 
 import ipaddress
 
 from flask import current_app
 from sqlalchemy import func, select
 
+from ..auth.blocks import client_address, mailbox
 from ..database import write_transaction
 from ..extensions import db
 from ..models import RegistrationBlock, User
 from ..moderation.log import log_action
 from ..refusals import FieldError
 
-REFUSED = ("Registration from this address is not possible. "
-           "Contact the forum's staff if you think this is a mistake.")
 KINDS = {"email": "Email address", "ip": "IP address or network"}
 
-# Providers that deliver mail for "first.last+tag@" to "firstlast@": there the dots and the
-# "+tag" are not part of the mailbox, so a blocked member cannot slip back in with them.
-DOMAIN_ALIASES = {"googlemail.com": "gmail.com"}
-DOTS_IGNORED = {"gmail.com"}
-PLUS_TAGS_IGNORED = {"gmail.com", "outlook.com", "hotmail.com", "live.com", "icloud.com", "me.com",
-                     "mac.com", "fastmail.com", "proton.me", "protonmail.com"}
 # A typo such as "0.0.0.0/0" would close registration to everyone.
 MIN_PREFIX = {4: 8, 6: 16}
 # Behind a reverse proxy every request may seem to come from here: blocking it blocks everyone.
@@ -29,17 +22,11 @@ LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128")
 
 
 def canonical_email(address: str) -> str:
-    """The mailbox an address reaches: lower case; dots and +tags dropped where the provider ignores them."""
-    local, at, domain = address.strip().lower().rpartition("@")
-    domain = domain.rstrip(".")
-    domain = DOMAIN_ALIASES.get(domain, domain)
-    if domain in PLUS_TAGS_IGNORED:
-        local = local.split("+", 1)[0]
-    if domain in DOTS_IGNORED:
-        local = local.replace(".", "")
-    if not at or not local or "." not in domain or any(c.isspace() for c in local + domain):
+    """The mailbox an address reaches, as registration compares it (forum/auth/blocks.py)."""
+    key = mailbox(address)
+    if key is None:
         raise FieldError("value", "Enter an email address such as name@example.com.")
-    return f"{local}@{domain}"
+    return key
 
 
 def canonical_network(text: str) -> str:
@@ -64,41 +51,6 @@ def canonical_value(kind: str, value: str) -> str:
     if kind == "ip":
         return canonical_network(value)
     raise FieldError("kind", "Choose what to block: an email address or an IP address.")
-
-
-def client_address(remote_addr: str | None):
-    """The address a request came from, with IPv4-mapped IPv6 addresses as plain IPv4."""
-    try:
-        address = ipaddress.ip_address((remote_addr or "").split("%", 1)[0])
-    except ValueError:
-        return None
-    if address.version == 6 and address.ipv4_mapped:
-        return address.ipv4_mapped
-    return address
-
-
-def refuses(session, email: str, remote_addr: str | None) -> bool:
-    """True when a block stops this address, or a member at this network address, from registering."""
-    return refuses_email(session, email) or refuses_network(session, remote_addr)
-
-
-def refuses_email(session, email: str) -> bool:
-    """True when this email address (in any spelling of its mailbox) may not register."""
-    try:
-        key = canonical_email(email)
-    except FieldError:
-        return False
-    return session.scalar(select(RegistrationBlock.id).where(
-        RegistrationBlock.kind == "email", RegistrationBlock.value == key)) is not None
-
-
-def refuses_network(session, remote_addr: str | None) -> bool:
-    """True when a block covers the network address a request came from."""
-    address = client_address(remote_addr)
-    if address is None:
-        return False
-    networks = session.scalars(select(RegistrationBlock.value).where(RegistrationBlock.kind == "ip"))
-    return any(address in ipaddress.ip_network(network) for network in networks)
 
 
 def add_block(actor: User, kind: str, value: str, reason: str, via: str = "",

@@ -7,7 +7,7 @@ from wtforms import BooleanField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..htmx import is_fragment_request, render
-from ..moderation.access import admin_required
+from ..policy import admin_required
 from ..refusals import FieldError, show_on
 from . import bp
 from . import category_service as service

@@ -8,12 +8,12 @@ from sqlalchemy.orm import joinedload
 
 from ..database import write_transaction
 from ..extensions import db
-from ..moderation.enforcement import in_force
 from ..models import Flag, Sanction, User
 from ..models.base import utcnow
 from ..models.moderation import READ_ONLY_KINDS
 from ..models.user import ROLES
 from ..moderation.log import log_action
+from ..policy import in_force
 from ..refusals import FieldError, Forbidden
 
 SELF_ROLE = "Nobody changes their own role: another admin can."

@@ -6,8 +6,8 @@ from flask_login import current_user
 from ..htmx import is_fragment_request, render
 from ..limits import store_outage
 from ..models.base import utcnow
-from ..moderation.access import admin_required, may_sanction, staff_required
 from ..pagination import Page, requested_page
+from ..policy import admin_required, may_sanction, staff_required
 from ..refusals import FieldError, Refusal, show_on
 from . import blocks, bp, service
 from .forms import BlockForm, RoleForm

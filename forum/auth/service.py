@@ -5,13 +5,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..admin import blocks as registration_blocks
 from ..database import write_transaction
 from ..extensions import db
 from ..models import User
 from ..models.user import NAME_STYLES, new_session_token
 from ..posts.service import rerender_quotes_of
 from ..refusals import FieldError
+from . import blocks as registration_blocks
 from .names import canonical_username, clean_display_name, display_name_problem, username_problem
 from .passwords import hash_password, needs_rehash, password_problem, verify_password
 

@@ -24,10 +24,10 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from .. import mail
-from ..admin import blocks as registration_blocks
 from ..extensions import db
 from ..models import User
 from ..refusals import FieldError, Forbidden, Gone, Malformed
+from . import blocks as registration_blocks
 from .service import TAKEN, NewAccount, checked_names, register
 
 log = logging.getLogger(__name__)

@@ -16,8 +16,8 @@ from ..database import write_transaction
 from ..extensions import db
 from ..models import Category, Post, Thread, User
 from ..models.base import utcnow
+from ..policy import links_allowed_for
 from ..posts import service as posts
-from ..posts.context import links_allowed_for
 from ..posts.quoting import quote_markdown
 from ..posts.render import HIDDEN_LINK
 from ..threads import service as threads

@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Category, Post, Thread
-from ..threads.service import readable_by
+from ..policy import readable_by
 
 ENTRIES = 25
 # An empty feed has changed never: its <updated> must still be a date, and a stable one.

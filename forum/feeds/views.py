@@ -2,6 +2,7 @@
 
 from flask import abort, make_response, render_template, request, url_for
 
+from ..policy import MembersOnly
 from ..threads import service as threads
 from . import bp, service
 
@@ -34,7 +35,7 @@ def thread(thread_id):
     """The latest posts of one thread in a public category."""
     try:  # always as a guest sees it: feed readers carry no session
         thread = threads.get_thread(thread_id, None) or abort(404, "There is no such thread.")
-    except threads.MembersOnly:
+    except MembersOnly:
         abort(403, NO_FEED)
     posts = service.latest_posts(thread)
     return _atom(title=thread.title, alternate=url_for("threads.show", thread_id=thread.id, slug=thread.slug,

@@ -13,7 +13,8 @@ from ..extensions import db
 from ..models import Draft, Ignore, LoginSession, Notification, Post, PostLike, PostRevision, ThreadRead, ThreadSubscription, User
 from ..models.base import utcnow
 from ..models.user import DELETED_NAME, new_session_token
-from ..posts.context import links_allowed_for, render_post
+from ..policy import links_allowed_for
+from ..posts.context import render_post
 from ..posts.service import rerender_quotes_of
 from ..refusals import FieldError
 from ..templating import isotime

@@ -6,8 +6,8 @@ from sqlalchemy.orm import joinedload
 from ..database import write_transaction
 from ..extensions import db
 from ..models import Notification, Post, Thread
-from ..threads.service import readable_by
 from ..models.base import utcnow
+from ..policy import readable_by
 
 WHAT = {"mention": "mentioned you", "reply": "replied to your post", "quote": "quoted your post",
         "watched": "posted in a thread you watch"}

@@ -6,7 +6,7 @@ from sqlalchemy.orm import joinedload
 from ..auth.names import canonical_username
 from ..extensions import db
 from ..models import Post, Thread, User
-from ..threads.service import readable_by
+from ..policy import readable_by
 
 
 def by_username(username: str) -> User | None:

@@ -1,9 +1,11 @@
 """Keeping the peace: flags and the review queue, sanctions and appeals, the moderation log.
 
-The routes live in view modules gathered by `views.py`; `create_app` imports it. The package
-itself stays light, because the posting services import its enforcement checks.
+The routes live in view modules gathered by `views.py`. Who may write at all (sanctions in force,
+locked threads, slow mode) is the core's `forum.policy`.
 """
 
 from flask import Blueprint
 
 bp = Blueprint("moderation", __name__)
+
+from . import views  # noqa: E402,F401

@@ -8,9 +8,9 @@ from ..database import write_transaction
 from ..extensions import db
 from ..models import Appeal, Sanction, User
 from ..models.base import utcnow
+from ..policy import may_sanction
 from ..refusals import Conflict, FieldError, Forbidden, Refusal
 from . import sanctions
-from .access import may_sanction
 from .log import log_action
 
 OUTCOMES = ("lifted", "upheld")

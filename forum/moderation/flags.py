@@ -14,10 +14,9 @@ from ..extensions import db
 from ..models import Appeal, Flag, Post, Thread, User
 from ..models.base import utcnow
 from ..models.moderation import FLAG_REASONS
-# The module, not its names: posts.service imports this package (enforcement) while it loads.
+from ..policy import check_may_write
 from ..posts import service as posts
 from ..refusals import Conflict, FieldError, Forbidden, Refusal
-from .enforcement import check_may_write
 from .log import log_action
 
 NOTE_MAX = 500

@@ -12,12 +12,12 @@ from ..extensions import db
 from ..htmx import is_fragment_request, render, render_partial
 from ..models import Post, Thread
 from ..models.moderation import FLAG_REASONS
+from ..policy import staff_required
 from ..posts.display import conversation_for
 from ..refusals import FieldError, Refusal, show_on
 from ..security import safe_next
 from ..threads import service as thread_lists
 from . import bp, flags, threads
-from .access import staff_required
 
 
 class FlagForm(FlaskForm):

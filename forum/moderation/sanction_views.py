@@ -7,9 +7,9 @@ from ..extensions import db
 from ..htmx import render
 from ..members import service as members
 from ..models import Appeal, Sanction
+from ..policy import may_sanction, staff_required
 from ..refusals import FieldError, Refusal, show_on
 from . import appeals, bp, log, sanctions
-from .access import may_sanction, staff_required
 from .forms import AppealForm, DecisionForm, LiftForm, SanctionForm
 
 

@@ -11,9 +11,9 @@ from ..models import Post, Sanction, Thread, User
 from ..models.base import utcnow
 from ..models.moderation import SANCTION_KINDS, SIGN_OUT_KINDS
 from ..models.user import new_session_token
+from ..policy import may_sanction
 from ..posts.service import rerender_quoting
 from ..refusals import FieldError, Forbidden, Refusal
-from .access import may_sanction
 from .log import log_action
 
 WARNING_DAYS = 90  # a warning stays on the member's standing this long

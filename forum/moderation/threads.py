@@ -3,8 +3,8 @@
 from ..database import write_transaction
 from ..models import Category, Thread, User
 from ..models.base import utcnow
+from ..policy import check_may_write
 from ..refusals import Conflict, FieldError
-from .enforcement import check_may_write
 from .log import log_action
 
 SLOW_MODE_MAX_MINUTES = 1440

@@ -1,4 +1,4 @@
-"""Posts: replies, permalinks, editing and deleting."""
+"""Posts: permalinks, editing and deleting, and the write service the thread page's composer calls."""
 
 from flask import Blueprint
 

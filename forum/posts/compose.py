@@ -1,33 +1,14 @@
-"""The composer's helpers: preview, quoting, answering a post, and keeping drafts."""
+"""Answering one post: its text quoted for the reply box, and a composer of its own without JavaScript.
+The thread page's composer (reply, preview, draft) is forum/threads/compose.py."""
 
 from flask import Response, abort, request
 from flask_login import current_user, login_required
 
-from ..htmx import is_fragment_request, render
-from ..threads import service as threads
-from ..threads.views import render_thread
+from ..htmx import render
 from . import bp, drafts
-from .context import links_allowed_for, render_post
 from .forms import BODY_MAX, ReplyForm
 from .quoting import quote_for
 from .views import existing_post
-
-
-def existing_thread(thread_id):
-    return threads.get_thread(thread_id, current_user) or abort(404, "There is no such thread.")
-
-
-@bp.post("/t/<int:thread_id>/preview")
-@login_required
-def preview(thread_id):
-    """Show the reply as it will look, rendered exactly as saving would; the text stays in the form."""
-    thread = existing_thread(thread_id)
-    form = ReplyForm()
-    form.validate()
-    html = render_post(form.body.data or "", links_allowed_for(current_user)).html
-    if is_fragment_request():
-        return render("threads/show.html", "reply_preview", preview=html, thread=thread)
-    return render_thread(thread, form.keep_key(), composing=True, preview=html)
 
 
 @bp.get("/p/<int:post_id>/quote")
@@ -53,13 +34,3 @@ def reply_form(post_id):
     form = ReplyForm.fresh(body, post.id)
     return render("posts/reply.html", post=post, thread=post.thread, form=form, answering=post,
                   answering_name=post.author.name_seen_by(current_user))
-
-
-@bp.post("/t/<int:thread_id>/draft")
-@login_required
-def save_draft(thread_id):
-    """Keep the composer's text server-side (htmx saves it as the member types)."""
-    thread = existing_thread(thread_id)
-    form = ReplyForm()
-    drafts.save_draft(current_user, thread, request.form.get("body", ""), form.answered_post_id)
-    return "", 204

@@ -1,16 +1,13 @@
 """Looking up what a post body refers to, so the renderer can stay free of the database."""
 
 from dataclasses import replace
-from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..limits import max_mentions
 from ..models import Post, User
-from ..models.base import utcnow
 from .render import RenderContext, Rendered, references, render_body
 
 
@@ -59,13 +56,7 @@ def _looked_up(post_ids: set[int], usernames: set[str]) -> RenderContext:
     return context
 
 
-def links_allowed_for(author: User) -> bool:
-    """Whether the member is established enough for their links to be published."""
-    if author.is_staff:
-        return True
+def max_mentions(established: bool) -> int:
+    """How many members one post may mention (and notify)."""
     config = current_app.config
-    old_enough = author.created_at <= utcnow() - timedelta(days=config["NEW_MEMBER_MIN_DAYS"])
-    if not old_enough:
-        return False
-    posts = db.session.scalar(select(func.count(Post.id)).where(Post.author_id == author.id))
-    return posts >= config["NEW_MEMBER_MIN_POSTS"]
+    return config["MAX_MENTIONS"] if established else min(config["MAX_MENTIONS"], config["NEW_MEMBER_MAX_MENTIONS"])

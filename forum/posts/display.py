@@ -1,10 +1,12 @@
 """How posts are shown to a reader: names (as that reader may see them, told apart), reply links,
-and what the reader chose: the thread's watch level, and members whose posts and quotes collapse."""
+and what the reader chose: the thread's watch level, and members whose posts and quotes collapse.
+Also where a post is: the address of its place on its thread's pages (post_url)."""
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cache
 
+from flask import current_app, url_for
 from markupsafe import Markup
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import aliased
@@ -12,8 +14,10 @@ from sqlalchemy.orm import aliased
 from ..extensions import db
 from ..models import Ignore, Post, PostQuote, Thread, ThreadSubscription, User
 from ..models.preferences import ignorable
+from ..pagination import page_of_position
 from .collapse import collapse_quotes
 from .likes import liked_by
+from .service import position_in_thread
 
 
 @dataclass
@@ -117,3 +121,10 @@ def _reader_choices_query():
         .outerjoin(quotes, quotes.c.author_id == ignored_user.id)
         .where(User.id == bindparam("viewer_id"))
     )
+
+
+def post_url(post) -> str:
+    """The address of the page a post is on, anchored at the post."""
+    page = page_of_position(position_in_thread(post), current_app.config["POSTS_PER_PAGE"])
+    return url_for("threads.show", thread_id=post.thread.id, slug=post.thread.slug,
+                   page=page if page > 1 else None, _anchor=f"p{post.id}")

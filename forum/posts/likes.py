@@ -5,7 +5,7 @@ from sqlalchemy import select, update
 from ..database import write_transaction
 from ..extensions import db
 from ..models import Post, PostLike, User
-from ..moderation.enforcement import check_may_write
+from ..policy import check_may_write
 from ..refusals import Forbidden
 
 

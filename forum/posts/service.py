@@ -1,4 +1,4 @@
-"""Post rules: who may change a post, writing, editing and removing posts, and where a post lives."""
+"""Post rules: writing, editing and removing posts, and where a post lives."""
 
 from datetime import timedelta
 
@@ -13,8 +13,8 @@ from ..models import (Category, Draft, Ignore, Notification, Post, PostQuote, Po
                       ThreadSubscription, User)
 from ..models.base import utcnow
 from ..models.preferences import ignorable
-from ..moderation.enforcement import WriteRefused, check_may_write
-from .context import links_allowed_for, render_post, render_posts
+from ..policy import WriteRefused, check_may_write, links_allowed_for, may_change
+from .context import render_post, render_posts
 from .forms import BODY_MAX
 from .plain import text_of
 from .render import RENDER_VERSION, Rendered
@@ -43,11 +43,6 @@ class QuoteRefused(WriteRefused):
 
 def get_post(post_id: int) -> Post | None:
     return db.session.get(Post, post_id, options=[joinedload(Post.author), joinedload(Post.thread)])
-
-
-def may_change(user, post: Post) -> bool:
-    """Only the author changes a post, and only while it is not removed."""
-    return bool(getattr(user, "is_authenticated", False)) and user.id == post.author_id and not post.is_removed
 
 
 def add_reply(thread: Thread, author: User, body: str, parent_id: int | None = None,

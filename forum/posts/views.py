@@ -1,31 +1,20 @@
-"""Replying, permalinks, editing, deleting and a post's history."""
+"""Permalinks, editing, deleting, liking and a post's history (replying is the thread page's)."""
 
-from flask import abort, current_app, flash, redirect, url_for
+from flask import abort, flash, redirect
 from flask_login import current_user, login_required
 
 from ..htmx import is_fragment_request, render, render_partial
-from ..limits import limit_replies
-from ..pagination import Page, page_of_position
+from ..policy import may_change, readable
 from ..refusals import Refusal, show_on
-from ..threads import service as threads
-from ..threads import unread
-from ..threads.views import answered_post, render_thread
 from . import bp, history, likes, service
-from .display import conversation_for
-from .forms import EditForm, ReplyForm
-
-
-def post_url(post) -> str:
-    """The address of the page a post is on, anchored at the post."""
-    page = page_of_position(service.position_in_thread(post), current_app.config["POSTS_PER_PAGE"])
-    return url_for("threads.show", thread_id=post.thread.id, slug=post.thread.slug,
-                   page=page if page > 1 else None, _anchor=f"p{post.id}")
+from .display import conversation_for, post_url
+from .forms import EditForm
 
 
 def existing_post(post_id):
     """The post, unless there is none or its thread was removed (and the reader is not staff)."""
     post = service.get_post(post_id)
-    if post is None or not threads.readable(post.thread, current_user):
+    if post is None or not readable(post.thread, current_user):
         abort(404, "There is no such post.")
     return post
 
@@ -33,7 +22,7 @@ def existing_post(post_id):
 def own_post(post_id):
     """The post, if it exists (404) and the current member may change it (403)."""
     post = existing_post(post_id)
-    if not service.may_change(current_user, post):
+    if not may_change(current_user, post):
         abort(403, "You can only change your own posts.")
     return post
 
@@ -42,50 +31,6 @@ def render_post_alone(post, status=200):
     """One post as a fragment, with the names and reply links it shows."""
     convo = conversation_for(post.thread, [post], current_user)
     return render_partial("posts/_post.html", status=status, post=post, convo=convo)
-
-
-@bp.post("/t/<int:thread_id>/reply")
-@login_required
-@limit_replies
-def create(thread_id):
-    """Add a reply: the fragment appends it and clears the form; a page redirects to it."""
-    thread = threads.get_thread(thread_id, current_user) or abort(404, "There is no such thread.")
-    form = ReplyForm()
-    if not form.validate():
-        return _refused_reply(thread, form)
-    earlier = service.posted_with(current_user, form.request_key.data)
-    try:
-        post = earlier or service.add_reply(thread, current_user, form.body.data, form.answered_post_id,
-                                            form.request_key.data)
-    except service.QuoteRefused as refused:
-        show_on(form, refused)
-        return _refused_reply(thread, form)
-    unread.mark_read(current_user, thread, [post], None)  # their own post is never unread to them
-    if not is_fragment_request():
-        return redirect(post_url(post))
-    if earlier:  # a repeated submission: the post is on the page already
-        return render("threads/show.html", "reply_form", thread=thread, form=ReplyForm.fresh(), answering=None)
-    page = Page.last(thread.post_count, current_app.config["POSTS_PER_PAGE"])
-    answered = _on_page(post.parent, page)
-    return render_partial("posts/created.html", status=201, thread=thread, post=post, page=page,
-                          form=ReplyForm.fresh(), answering=None, answered=answered,
-                          convo=conversation_for(thread, [post, answered] if answered else [post], current_user))
-
-
-def _refused_reply(thread, form):
-    """The composer again with its text and what is wrong with it (422)."""
-    if is_fragment_request():
-        return render("threads/show.html", "reply_form", status=422, thread=thread, form=form.keep_key(),
-                      answering=answered_post(form))
-    return render_thread(thread, form.keep_key(), status=422, composing=True)
-
-
-def _on_page(post, page):
-    """`post` if it is shown on `page` of its thread, else None."""
-    if post is None or post.is_removed:
-        return None
-    position = service.position_in_thread(post)
-    return post if page_of_position(position, page.per_page) == page.number else None
 
 
 @bp.get("/p/<int:post_id>")

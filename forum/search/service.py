@@ -17,7 +17,7 @@ from ..extensions import db
 from ..members import service as members
 from ..models import Category, Post, Thread, User
 from ..pagination import Page
-from ..threads.service import readable_by
+from ..policy import readable_by
 from .matching import Markers, matcher_for
 
 QUERY_MAX = 200

@@ -12,6 +12,7 @@ from flask_login import current_user
 from ..htmx import is_fragment_request, known_tag, render_partial, uncached
 from ..ids import MAX_ID
 from ..pagination import Page
+from ..policy import MembersOnly
 from ..posts.display import conversation_for
 from . import bp, service, unread
 
@@ -76,5 +77,5 @@ def _polled_thread(thread_id):
     """The thread if the reader may still read it, else None."""
     try:
         return service.get_thread(thread_id, current_user)
-    except service.MembersOnly:
+    except MembersOnly:
         return None

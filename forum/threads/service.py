@@ -1,17 +1,16 @@
 """Thread rules: starting threads, and the lists that show them."""
 
-from sqlalchemy import and_, func, select, true
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
-from werkzeug.exceptions import Forbidden
 
 from ..database import write_transaction
 from ..extensions import db
 from ..models import Category, Post, Thread, User
 from ..models.base import utcnow
 from ..pagination import Page
-from ..moderation.enforcement import check_may_write
+from ..policy import check_may_write, links_allowed_for, readable, readable_by
 from ..posts import service as posts
-from ..posts.context import links_allowed_for, render_post
+from ..posts.context import render_post
 from ..slugs import slugify
 
 
@@ -54,12 +53,6 @@ def latest_threads(page: Page, category: Category | None = None, viewer=None) ->
     return list(db.session.scalars(query))
 
 
-class MembersOnly(Forbidden):
-    """A guest asked for something in a members-only category: they are asked to sign in to read it."""
-
-    description = "This is in a members-only category. Sign in to read it."
-
-
 def get_thread(thread_id: int, viewer) -> Thread | None:
     """The thread, or None if there is none or a moderator removed it and `viewer` is not staff.
 
@@ -68,34 +61,6 @@ def get_thread(thread_id: int, viewer) -> Thread | None:
     if thread is None or not readable(thread, viewer):
         return None
     return thread
-
-
-def readable(thread: Thread, viewer) -> bool:
-    """`visible_to`, except that a guest at a members-only thread raises MembersOnly (they may sign in)."""
-    if guest_kept_out(thread, viewer):
-        raise MembersOnly()
-    return visible_to(thread, viewer)
-
-
-def visible_to(thread: Thread, viewer) -> bool:
-    """A thread a moderator removed is seen by staff only; one in a members-only category by members."""
-    return (thread.removed_at is None or getattr(viewer, "is_staff", False)) and not guest_kept_out(thread, viewer)
-
-
-def guest_kept_out(thread: Thread, viewer) -> bool:
-    """Whether `viewer` is a guest and the thread is in a members-only category."""
-    return thread.category.members_only and not getattr(viewer, "is_authenticated", False)
-
-
-def readable_by(viewer):
-    """The SQL condition on Thread for the threads `viewer` may read: all but removed ones for staff,
-    and no members-only category's threads for guests. Lists, search, feeds and profiles use it."""
-    conditions = []
-    if not getattr(viewer, "is_staff", False):
-        conditions.append(Thread.removed_at.is_(None))
-    if not getattr(viewer, "is_authenticated", False):
-        conditions.append(Thread.category_id.not_in(select(Category.id).where(Category.members_only)))
-    return and_(true(), *conditions)
 
 
 # The orders a thread can be read in, as named in ?order=; oldest first unless asked otherwise.

@@ -8,6 +8,7 @@ from ..htmx import render
 from ..limits import limit_threads
 from ..page_cache import for_guests
 from ..pagination import Page, requested_page
+from ..policy import MembersOnly
 from ..posts import drafts
 from ..posts import service as posts_service
 from ..posts.display import conversation_for
@@ -33,7 +34,7 @@ def category(slug):
     """The threads of one category."""
     category = service.category_by_slug(slug) or abort(404, "There is no such category.")
     if category.members_only and not current_user.is_authenticated:
-        raise service.MembersOnly()
+        raise MembersOnly()
     page = requested_page(service.count_threads(category, current_user), current_app.config["THREADS_PER_PAGE"])
     threads = service.latest_threads(page, category, current_user)
     return render("threads/index.html", "thread_list", threads=threads,

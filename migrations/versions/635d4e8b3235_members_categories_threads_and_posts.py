@@ -1,7 +1,7 @@
 """Members, categories, threads and posts
 
 Revision ID: 635d4e8b3235
-Revises: 
+Revises:
 Create Date: 2026-11-28 14:07:17.671177
 
 """

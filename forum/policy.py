@@ -1,17 +1,114 @@
-"""Sanctions that hold: who may write, checked before every write request and again inside its
-transaction, so a write that was in flight when a ban landed does not slip through after it."""
+"""Who may see and who may write: the answers every part of the forum asks for, so they sit in the
+core, below the features, where error pages, templates and rate limits can ask them too.
+
+Reading: a thread a moderator removed is for staff; one in a members-only category is for members.
+Roles: staff-only and admin-only views, and who may sanction whom. Writing: who may change a post,
+whose links are published, and the sanctions that hold, checked before every write request and again
+inside its transaction, so a write that was in flight when a ban landed does not slip through after it.
+"""
 
 import math
 from dataclasses import dataclass
+from datetime import timedelta
+from functools import wraps
 
-from flask import request
+from flask import abort, current_app, request
 from flask_login import current_user
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, true
+from werkzeug.exceptions import Forbidden
 
-from ..extensions import db
-from ..models import Post, Sanction, Thread, User
-from ..models.base import utcnow
-from ..models.moderation import READ_ONLY_KINDS
+from .extensions import db, login_manager
+from .models import Category, Post, Sanction, Thread, User
+from .models.base import utcnow
+from .models.moderation import READ_ONLY_KINDS
+
+
+# --- Reading ---------------------------------------------------------------------------------
+
+class MembersOnly(Forbidden):
+    """A guest asked for something in a members-only category: they are asked to sign in to read it."""
+
+    description = "This is in a members-only category. Sign in to read it."
+
+
+def readable(thread: Thread, viewer) -> bool:
+    """`visible_to`, except that a guest at a members-only thread raises MembersOnly (they may sign in)."""
+    if guest_kept_out(thread, viewer):
+        raise MembersOnly()
+    return visible_to(thread, viewer)
+
+
+def visible_to(thread: Thread, viewer) -> bool:
+    """A thread a moderator removed is seen by staff only; one in a members-only category by members."""
+    return (thread.removed_at is None or getattr(viewer, "is_staff", False)) and not guest_kept_out(thread, viewer)
+
+
+def guest_kept_out(thread: Thread, viewer) -> bool:
+    """Whether `viewer` is a guest and the thread is in a members-only category."""
+    return thread.category.members_only and not getattr(viewer, "is_authenticated", False)
+
+
+def readable_by(viewer):
+    """The SQL condition on Thread for the threads `viewer` may read: all but removed ones for staff,
+    and no members-only category's threads for guests. Lists, search, feeds and profiles use it."""
+    conditions = []
+    if not getattr(viewer, "is_staff", False):
+        conditions.append(Thread.removed_at.is_(None))
+    if not getattr(viewer, "is_authenticated", False):
+        conditions.append(Thread.category_id.not_in(select(Category.id).where(Category.members_only)))
+    return and_(true(), *conditions)
+
+
+# --- Roles -----------------------------------------------------------------------------------
+
+def staff_required(view):
+    """Moderators and admins only: guests are sent to sign in, members get 403."""
+    return _role_required(view, ("moderator", "admin"))
+
+
+def admin_required(view):
+    """Admins only."""
+    return _role_required(view, ("admin",))
+
+
+def _role_required(view, roles):
+    @wraps(view)
+    def checked(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if current_user.role not in roles:
+            current_app.logger.warning("refused %s to %s (%s)", view.__name__, current_user.username, current_user.role)
+            abort(403, "That is for the forum's staff.")
+        return view(*args, **kwargs)
+
+    return checked
+
+
+def may_sanction(actor, member) -> bool:
+    """Staff sanction members; a moderator cannot sanction an admin, and nobody sanctions themselves."""
+    if actor.id == member.id or not actor.is_staff:
+        return False
+    return actor.is_admin or member.role != "admin"
+
+
+# --- Writing ---------------------------------------------------------------------------------
+
+def may_change(user, post: Post) -> bool:
+    """Only the author changes a post, and only while it is not removed."""
+    return bool(getattr(user, "is_authenticated", False)) and user.id == post.author_id and not post.is_removed
+
+
+def links_allowed_for(author: User) -> bool:
+    """Whether the member is established enough for their links to be published."""
+    if author.is_staff:
+        return True
+    config = current_app.config
+    old_enough = author.created_at <= utcnow() - timedelta(days=config["NEW_MEMBER_MIN_DAYS"])
+    if not old_enough:
+        return False
+    posts = db.session.scalar(select(func.count(Post.id)).where(Post.author_id == author.id))
+    return posts >= config["NEW_MEMBER_MIN_POSTS"]
+
 
 # What a member under a read-only sanction may still do.
 ALLOWED_WHILE_READ_ONLY = {"auth.logout", "auth.login", "moderation.appeal", "static",
