@@ -25,8 +25,8 @@ import functools
 import secrets
 import threading
 import time
+import weakref
 from collections import OrderedDict
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from flask import current_app, request
@@ -137,12 +137,9 @@ class GuestPages:
         self.session_cookie = app.config["SESSION_COOKIE_NAME"]
         self.remember_cookie = app.config.get("REMEMBER_COOKIE_NAME", "remember_token")  # Flask-Login's default
         self.guest_sessions: OrderedDict[str, None] = OrderedDict()
-        self._lock = threading.Lock()
-
-    @functools.cached_property
-    def engine(self):
-        with self.app.app_context():
-            return db.engine
+        self._learning = threading.Lock()
+        self._reader = None  # the connection that reads the version (current_version)
+        self._reading = threading.Lock()
 
     def __call__(self, environ, start_response):
         if environ["REQUEST_METHOD"] != "GET" or self.remember_cookie in (cookies := parse_cookie(environ)):
@@ -162,21 +159,39 @@ class GuestPages:
         return self._render_and_keep(environ, start_response, session)
 
     def current_version(self) -> str | None:
-        """The pages_version in the database now (None before the first change). One query, on a
-        connection of the app's pool used as it comes: the ORM's session and transaction would cost
-        several times what all the rest of an answer from memory does."""
-        connection = self.engine.raw_connection()
-        try:
-            with _autocommit(connection.dbapi_connection, self.engine.dialect.name):
-                cursor = connection.cursor()
+        """The pages_version in the database now (None before the first change).
+
+        One query, on a connection kept for nothing else: taking one from the app's pool and giving it
+        back costs more than all the rest of an answer from memory (it doubled the cost of one). The
+        worker's threads take turns on it (a read takes microseconds on SQLite, one round trip on
+        PostgreSQL); one that fails closes it (the database restarted, say), and the next read opens
+        a new one."""
+        with self._reading:
+            if self._reader is None:
+                self._reader = self._connect()
+            try:
+                cursor = self._reader.cursor()
                 cursor.execute(VERSION_QUERY)
                 row = cursor.fetchone()
-        except Exception:
-            connection.invalidate()  # the database restarted, say: the pool opens a new one next time
-            raise
-        finally:
-            connection.close()
+                cursor.close()
+            except Exception:
+                self._reader.close()
+                self._reader = None
+                raise
         return row[0] if row else None
+
+    def _connect(self):
+        """A connection made by the app's engine (so with its settings), outside its pool, in autocommit:
+        on PostgreSQL a read is then one round trip, not BEGIN, SELECT and ROLLBACK (SQLite's
+        connections are in autocommit already: forum.database)."""
+        with self.app.app_context():
+            engine = db.engine
+        connection = engine.raw_connection()
+        connection.detach()
+        if engine.dialect.name == "postgresql":
+            connection.dbapi_connection.autocommit = True
+        weakref.finalize(self, connection.close)  # closed with the app (each test has its own)
+        return connection
 
     def _answer(self, page: Page, started: float, start_response):
         nonce = secrets.token_urlsafe(16)
@@ -212,24 +227,10 @@ class GuestPages:
         return [body]
 
     def _remember_guest_session(self, session: str) -> None:
-        with self._lock:
+        with self._learning:
             self.guest_sessions[session] = None
             if len(self.guest_sessions) > GUEST_SESSIONS_KEPT:
                 self.guest_sessions.popitem(last=False)
-
-
-@contextmanager
-def _autocommit(dbapi_connection, dialect: str):
-    """On PostgreSQL, read outside a transaction: one round trip rather than BEGIN, SELECT, ROLLBACK.
-    (SQLite's connections begin no transaction of their own: forum.database.)"""
-    if dialect != "postgresql":
-        yield
-        return
-    dbapi_connection.autocommit = True
-    try:
-        yield
-    finally:
-        dbapi_connection.autocommit = False
 
 
 def request_key(environ) -> tuple:
