@@ -1,7 +1,8 @@
 """`make bench`: the forum's pages against a plain Flask hello-world, both under granian as `make run` starts it.
 
 1. The dataset (bench.dataset: a million posts by default, built once and reused).
-2. The forum and bench/hello.py, each under granian with 2 workers and 4 blocking threads.
+2. The forum and bench/hello.py, each under granian as `make run` serves the forum: its RSGI interface
+   and the forum's front (forum.serving), 2 workers of 4 app threads (bench.servers).
 3. wrk on 127.0.0.1 (-t2 -c16, BENCH_DURATION seconds, BENCH_RUNS rounds, medians), round by round:
    hello-world, then each page as a guest and as a signed-in member; each page's req/s is also given as a
    ratio to the hello-world req/s of the same run: the overhead the forum adds on top of Flask.
@@ -26,7 +27,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from . import dataset, posting, wrk
 from .seed import BENCH_PASSWORD, BIG_TITLE
-from .servers import THREADS, WORKERS, Server
+from .servers import FORUM, HELLO, THREADS, WORKERS, Server
 from .web import Session, percentile, server_times
 
 RESULTS = dataset.RESULTS / "bench.txt"
@@ -162,8 +163,8 @@ def measure_posting(forum: Server, results: Results, facts: Facts, url: str):
 
 def run_servers(data: dataset.Dataset, facts: Facts) -> Results:
     env = {**FORUM_ENV, "FORUM_DATABASE_URL": data.url}
-    with (Server("wsgi:app", FORUM_PORT, dataset.RESULTS / "forum-server.log", env) as forum,
-          Server("bench.hello:app", HELLO_PORT, dataset.RESULTS / "hello-server.log") as hello):
+    with (Server(FORUM, FORUM_PORT, dataset.RESULTS / "forum-server.log", env) as forum,
+          Server(HELLO, HELLO_PORT, dataset.RESULTS / "hello-server.log") as hello):
         pages = facts.pages()
         if Session.open(forum.base).request("GET", pages[-1][1])[0] == 404:
             pages = pages[:-1]  # no search (yet)
@@ -217,8 +218,8 @@ def report(data: dataset.Dataset, results: Results) -> str:
         f"Dataset: {data.url.split('@')[-1]} ({dataset.key(data.sizes)}); "
         + (f"built in this run in {data.built_in:.0f} s" if data.built_in else "reused"),
         *("  " + line for line in data.seed_output.strip("\n").splitlines()),
-        f"granian: {WORKERS} workers x {THREADS} blocking threads, forum and hello-world alike; "
-        f"wrk -t2 -c16 -d{DURATION}s --timeout 30s, median of {RUNS} rounds",
+        f"granian as `make run` (RSGI, forum.serving): {WORKERS} workers x {THREADS} app threads, forum and "
+        f"hello-world alike; wrk -t2 -c16 -d{DURATION}s --timeout 30s, median of {RUNS} rounds",
         "errors: non-2xx/3xx answers, socket errors and timeouts over all rounds; app p95: Server-Timing of "
         f"{SAMPLES} sequential requests (at most {SAMPLE_SECONDS:.0f} s a page)",
         "Guests are answered from the page cache, as in production (PAGE_CACHE_SECONDS): their app p95 is of "

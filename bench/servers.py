@@ -1,4 +1,8 @@
-"""Starting granian the way `make run` does (2 workers, 4 blocking threads), and watching its workers."""
+"""Starting granian the way `make run` does (RSGI, 2 workers, 4 app threads each), and watching its workers.
+
+The forum is served through its own front, forum.serving (README "Slow clients"), and so is the
+hello-world it is measured against, so that the two differ only by what the forum does.
+"""
 
 import os
 import signal
@@ -8,14 +12,26 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from forum.serving import WholeRequests
+
+from . import hello
+
 ROOT = Path(__file__).resolve().parent.parent
 GRANIAN = str(ROOT / ".venv" / "bin" / "granian")
 WORKERS = int(os.environ.get("WORKERS", 2))
 THREADS = int(os.environ.get("THREADS", 4))
+FORUM = "forum.serving:create_server"
+HELLO = "bench.servers:hello_server"
+
+
+def hello_server():
+    """granian's factory for bench/hello.py behind the forum's front, as the forum is served."""
+    return WholeRequests(hello.app, threads=THREADS, body_seconds=60, largest_body=0)
 
 
 class Server:
-    """One granian server in its own process group, its output in `log`; a context manager."""
+    """One granian server of a --factory `target`, in its own process group, its output in `log`; a
+    context manager."""
 
     def __init__(self, target: str, port: int, log: Path, env: dict | None = None):
         self.target, self.port, self.log, self.env = target, port, log, env or {}
@@ -26,11 +42,13 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def __enter__(self):
-        command = [GRANIAN, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(self.port),
-                   "--workers", str(WORKERS), "--blocking-threads", str(THREADS), self.target]
+        # The Makefile's `run` line, on another port.
+        command = [GRANIAN, "--interface", "rsgi", "--factory", "--no-ws", "--host", "127.0.0.1",
+                   "--port", str(self.port), "--workers", str(WORKERS), "--respawn-failed-workers", self.target]
+        env = {**os.environ, "FORUM_APP_THREADS": str(THREADS), **self.env}
         with open(self.log, "w") as log:
-            self.process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **self.env}, stdout=log,
-                                            stderr=subprocess.STDOUT, start_new_session=True)
+            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                            start_new_session=True)
         self._wait_ready()
         return self
 

@@ -1,25 +1,26 @@
-"""The guest page cache (forum/page_cache.py): whom it answers, what it never serves, what makes it stale."""
+"""The guest page cache (forum/page_cache.py): whom it answers, what it never serves, what makes it stale.
+
+It is on here with the settings of every other test (tests/conftest.py), as it is in production."""
 
 import re
-import threading
 
 import pytest
 from flask import render_template_string
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from forum import page_cache
 from forum.auth import service as accounts
+from forum.auth import sessions
 from forum.extensions import db
 from forum.members import account, notifications, preferences
-from forum.models import Post
+from forum.models import Post, Thread
 from forum.moderation import threads as thread_moderation
 from forum.page_cache import HEADER, Page, PageCache
 from forum.posts import drafts, likes
 from forum.posts import service as posts
 from tests.conftest import HTMX
 from tests.factories import PASSWORD, make_reply, make_thread, make_user
-
-APP_CONFIG = {"PAGE_CACHE_SECONDS": 30}
 
 
 def address(thread) -> str:
@@ -138,13 +139,40 @@ def test_a_visitor_with_a_message_waiting_sees_it(app, client, thread):
     client.sign_in(member)
     client.submit("/logout")
     page = client.get("/")
-    assert HEADER not in page.headers and "You are signed out." in page.text
+    assert page.headers[HEADER] == "miss" and "You are signed out." in page.text
     assert "You are signed out." not in app.test_client().get("/").text
 
 
 def test_a_guest_who_opened_the_sign_in_form_is_still_a_guest(app, client, thread):
+    cached_twice(app.test_client(), address(thread))
     client.get("/login")  # the session now holds a CSRF token, and nothing else of theirs
-    assert cached_twice(client, address(thread)).status_code == 200
+    answers = [client.get(address(thread)) for _ in range(3)]
+    assert answers[-1].headers[HEADER] == "hit"  # once Flask has answered that session as a guest's
+    assert client.csrf_token() not in answers[-1].text
+
+
+def test_pages_rendered_for_a_visitor_with_a_session_are_never_kept(app, client, thread):
+    client.get("/login")
+    token = client.csrf_token()
+    for _ in range(3):
+        assert client.get(address(thread) + "?page=1").headers[HEADER] == "miss"
+    for _ in range(2):  # until a guest with no session fills it: rendered, then kept
+        page = client.get(address(thread))
+        assert page.headers[HEADER] == "miss" and token not in page.text
+    assert app.test_client().get(address(thread)).headers[HEADER] == "miss"
+    assert client.get(address(thread)).headers[HEADER] == "hit"
+
+
+def test_a_browser_whose_session_was_ended_elsewhere_is_a_guest_again(app, client, thread):
+    member = make_user(display_name="Signed Out Elsewhere")
+    cached_twice(app.test_client(), address(thread))
+    client.sign_in(member)
+    assert "Signed Out Elsewhere" in client.get(address(thread)).text
+    [session] = sessions.current_sessions(member)
+    sessions.end(member, session.id)  # "sign out" from another browser: this cookie now holds nobody
+    answers = [client.get(address(thread)) for _ in range(3)]
+    assert answers[0].headers[HEADER] == "miss" and answers[-1].headers[HEADER] == "hit"
+    assert all("Signed Out Elsewhere" not in answer.text and "Sign in" in answer.text for answer in answers)
 
 
 def test_only_pages_that_allow_it_are_cached(client, thread):
@@ -153,8 +181,9 @@ def test_only_pages_that_allow_it_are_cached(client, thread):
 
 
 def test_refusals_are_not_kept(client):
-    assert client.get("/t/999-nothing").headers.get(HEADER) == "miss"
-    assert client.get("/t/999-nothing").headers.get(HEADER) == "miss"
+    for _ in range(2):
+        refused = client.get("/t/999-nothing")
+        assert refused.status_code == 404 and HEADER not in refused.headers
 
 
 def test_pages_expire_after_page_cache_seconds(client, thread, monkeypatch):
@@ -219,6 +248,15 @@ def test_a_removal_takes_the_post_out_of_the_cached_page(client, thread):
     assert page.headers[HEADER] == "miss" and text not in page.text
 
 
+def test_a_change_a_test_commits_itself_makes_the_page_stale_too(client, thread):
+    """tests/conftest.py: a plain commit in a test counts as a public change, so no test sees a stale page."""
+    cached_twice(client, address(thread))
+    db.session.get(Thread, thread.id).title = "Renamed by hand"
+    db.session.commit()
+    page = client.get(address(thread))
+    assert page.headers[HEADER] == "miss" and "Renamed by hand" in page.text
+
+
 def test_changes_no_guest_can_see_keep_the_page(app, client, thread):
     cached_twice(client, address(thread))
     member = make_user()
@@ -260,11 +298,16 @@ def _nonce(response) -> str:
     return re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"]).group(1)
 
 
-def test_no_cached_page_holds_a_token_of_the_guest_who_opened_a_form(client, thread):
+def test_no_cached_page_holds_a_token_of_the_guest_who_opened_a_form(app, client, thread):
     client.get("/login")  # the session now holds this guest's CSRF token
     token = client.csrf_token()
-    for url in ("/", f"/c/{thread.category.slug}", address(thread), "/u/opal"):
-        assert token not in cached_twice(client, url).text
+    urls = ("/", f"/c/{thread.category.slug}", address(thread), "/u/opal")
+    answers = [client.get(url) for url in urls * 2]  # rendered for them: never kept
+    for url in urls:
+        cached_twice(app.test_client(), url)
+    answers += [client.get(url) for url in urls]
+    assert [answer.headers[HEADER] for answer in answers[-4:]] == ["hit"] * 4
+    assert all(token not in answer.text for answer in answers)
 
 
 def test_a_page_that_renders_a_token_is_never_kept(app, client):
@@ -273,17 +316,34 @@ def test_a_page_that_renders_a_token_is_never_kept(app, client):
     def token_page():
         return render_template_string("<p>{{ csrf_token() }}</p>")
 
-    client.get("/login")  # so that rendering the token does not change the session
-    assert [client.get("/token-page").headers[HEADER] for _ in range(2)] == ["miss", "miss"]
+    assert [app.test_client().get("/token-page").headers[HEADER] for _ in range(2)] == ["miss", "miss"]
+    client.get("/login")  # a guest whose session holds a token already: rendering it sets no cookie
+    token = client.csrf_token()
+    assert [client.get("/token-page").headers[HEADER] for _ in range(3)] == ["miss", "miss", "miss"]
+    assert token not in app.test_client().get("/token-page").text
 
 
-def test_version_reads_share_a_few_connections_and_survive_a_lost_one(app, thread):
-    middleware = app.extensions["page_cache"]
-    versions = []
-    readers = [threading.Thread(target=lambda: versions.append(middleware.current_version())) for _ in range(5)]
-    for reader in readers:  # one after the other: each finds the connection the last one gave back
-        reader.start()
-        reader.join()
-    assert len(set(versions)) == 1 and len(middleware._opened) == 1
-    middleware._idle[0].close()  # the database restarted, say
-    assert middleware.current_version() == versions[0] and len(middleware._opened) == 1
+def test_a_page_is_rendered_afresh_when_the_version_cannot_be_read(app, client, thread, monkeypatch):
+    cached_twice(client, address(thread))
+    make_reply(thread, body="Written while the version could not be read.")
+
+    def database_away():
+        raise OperationalError("SELECT pages_version", {}, Exception("the database is away"))
+
+    monkeypatch.setattr(app.extensions["page_cache"], "current_version", database_away)
+    answer = client.get(address(thread))
+    assert answer.status_code == 200 and HEADER not in answer.headers
+    assert "Written while the version could not be read." in answer.text
+
+
+def test_version_reads_hold_no_connection_of_the_apps_pool_and_outlive_a_lost_one(app, client, thread):
+    url = address(thread)
+    cached_twice(client, url)
+    db.session.remove()
+    assert db.engine.pool.checkedout() == 0
+    assert client.get(url).headers[HEADER] == "hit"
+    assert db.engine.pool.checkedout() == 0  # requests never wait for a connection the cache holds
+    app.extensions["page_cache"]._reader.close()  # the database restarted, say
+    lost = client.get(url)
+    assert lost.status_code == 200 and HEADER not in lost.headers  # rendered by Flask, never stale
+    assert client.get(url).headers[HEADER] == "hit"  # on a new connection
