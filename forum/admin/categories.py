@@ -2,34 +2,13 @@
 
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..htmx import is_fragment_request, render
 from ..policy import admin_required
 from ..refusals import FieldError, show_on
 from . import bp
+from .forms import CategoryForm
 from . import category_service as service
-
-
-class CategoryForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired("Give the category a name."), Length(max=60)])
-    slug = StringField("Address", validators=[Optional(), Length(max=60)],
-                       description="The category lives at /c/<address>: lower-case letters, digits and "
-                                   "hyphens. Leave it empty to make one from the name. Changing it breaks "
-                                   "old links to the category.")
-    description = TextAreaField("Description", validators=[Length(max=300)], render_kw={"rows": 2})
-    position = IntegerField("Position", default=0, validators=[Optional(), NumberRange(0, 1000,
-                            "Enter a whole number from 0 to 1000.")],
-                            description="Lower numbers come first; equal ones go by name.")
-    members_only = BooleanField("Members only", description="Guests see the category's name but none of its "
-                                "threads or posts, in lists, search or feeds.")
-
-    def fields(self) -> service.CategoryFields:
-        return service.CategoryFields(name=self.name.data or "", slug=self.slug.data or "",
-                                      description=self.description.data or "", position=self.position.data or 0,
-                                      members_only=self.members_only.data)
 
 
 def _render_list(form, status=200):

@@ -78,3 +78,16 @@ class PasswordForm(FlaskForm):
 class ProfileForm(FlaskForm):
     display_name = RegisterForm.display_name
     name_style = RegisterForm.name_style
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(
+        "Email",
+        validators=[DataRequired("Enter your email address."), Length(max=254), Email("Enter a valid email address.")],
+        description="The address you registered with.",
+    )
+
+
+class NewPasswordForm(FlaskForm):
+    new_password = PasswordForm.new_password
+    confirm = PasswordForm.confirm

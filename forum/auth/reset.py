@@ -1,30 +1,14 @@
 """Password reset pages: ask for the address, then set a new password from the mailed link."""
 
 from flask import current_app, flash, redirect, request, url_for
-from flask_wtf import FlaskForm
-from wtforms import EmailField
-from wtforms.validators import DataRequired, Email, Length
 
 from ..extensions import limiter
 from ..htmx import is_fragment_request, redirect_fragment, render, uncached
 from ..refusals import FieldError, Refusal, show_on
 from . import bp, recovery
-from .forms import PasswordForm
+from .forms import NewPasswordForm, ResetRequestForm
 from .login import sign_in
 from .service import canonical_email
-
-
-class ResetRequestForm(FlaskForm):
-    email = EmailField(
-        "Email",
-        validators=[DataRequired("Enter your email address."), Length(max=254), Email("Enter a valid email address.")],
-        description="The address you registered with.",
-    )
-
-
-class NewPasswordForm(FlaskForm):
-    new_password = PasswordForm.new_password
-    confirm = PasswordForm.confirm
 
 
 def _reset_limit() -> str:

@@ -2,29 +2,13 @@
 
 from flask import abort, flash, redirect, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice
-from wtforms.validators import AnyOf, DataRequired
 
 from ..htmx import is_fragment_request, render
 from . import bp, notification_mail
+from .forms import EmailSettingsForm
 
-HINTS = {"off": "No notification email (the default).",
-         "each": "An email a few minutes after something happens.",
-         "daily": "At most one email a day, listing what happened."}
 BAD_LINK = ("This unsubscribe link is not valid. Check that you copied all of it, "
             "or sign in and change your email settings.")
-
-
-class EmailSettingsForm(FlaskForm):
-    email_notifications = RadioField(
-        "Email me about notifications",
-        choices=[SelectChoice(value, f"{label} — {HINTS[value]}")
-                 for value, label in notification_mail.CHOICES.items()],
-        validators=[DataRequired(notification_mail.CHOOSE),
-                    AnyOf(list(notification_mail.CHOICES), message=notification_mail.CHOOSE)],
-        validate_choice=False,  # AnyOf says it in words a member understands
-    )
 
 
 @bp.get("/settings/email")

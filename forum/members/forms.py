@@ -3,10 +3,15 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import PasswordField, RadioField, SelectChoice, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import AnyOf, DataRequired, Length
 
 from ..auth.passwords import MAX_LENGTH
+from . import notification_mail
 from .account import BIO_MAX
+
+HINTS = {"off": "No notification email (the default).",
+         "each": "An email a few minutes after something happens.",
+         "daily": "At most one email a day, listing what happened."}
 
 
 class BioForm(FlaskForm):
@@ -36,4 +41,15 @@ class DeleteAccountForm(FlaskForm):
         "Your password",
         validators=[DataRequired("Enter your password to confirm."), Length(max=MAX_LENGTH)],
         description="To be sure it is you.",
+    )
+
+
+class EmailSettingsForm(FlaskForm):
+    email_notifications = RadioField(
+        "Email me about notifications",
+        choices=[SelectChoice(value, f"{label} — {HINTS[value]}")
+                 for value, label in notification_mail.CHOICES.items()],
+        validators=[DataRequired(notification_mail.CHOOSE),
+                    AnyOf(list(notification_mail.CHOICES), message=notification_mail.CHOOSE)],
+        validate_choice=False,  # AnyOf says it in words a member understands
     )

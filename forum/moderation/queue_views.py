@@ -2,30 +2,19 @@
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import joinedload
-from wtforms import RadioField, SelectChoice, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
 
 from ..errors import respond
 from ..extensions import db
 from ..htmx import is_fragment_request, render, render_partial
 from ..models import Post, Thread
-from ..models.moderation import FLAG_REASONS
 from ..policy import staff_required
 from ..posts.display import conversation_for
 from ..refusals import FieldError, Refusal, show_on
 from ..security import safe_next
 from ..threads import service as thread_lists
 from . import bp, flags, threads
-
-
-class FlagForm(FlaskForm):
-    reason = RadioField("Why should a moderator look at this post?",
-                        choices=[SelectChoice(key, label) for key, label in FLAG_REASONS.items()],
-                        validators=[InputRequired("Choose why you are flagging this post.")])
-    note = TextAreaField("Note for the moderators", validators=[Optional(), Length(max=flags.NOTE_MAX)],
-                         description="Needed for “Something else”. Only staff see it.")
+from .forms import FlagForm
 
 
 @bp.errorhandler(Refusal)
