@@ -28,7 +28,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import func, insert, select, text
 
-from forum.auth.passwords import hash_password
+from forum.auth.service.passwords import hash_password
 from forum.extensions import db
 from forum.models import Category, Post, PostLike, PostQuote, Thread, ThreadRead, User
 from forum.models.base import utcnow

@@ -163,7 +163,7 @@ def test_removing_posts_erases_their_words_and_revisions_from_the_database_and_s
 
 
 def test_a_ban_lifted_later_does_not_bring_back_posts_the_member_removed(app, scene):
-    from forum.moderation import sanctions
+    from forum.moderation.service import sanctions
 
     rhonda = scene["rhonda"]
     admin = make_user(role="admin")

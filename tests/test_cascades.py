@@ -6,13 +6,13 @@ import pytest
 from sqlalchemy import event
 
 import forum.posts.context as context
-from forum.auth import service as accounts
+from forum.auth.service import accounts
 from forum.database import write_transaction
 from forum.extensions import db
 from forum.members import account
 from forum.models import ModAction, Post, Sanction, User
-from forum.moderation import flags, sanctions
-from forum.moderation.sanctions import SanctionRequest
+from forum.moderation.service import flags, sanctions
+from forum.moderation.service.sanctions import SanctionRequest
 from forum.posts import service as posts
 from forum.posts.quoting import quote_markdown
 from tests.factories import PASSWORD, make_reply, make_thread, make_user

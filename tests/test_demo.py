@@ -9,7 +9,7 @@ import pytest
 from flask import current_app
 from sqlalchemy import func, select
 
-from forum.auth.service import NewAccount, register
+from forum.auth.service.accounts import NewAccount, register
 from forum.demo import NEWCOMER, content, seed_demo
 from forum.extensions import db
 from forum.models import Category, Notification, Post, PostQuote, PostRevision, Thread, User

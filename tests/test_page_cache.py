@@ -8,11 +8,11 @@ from flask import render_template_string
 from sqlalchemy import select
 
 from forum import page_cache
-from forum.auth import service as accounts
+from forum.auth.service import accounts
 from forum.extensions import db
 from forum.members import account, notifications, preferences
 from forum.models import Post
-from forum.moderation import threads as thread_moderation
+from forum.moderation.service import threads as thread_moderation
 from forum.page_cache import HEADER, Page, PageCache
 from forum.posts import drafts, likes
 from forum.posts import service as posts

@@ -9,7 +9,7 @@ import zlib
 import pytest
 from PIL import Image
 
-from forum.auth import service as accounts
+from forum.auth.service import accounts
 from forum.extensions import db
 from forum.models import User
 from tests.conftest import HTMX

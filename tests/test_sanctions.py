@@ -8,8 +8,8 @@ from forum.database import write_transaction
 from forum.extensions import db
 from forum.models import Appeal, Draft, Flag, ModAction, Post, Sanction, Thread, User
 from forum.models.base import utcnow
-from forum.moderation import sanctions
-from forum.moderation.sanctions import SanctionRequest
+from forum.moderation.service import sanctions
+from forum.moderation.service.sanctions import SanctionRequest
 from forum.posts import service as posts
 from forum.posts.quoting import quote_markdown
 from tests.conftest import HTMX, CSRF_IN_PAGE

@@ -9,7 +9,7 @@ import pytest
 from forum.extensions import db
 from forum.members import account
 from forum.models import Post
-from forum.moderation import flags
+from forum.moderation.service import flags
 from forum.posts import service as posts
 from forum.posts.quoting import quote_markdown
 from tests.factories import PASSWORD, make_reply, make_thread, make_user

@@ -5,7 +5,7 @@ import threading
 import pytest
 from sqlalchemy import event
 
-from forum.auth.names import canonical_username, username_problem
+from forum.auth.service.names import canonical_username, username_problem
 from forum.database import write_transaction
 from forum.extensions import db
 from forum.models import Post, PostRevision, Thread

@@ -4,9 +4,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from . import category_service
-from .blocks import KINDS
-from .service import ROLE_LABELS
+from .service import categories as category_service
+from .service.blocks import KINDS
+from .service.members import ROLE_LABELS
 
 
 class RoleForm(FlaskForm):

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from ..auth import service as accounts
+from ..auth.service import accounts
 from ..database import write_transaction
 from ..extensions import db
 from ..models import Category, Post, Thread, User

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("members", __name__)
 
-from . import account_views, avatar_views, email_settings, polling, preferences_views, views  # noqa: E402,F401
+from . import views  # noqa: E402,F401

@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import joinedload
 
-from ..auth.passwords import hash_password, verify_password
+from ..auth.service.passwords import hash_password, verify_password
 from ..database import write_transaction
 from ..extensions import db
 from ..models import Draft, Ignore, LoginSession, Notification, Post, PostLike, PostRevision, ThreadRead, ThreadSubscription, User

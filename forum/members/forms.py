@@ -5,7 +5,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import PasswordField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length
 
-from ..auth.passwords import MAX_LENGTH
+from ..auth.service.passwords import MAX_LENGTH
 from . import notification_mail
 from .account import BIO_MAX
 

@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from ..auth.names import canonical_username
+from ..auth.service.names import canonical_username
 from ..extensions import db
 from ..models import Post, Thread, User
 from ..policy import readable_by

@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ..ids import MAX_ID
 from ..models.moderation import FLAG_REASONS, SANCTION_KINDS
-from . import flags
+from .service import flags
 
 
 class SanctionForm(FlaskForm):

@@ -1,0 +1,46 @@
+"""Profiles and @mention suggestions."""
+
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+
+from ...htmx import is_fragment_request, render
+from ...page_cache import for_guests
+from .. import bp, notifications, service
+
+
+@bp.get("/u/<username>")
+@for_guests
+def profile(username):
+    """A member's public profile: picture, name, bio, join date, post count, recent posts."""
+    member = service.active_member(username) or abort(404, "There is no member with that name.")
+    return render("members/profile.html", member=member, name=member.name_seen_by(current_user),
+                  posts=service.recent_posts(member, current_user),
+                  post_count=service.post_count(member, current_user))
+
+
+@bp.get("/members/suggest")
+@login_required
+def suggest():
+    """Members matching the @name being typed, as options for the composer's suggestion list."""
+    members = service.suggest(request.args.get("q", "")[:20])
+    return render("members/suggest.html", "options", members=members, query=request.args.get("q", ""))
+
+
+@bp.get("/notifications")
+@login_required
+def notifications_page():
+    """The member's notifications, unread first marked."""
+    return render("members/notifications.html", "notification_list", is_fragment=False,
+                  items=notifications.recent(current_user), what=notifications.WHAT)
+
+
+@bp.post("/notifications/read")
+@login_required
+def mark_read():
+    """Mark every notification read."""
+    notifications.mark_all_read(current_user)
+    if is_fragment_request():  # the list, and the header's count out of band
+        return render("members/notifications.html", "notification_list", is_fragment=True,
+                      items=notifications.recent(current_user), what=notifications.WHAT)
+    flash("All notifications are marked read.", "success")
+    return redirect(url_for("members.notifications_page"))
