@@ -14,7 +14,7 @@ from .admin.service import members as admin
 from .auth.service import accounts
 from .extensions import db
 from .mail import MailError
-from .members import notification_mail
+from .notifications import mail as notification_mail
 from .members.account import release_usernames
 from .members.service import by_username
 from .models import Post, Thread, User

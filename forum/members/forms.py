@@ -6,7 +6,7 @@ from wtforms import PasswordField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length
 
 from ..auth.service.passwords import MAX_LENGTH
-from . import notification_mail
+from ..notifications import mail as notification_mail
 from .account import BIO_MAX
 
 HINTS = {"off": "No notification email (the default).",

@@ -1,3 +1,3 @@
-"""Profiles, the settings pages of members, pictures, watching and ignoring, and notifications."""
+"""Profiles, the settings pages of members, pictures, watching and ignoring."""
 
-from . import account, avatars, email, notifications, preferences, profiles  # noqa: F401  (registers the routes)
+from . import account, avatars, email, preferences, profiles  # noqa: F401  (registers the routes)

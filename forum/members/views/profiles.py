@@ -1,11 +1,11 @@
 """Profiles and @mention suggestions."""
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, request
 from flask_login import current_user, login_required
 
-from ...htmx import is_fragment_request, render
+from ...htmx import render
 from ...page_cache import for_guests
-from .. import bp, notifications, service
+from .. import bp, service
 
 
 @bp.get("/u/<username>")
@@ -24,23 +24,3 @@ def suggest():
     """Members matching the @name being typed, as options for the composer's suggestion list."""
     members = service.suggest(request.args.get("q", "")[:20])
     return render("members/suggest.html", "options", members=members, query=request.args.get("q", ""))
-
-
-@bp.get("/notifications")
-@login_required
-def notifications_page():
-    """The member's notifications, unread first marked."""
-    return render("members/notifications.html", "notification_list", is_fragment=False,
-                  items=notifications.recent(current_user), what=notifications.WHAT)
-
-
-@bp.post("/notifications/read")
-@login_required
-def mark_read():
-    """Mark every notification read."""
-    notifications.mark_all_read(current_user)
-    if is_fragment_request():  # the list, and the header's count out of band
-        return render("members/notifications.html", "notification_list", is_fragment=True,
-                      items=notifications.recent(current_user), what=notifications.WHAT)
-    flash("All notifications are marked read.", "success")
-    return redirect(url_for("members.notifications_page"))

@@ -20,7 +20,7 @@ from ..extensions import db
 from ..models import Notification, Post, User
 from ..models.base import utcnow
 from ..refusals import FieldError
-from .notifications import WHAT, readable
+from .service import WHAT, readable
 
 CHOICES = {"off": "Off", "each": "Each notification", "daily": "Daily digest"}
 DIGEST_EVERY = timedelta(hours=24)
@@ -152,11 +152,11 @@ def _message(member: User, ids: list[int], digest: bool):
         subject = f"{items[0]['who']} {items[0]['what']} in “{items[0]['title']}”"
     else:
         subject = f"{_count(len(ids))} on {site}"
-    unsubscribe = mail.external_url("members.unsubscribe_form", token=unsubscribe_token(member))
+    unsubscribe = mail.external_url("notifications.unsubscribe_form", token=unsubscribe_token(member))
     return mail.compose(
         member.email, subject, "notifications", headers={"List-Unsubscribe": f"<{unsubscribe}>"},
         member=member, items=items, more=len(ids) - len(items), digest=digest,
-        all_link=mail.external_url("members.notifications_page"),
+        all_link=mail.external_url("notifications.index"),
         settings_link=mail.external_url("members.email_settings"), unsubscribe_link=unsubscribe)
 
 
