@@ -15,7 +15,7 @@ from .auth.service import accounts
 from .extensions import db
 from .mail import MailError
 from .notifications import mail as notification_mail
-from .members.account import release_usernames
+from .account.service import release_usernames
 from .members.service import by_username
 from .models import Post, Thread, User
 from .models.moderation import SIGN_OUT_KINDS

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from forum.extensions import db
-from forum.members import account
+from forum.account import service as account
 from forum.models import (Draft, Ignore, Notification, Post, PostLike, PostRevision, ThreadRead, ThreadSubscription,
                           User)
 from forum.posts import likes

@@ -9,7 +9,7 @@ import forum.posts.context as context
 from forum.auth.service import accounts
 from forum.database import write_transaction
 from forum.extensions import db
-from forum.members import account
+from forum.account import service as account
 from forum.models import ModAction, Post, Sanction, User
 from forum.moderation.service import flags, sanctions
 from forum.moderation.service.sanctions import SanctionRequest

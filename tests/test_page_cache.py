@@ -10,7 +10,8 @@ from sqlalchemy import select
 from forum import page_cache
 from forum.auth.service import accounts
 from forum.extensions import db
-from forum.members import account, preferences
+from forum.account import service as account
+from forum.members import preferences
 from forum.notifications import service as notifications
 from forum.models import Post
 from forum.moderation.service import threads as thread_moderation

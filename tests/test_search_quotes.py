@@ -7,7 +7,7 @@ import re
 import pytest
 
 from forum.extensions import db
-from forum.members import account
+from forum.account import service as account
 from forum.models import Post
 from forum.moderation.service import flags
 from forum.posts import service as posts

@@ -61,25 +61,6 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class PasswordForm(FlaskForm):
-    current_password = PasswordField(
-        "Current password", validators=[DataRequired("Enter your current password."), Length(max=MAX_LENGTH)]
-    )
-    new_password = PasswordField(
-        "New password", validators=[DataRequired("Choose a new password."), password_length],
-        description=PASSWORD_HINT,
-    )
-    confirm = PasswordField(
-        "Repeat new password",
-        validators=[DataRequired("Repeat the new password."), EqualTo("new_password", "The two passwords differ.")],
-    )
-
-
-class ProfileForm(FlaskForm):
-    display_name = RegisterForm.display_name
-    name_style = RegisterForm.name_style
-
-
 class ResetRequestForm(FlaskForm):
     email = EmailField(
         "Email",
@@ -89,5 +70,13 @@ class ResetRequestForm(FlaskForm):
 
 
 class NewPasswordForm(FlaskForm):
-    new_password = PasswordForm.new_password
-    confirm = PasswordForm.confirm
+    """A new password, twice: the reset page's form, and half of the settings page's (account.forms)."""
+
+    new_password = PasswordField(
+        "New password", validators=[DataRequired("Choose a new password."), password_length],
+        description=PASSWORD_HINT,
+    )
+    confirm = PasswordField(
+        "Repeat new password",
+        validators=[DataRequired("Repeat the new password."), EqualTo("new_password", "The two passwords differ.")],
+    )

@@ -157,7 +157,7 @@ def _message(member: User, ids: list[int], digest: bool):
         member.email, subject, "notifications", headers={"List-Unsubscribe": f"<{unsubscribe}>"},
         member=member, items=items, more=len(ids) - len(items), digest=digest,
         all_link=mail.external_url("notifications.index"),
-        settings_link=mail.external_url("members.email_settings"), unsubscribe_link=unsubscribe)
+        settings_link=mail.external_url("account.email_settings"), unsubscribe_link=unsubscribe)
 
 
 def _count(n: int) -> str:

@@ -1,3 +1,3 @@
-"""Profiles, the settings pages of members, pictures, watching and ignoring."""
+"""Profiles and @mention suggestions, pictures, watching a thread and ignoring a member."""
 
-from . import account, avatars, email, preferences, profiles  # noqa: F401  (registers the routes)
+from . import avatars, preferences, profiles  # noqa: F401  (importing a module registers its routes on the blueprint)

@@ -3,7 +3,7 @@
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from ...htmx import is_fragment_request, render, render_partial
+from ...htmx import is_fragment_request, render_partial
 from ...refusals import Refusal
 from ...security import safe_next
 from ...threads.service import get_thread
@@ -61,13 +61,6 @@ def _ignore_answer(member, ignoring: bool):
     if is_fragment_request():
         return render_partial("members/_ignore.html", member=member, ignoring=ignoring, back=back)
     return redirect(back)
-
-
-@bp.get("/settings/ignored")
-@login_required
-def ignored():
-    """The members you ignore, each with a button to stop."""
-    return render("members/ignored.html", "ignored_list", ignored=preferences.ignored_members(current_user))
 
 
 @bp.app_template_global("reader_ignores")

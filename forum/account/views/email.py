@@ -8,12 +8,13 @@ from ...notifications import mail as notification_mail
 from .. import bp
 from ..forms import EmailSettingsForm
 
+
 @bp.get("/settings/email")
 @login_required
 def email_settings():
     """Show the member's notification email choice."""
     form = EmailSettingsForm(email_notifications=current_user.email_notifications)
-    return render("members/email_settings.html", "email_settings_form", form=form)
+    return render("account/email.html", "email_settings_form", form=form)
 
 
 @bp.post("/settings/email")
@@ -22,9 +23,9 @@ def update_email_settings():
     """Save the member's notification email choice."""
     form = EmailSettingsForm()
     if not form.validate():
-        return render("members/email_settings.html", "email_settings_form", form=form, status=422)
+        return render("account/email.html", "email_settings_form", form=form, status=422)
     notification_mail.set_choice(current_user, form.email_notifications.data)
     flash(f"Notification email: {notification_mail.CHOICES[form.email_notifications.data]}.", "success")
     if is_fragment_request():
-        return render("members/email_settings.html", "email_settings_form", form=form)
-    return redirect(url_for("members.email_settings"))
+        return render("account/email.html", "email_settings_form", form=form)
+    return redirect(url_for("account.email_settings"))

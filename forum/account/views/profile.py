@@ -1,19 +1,18 @@
-"""A member's own settings pages: profile (bio and picture), and their data (export, delete)."""
+"""The profile settings page, /settings/profile: the name and how it is shown, the picture, the bio."""
 
-import json
+from flask import current_app, flash, redirect, request, url_for
+from flask_login import current_user, login_required
 
-from flask import current_app, flash, make_response, redirect, request, url_for
-from flask_login import current_user, login_required, logout_user
-
-from ...extensions import limiter
-from ...htmx import is_fragment_request, redirect_fragment, render, uncached
+from ...auth.service import accounts
+from ...htmx import is_fragment_request, render
 from ...limits import limit_uploads
+from ...members import avatars
 from ...refusals import FieldError, Refusal, show_on
-from .. import account, avatars, bp
-from ..forms import AvatarForm, BioForm, DeleteAccountForm
+from .. import bp
+from .. import service as account
+from ..forms import AvatarForm, BioForm, ProfileForm
 
-PROFILE_PAGE = "members/settings_profile.html"
-DATA_PAGE = "members/settings_data.html"
+PROFILE_PAGE = "account/profile.html"
 
 
 @bp.url_value_preprocessor
@@ -22,7 +21,7 @@ def _allow_picture_uploads(endpoint, values):
 
     This runs before the CSRF check parses the body; beyond twice the limit the answer is a 413.
     """
-    if endpoint == "members.upload_avatar":
+    if endpoint == "account.upload_avatar":
         request.max_content_length = 2 * current_app.config["AVATAR_MAX_BYTES"] + 64 * 1024
 
 
@@ -34,20 +33,43 @@ def _avatar_form(**kwargs) -> AvatarForm:
     return form
 
 
-def _profile_page(block=None, status=200, avatar_form=None, bio_form=None):
+def _name_form(formdata=None) -> ProfileForm:
+    return ProfileForm(formdata=formdata, display_name=current_user.display_name,
+                       name_style=current_user.name_style)
+
+
+def _profile_page(block=None, status=200, avatar_form=None, bio_form=None, name_form=None):
     if avatar_form is None:
         avatar_form = _avatar_form(formdata=None)
     if bio_form is None:
         bio_form = BioForm(formdata=None, bio=current_user.bio)
+    if name_form is None:
+        name_form = _name_form()
     return render(PROFILE_PAGE, block, status=status, member=current_user, avatar_form=avatar_form,
-                  bio_form=bio_form)
+                  bio_form=bio_form, profile=name_form)
 
 
 @bp.get("/settings/profile")
 @login_required
 def profile_settings():
-    """The member's bio and picture."""
+    """The member's name and how it is shown, picture and bio."""
     return _profile_page()
+
+
+@bp.post("/settings/profile")
+@login_required
+def update_profile():
+    """Change the display name and how it is shown."""
+    form = ProfileForm()
+    if form.validate():
+        try:
+            accounts.update_profile(current_user, form.display_name.data, form.name_style.data)
+        except FieldError as error:
+            show_on(form, error)
+        else:
+            flash("Your name is updated.", "success")
+            return redirect(url_for("account.profile_settings"))
+    return _profile_page(status=422, name_form=form)
 
 
 @bp.post("/settings/profile/avatar")
@@ -94,49 +116,4 @@ def _saved(message: str, block: str):
     flash(message, "success")
     if is_fragment_request():
         return _profile_page(block)
-    return redirect(url_for("members.profile_settings"))
-
-
-@bp.get("/settings/data")
-@login_required
-def data_settings():
-    """Download a copy of your data, or delete your account."""
-    return render(DATA_PAGE, form=DeleteAccountForm(formdata=None))
-
-
-@bp.post("/settings/data/export")
-@login_required
-def export_data():
-    """The member's own data as a JSON file to download."""
-    body = json.dumps(account.export(current_user), ensure_ascii=False, indent=2)
-    response = make_response(body)
-    response.mimetype = "application/json"
-    response.headers["Content-Disposition"] = f'attachment; filename="{current_user.username}-forum-data.json"'
-    return uncached(response)
-
-
-def _delete_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]  # wrong passwords here count like failed sign-ins
-
-
-def _delete_key() -> str:
-    return f"delete-account:{current_user.id if current_user.is_authenticated else request.remote_addr}"
-
-
-@bp.post("/settings/data/delete")
-@login_required
-@limiter.limit(_delete_limit, key_func=_delete_key, deduct_when=lambda response: response.status_code == 422)
-def delete_account():
-    """Delete the member's account after they confirm with their password."""
-    form = DeleteAccountForm()
-    if form.validate():
-        try:
-            account.delete_account(current_user, form.password.data, keep_posts=form.posts.data == "keep")
-        except FieldError as error:
-            show_on(form, error)
-        else:
-            logout_user()
-            flash("Your account is deleted. Thank you for the conversations.", "info")
-            home = url_for("threads.index")
-            return redirect_fragment(home) if is_fragment_request() else redirect(home)
-    return render(DATA_PAGE, "delete_panel", status=422, form=form)
+    return redirect(url_for("account.profile_settings"))

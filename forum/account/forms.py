@@ -1,13 +1,16 @@
-"""Forms for a member's own profile and data; what a picture may be is decided in avatars.py."""
+"""The settings pages' forms: name, password, bio, picture, email, and deleting the account.
+
+What a picture may be is decided in members/avatars.py; the rules beyond shape and length in the services."""
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import PasswordField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length
 
+from ..auth.forms import NewPasswordForm, RegisterForm
 from ..auth.service.passwords import MAX_LENGTH
 from ..notifications import mail as notification_mail
-from .account import BIO_MAX
+from .service import BIO_MAX
 
 HINTS = {"off": "No notification email (the default).",
          "each": "An email a few minutes after something happens.",
@@ -53,3 +56,16 @@ class EmailSettingsForm(FlaskForm):
                     AnyOf(list(notification_mail.CHOICES), message=notification_mail.CHOOSE)],
         validate_choice=False,  # AnyOf says it in words a member understands
     )
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired("Enter your current password."), Length(max=MAX_LENGTH)]
+    )
+    new_password = NewPasswordForm.new_password
+    confirm = NewPasswordForm.confirm
+
+
+class ProfileForm(FlaskForm):
+    display_name = RegisterForm.display_name
+    name_style = RegisterForm.name_style
