@@ -16,7 +16,7 @@ from .extensions import db
 from .mail import MailError
 from .notifications import mail as notification_mail
 from .account.service import release_usernames
-from .members.service import by_username
+from .members.service.profiles import by_username
 from .models import Post, Thread, User
 from .models.moderation import SIGN_OUT_KINDS
 from .models.user import ROLES

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from forum.extensions import db
-from forum.members import preferences
+from forum.members.service import preferences
 from forum.models import Ignore, Notification, User
 from forum.posts import service as posts
 from forum.posts.collapse import OPENING, collapse_quotes

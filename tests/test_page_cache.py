@@ -11,7 +11,7 @@ from forum import page_cache
 from forum.auth.service import accounts
 from forum.extensions import db
 from forum.account import service as account
-from forum.members import preferences
+from forum.members.service import preferences
 from forum.notifications import service as notifications
 from forum.models import Post
 from forum.moderation.service import threads as thread_moderation

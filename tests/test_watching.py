@@ -3,7 +3,7 @@
 import pytest
 
 from forum.extensions import db
-from forum.members import preferences
+from forum.members.service import preferences
 from forum.models import Notification, ThreadSubscription
 from forum.moderation.service import threads as thread_moderation
 from forum.posts import service as posts

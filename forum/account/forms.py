@@ -1,6 +1,6 @@
 """The settings pages' forms: name, password, bio, picture, email, and deleting the account.
 
-What a picture may be is decided in members/avatars.py; the rules beyond shape and length in the services."""
+What a picture may be is decided in members/service/avatars.py; the rules beyond shape and length in the services."""
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired

@@ -18,7 +18,7 @@ from ..posts.context import render_post
 from ..posts.service import rerender_quotes_of
 from ..refusals import FieldError
 from ..templating import isotime
-from ..members import avatars
+from ..members.service import avatars
 
 BIO_MAX = 500
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, literal_column, select, union_all
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..members import service as members
+from ..members.service import profiles as members
 from ..models import Category, Post, Thread, User
 from ..pagination import Page
 from ..policy import readable_by

@@ -3,7 +3,7 @@
 from flask_login import current_user, login_required
 
 from ...htmx import render
-from ...members import preferences
+from ...members.service import preferences
 from .. import bp
 
 

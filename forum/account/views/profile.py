@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from ...auth.service import accounts
 from ...htmx import is_fragment_request, render
 from ...limits import limit_uploads
-from ...members import avatars
+from ...members.service import avatars
 from ...refusals import FieldError, Refusal, show_on
 from .. import bp
 from .. import service as account

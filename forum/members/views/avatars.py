@@ -4,7 +4,8 @@ from flask import abort, make_response, request, send_from_directory
 
 from ...extensions import db
 from ...models import User
-from .. import avatars, bp
+from .. import bp
+from ..service import avatars
 
 # Uploaded pictures get a new name with each upload, so a copy may be kept for good.
 FOREVER = "public, max-age=31536000, immutable"

@@ -7,7 +7,9 @@ from ...htmx import is_fragment_request, render_partial
 from ...refusals import Refusal
 from ...security import safe_next
 from ...threads.service import get_thread
-from .. import bp, preferences, service
+from .. import bp
+from ..service import preferences
+from ..service import profiles as service
 
 SAID = {
     "normal": "Back to normal: you are told of mentions, replies and quotes in this thread.",

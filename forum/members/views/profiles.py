@@ -5,7 +5,8 @@ from flask_login import current_user, login_required
 
 from ...htmx import render
 from ...page_cache import for_guests
-from .. import bp, service
+from .. import bp
+from ..service import profiles as service
 
 
 @bp.get("/u/<username>")

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 
 from ...extensions import db
 from ...htmx import render
-from ...members import service as members
+from ...members.service import profiles as members
 from ...models import Appeal, Sanction
 from ...policy import may_sanction, staff_required
 from ...refusals import FieldError, Refusal, show_on

@@ -3,10 +3,10 @@
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from ..auth.service.names import canonical_username
-from ..extensions import db
-from ..models import Post, Thread, User
-from ..policy import readable_by
+from ...auth.service.names import canonical_username
+from ...extensions import db
+from ...models import Post, Thread, User
+from ...policy import readable_by
 
 
 def by_username(username: str) -> User | None:

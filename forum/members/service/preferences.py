@@ -4,12 +4,12 @@ from datetime import datetime
 
 from sqlalchemy import delete, select
 
-from ..database import upsertable_insert, write_transaction
-from ..extensions import db
-from ..models import Ignore, Thread, ThreadSubscription, User
-from ..models.base import utcnow
-from ..models.preferences import SUBSCRIPTION_LEVELS
-from ..refusals import Refusal
+from ...database import upsertable_insert, write_transaction
+from ...extensions import db
+from ...models import Ignore, Thread, ThreadSubscription, User
+from ...models.base import utcnow
+from ...models.preferences import SUBSCRIPTION_LEVELS
+from ...refusals import Refusal
 
 WATCH_LEVELS = ("normal", *SUBSCRIPTION_LEVELS)  # "normal" is kept as no row at all
 

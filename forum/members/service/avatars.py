@@ -11,7 +11,7 @@ from flask import current_app, url_for
 from markupsafe import escape
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from ..refusals import FieldError, Refusal
+from ...refusals import FieldError, Refusal
 
 SIZE = 256  # pixels, square
 # Only the common web formats are decoded: Pillow's other decoders (EPS, for one) are attack surface.
