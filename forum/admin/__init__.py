@@ -1,4 +1,4 @@
-"""Running the forum: members and their roles, registration blocks, an overview for staff."""
+"""Running the forum: members and their roles, registration blocks, categories, an overview for staff."""
 
 from flask import Blueprint
 

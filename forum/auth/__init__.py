@@ -1,4 +1,4 @@
-"""Accounts: register, sign in and out, change password."""
+"""Getting in: register, sign in and out, reset a forgotten password (the /settings pages are account's)."""
 
 from flask import Blueprint
 

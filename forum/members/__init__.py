@@ -1,4 +1,4 @@
-"""Members as others see them: profiles and @mention suggestions."""
+"""Members as others see them: profiles, @mention suggestions and pictures; watching a thread, ignoring a member."""
 
 from flask import Blueprint
 
