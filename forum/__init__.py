@@ -15,7 +15,7 @@ from .notifications import service as notifications
 from .moderation import bp as moderation_bp
 from .posts import bp as posts_bp
 from .search import bp as search_bp
-from .search.index import alembic_include_name
+from .search.service.index import alembic_include_name
 from .threads import bp as threads_bp
 
 

@@ -22,7 +22,7 @@ from .models.moderation import SIGN_OUT_KINDS
 from .models.user import ROLES
 from .moderation.service import sanctions
 from .policy import active_sanctions
-from .posts.render import RENDER_VERSION
+from .posts.service.render import RENDER_VERSION
 from .posts.service import rerender
 from .refusals import Refusal
 

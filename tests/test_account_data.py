@@ -11,10 +11,10 @@ from forum.extensions import db
 from forum.account import service as account
 from forum.models import (Draft, Ignore, Notification, Post, PostLike, PostRevision, ThreadRead, ThreadSubscription,
                           User)
-from forum.posts import likes
+from forum.posts.service import likes
 from forum.posts import service as posts
-from forum.posts.drafts import save_draft
-from forum.posts.quoting import quote_markdown
+from forum.posts.service.drafts import save_draft
+from forum.posts.service.quoting import quote_markdown
 from tests.conftest import HTMX
 from tests.factories import PASSWORD, make_reply, make_thread, make_user
 

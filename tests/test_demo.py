@@ -14,7 +14,7 @@ from forum.demo import NEWCOMER, content, seed_demo
 from forum.extensions import db
 from forum.models import Category, Notification, Post, PostQuote, PostRevision, Thread, User
 from forum.models.base import utcnow
-from forum.posts.render import HIDDEN_LINK
+from forum.posts.service.render import HIDDEN_LINK
 
 pytestmark = pytest.mark.usefixtures("app")
 

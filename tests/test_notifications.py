@@ -7,7 +7,7 @@ import pytest
 from forum.extensions import db
 from forum.models import Notification
 from forum.posts import service as posts
-from forum.posts.quoting import quote_markdown
+from forum.posts.service.quoting import quote_markdown
 from tests.conftest import HTMX
 from tests.factories import make_reply, make_thread, make_user
 

@@ -16,7 +16,7 @@ from forum.notifications import service as notifications
 from forum.models import Post
 from forum.moderation.service import threads as thread_moderation
 from forum.page_cache import HEADER, Page, PageCache
-from forum.posts import drafts, likes
+from forum.posts.service import drafts, likes
 from forum.posts import service as posts
 from tests.conftest import HTMX
 from tests.factories import PASSWORD, make_reply, make_thread, make_user

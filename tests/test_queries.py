@@ -3,7 +3,7 @@
 from forum.extensions import db
 from forum.members.service import preferences
 from forum.models import Post, Thread
-from forum.posts.quoting import quote_markdown
+from forum.posts.service.quoting import quote_markdown
 from tests.factories import make_reply, make_thread, make_user
 
 

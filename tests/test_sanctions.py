@@ -11,7 +11,7 @@ from forum.models.base import utcnow
 from forum.moderation.service import sanctions
 from forum.moderation.service.sanctions import SanctionRequest
 from forum.posts import service as posts
-from forum.posts.quoting import quote_markdown
+from forum.posts.service.quoting import quote_markdown
 from tests.conftest import HTMX, CSRF_IN_PAGE
 from tests.factories import PASSWORD, make_reply, make_thread, make_user
 

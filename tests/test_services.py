@@ -11,7 +11,7 @@ from forum.extensions import db
 from forum.models import Post, PostRevision, Thread
 from forum.policy import may_change
 from forum.posts import service as posts
-from forum.posts.render import render_body
+from forum.posts.service.render import render_body
 from tests.factories import make_reply, make_thread, make_user
 
 pytestmark = pytest.mark.usefixtures("app")

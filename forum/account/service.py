@@ -14,7 +14,7 @@ from ..models import Draft, Ignore, LoginSession, Notification, Post, PostLike, 
 from ..models.base import utcnow
 from ..models.user import DELETED_NAME, new_session_token
 from ..policy import links_allowed_for
-from ..posts.context import render_post
+from ..posts.service.context import render_post
 from ..posts.service import rerender_quotes_of
 from ..refusals import FieldError
 from ..templating import isotime

@@ -9,7 +9,7 @@ from ...extensions import db
 from ...htmx import is_fragment_request, render, render_partial
 from ...models import Post, Thread
 from ...policy import staff_required
-from ...posts.display import conversation_for
+from ...posts.service.display import conversation_for
 from ...refusals import FieldError, Refusal, show_on
 from ...security import safe_next
 from ...threads import service as thread_lists

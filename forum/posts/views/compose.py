@@ -5,9 +5,10 @@ from flask import Response, abort, request
 from flask_login import current_user, login_required
 
 from ...htmx import render
-from .. import bp, drafts
+from .. import bp
+from ..service import drafts
 from ..forms import BODY_MAX, ReplyForm
-from ..quoting import quote_for
+from ..service.quoting import quote_for
 from .pages import existing_post
 
 

@@ -6,8 +6,9 @@ from flask_login import current_user, login_required
 from ...htmx import is_fragment_request, render, render_partial
 from ...policy import may_change, readable
 from ...refusals import Refusal, show_on
-from .. import bp, history, likes, service
-from ..display import conversation_for, post_url
+from .. import bp, service
+from ..service import history, likes
+from ..service.display import conversation_for, post_url
 from ..forms import EditForm
 
 

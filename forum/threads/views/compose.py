@@ -7,13 +7,14 @@ from ...htmx import is_fragment_request, render, render_partial
 from ...limits import limit_replies
 from ...pagination import Page, page_of_position
 from ...policy import links_allowed_for
-from ...posts import drafts
+from ...posts.service import drafts
 from ...posts import service as posts
-from ...posts.context import render_post
-from ...posts.display import conversation_for, post_url
+from ...posts.service.context import render_post
+from ...posts.service.display import conversation_for, post_url
 from ...posts.forms import ReplyForm
 from ...refusals import show_on
-from .. import bp, service, unread
+from .. import bp, service
+from ..service import unread
 from .pages import answered_post, render_thread
 
 

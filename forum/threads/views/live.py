@@ -13,8 +13,9 @@ from ...htmx import is_fragment_request, known_tag, render_partial, uncached
 from ...ids import MAX_ID
 from ...pagination import Page
 from ...policy import MembersOnly
-from ...posts.display import conversation_for
-from .. import bp, service, unread
+from ...posts.service.display import conversation_for
+from .. import bp, service
+from ..service import unread
 
 MAX_APPENDED = 50  # more than this, and the reader is sent to the pages instead
 

@@ -9,12 +9,13 @@ from ...limits import limit_threads
 from ...page_cache import for_guests
 from ...pagination import Page, requested_page
 from ...policy import MembersOnly
-from ...posts import drafts
+from ...posts.service import drafts
 from ...posts import service as posts_service
-from ...posts.display import conversation_for
+from ...posts.service.display import conversation_for
 from ...posts.forms import ReplyForm
 from ...refusals import show_on
-from .. import bp, service, unread
+from .. import bp, service
+from ..service import unread
 from ..forms import ThreadForm
 
 

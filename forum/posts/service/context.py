@@ -6,8 +6,8 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ..extensions import db
-from ..models import Post, User
+from ...extensions import db
+from ...models import Post, User
 from .render import RenderContext, Rendered, references, render_body
 
 

@@ -4,8 +4,8 @@ import re
 
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Post
+from ...extensions import db
+from ...models import Post
 from .render import references
 
 MAX_QUOTE_DEPTH = 3  # levels of quotes a new quote may hold, counting itself

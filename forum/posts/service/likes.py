@@ -2,11 +2,11 @@
 
 from sqlalchemy import select, update
 
-from ..database import write_transaction
-from ..extensions import db
-from ..models import Post, PostLike, User
-from ..policy import check_may_write
-from ..refusals import Forbidden
+from ...database import write_transaction
+from ...extensions import db
+from ...models import Post, PostLike, User
+from ...policy import check_may_write
+from ...refusals import Forbidden
 
 
 def toggle_like(member: User, post: Post) -> bool:

@@ -1,11 +1,11 @@
 """Half-written replies, kept server-side per member and thread until they are posted."""
 
-from ..database import write_transaction
-from ..extensions import db
-from ..models import Draft, Thread, User
-from ..models.base import utcnow
-from .forms import BODY_MAX
-from .service import parent_in
+from ...database import write_transaction
+from ...extensions import db
+from ...models import Draft, Thread, User
+from ...models.base import utcnow
+from ..forms import BODY_MAX
+from . import parent_in
 
 
 def draft_for(user: User, thread: Thread) -> Draft | None:

@@ -2,11 +2,11 @@
 
 from sqlalchemy import func, select
 
-from ..database import upsertable_insert, write_transaction
-from ..extensions import db
-from ..models import Post, Thread, ThreadRead
-from ..models.base import utcnow
-from ..pagination import Page, page_of_position
+from ...database import upsertable_insert, write_transaction
+from ...extensions import db
+from ...models import Post, Thread, ThreadRead
+from ...models.base import utcnow
+from ...pagination import Page, page_of_position
 
 
 def state_for(user, thread: Thread) -> ThreadRead | None:

@@ -11,13 +11,13 @@ from markupsafe import Markup
 from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import aliased
 
-from ..extensions import db
-from ..models import Ignore, Post, PostQuote, Thread, ThreadSubscription, User
-from ..models.preferences import ignorable
-from ..pagination import page_of_position
+from ...extensions import db
+from ...models import Ignore, Post, PostQuote, Thread, ThreadSubscription, User
+from ...models.preferences import ignorable
+from ...pagination import page_of_position
 from .collapse import collapse_quotes
 from .likes import liked_by
-from .service import position_in_thread
+from . import position_in_thread
 
 
 @dataclass

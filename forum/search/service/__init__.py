@@ -13,11 +13,11 @@ from markupsafe import Markup, escape
 from sqlalchemy import func, literal_column, select, union_all
 from sqlalchemy.orm import joinedload
 
-from ..extensions import db
-from ..members.service import profiles as members
-from ..models import Category, Post, Thread, User
-from ..pagination import Page
-from ..policy import readable_by
+from ...extensions import db
+from ...members.service import profiles as members
+from ...models import Category, Post, Thread, User
+from ...pagination import Page
+from ...policy import readable_by
 from .matching import Markers, matcher_for
 
 QUERY_MAX = 200

@@ -8,8 +8,8 @@ from datetime import datetime
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Post, PostRevision
+from ...extensions import db
+from ...models import Post, PostRevision
 
 TOKENS = re.compile(r"\s+|\w+|[^\w\s]")
 

@@ -10,8 +10,8 @@ from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, Float, FromClause, bindparam, column, func, literal_column, select, table
 
-from ..extensions import db
-from ..models import Post, Thread
+from ...extensions import db
+from ...models import Post, Thread
 from .index import LANGUAGE, ZERO_WIDTH_SPACE
 
 EXCERPT_WORDS = 32

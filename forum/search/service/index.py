@@ -4,7 +4,7 @@ SQLite: two FTS5 tables with external content (`posts_search` over posts.search_
 `threads_search` over threads.title), kept in step by triggers, so the text is stored once.
 PostgreSQL: a generated tsvector column with a GIN index on each table.
 
-Posts are indexed by `search_text`, the plain text of their rendered HTML (posts.plain.text_of),
+Posts are indexed by `search_text`, the plain text of their rendered HTML (posts.service.plain.text_of),
 never by their Markdown: a quote of a post removed since, collapsed to its placeholder on the page,
 must not be found (or excerpted) through the post that quoted it.
 
@@ -19,7 +19,7 @@ that recreates `posts` or `threads` on SQLite drops their triggers; such a migra
 
 from sqlalchemy import event
 
-from ..extensions import db
+from ...extensions import db
 
 LANGUAGE = "english"  # PostgreSQL text search configuration; FTS5's porter stemmer matches it roughly
 TOKENIZER = "porter unicode61 remove_diacritics 2"

@@ -3,15 +3,15 @@
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from ..database import write_transaction
-from ..extensions import db
-from ..models import Category, Post, Thread, User
-from ..models.base import utcnow
-from ..pagination import Page
-from ..policy import check_may_write, links_allowed_for, readable, readable_by
-from ..posts import service as posts
-from ..posts.context import render_post
-from ..slugs import slugify
+from ...database import write_transaction
+from ...extensions import db
+from ...models import Category, Post, Thread, User
+from ...models.base import utcnow
+from ...pagination import Page
+from ...policy import check_may_write, links_allowed_for, readable, readable_by
+from ...posts import service as posts
+from ...posts.service.context import render_post
+from ...slugs import slugify
 
 
 def categories() -> list[Category]:

@@ -14,7 +14,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import escape
 
-from ..ids import parse_id
+from ...ids import parse_id
 from .linkify import linkify as bounded_linkify
 
 # Bumped whenever the output changes, so `flask forum rerender` can bring stored HTML up to date.
@@ -254,7 +254,7 @@ def _self_check():
     for needle in ("javascript:", "onclick", "hx-get", "data-hx", "style=", "<script", "<iframe",
                    "<form", "<img", "onerror", "data:text", "evil.example"):
         if needle in cleaned:
-            raise RuntimeError(f"the post sanitiser lets {needle!r} through: fix forum/posts/render.py")
+            raise RuntimeError(f"the post sanitiser lets {needle!r} through: fix forum/posts/service/render.py")
 
 
 _self_check()

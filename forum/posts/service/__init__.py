@@ -7,15 +7,15 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from ..database import write_transaction
-from ..extensions import db
-from ..models import (Category, Draft, Ignore, Notification, Post, PostQuote, PostRevision, Thread,
+from ...database import write_transaction
+from ...extensions import db
+from ...models import (Category, Draft, Ignore, Notification, Post, PostQuote, PostRevision, Thread,
                       ThreadSubscription, User)
-from ..models.base import utcnow
-from ..models.preferences import ignorable
-from ..policy import WriteRefused, check_may_write, links_allowed_for, may_change
+from ...models.base import utcnow
+from ...models.preferences import ignorable
+from ...policy import WriteRefused, check_may_write, links_allowed_for, may_change
 from .context import render_post, render_posts
-from .forms import BODY_MAX
+from ..forms import BODY_MAX
 from .plain import text_of
 from .render import RENDER_VERSION, Rendered
 
