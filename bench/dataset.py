@@ -44,7 +44,7 @@ def schema_tag() -> str:
     """Changes with the tables, columns and indexes of the models and with the seed and search-index
     code: a dataset built before such a change is built again."""
     from forum.extensions import db
-    from forum.search import index
+    from forum.search.service import index
 
     columns = sorted(f"{t.name}.{c.name}:{c.type!r}" for t in db.metadata.tables.values() for c in t.columns)
     columns += sorted(f"{i.table.name}.{i.name}:{[c.name for c in i.columns]}"

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from forum.posts.forms import BODY_MAX
-from forum.posts.render import RenderContext, render_body
+from forum.posts.service.render import RenderContext, render_body
 from tests.test_render import AT_CAP, HOSTILE, QUADRATIC, at_cap
 
 RESULTS = Path(__file__).resolve().parent.parent / "bench-results" / "render.txt"

@@ -10,7 +10,7 @@ Bodies are Markdown of realistic lengths, from a few words to a few paragraphs. 
 is rendered once with the real renderer and reused; replies that quote an earlier post of their
 thread are rendered once per pool body with a stand-in id and name (`quote_markdown`, then
 `render_post`), and each copy gets the quoted post's real id and author by plain substitution. Each
-post's `search_text` is the text of its HTML (`posts.plain.text_of`), as the posts service stores it.
+post's `search_text` is the text of its HTML (`posts.service.plain.text_of`), as the posts service stores it.
 Every member has the same password (BENCH_PASSWORD), hashed once.
 
 The search index is dropped during the load and rebuilt from the rows at the end (much faster than
@@ -28,16 +28,16 @@ from types import SimpleNamespace
 
 from sqlalchemy import func, insert, select, text
 
-from forum.auth.passwords import hash_password
+from forum.auth.service.passwords import hash_password
 from forum.extensions import db
 from forum.models import Category, Post, PostLike, PostQuote, Thread, ThreadRead, User
 from forum.models.base import utcnow
 from forum.models.user import new_session_token, short_name
-from forum.posts.context import render_post
-from forum.posts.plain import text_of
-from forum.posts.quoting import quote_markdown
-from forum.posts.render import RENDER_VERSION
-from forum.search import index as search_index
+from forum.posts.service.context import render_post
+from forum.posts.service.plain import text_of
+from forum.posts.service.quoting import quote_markdown
+from forum.posts.service.render import RENDER_VERSION
+from forum.search.service import index as search_index
 from forum.slugs import slugify
 
 from .text import FIRST, LAST, body_text, title_text

@@ -4,16 +4,18 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import cleaning, cli, config, database, errors, htmx, ids, page_cache, policy, security, templating, timing
+from .account import bp as account_bp
 from .admin import bp as admin_bp
 from .auth import bp as auth_bp
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .feeds import bp as feeds_bp
 from .members import bp as members_bp
-from .members import notifications
+from .notifications import bp as notifications_bp
+from .notifications import service as notifications
 from .moderation import bp as moderation_bp
 from .posts import bp as posts_bp
 from .search import bp as search_bp
-from .search.index import alembic_include_name
+from .search.service.index import alembic_include_name
 from .threads import bp as threads_bp
 
 
@@ -38,7 +40,8 @@ def create_app(test_config=None):
     limiter.init_app(app)
     database.configure(app)
     templating.configure(app)
-    for blueprint in (auth_bp, threads_bp, posts_bp, members_bp, moderation_bp, admin_bp, feeds_bp, search_bp):
+    for blueprint in (auth_bp, account_bp, threads_bp, posts_bp, members_bp, notifications_bp, moderation_bp, admin_bp,
+                      feeds_bp, search_bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     app.before_request(policy.guard_writes)

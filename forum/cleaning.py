@@ -7,7 +7,7 @@ No member means them: a textarea's line breaks and tabs are kept (with "\\r\\n" 
 string are parsed, so every form, every `request.form.get` and every query argument gets clean text,
 including those added later. Two kinds of field are taken as typed: passwords, which are never
 stored or shown and must keep working exactly as they were chosen, and display names, which are
-refused with a message when they hold control or invisible characters (forum/auth/names.py) rather
+refused with a message when they hold control or invisible characters (forum/auth/service/names.py) rather
 than changed behind the member's back.
 
 Text in a path (`/u/<username>`, `/c/<slug>`, tokens) is not cleaned but refused: a control

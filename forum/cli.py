@@ -9,20 +9,20 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from . import backup
-from .admin import blocks
-from .admin import service as admin
-from .auth import service as accounts
+from .admin.service import blocks
+from .admin.service import members as admin
+from .auth.service import accounts
 from .extensions import db
 from .mail import MailError
-from .members import notification_mail
-from .members.account import release_usernames
-from .members.service import by_username
+from .notifications import mail as notification_mail
+from .account.service import release_usernames
+from .members.service.profiles import by_username
 from .models import Post, Thread, User
 from .models.moderation import SIGN_OUT_KINDS
 from .models.user import ROLES
-from .moderation import sanctions
+from .moderation.service import sanctions
 from .policy import active_sanctions
-from .posts.render import RENDER_VERSION
+from .posts.service.render import RENDER_VERSION
 from .posts.service import rerender
 from .refusals import Refusal
 

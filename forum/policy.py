@@ -112,7 +112,7 @@ def links_allowed_for(author: User) -> bool:
 
 # What a member under a read-only sanction may still do.
 ALLOWED_WHILE_READ_ONLY = {"auth.logout", "auth.login", "moderation.appeal", "static",
-                           "members.update_email_settings", "members.unsubscribe"}  # what mail they get
+                           "account.update_email_settings", "notifications.unsubscribe"}  # what mail they get
 
 
 @dataclass

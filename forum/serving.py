@@ -32,7 +32,7 @@ def create_server():
 
 
 def largest_body(config) -> int:
-    """The largest body any form accepts: the picture upload's (see members/account_views.py), or
+    """The largest body any form accepts: the picture upload's (see account/views/profile.py), or
     MAX_CONTENT_LENGTH if that is larger."""
     return max(config["MAX_CONTENT_LENGTH"], 2 * config["AVATAR_MAX_BYTES"] + 64 * 1024)
 

@@ -2,7 +2,7 @@
 
 from itertools import count
 
-from forum.auth import service as accounts
+from forum.auth.service import accounts
 from forum.database import write_transaction
 from forum.models import Category
 from forum.posts import service as posts

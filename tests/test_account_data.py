@@ -8,13 +8,13 @@ import pytest
 from PIL import Image
 
 from forum.extensions import db
-from forum.members import account
+from forum.account import service as account
 from forum.models import (Draft, Ignore, Notification, Post, PostLike, PostRevision, ThreadRead, ThreadSubscription,
                           User)
-from forum.posts import likes
+from forum.posts.service import likes
 from forum.posts import service as posts
-from forum.posts.drafts import save_draft
-from forum.posts.quoting import quote_markdown
+from forum.posts.service.drafts import save_draft
+from forum.posts.service.quoting import quote_markdown
 from tests.conftest import HTMX
 from tests.factories import PASSWORD, make_reply, make_thread, make_user
 
@@ -163,7 +163,7 @@ def test_removing_posts_erases_their_words_and_revisions_from_the_database_and_s
 
 
 def test_a_ban_lifted_later_does_not_bring_back_posts_the_member_removed(app, scene):
-    from forum.moderation import sanctions
+    from forum.moderation.service import sanctions
 
     rhonda = scene["rhonda"]
     admin = make_user(role="admin")

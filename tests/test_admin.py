@@ -5,12 +5,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from forum.admin import blocks, service
+from forum.admin.service import blocks
+from forum.admin.service import members as service
 from forum.database import write_transaction
 from forum.extensions import db
 from forum.models import Flag, ModAction, RegistrationBlock, Sanction, User
 from forum.models.base import utcnow
-from forum.moderation import sanctions
+from forum.moderation.service import sanctions
 from forum.refusals import FieldError, Forbidden
 from tests.factories import make_reply, make_thread, make_user
 

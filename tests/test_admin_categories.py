@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from forum.admin import category_service as service
+from forum.admin.service import categories as service
 from forum.extensions import db
 from forum.models import Category, ModAction
 from forum.refusals import FieldError

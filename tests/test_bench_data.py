@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from bench.seed import BENCH_PASSWORD, BIG_TITLE
 from forum.extensions import db
 from forum.models import Post, PostLike, PostQuote, Thread, ThreadRead, User
-from forum.posts.plain import text_of
+from forum.posts.service.plain import text_of
 from tests.factories import make_reply
 
 SIZES = ["--members", "30", "--threads", "10", "--posts", "200", "--big-thread", "50", "--seed", "3"]

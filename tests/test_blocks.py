@@ -3,9 +3,9 @@
 import pytest
 from sqlalchemy import func, select
 
-from forum.admin import blocks
-from forum.auth import blocks as registration_blocks
-from forum.auth import service as accounts
+from forum.admin.service import blocks
+from forum.auth.service import blocks as registration_blocks
+from forum.auth.service import accounts
 from forum.extensions import db
 from forum.models import ModAction, RegistrationBlock, User
 from forum.refusals import FieldError

@@ -5,16 +5,16 @@ grow into a statement and a transaction per removed post."""
 import pytest
 from sqlalchemy import event
 
-import forum.posts.context as context
-from forum.auth import service as accounts
+import forum.posts.service.context as context
+from forum.auth.service import accounts
 from forum.database import write_transaction
 from forum.extensions import db
-from forum.members import account
+from forum.account import service as account
 from forum.models import ModAction, Post, Sanction, User
-from forum.moderation import flags, sanctions
-from forum.moderation.sanctions import SanctionRequest
+from forum.moderation.service import flags, sanctions
+from forum.moderation.service.sanctions import SanctionRequest
 from forum.posts import service as posts
-from forum.posts.quoting import quote_markdown
+from forum.posts.service.quoting import quote_markdown
 from tests.factories import PASSWORD, make_reply, make_thread, make_user
 
 BAN = SanctionRequest(kind="ban", reason="Spam.", remove_posts=True)

@@ -125,7 +125,7 @@ def test_unban_lifts_suspensions_and_bans_and_nothing_else(run, app, admin):
     member = make_user(username="comeback")
     assert run("ban", "comeback", "--reason", "First.", "--days", "2").exit_code == 0
     assert run("ban", "comeback", "--reason", "Second.").exit_code == 0
-    from forum.moderation import sanctions
+    from forum.moderation.service import sanctions
 
     warning = sanctions.issue(admin, member, sanctions.SanctionRequest(kind="warning", reason="Be kind."))
     assert run("unban", "comeback", "--reason", "Sorted out.").exit_code == 0

@@ -9,7 +9,7 @@ from forum.extensions import db
 from forum.models import Draft, Notification, Post, PostQuote, User
 from forum.models.base import utcnow
 from forum.posts import service as posts
-from forum.posts.quoting import quote_markdown
+from forum.posts.service.quoting import quote_markdown
 from tests.conftest import HTMX
 from tests.factories import make_reply, make_thread, make_user
 
@@ -357,7 +357,7 @@ def test_history_of_a_removed_post_is_gone(client):
 
 
 def test_history_diff_escapes_text():
-    from forum.posts.history import diff_html
+    from forum.posts.service.history import diff_html
 
     assert str(diff_html("a <b>", "a <i>")) == "a &lt;<del>b</del><ins>i</ins>&gt;"
 

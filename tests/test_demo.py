@@ -9,12 +9,12 @@ import pytest
 from flask import current_app
 from sqlalchemy import func, select
 
-from forum.auth.service import NewAccount, register
+from forum.auth.service.accounts import NewAccount, register
 from forum.demo import NEWCOMER, content, seed_demo
 from forum.extensions import db
 from forum.models import Category, Notification, Post, PostQuote, PostRevision, Thread, User
 from forum.models.base import utcnow
-from forum.posts.render import HIDDEN_LINK
+from forum.posts.service.render import HIDDEN_LINK
 
 pytestmark = pytest.mark.usefixtures("app")
 

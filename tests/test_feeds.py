@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from forum.moderation import threads as thread_moderation
+from forum.moderation.service import threads as thread_moderation
 from forum.pagination import Page
 from forum.posts import service as posts
 from forum.threads.service import thread_posts

@@ -5,11 +5,11 @@ import pytest
 
 from forum.extensions import db
 from forum.models import Flag, ModAction, Post
-from forum.moderation import flags, sanctions
-from forum.moderation.sanctions import SanctionRequest
+from forum.moderation.service import flags, sanctions
+from forum.moderation.service.sanctions import SanctionRequest
 from forum.policy import WriteRefused
 from forum.posts import service as posts
-from forum.posts.quoting import quote_markdown
+from forum.posts.service.quoting import quote_markdown
 from forum.refusals import Conflict, FieldError, Forbidden
 from tests.conftest import HTMX
 from tests.factories import make_reply, make_thread, make_user

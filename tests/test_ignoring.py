@@ -5,12 +5,12 @@ import re
 import pytest
 
 from forum.extensions import db
-from forum.members import preferences
+from forum.members.service import preferences
 from forum.models import Ignore, Notification, User
 from forum.posts import service as posts
-from forum.posts.collapse import OPENING, collapse_quotes
-from forum.posts.quoting import quote_markdown
-from forum.posts.render import render_body
+from forum.posts.service.collapse import OPENING, collapse_quotes
+from forum.posts.service.quoting import quote_markdown
+from forum.posts.service.render import render_body
 from forum.refusals import Refusal
 from tests.factories import make_reply, make_thread, make_user
 

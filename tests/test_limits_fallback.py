@@ -76,7 +76,7 @@ def test_wrong_passwords_are_refused_from_the_sixth_while_redis_is_down(app, cli
     assert record.levelno == logging.ERROR
     assert DEAD_REDIS in record.getMessage() and "Connection refused" in record.getMessage()
     # Five failures, two limits of two windows each; then each refused attempt counts towards the
-    # owner's once-an-hour warning mail (forum.auth.devices).
+    # owner's once-an-hour warning mail (forum.auth.service.devices).
     assert limiter.storage.outage.updates == 5 * 4 + 3
 
 

@@ -4,7 +4,7 @@ replies, and the posts appended when the reader asks."""
 import re
 
 from forum.extensions import db
-from forum.moderation import threads as thread_moderation
+from forum.moderation.service import threads as thread_moderation
 from forum.models import ThreadRead
 from forum.posts import service as posts
 from tests.conftest import HTMX

@@ -9,8 +9,8 @@ from forum.database import write_transaction
 from forum.extensions import db
 from forum.models import Notification, Post, User
 from forum.models.base import utcnow
-from forum.moderation import sanctions, threads as thread_moderation
-from forum.moderation.sanctions import SanctionRequest
+from forum.moderation.service import sanctions, threads as thread_moderation
+from forum.moderation.service.sanctions import SanctionRequest
 from forum.posts import service as posts
 from tests.factories import make_thread, make_user
 from tests.mail_server import _free_port, links_in, text_of

@@ -7,7 +7,7 @@ import pytest
 from forum.extensions import db
 from forum.models import Notification
 from forum.posts import service as posts
-from forum.posts.quoting import quote_markdown
+from forum.posts.service.quoting import quote_markdown
 from tests.conftest import HTMX
 from tests.factories import make_reply, make_thread, make_user
 
@@ -102,7 +102,7 @@ def test_the_header_count_is_polled_and_answers_304_until_it_changes(client, lou
 
 
 def test_the_count_leaves_out_notifications_from_a_removed_thread_as_the_list_does(client, lou):
-    from forum.moderation import threads as thread_moderation
+    from forum.moderation.service import threads as thread_moderation
     thread = make_thread()
     posts.add_reply(thread, make_user(), "hi @lou_d")
     client.sign_in(lou)

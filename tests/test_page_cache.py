@@ -10,14 +10,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from forum import page_cache
-from forum.auth import service as accounts
-from forum.auth import sessions
+from forum.account import service as account
+from forum.auth.service import accounts, sessions
 from forum.extensions import db
-from forum.members import account, notifications, preferences
+from forum.members.service import preferences
 from forum.models import Post, Thread
-from forum.moderation import threads as thread_moderation
+from forum.moderation.service import threads as thread_moderation
+from forum.notifications import service as notifications
 from forum.page_cache import HEADER, Page, PageCache
-from forum.posts import drafts, likes
+from forum.posts.service import drafts, likes
 from forum.posts import service as posts
 from tests.conftest import HTMX
 from tests.factories import PASSWORD, make_reply, make_thread, make_user

@@ -8,8 +8,8 @@ import pytest
 from forum import mail
 from forum.extensions import db
 from forum.models import User
-from forum.moderation import sanctions
-from forum.moderation.sanctions import SanctionRequest
+from forum.moderation.service import sanctions
+from forum.moderation.service.sanctions import SanctionRequest
 from forum.policy import active_sanctions
 from tests.factories import PASSWORD, make_thread, make_user
 from tests.mail_server import _free_port, links_in, text_of

@@ -6,8 +6,8 @@ password change in settings, and the reset link.
 
 import pytest
 
-from forum.auth import service as accounts
-from forum.auth.passwords import COMMON_PASSWORDS, ONE_CHARACTER, TOO_COMMON, YOUR_NAME, password_problem
+from forum.auth.service import accounts
+from forum.auth.service.passwords import COMMON_PASSWORDS, ONE_CHARACTER, TOO_COMMON, YOUR_NAME, password_problem
 from forum.extensions import db
 from forum.models import User
 from forum.refusals import FieldError

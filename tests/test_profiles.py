@@ -9,7 +9,7 @@ import zlib
 import pytest
 from PIL import Image
 
-from forum.auth import service as accounts
+from forum.auth.service import accounts
 from forum.extensions import db
 from forum.models import User
 from tests.conftest import HTMX
@@ -243,3 +243,19 @@ def test_the_settings_pages_link_each_other(client):
     page = client.get("/settings/profile")
     assert page.status_code == 200 and 'enctype="multipart/form-data"' in page.text
     assert client.get("/settings/profile", headers=HTMX).status_code == 200
+
+
+def test_the_name_bio_and_picture_are_one_page_that_a_refused_name_comes_back_to(client):
+    """GET and POST /settings/profile are one page: a refused name is shown beside the bio and picture."""
+    member = make_user(display_name="Rhonda Bird")
+    client.sign_in(member)
+    page = client.get("/settings/profile").text
+    assert 'name="display_name"' in page and 'value="Rhonda Bird"' in page
+    assert 'name="bio"' in page and 'name="picture"' in page
+    assert 'name="display_name"' not in client.get("/settings").text  # one place to change a name
+    refused = client.submit("/settings/profile", {"display_name": "", "name_style": "full"})
+    assert refused.status_code == 422 and "Tell us what to call you." in refused.text
+    assert 'name="bio"' in refused.text and 'name="picture"' in refused.text
+    done = client.submit("/settings/profile", {"display_name": "Rhonda B. Bird", "name_style": "full"})
+    assert done.status_code == 302 and done.headers["Location"].endswith("/settings/profile")
+    assert fresh(member).display_name == "Rhonda B. Bird"

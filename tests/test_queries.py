@@ -1,9 +1,9 @@
 """A thread page issues a fixed number of SQL queries, however many posts and authors it shows."""
 
 from forum.extensions import db
-from forum.members import preferences
+from forum.members.service import preferences
 from forum.models import Post, Thread
-from forum.posts.quoting import quote_markdown
+from forum.posts.service.quoting import quote_markdown
 from tests.factories import make_reply, make_thread, make_user
 
 

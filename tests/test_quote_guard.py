@@ -6,7 +6,7 @@ import pytest
 from forum.extensions import db
 from forum.models import Category, Post
 from forum.posts import service as posts
-from forum.posts.quoting import quote_markdown
+from forum.posts.service.quoting import quote_markdown
 from forum.threads import service as threads
 from tests.factories import make_category, make_reply, make_thread, make_user
 

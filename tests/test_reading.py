@@ -4,7 +4,7 @@ import pytest
 
 from forum.extensions import db
 from forum.models import ThreadRead
-from forum.posts import likes
+from forum.posts.service import likes
 from tests.factories import make_reply, make_thread, make_user
 
 

@@ -4,9 +4,9 @@ import re
 
 import pytest
 from forum import mail
-from forum.admin import blocks
-from forum.auth import signup
-from forum.auth.blocks import REFUSED
+from forum.admin.service import blocks
+from forum.auth.service import signup
+from forum.auth.service.blocks import REFUSED
 from forum.extensions import db
 from forum.models import User
 from tests.factories import PASSWORD, make_user

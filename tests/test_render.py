@@ -15,9 +15,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from forum.posts import render
+from forum.posts.service import render
 from forum.posts.forms import BODY_MAX
-from forum.posts.render import HIDDEN_LINK, RenderContext, render_body
+from forum.posts.service.render import HIDDEN_LINK, RenderContext, render_body
 
 REL = "nofollow ugc noopener noreferrer"
 FORBIDDEN_TAGS = {"script", "iframe", "object", "embed", "form", "input", "img", "svg", "math", "style",
@@ -609,7 +609,7 @@ def test_render_post_looks_up_quotes_and_mentions(app):
     from forum.extensions import db
     from forum.models import Post
     from forum.posts import service as posts
-    from forum.posts.context import render_post
+    from forum.posts.service.context import render_post
     from tests.factories import make_reply, make_thread, make_user
 
     alice = make_user(username="alice", display_name="Alice <b>A</b>")

@@ -8,10 +8,10 @@ from forum.database import write_transaction
 from forum.extensions import db
 from forum.models import Appeal, Draft, Flag, ModAction, Post, Sanction, Thread, User
 from forum.models.base import utcnow
-from forum.moderation import sanctions
-from forum.moderation.sanctions import SanctionRequest
+from forum.moderation.service import sanctions
+from forum.moderation.service.sanctions import SanctionRequest
 from forum.posts import service as posts
-from forum.posts.quoting import quote_markdown
+from forum.posts.service.quoting import quote_markdown
 from tests.conftest import HTMX, CSRF_IN_PAGE
 from tests.factories import PASSWORD, make_reply, make_thread, make_user
 
@@ -111,7 +111,7 @@ def every_write(thread, post):
 # Anyone may sign in, register (and finish by the mailed link), sign out, reset a password or
 # unsubscribe from email (by a mailed link); every other POST route is a member's write.
 NOT_MEMBER_WRITES = {"auth.login", "auth.register", "auth.finish_registration", "auth.logout", "auth.reset_request",
-                     "auth.reset_password", "members.unsubscribe"}
+                     "auth.reset_password", "notifications.unsubscribe"}
 FORM = {"body": "words", "title": "A new thread", "version": "1", "reason": "because", "text": "words",
         "display_name": "Changed Name", "name_style": "short", "kind": "warning", "outcome": "lifted",
         "current_password": PASSWORD, "new_password": "x" * 12, "confirm": "x" * 12, "note": "n"}

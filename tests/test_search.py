@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from forum.extensions import db
 from forum.models import Post
-from forum.moderation import flags
-from forum.moderation import threads as thread_moderation
+from forum.moderation.service import flags
+from forum.moderation.service import threads as thread_moderation
 from forum.posts import service as posts
 from forum.search import service as search_service
 from tests.factories import make_category, make_reply, make_thread, make_user

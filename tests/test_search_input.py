@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import event
 
 from forum.extensions import db
-from forum.search.matching import Markers, fts5_query
+from forum.search.service.matching import Markers, fts5_query
 from forum.search.service import QUERY_MAX, marked
 from tests.factories import make_thread
 

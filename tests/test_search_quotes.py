@@ -7,11 +7,11 @@ import re
 import pytest
 
 from forum.extensions import db
-from forum.members import account
+from forum.account import service as account
 from forum.models import Post
-from forum.moderation import flags
+from forum.moderation.service import flags
 from forum.posts import service as posts
-from forum.posts.quoting import quote_markdown
+from forum.posts.service.quoting import quote_markdown
 from tests.factories import PASSWORD, make_reply, make_thread, make_user
 
 

@@ -7,11 +7,12 @@ from html import unescape
 import pytest
 from sqlalchemy import select
 
-from forum.admin import blocks, service as admin_service
+from forum.admin.service import blocks
+from forum.admin.service import members as admin_service
 from forum.extensions import db
 from forum.models import Appeal, Flag, ModAction, Post, RegistrationBlock, Sanction, User
-from forum.moderation import appeals, flags, sanctions
-from forum.moderation.sanctions import SanctionRequest
+from forum.moderation.service import appeals, flags, sanctions
+from forum.moderation.service.sanctions import SanctionRequest
 from forum.refusals import FieldError, Forbidden
 from tests.factories import make_reply, make_thread, make_user
 

@@ -5,13 +5,13 @@ import threading
 import pytest
 from sqlalchemy import event
 
-from forum.auth.names import canonical_username, username_problem
+from forum.auth.service.names import canonical_username, username_problem
 from forum.database import write_transaction
 from forum.extensions import db
 from forum.models import Post, PostRevision, Thread
 from forum.policy import may_change
 from forum.posts import service as posts
-from forum.posts.render import render_body
+from forum.posts.service.render import render_body
 from tests.factories import make_reply, make_thread, make_user
 
 pytestmark = pytest.mark.usefixtures("app")

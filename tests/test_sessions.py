@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from forum.auth import sessions
+from forum.auth.service import sessions
 from forum.extensions import db
 from forum.models import LoginSession
 from tests.factories import PASSWORD, make_user

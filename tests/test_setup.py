@@ -14,7 +14,7 @@ from forum import create_app
 from forum.config import PROJECT_ROOT
 from forum.extensions import db
 from forum.models import Thread, User
-from forum.search.index import alembic_include_name
+from forum.search.service.index import alembic_include_name
 from tests.conftest import test_config
 
 HTMX_LINT = PROJECT_ROOT / "node_modules/htmx.org/dist/scripts/upgrade-check.py"

@@ -4,8 +4,8 @@ import pytest
 
 from forum.extensions import db
 from forum.models import Appeal, Flag, ModAction, Post, Sanction, Thread
-from forum.moderation import sanctions
-from forum.moderation.sanctions import SanctionRequest
+from forum.moderation.service import sanctions
+from forum.moderation.service.sanctions import SanctionRequest
 from tests.conftest import CSRF_IN_PAGE, HTMX
 from tests.factories import make_reply, make_thread, make_user
 

@@ -9,7 +9,7 @@ from forum.database import write_transaction
 from forum.extensions import db
 from forum.models import ModAction, Post, Thread
 from forum.models.base import utcnow
-from forum.moderation import threads as moderation
+from forum.moderation.service import threads as moderation
 from forum.policy import WriteRefused
 from forum.pagination import Page
 from forum.posts import service as posts

@@ -3,11 +3,11 @@
 import pytest
 
 from forum.extensions import db
-from forum.members import preferences
+from forum.members.service import preferences
 from forum.models import Notification, ThreadSubscription
-from forum.moderation import threads as thread_moderation
+from forum.moderation.service import threads as thread_moderation
 from forum.posts import service as posts
-from forum.posts.quoting import quote_markdown
+from forum.posts.service.quoting import quote_markdown
 from tests.factories import make_reply, make_thread, make_user
 
 

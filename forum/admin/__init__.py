@@ -1,7 +1,7 @@
-"""Running the forum: members and their roles, registration blocks, an overview for staff."""
+"""Running the forum: members and their roles, registration blocks, categories, an overview for staff."""
 
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from . import categories, views  # noqa: E402,F401
+from . import views  # noqa: E402,F401

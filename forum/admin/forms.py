@@ -1,11 +1,12 @@
 """Admin forms; the rules beyond shape and length live in the services."""
 
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import BooleanField, IntegerField, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from .blocks import KINDS
-from .service import ROLE_LABELS
+from .service import categories as category_service
+from .service.blocks import KINDS
+from .service.members import ROLE_LABELS
 
 
 class RoleForm(FlaskForm):
@@ -35,3 +36,22 @@ class BlockForm(FlaskForm):
         validators=[DataRequired("Say why, for the other staff."), Length(max=500)],
         description="Never shown to the person refused: they see a neutral message.",
     )
+
+
+class CategoryForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired("Give the category a name."), Length(max=60)])
+    slug = StringField("Address", validators=[Optional(), Length(max=60)],
+                       description="The category lives at /c/<address>: lower-case letters, digits and "
+                                   "hyphens. Leave it empty to make one from the name. Changing it breaks "
+                                   "old links to the category.")
+    description = TextAreaField("Description", validators=[Length(max=300)], render_kw={"rows": 2})
+    position = IntegerField("Position", default=0, validators=[Optional(), NumberRange(0, 1000,
+                            "Enter a whole number from 0 to 1000.")],
+                            description="Lower numbers come first; equal ones go by name.")
+    members_only = BooleanField("Members only", description="Guests see the category's name but none of its "
+                                "threads or posts, in lists, search or feeds.")
+
+    def fields(self) -> category_service.CategoryFields:
+        return category_service.CategoryFields(name=self.name.data or "", slug=self.slug.data or "",
+                                               description=self.description.data or "", position=self.position.data or 0,
+                                               members_only=self.members_only.data)

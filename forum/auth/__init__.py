@@ -1,7 +1,7 @@
-"""Accounts: register, sign in and out, change password."""
+"""Getting in: register, sign in and out, reset a forgotten password (the /settings pages are account's)."""
 
 from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from . import login, registration, reset, views  # noqa: E402,F401  (routes and the login manager hooks)
+from . import views  # noqa: E402,F401

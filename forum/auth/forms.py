@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from .passwords import MAX_LENGTH, MIN_LENGTH
+from .service.passwords import MAX_LENGTH, MIN_LENGTH
 
 password_length = Length(
     min=MIN_LENGTH, max=MAX_LENGTH, message=f"Use {MIN_LENGTH} to {MAX_LENGTH} characters."
@@ -61,10 +61,17 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class PasswordForm(FlaskForm):
-    current_password = PasswordField(
-        "Current password", validators=[DataRequired("Enter your current password."), Length(max=MAX_LENGTH)]
+class ResetRequestForm(FlaskForm):
+    email = EmailField(
+        "Email",
+        validators=[DataRequired("Enter your email address."), Length(max=254), Email("Enter a valid email address.")],
+        description="The address you registered with.",
     )
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password, twice: the reset page's form, and half of the settings page's (account.forms)."""
+
     new_password = PasswordField(
         "New password", validators=[DataRequired("Choose a new password."), password_length],
         description=PASSWORD_HINT,
@@ -73,8 +80,3 @@ class PasswordForm(FlaskForm):
         "Repeat new password",
         validators=[DataRequired("Repeat the new password."), EqualTo("new_password", "The two passwords differ.")],
     )
-
-
-class ProfileForm(FlaskForm):
-    display_name = RegisterForm.display_name
-    name_style = RegisterForm.name_style

@@ -11,15 +11,15 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from ..auth import service as accounts
+from ..auth.service import accounts
 from ..database import write_transaction
 from ..extensions import db
 from ..models import Category, Post, Thread, User
 from ..models.base import utcnow
 from ..policy import links_allowed_for
 from ..posts import service as posts
-from ..posts.quoting import quote_markdown
-from ..posts.render import HIDDEN_LINK
+from ..posts.service.quoting import quote_markdown
+from ..posts.service.render import HIDDEN_LINK
 from ..threads import service as threads
 from . import content
 

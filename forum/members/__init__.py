@@ -1,7 +1,7 @@
-"""Members as others see them: profiles and @mention suggestions."""
+"""Members as others see them: profiles, @mention suggestions and pictures; watching a thread, ignoring a member."""
 
 from flask import Blueprint
 
 bp = Blueprint("members", __name__)
 
-from . import account_views, avatar_views, email_settings, polling, preferences_views, views  # noqa: E402,F401
+from . import views  # noqa: E402,F401

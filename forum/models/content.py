@@ -74,7 +74,7 @@ class Post(db.Model):
     body: Mapped[str] = mapped_column(Text)
     # The body rendered to safe HTML once, when written; pages only ever show this.
     body_html: Mapped[str] = mapped_column(Text)
-    # The plain text of body_html (posts.plain.text_of), written with it: what search indexes and
+    # The plain text of body_html (posts.service.plain.text_of), written with it: what search indexes and
     # excerpts, so a quote of a removed post is no more findable than it is readable.
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     render_version: Mapped[int] = mapped_column(default=1)

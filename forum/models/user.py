@@ -43,7 +43,7 @@ class User(UserMixin, db.Model):
     # username), its personal data does not.
     deleted_at: Mapped[datetime | None]
 
-    # Set on the member a request is signed in as (forum.auth.sessions): the id of the sign-in
+    # Set on the member a request is signed in as (forum.auth.service.sessions): the id of the sign-in
     # session's row, and the token its cookies carry. Not columns.
     login_session_id = None
     login_token = None

@@ -1,6 +1,6 @@
 """Keeping the peace: flags and the review queue, sanctions and appeals, the moderation log.
 
-The routes live in view modules gathered by `views.py`. Who may write at all (sanctions in force,
+The routes live in the `views/` package, the services in `service/`. Who may write at all (sanctions in force,
 locked threads, slow mode) is the core's `forum.policy`.
 """
 

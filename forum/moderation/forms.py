@@ -2,10 +2,11 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..ids import MAX_ID
-from ..models.moderation import SANCTION_KINDS
+from ..models.moderation import FLAG_REASONS, SANCTION_KINDS
+from .service import flags
 
 
 class SanctionForm(FlaskForm):
@@ -40,3 +41,11 @@ class DecisionForm(FlaskForm):
                          validators=[DataRequired("Choose to lift or uphold the sanction.")])
     reason = TextAreaField("Reason, sent to the member", validators=[
         DataRequired("Give the member the reason for the decision."), Length(max=500)])
+
+
+class FlagForm(FlaskForm):
+    reason = RadioField("Why should a moderator look at this post?",
+                        choices=[SelectChoice(key, label) for key, label in FLAG_REASONS.items()],
+                        validators=[InputRequired("Choose why you are flagging this post.")])
+    note = TextAreaField("Note for the moderators", validators=[Optional(), Length(max=flags.NOTE_MAX)],
+                         description="Needed for “Something else”. Only staff see it.")

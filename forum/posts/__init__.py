@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("posts", __name__)
 
-from . import compose, views  # noqa: E402,F401
+from . import views  # noqa: E402,F401

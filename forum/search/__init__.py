@@ -4,4 +4,5 @@ from flask import Blueprint
 
 bp = Blueprint("search", __name__)
 
-from . import index, views  # noqa: E402,F401  (index: the full-text DDL joins create_all)
+from . import views  # noqa: E402,F401
+from .service import index  # noqa: E402,F401  (the full-text DDL joins create_all)

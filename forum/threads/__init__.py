@@ -5,4 +5,3 @@ from flask import Blueprint
 bp = Blueprint("threads", __name__)
 
 from . import views  # noqa: E402,F401
-from . import compose, live  # noqa: E402,F401

@@ -16,7 +16,7 @@ Create Date: 2026-11-28 17:10:00
 from alembic import op
 import sqlalchemy as sa
 
-from forum.posts.plain import text_of
+from forum.posts.service.plain import text_of
 
 
 # revision identifiers, used by Alembic.

@@ -1,0 +1,194 @@
+"""A member's own account: their profile (bio, picture), a copy of their data, and deleting it all."""
+
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import joinedload
+
+from ..auth.service.passwords import hash_password, verify_password
+from ..database import write_transaction
+from ..extensions import db
+from ..models import Draft, Ignore, LoginSession, Notification, Post, PostLike, PostRevision, ThreadRead, ThreadSubscription, User
+from ..models.base import utcnow
+from ..models.user import DELETED_NAME, new_session_token
+from ..policy import links_allowed_for
+from ..posts.service.context import render_post
+from ..posts.service import rerender_quotes_of
+from ..refusals import FieldError
+from ..templating import isotime
+from ..members.service import avatars
+
+BIO_MAX = 500
+
+# Rows that are only the member's own business, erased with the account: (model, its member column).
+# Rows that are the member's alone, deleted with the account (ignores both ways: nobody keeps a
+# deleted member on their list, and the deleted member's list goes).
+PERSONAL_ROWS = ((Draft, Draft.user_id), (Notification, Notification.user_id), (ThreadRead, ThreadRead.user_id),
+                 (ThreadSubscription, ThreadSubscription.user_id), (Ignore, Ignore.user_id),
+                 (Ignore, Ignore.ignored_id), (LoginSession, LoginSession.user_id))
+
+
+def update_bio(user: User, bio: str) -> User:
+    """Store the bio and its HTML, rendered once by the same pipeline and sanitiser as posts."""
+    bio = bio.strip()
+    if len(bio) > BIO_MAX:  # the form says so first; this guards every other caller
+        raise FieldError("bio", f"Keep your bio to {BIO_MAX} characters.")
+    html = render_post(bio, links_allowed_for(user)).html if bio else ""
+    with write_transaction() as session:
+        member = session.get(User, user.id)
+        member.bio, member.bio_html = bio, html
+    return member
+
+
+def set_avatar(user: User, data: bytes) -> User:
+    """Replace the member's picture with this upload, re-encoded; raises FieldError for the picture."""
+    avatars.check_size(data)
+    name = avatars.store(user.id, avatars.reencode(data))
+    try:
+        with write_transaction() as session:
+            member = session.get(User, user.id)
+            old, member.avatar = member.avatar, name
+    except BaseException:
+        avatars.discard(name)
+        raise
+    avatars.discard(old)
+    return member
+
+
+def remove_avatar(user: User) -> User:
+    """Go back to the generated initials picture."""
+    with write_transaction() as session:
+        member = session.get(User, user.id)
+        old, member.avatar = member.avatar, None
+    avatars.discard(old)
+    return member
+
+
+def export(user: User) -> dict:
+    """Everything the forum holds that is the member's own, as plain JSON-ready data."""
+    return {
+        "account": {
+            "username": user.username, "display_name": user.display_name, "email": user.email,
+            "name_style": user.name_style, "joined": _iso(user.created_at), "bio": user.bio, "role": user.role,
+        },
+        "posts": _posts_of(user),
+        "revisions": [{"post_id": r.post_id, "body": r.body, "written_at": _iso(r.written_at)}
+                      for r in db.session.scalars(select(PostRevision).join(Post, Post.id == PostRevision.post_id)
+                                                  .where(Post.author_id == user.id).order_by(PostRevision.id))],
+        "likes": [{"post_id": like.post_id, "created_at": _iso(like.created_at)}
+                  for like in db.session.scalars(select(PostLike).where(PostLike.user_id == user.id)
+                                                 .order_by(PostLike.created_at))],
+        "notifications": [{"kind": n.kind, "post_id": n.post_id, "actor": _username(n.actor),
+                           "created_at": _iso(n.created_at), "read_at": _iso(n.read_at)}
+                          for n in db.session.scalars(select(Notification).where(Notification.user_id == user.id)
+                                                      .options(joinedload(Notification.actor))
+                                                      .order_by(Notification.id))],
+        "drafts": [{"thread_id": d.thread_id, "body": d.body, "parent_id": d.parent_id,
+                    "updated_at": _iso(d.updated_at)}
+                   for d in db.session.scalars(select(Draft).where(Draft.user_id == user.id))],
+        "sessions": [{"browser": s.user_agent, "address": s.address, "signed_in": _iso(s.created_at),
+                      "last_seen": _iso(s.last_seen_at)}
+                     for s in db.session.scalars(select(LoginSession).where(LoginSession.user_id == user.id)
+                                                 .order_by(LoginSession.id))],
+    }
+
+
+def _posts_of(user: User) -> list[dict]:
+    query = (select(Post).where(Post.author_id == user.id).options(joinedload(Post.thread))
+             .order_by(Post.id))
+    return [{"id": p.id, "thread_id": p.thread_id, "thread_title": p.thread.title, "body": p.body,
+             "in_reply_to": p.parent_id, "created_at": _iso(p.created_at), "edited_at": _iso(p.edited_at),
+             "removal": p.removal} for p in db.session.scalars(query)]
+
+
+def _username(user: User) -> str:
+    return DELETED_NAME if user.is_deleted else user.username
+
+
+def _iso(moment) -> str | None:
+    return isotime(moment) if moment else None
+
+
+def delete_account(user: User, password: str, keep_posts: bool) -> User:
+    """Erase the member's personal data, keeping the row (moderation history, the held username).
+
+    Their posts stay under "deleted member" (`keep_posts`) or are removed, leaving the author's
+    placeholder. Their likes are taken back (the counts go down), their drafts and notifications
+    go, every session and remember-me cookie ends, and no password opens the account again.
+    """
+    if not verify_password(user.password_hash, password):
+        raise FieldError("password", "That is not your password. Nothing was deleted.")
+    unusable = hash_password(secrets.token_urlsafe(32))  # slow: outside the write lock; never told to anyone
+    with write_transaction() as session:
+        member = session.get(User, user.id, with_for_update=True)
+        if member.is_admin and _only_admin(session):
+            raise FieldError("password", "You are the forum's only admin. Make someone else an admin first.")
+        now = utcnow()
+        _take_back_likes(session, member.id)
+        for model, column in PERSONAL_ROWS:
+            session.execute(delete(model).where(column == member.id))
+        if not keep_posts:
+            _remove_posts(session, member.id, now)
+        old_avatar = member.avatar
+        member.email = f"deleted-{member.id}-{secrets.token_hex(6)}"  # unique, and no address
+        member.email_notifications = "off"
+        member.display_name, member.name_style = DELETED_NAME, "full"
+        member.bio = member.bio_html = ""
+        member.avatar = None
+        member.password_hash = unusable
+        member.session_token = new_session_token()
+        member.role = "member"
+        member.deleted_at = now
+        rerender_quotes_of(session, member.id)  # quotes name "deleted member", or collapse to the placeholder
+    avatars.discard(old_avatar)
+    return member
+
+
+def _only_admin(session) -> bool:
+    admins = session.scalars(select(User.id).where(User.role == "admin").with_for_update()).all()
+    return len(admins) <= 1
+
+
+def _take_back_likes(session, member_id: int) -> None:
+    liked = select(PostLike.post_id).where(PostLike.user_id == member_id)
+    session.execute(update(Post).where(Post.id.in_(liked)).values(like_count=Post.like_count - 1),
+                    execution_options={"synchronize_session": False})
+    session.execute(delete(PostLike).where(PostLike.user_id == member_id))
+
+
+def _remove_posts(session, member_id: int, now) -> None:
+    """Every post the member could still be read by becomes "deleted by its author", and the words
+    of all their posts, with every earlier revision, are erased: only the placeholders stay.
+
+    Posts hidden by flags go too; those removed with a ban stay removed even if the ban is lifted.
+    Posts a moderator removed keep the moderator's placeholder (and nothing to restore).
+    """
+    unsynced = {"synchronize_session": False}
+    session.execute(update(Post).where(Post.author_id == member_id,
+                                       or_(Post.removal.is_(None), Post.removal == "flagged"))
+                    .values(removal="author", removed_at=now), execution_options=unsynced)
+    session.execute(update(Post).where(Post.author_id == member_id)
+                    .values(body="", body_html="", search_text="", removed_by_sanction_id=None),
+                    execution_options=unsynced)
+    session.execute(delete(PostRevision).where(PostRevision.post_id.in_(
+        select(Post.id).where(Post.author_id == member_id))), execution_options=unsynced)
+
+
+def release_usernames(now=None) -> list[str]:
+    """Free the usernames of accounts deleted longer ago than the hold; returns the names freed.
+
+    The row keeps a name nobody can register or mention ("~" and its id), so the moderation
+    history still points at it.
+    """
+    hold = timedelta(days=current_app.config["DELETED_USERNAME_HOLD_DAYS"])
+    cutoff = (now or utcnow()) - hold
+    with write_transaction() as session:
+        members = session.scalars(select(User).where(User.deleted_at.is_not(None), User.deleted_at <= cutoff,
+                                                     ~User.username.startswith("~"))).all()
+        freed = []
+        for member in members:
+            freed.append(member.username)
+            member.username = f"~{member.id}"
+    return freed

@@ -1,0 +1,1 @@
+"""The admin services: roles and the overview (members), registration blocks, categories."""

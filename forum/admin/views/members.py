@@ -1,0 +1,133 @@
+"""Admin pages: the overview and members list (staff), roles and registration blocks (admins)."""
+
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_login import current_user
+
+from ...htmx import is_fragment_request, render
+from ...limits import store_outage
+from ...models.base import utcnow
+from ...pagination import Page, requested_page
+from ...policy import admin_required, may_sanction, staff_required
+from ...refusals import FieldError, Refusal, show_on
+from .. import bp
+from ..service import blocks
+from ..service import members as service
+from ..forms import BlockForm, RoleForm
+
+
+def _per_page(name: str, default: int) -> int:
+    return current_app.config.get(name, default)
+
+
+@bp.before_request
+@staff_required
+def staff_only():
+    """Every admin route is for staff, whatever its own decorator says; some are for admins only."""
+
+
+@bp.get("")
+@staff_required
+def index():
+    """The overview: open flags, recent sign-ups and sanctions, and the members list (search, filters)."""
+    wanted = service.MemberFilter.of(request.args.get("q", ""), request.args.get("role", ""),
+                                     request.args.get("standing", ""))
+    with_email = current_user.is_admin  # email addresses are private: admins only
+    page = requested_page(service.count_members(wanted, with_email), _per_page("ADMIN_MEMBERS_PER_PAGE", 25))
+    members = service.members_page(wanted, page, with_email)
+    overview = {} if is_fragment_request() else _overview()
+    return render("admin/index.html", "member_list", members=members, page=page, wanted=wanted,
+                  sanctions=service.sanctions_in_force(members), may_sanction=may_sanction, **overview)
+
+
+def _overview() -> dict:
+    """What the page shows around the members list; the list's fragment needs none of it."""
+    return {"flags": service.flag_summary(), "signups": service.recent_signups(),
+            "recent_sanctions": service.recent_sanctions(), "now": utcnow(),
+            "role_labels": service.ROLE_LABELS, "standings": service.STANDINGS,
+            "limit_store_outage": store_outage() if current_user.is_admin else None}
+
+
+def _member(user_id):
+    return service.get_member(user_id) or abort(404, "There is no such member.")
+
+
+def _render_member(member, form, status=200):
+    return render("admin/member.html", "role_form", status=status, member=member, form=form,
+                  sanctions=service.sanctions_in_force([member])[member.id],
+                  may_sanction=may_sanction(current_user, member), self_role=service.SELF_ROLE)
+
+
+@bp.get("/members/<int:user_id>")
+@staff_required
+def member(user_id):
+    """One member as staff see them: role, standing, and links to act."""
+    member = _member(user_id)
+    return _render_member(member, RoleForm(formdata=None, role=member.role))
+
+
+@bp.post("/members/<int:user_id>/role")
+@admin_required
+def set_role(user_id):
+    """Appoint or remove a moderator or admin."""
+    member = _member(user_id)
+    form = RoleForm()
+    if form.validate():
+        try:
+            member = service.change_role(current_user, member, form.role.data)
+        except Refusal as error:
+            show_on(form, error)
+            return _render_member(member, form, status=error.status)
+        flash(f"@{member.username} is now {service.IS_NOW[member.role]}.", "success")
+        if is_fragment_request():
+            return _render_member(member, RoleForm(formdata=None, role=member.role))
+        return redirect(url_for("admin.member", user_id=member.id))
+    return _render_member(member, form, status=422)
+
+
+@bp.get("/blocks")
+@admin_required
+def blocks_index():
+    """Email addresses and IP networks that may not register."""
+    page = requested_page(blocks.count_blocks(), _per_page("ADMIN_BLOCKS_PER_PAGE", 50))
+    return _render_blocks(BlockForm(formdata=None), page)
+
+
+def _render_blocks(form, page, status=200):
+    return render("admin/blocks.html", "block_manager", status=status, form=form, page=page,
+                  blocks=blocks.blocks_page(page), kinds=blocks.KINDS)
+
+
+def _first_page():
+    return Page(number=1, per_page=_per_page("ADMIN_BLOCKS_PER_PAGE", 50), total=blocks.count_blocks())
+
+
+@bp.post("/blocks")
+@admin_required
+def add_block():
+    """Block an email address or IP network from registering."""
+    form = BlockForm()
+    if form.validate():
+        try:
+            block = blocks.add_block(current_user, form.kind.data, form.value.data, form.reason.data,
+                                     actor_address=request.remote_addr)
+        except FieldError as error:
+            show_on(form, error)
+        else:
+            flash(f"{block.value} can no longer register.", "success")
+            if is_fragment_request():
+                return _render_blocks(BlockForm(formdata=None), _first_page(), status=201)
+            return redirect(url_for("admin.blocks_index"))
+    return _render_blocks(form, _first_page(), status=422)
+
+
+@bp.post("/blocks/<int:block_id>/delete")
+@admin_required
+def remove_block(block_id):
+    """Lift a registration block."""
+    block = blocks.get_block(block_id) or abort(404, "There is no such block.")
+    value = block.value
+    blocks.remove_block(current_user, block)
+    flash(f"{value} may register again.", "success")
+    if is_fragment_request():
+        return _render_blocks(BlockForm(formdata=None), _first_page())
+    return redirect(url_for("admin.blocks_index"))

@@ -1,0 +1,1 @@
+"""The account services: accounts and names, passwords, registration and its blocks, sign-in and sessions, recovery."""

@@ -1,0 +1,116 @@
+"""Sign-in sessions as server-side facts: begun at sign-in, ended at sign-out, listed and ended by the member.
+
+A browser's session and remember-me cookies carry only a random token (Flask-Login's login id); the
+table keeps its hash. A session is valid while its row exists and its generation is the member's
+current session_token, so ending the row, or rotating the token (a ban, a suspension, a new
+password), signs that browser out whatever copies of its cookies exist.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, or_, select
+
+from ...database import write_transaction
+from ...extensions import db
+from ...models import LoginSession, User
+from ...models.base import utcnow
+
+# last_seen_at is written at most this often per session: a write per request would cost every page.
+SEEN_EVERY = timedelta(minutes=5)
+BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chromium/", "Chromium"),
+            ("Chrome/", "Chrome"), ("Safari/", "Safari"))
+SYSTEMS = (("Android", "Android"), ("iPhone", "iPhone"), ("iPad", "iPad"), ("Windows", "Windows"),
+           ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"), ("Linux", "Linux"))
+
+
+@dataclass
+class Begun:
+    record: LoginSession
+    token: str  # the secret the cookies carry; never stored
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _oldest_kept() -> datetime:
+    """Sessions unseen for longer than a remember-me cookie lives are over."""
+    return utcnow() - timedelta(seconds=current_app.config["REMEMBER_COOKIE_DURATION"])
+
+
+def begin(member: User, address: str | None, user_agent: str | None) -> Begun:
+    """Record a new sign-in of `member` from this browser; clears the member's ended sessions."""
+    token = secrets.token_urlsafe(32)
+    with write_transaction(public=False) as session:
+        current = session.get(User, member.id)
+        session.execute(delete(LoginSession).where(LoginSession.user_id == member.id, or_(
+            LoginSession.generation != current.session_token, LoginSession.last_seen_at < _oldest_kept())))
+        record = LoginSession(token_hash=_hash(token), user_id=member.id, generation=current.session_token,
+                              address=(address or "")[:45], user_agent=(user_agent or "")[:255])
+        session.add(record)
+    return Begun(record, token)
+
+
+def member_for(token: str) -> User | None:
+    """The member signed in by this cookie token, if its session is still on; notes when it was seen."""
+    if not token or len(token) > 64:
+        return None
+    row = db.session.execute(
+        select(LoginSession, User).join(User, LoginSession.user_id == User.id)
+        .where(LoginSession.token_hash == _hash(token))).first()
+    if row is None:
+        return None
+    record, member = row
+    if not secrets.compare_digest(record.generation, member.session_token) or record.last_seen_at < _oldest_kept():
+        return None
+    if utcnow() - record.last_seen_at > SEEN_EVERY:
+        _seen(record.id)
+        member = db.session.get(User, member.id)  # the write above released what the request had read
+        record = db.session.get(LoginSession, record.id)
+    member.login_session_id, member.login_token = record.id, token
+    return member
+
+
+def _seen(session_id: int) -> None:
+    with write_transaction(public=False) as session:
+        record = session.get(LoginSession, session_id)
+        if record is not None:
+            record.last_seen_at = utcnow()
+
+
+def current_sessions(member: User) -> list[LoginSession]:
+    """The member's sessions that still sign a browser in, the most recently seen first."""
+    query = (select(LoginSession)
+             .where(LoginSession.user_id == member.id, LoginSession.generation == member.session_token,
+                    LoginSession.last_seen_at >= _oldest_kept())
+             .order_by(LoginSession.last_seen_at.desc(), LoginSession.id.desc()))
+    return list(db.session.scalars(query))
+
+
+def end(member: User, session_id: int) -> bool:
+    """Sign out one of the member's sessions; False when they have no such session."""
+    with write_transaction(public=False) as session:
+        ended = session.execute(delete(LoginSession).where(
+            LoginSession.id == session_id, LoginSession.user_id == member.id))
+    return ended.rowcount > 0
+
+
+def end_others(member: User, keep_id: int) -> int:
+    """Sign out every session of the member but `keep_id` (this browser's); how many ended."""
+    with write_transaction(public=False) as session:
+        ended = session.execute(delete(LoginSession).where(
+            LoginSession.user_id == member.id, LoginSession.id != keep_id))
+    return ended.rowcount
+
+
+def device_label(user_agent: str) -> str:
+    """'Firefox on Linux' from a User-Agent header: enough for a member to recognise their browser."""
+    browser = next((name for mark, name in BROWSERS if mark in user_agent), None)
+    system = next((name for mark, name in SYSTEMS if mark in user_agent), None)
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system or "An unknown browser"

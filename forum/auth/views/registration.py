@@ -1,0 +1,99 @@
+"""Registration pages: the form, "check your email", and the mailed link that creates the account."""
+
+from flask import current_app, flash, redirect, request, url_for
+
+from ...extensions import limiter
+from ...htmx import render, uncached
+from ...limits import limit_registrations
+from ...refusals import FieldError, Refusal, show_on
+from ...security import safe_next
+from .. import bp
+from ..service import signup
+from ..forms import FinishRegistrationForm, RegisterForm
+from ..service.login import sign_in
+from ..service.accounts import canonical_email
+
+
+def _register_limit() -> str:
+    return current_app.config["REGISTER_RATE_LIMIT"]
+
+
+def _register_address() -> str:
+    return "register:" + canonical_email(request.form.get("email", ""))[:254]
+
+
+def _mailed(response) -> bool:
+    return response.status_code == 302
+
+
+def _sent(address: str) -> str:
+    return (f"We have sent a message to {address}. Open the link in it to finish creating your account; "
+            f"it works for {signup.link_hours()} hours. If nothing arrives, check your spam folder.")
+
+
+@bp.get("/register")
+def register_form():
+    """Show the registration form."""
+    form = RegisterForm(next=request.args.get("next", ""))
+    return render("auth/register.html", form=form)
+
+
+@bp.post("/register")
+@limit_registrations
+@limiter.limit(_register_limit, key_func=_register_address, deduct_when=_mailed)
+def register():
+    """Mail the address a link to finish; the answer is the same whether it has an account or not."""
+    form = RegisterForm()
+    if form.validate():
+        try:
+            signup.start(signup.Pending(form.username.data, form.display_name.data, form.email.data,
+                                        form.name_style.data, form.next.data or ""), remote_addr=request.remote_addr)
+        except FieldError as error:
+            show_on(form, error)
+        else:
+            flash(_sent(form.email.data.strip()), "info")
+            return redirect(url_for("auth.register_sent"))
+    return render("auth/register.html", form=form, status=422)
+
+
+@bp.get("/register/sent")
+def register_sent():
+    """Say that the link to finish is on its way."""
+    return render("auth/register_sent.html")
+
+
+@bp.get("/register/finish/<token>")
+def finish_registration_form(token):
+    """Ask for the new account's password, if the mailed link still works."""
+    try:
+        pending = signup.pending_for(token)
+    except Refusal as error:  # the link expired, was used, or is garbled
+        return _refused(error)
+    form = FinishRegistrationForm(username=pending.username)
+    return uncached(render("auth/register_finish.html", form=form, pending=pending, token=token))
+
+
+@bp.post("/register/finish/<token>")
+def finish_registration(token):
+    """Create the account from the mailed link and sign the new member in."""
+    try:
+        pending = signup.pending_for(token)
+    except Refusal as error:  # the link expired, was used, or is garbled
+        return _refused(error)
+    form = FinishRegistrationForm()
+    if form.validate():
+        try:
+            user = signup.finish(pending, form.username.data, form.password.data, request.remote_addr)
+        except FieldError as error:
+            show_on(form, error)
+        except Refusal as error:  # the address was taken or blocked since the mail
+            return _refused(error)
+        else:
+            sign_in(user)
+            flash(f"Welcome, {user.display_name}! Your account is ready and you are signed in.", "success")
+            return redirect(safe_next(pending.next))
+    return uncached(render("auth/register_finish.html", form=form, pending=pending, token=token, status=422))
+
+
+def _refused(error: Refusal):
+    return uncached(render("auth/register_invalid.html", message=error.message, status=error.status))

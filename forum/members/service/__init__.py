@@ -1,0 +1,1 @@
+"""The members services: looking members up (profiles), their pictures (avatars), watching and ignoring (preferences)."""

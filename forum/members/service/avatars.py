@@ -1,0 +1,154 @@
+"""Avatars: a generated initials picture by default, or an uploaded image re-encoded to a safe square."""
+
+import hashlib
+import io
+import os
+import re
+import secrets
+from pathlib import Path
+
+from flask import current_app, url_for
+from markupsafe import escape
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from ...refusals import FieldError, Refusal
+
+SIZE = 256  # pixels, square
+# Only the common web formats are decoded: Pillow's other decoders (EPS, for one) are attack surface.
+FORMATS = ("PNG", "JPEG", "GIF", "WEBP")
+FILE_NAME = re.compile(r"[0-9]+-[A-Za-z0-9_-]{12}\.webp")
+
+NOT_AN_IMAGE = "That file is not a picture we can read. Use a PNG, JPEG, GIF or WebP image."
+TOO_MANY_PIXELS = "That picture is too large. Use one of at most {limit} pixels on each side."
+TOO_MANY_BYTES = "That file is too large. Pictures may be at most {limit}."
+FIELD = "picture"  # the upload form's input: every refusal of an upload is shown beside it
+NOT_STORED = ("Your picture could not be saved: the forum cannot write to its picture folder just now. "
+              "Nothing was changed. Please try again later.")
+
+
+class AvatarNotStored(Refusal):
+    """The picture was fine, but the upload folder would not take it (a full disk, a folder that is
+    not writable): our fault, not the picture's, so 503. The path and the error are in the log; the
+    message, beside the picture field, is for the member."""
+
+    status = 503
+
+    def __init__(self):
+        super().__init__(NOT_STORED, field=FIELD)
+
+
+def initials(name: str) -> str:
+    """'Rhonda Bird' -> 'RB', 'Rhonda B.' -> 'RB', 'Cher' -> 'C': the first letters of the outer words."""
+    words = name.split()
+    if not words:
+        return "?"
+    picked = [words[0]] if len(words) == 1 else [words[0], words[-1]]
+    return "".join(word[0] for word in picked).upper()
+
+
+def colour(user) -> str:
+    """A steady background colour for the member, derived from their id (grey once deleted)."""
+    if user.is_deleted:
+        return "hsl(0, 0%, 45%)"
+    hue = int.from_bytes(hashlib.sha256(str(user.id).encode()).digest()[:2], "big") % 360
+    return f"hsl({hue}, 45%, 36%)"  # dark enough for white letters on every hue
+
+
+def initials_svg(user) -> str:
+    """The generated avatar: the public name's initials on the member's colour."""
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="256" height="256" viewBox="0 0 64 64">'
+        f'<rect width="64" height="64" fill="{colour(user)}"/>'
+        '<text x="32" y="32" dy="0.35em" text-anchor="middle" fill="#fff" '
+        'font-family="system-ui, sans-serif" font-size="26">'
+        f"{escape(initials(user.public_name))}</text></svg>"
+    )
+
+
+def svg_version(user) -> str:
+    """Changes whenever the generated picture would: part of its URL and its ETag."""
+    return hashlib.sha256(initials_svg(user).encode()).hexdigest()[:16]
+
+
+def avatar_url(user) -> str:
+    """Where the member's picture is: their upload, or the generated one (by id, never by username)."""
+    if user.avatar and not user.is_deleted:
+        return url_for("members.avatar_file", name=user.avatar)
+    return url_for("members.avatar_svg", user_id=user.id, v=svg_version(user))
+
+
+def reencode(data: bytes) -> bytes:
+    """The picture cropped to a SIZE×SIZE square and written afresh as WebP, with no metadata.
+
+    Raises FieldError for anything that is not a readable picture of a sensible size; the pixel
+    count is checked from the header, before anything is decoded (decompression bombs).
+    """
+    max_pixels = current_app.config["AVATAR_MAX_PIXELS"]
+    try:
+        with Image.open(io.BytesIO(data), formats=FORMATS) as image:
+            if image.width * image.height > max_pixels:
+                raise FieldError(FIELD, TOO_MANY_PIXELS.format(limit=int(max_pixels ** 0.5)))
+            image.draft("RGB", (SIZE * 2, SIZE * 2))  # JPEG: decode at a reduced size, much faster
+            upright = ImageOps.exif_transpose(image).convert("RGBA")
+            square = ImageOps.fit(upright, (SIZE, SIZE), Image.Resampling.LANCZOS)
+    except FieldError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise FieldError(FIELD, TOO_MANY_PIXELS.format(limit=int(max_pixels ** 0.5))) from error
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as error:
+        raise FieldError(FIELD, NOT_AN_IMAGE) from error
+    # Only the pixels travel on: no EXIF (location, camera), ICC or XMP from the upload.
+    clean = Image.frombytes("RGBA", square.size, square.tobytes())
+    out = io.BytesIO()
+    clean.save(out, "WEBP", quality=85, method=4)
+    return out.getvalue()
+
+
+def check_size(data: bytes) -> None:
+    limit = current_app.config["AVATAR_MAX_BYTES"]
+    if len(data) > limit:
+        raise FieldError(FIELD, TOO_MANY_BYTES.format(limit=readable_size(limit)))
+
+
+def readable_size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):g} MB"
+    return f"{size // 1024} KB"
+
+
+def folder() -> Path:
+    """Where uploaded avatars are kept (created by the first upload)."""
+    base = current_app.config.get("UPLOAD_DIR") or os.path.join(current_app.instance_path, "uploads")
+    return Path(base) / "avatars"
+
+
+def store(user_id: int, webp: bytes) -> str:
+    """Write the picture under a new name (so caches never serve an old one); returns the name.
+
+    Raises AvatarNotStored, after logging the path and the error, when the folder will not take it."""
+    name = f"{user_id}-{secrets.token_urlsafe(9)}.webp"
+    target = folder() / name
+    partial = target.with_suffix(".part")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(webp)
+        os.replace(partial, target)  # readers never see half a file
+    except OSError as error:
+        current_app.logger.error("Could not store an uploaded picture as %s: %s", target, error)
+        _remove_quietly(partial)
+        raise AvatarNotStored() from error
+    return name
+
+
+def discard(name: str | None) -> None:
+    """Delete a stored picture, if there is one (a missing file is no error). The member's change is
+    already saved when this runs, so a file that cannot be deleted is logged and left behind."""
+    if name and FILE_NAME.fullmatch(name):
+        _remove_quietly(folder() / name)
+
+
+def _remove_quietly(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as error:
+        current_app.logger.warning("Could not delete the picture file %s: %s", path, error)

@@ -1,0 +1,154 @@
+"""Sanctions, standing pages, appeals and the public moderation log."""
+
+from flask import abort, flash, redirect, url_for
+from flask_login import current_user, login_required
+
+from ...extensions import db
+from ...htmx import render
+from ...members.service import profiles as members
+from ...models import Appeal, Sanction
+from ...policy import may_sanction, staff_required
+from ...refusals import FieldError, Refusal, show_on
+from .. import bp
+from ..service import appeals, log, sanctions
+from ..forms import AppealForm, DecisionForm, LiftForm, SanctionForm
+
+
+def _member(username):
+    return members.by_username(username) or abort(404, "There is no member with that name.")
+
+
+def _request_from(form: SanctionForm) -> sanctions.SanctionRequest:
+    return sanctions.SanctionRequest(
+        kind=form.kind.data, reason=form.reason.data or "", note=form.note.data or "", days=form.days.data,
+        thread_id=form.thread_id.data, slow_mode_minutes=form.slow_mode_minutes.data,
+        remove_posts=form.remove_posts.data)
+
+
+def _sanction_page(member, form, preview=None, status=200):
+    return render("moderation/sanction.html", "sanction_form", status=status, member=member, form=form,
+                  preview=preview, allowed=may_sanction(current_user, member))
+
+
+@bp.get("/mod/members/<username>/sanction")
+@staff_required
+def sanction_form(username):
+    """The sanction form for a member."""
+    return _sanction_page(_member(username), SanctionForm())
+
+
+@bp.post("/mod/members/<username>/sanction/preview")
+@staff_required
+def sanction_preview(username):
+    """What the sanction would do, shown before it is issued."""
+    member, form = _member(username), SanctionForm()
+    if not form.validate():
+        return _sanction_page(member, form, status=422)
+    try:
+        sanctions.validate(current_user, member, _request_from(form))
+    except Refusal as error:
+        show_on(form, error)
+        return _sanction_page(member, form, status=error.status)
+    return _sanction_page(member, form, preview=sanctions.preview(current_user, member, _request_from(form)))
+
+
+@bp.post("/mod/members/<username>/sanction")
+@staff_required
+def sanction(username):
+    """Issue a sanction; it starts at once."""
+    member, form = _member(username), SanctionForm()
+    if not form.validate():
+        return _sanction_page(member, form, status=422)
+    try:
+        sanctions.issue(current_user, member, _request_from(form))
+    except Refusal as error:
+        show_on(form, error)
+        return _sanction_page(member, form, status=error.status)
+    flash(f"{member.public_name}: {form.kind.data.replace('_', ' ')} issued.", "success")
+    return redirect(url_for("moderation.standing", username=member.username))
+
+
+@bp.post("/mod/sanctions/<int:sanction_id>/lift")
+@staff_required
+def lift(sanction_id):
+    """Lift a sanction early, with a logged reason."""
+    sanction = db.session.get(Sanction, sanction_id) or abort(404, "There is no such sanction.")
+    if refused := sanctions.lift_refusal(current_user, sanction):
+        abort(refused.status, refused.message)
+    form = LiftForm()
+    if not form.validate():
+        abort(422, "Say why the sanction is lifted.")
+    sanctions.lift(current_user, sanction, form.reason.data)
+    flash("The sanction is lifted.", "success")
+    return redirect(url_for("moderation.standing", username=sanction.member.username))
+
+
+@bp.get("/standing")
+@login_required
+def my_standing():
+    """The signed-in member's own standing page."""
+    return redirect(url_for("moderation.standing", username=current_user.username))
+
+
+@bp.get("/u/<username>/standing")
+@login_required
+def standing(username):
+    """A member's warnings and sanctions, past and present: for the member and for staff."""
+    member = _member(username)
+    if member.id != current_user.id and not current_user.is_staff:
+        abort(403, "A member's standing is private to them and the forum's staff.")
+    return render("moderation/standing.html", member=member, history=sanctions.history_of(member),
+                  appeals=appeals.appeals_for(member), appeal_form=AppealForm(), lift_form=LiftForm(),
+                  name=member.name_seen_by(current_user), may_act=may_sanction(current_user, member))
+
+
+@bp.post("/standing/<int:sanction_id>/appeal")
+@login_required
+def appeal(sanction_id):
+    """Appeal one's own sanction (allowed even while suspended)."""
+    sanction = db.session.get(Sanction, sanction_id) or abort(404, "There is no such sanction.")
+    form = AppealForm()
+    try:
+        if refused := appeals.appeal_refusal(current_user, sanction):
+            raise refused
+        if not form.validate():
+            raise FieldError("text", "Tell the moderators why the sanction should be lifted.")
+        appeals.appeal(current_user, sanction, form.text.data)
+    except Refusal as error:
+        abort(error.status, error.message)
+    flash("Your appeal is sent. A moderator other than the one who issued the sanction will decide it.", "success")
+    return redirect(url_for("moderation.standing", username=current_user.username))
+
+
+@bp.get("/mod/appeals")
+@staff_required
+def appeal_queue():
+    """Appeals waiting for a decision."""
+    waiting = appeals.pending()
+    refusals = {filed.id: refused.message for filed in waiting
+                if (refused := appeals.decision_refusal(current_user, filed))}
+    return render("moderation/appeals.html", appeals=waiting, refusals=refusals, form=DecisionForm())
+
+
+@bp.post("/mod/appeals/<int:appeal_id>/decide")
+@staff_required
+def decide(appeal_id):
+    """Lift or uphold a sanction on appeal; the decision and its reason go back to the member."""
+    filed = db.session.get(Appeal, appeal_id) or abort(404, "There is no such appeal.")
+    if refused := appeals.decision_refusal(current_user, filed):
+        abort(refused.status, refused.message)
+    form = DecisionForm()
+    if not form.validate():
+        abort(422, "Choose a decision and give a reason.")
+    try:
+        appeals.decide(current_user, filed, form.outcome.data, form.reason.data)
+    except Refusal as error:
+        abort(error.status, error.message)
+    flash("The appeal is decided.", "success")
+    return redirect(url_for("moderation.appeal_queue"))
+
+
+@bp.get("/modlog")
+def modlog():
+    """The public moderation log: what was done, why, when and by which role — nothing private."""
+    return render("moderation/modlog.html", actions=log.recent_actions())

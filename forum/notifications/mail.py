@@ -1,0 +1,164 @@
+"""Notification email: the member's choice, the unsubscribe link, and what `flask forum send-mail` sends.
+
+Each notification is mailed at most once (`Notification.emailed_at`), and only while it is unread
+and its post still readable by the member. A run claims what it sends in a write transaction
+first, so two runs at once (a slow cron job overlapping the next) never send the same thing twice;
+a mail the SMTP server refuses is released again for the next run.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import joinedload
+
+from .. import mail
+from ..database import write_transaction
+from ..extensions import db
+from ..models import Notification, Post, User
+from ..models.base import utcnow
+from ..refusals import FieldError
+from .service import WHAT, readable
+
+CHOICES = {"off": "Off", "each": "Each notification", "daily": "Daily digest"}
+DIGEST_EVERY = timedelta(hours=24)
+MAX_LISTED = 50  # notifications listed in one mail; the rest are counted, and wait at /notifications
+CHOOSE = "Choose one of: " + ", ".join(CHOICES.values()) + "."
+UNSUBSCRIBE_SALT = "email-unsubscribe"
+
+
+def set_choice(user: User, choice: str) -> User:
+    """Set how the member hears of notifications by email.
+
+    Turning email on starts from now: notifications from before were never promised by email,
+    and a first mail listing months of them would be noise.
+    """
+    if choice not in CHOICES:
+        raise FieldError("email_notifications", CHOOSE)
+    with write_transaction(public=False) as session:
+        member = session.get(User, user.id)
+        if member.email_notifications == "off" and choice != "off":
+            session.execute(update(Notification).where(
+                Notification.user_id == member.id, Notification.emailed_at.is_(None)).values(emailed_at=utcnow()))
+        member.email_notifications = choice
+    return member
+
+
+def _unsubscribe_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_token(user: User) -> str:
+    return _unsubscribe_serializer().dumps(user.id)
+
+
+def member_for_unsubscribe(token: str) -> User | None:
+    """The member an unsubscribe link is for (None when the link is not valid)."""
+    try:
+        user_id = _unsubscribe_serializer().loads(token)
+    except BadSignature:
+        return None
+    return db.session.get(User, user_id) if isinstance(user_id, int) else None
+
+
+# --- Sending -----------------------------------------------------------------------------------
+
+@dataclass
+class Report:
+    sent: int = 0
+    failed: list[str] = field(default_factory=list)  # usernames whose mail did not go out
+
+
+def send_due(now: datetime | None = None) -> Report:
+    """Send every mail that is due now: one per "each" member with something new, and the digests.
+
+    Raises mail.MailError when mail cannot be composed as configured (no BASE_URL).
+    """
+    now = now or utcnow()
+    report = Report()
+    mail.base_url()  # fails at once, before anything is claimed, when links cannot be made
+    for member in _members_due(now):
+        digest = member.email_notifications == "daily"
+        ids, previous_digest = _claim(member, now, digest)
+        if not ids:
+            continue
+        if mail.send(_message(member, ids, digest)):
+            report.sent += 1
+        else:
+            _release(member, ids, digest, previous_digest)
+            report.failed.append(member.username)
+    return report
+
+
+def _members_due(now: datetime) -> list[User]:
+    """Members who chose email and have unread notifications not yet mailed (readability comes later)."""
+    waiting = select(Notification.user_id).where(Notification.emailed_at.is_(None), Notification.read_at.is_(None))
+    query = select(User).where(User.id.in_(waiting), User.deleted_at.is_(None), or_(
+        User.email_notifications == "each", and_(User.email_notifications == "daily", _digest_due(now))))
+    return list(db.session.scalars(query.order_by(User.id)))
+
+
+def _digest_due(now: datetime):
+    """SQL: the member's last digest, if any, went out at least DIGEST_EVERY ago."""
+    return or_(User.email_digest_sent_at.is_(None), User.email_digest_sent_at <= now - DIGEST_EVERY)
+
+
+def _claim(member: User, now: datetime, digest: bool) -> tuple[list[int], datetime | None]:
+    """Mark what this run will send as emailed, and the digest as sent; what another run took is left out."""
+    waiting = readable(select(Notification.id), member).where(
+        Notification.emailed_at.is_(None), Notification.read_at.is_(None), Post.removal.is_(None))
+    previous_digest = member.email_digest_sent_at
+    with write_transaction(public=False) as session:
+        ids = list(session.scalars(waiting))
+        if not ids:
+            return [], previous_digest
+        if digest:
+            taken = session.execute(update(User).where(User.id == member.id, _digest_due(now))
+                                    .values(email_digest_sent_at=now)
+                                    .execution_options(synchronize_session=False))
+            if taken.rowcount == 0:
+                return [], previous_digest
+        claimed = session.execute(update(Notification)
+                                  .where(Notification.id.in_(ids), Notification.emailed_at.is_(None))
+                                  .values(emailed_at=now).returning(Notification.id)
+                                  .execution_options(synchronize_session=False))
+        return sorted(claimed.scalars()), previous_digest
+
+
+def _release(member: User, ids: list[int], digest: bool, previous_digest: datetime | None) -> None:
+    """The mail did not go out: let the next run try again."""
+    with write_transaction(public=False) as session:
+        session.execute(update(Notification).where(Notification.id.in_(ids)).values(emailed_at=None)
+                        .execution_options(synchronize_session=False))
+        if digest:
+            session.execute(update(User).where(User.id == member.id)
+                            .values(email_digest_sent_at=previous_digest)
+                            .execution_options(synchronize_session=False))
+
+
+def _message(member: User, ids: list[int], digest: bool):
+    query = (select(Notification).where(Notification.id.in_(ids[:MAX_LISTED]))
+             .options(joinedload(Notification.actor), joinedload(Notification.post).joinedload(Post.thread))
+             .order_by(Notification.id))
+    items = [{"who": n.actor.name_seen_by(member), "what": WHAT.get(n.kind, "wrote"),
+              "title": n.post.thread.title, "link": mail.external_url("posts.show", post_id=n.post_id)}
+             for n in db.session.scalars(query)]
+    site = current_app.config["SITE_NAME"]
+    if digest:
+        subject = f"Your daily digest from {site}: {_count(len(ids))}"
+    elif len(ids) == 1:
+        subject = f"{items[0]['who']} {items[0]['what']} in “{items[0]['title']}”"
+    else:
+        subject = f"{_count(len(ids))} on {site}"
+    unsubscribe = mail.external_url("notifications.unsubscribe_form", token=unsubscribe_token(member))
+    return mail.compose(
+        member.email, subject, "notifications", headers={"List-Unsubscribe": f"<{unsubscribe}>"},
+        member=member, items=items, more=len(ids) - len(items), digest=digest,
+        all_link=mail.external_url("notifications.index"),
+        settings_link=mail.external_url("account.email_settings"), unsubscribe_link=unsubscribe)
+
+
+def _count(n: int) -> str:
+    return f"{n} new notification{'' if n == 1 else 's'}"

@@ -1,0 +1,62 @@
+"""Looking up what a post body refers to, so the renderer can stay free of the database."""
+
+from dataclasses import replace
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ...extensions import db
+from ...models import Post, User
+from .render import RenderContext, Rendered, references, render_body
+
+
+def render_post(body: str, links_allowed: bool) -> Rendered:
+    """Render a body with what it quotes and mentions looked up (two queries at most)."""
+    return render_body(body, context_for(body, links_allowed))
+
+
+def render_posts(bodies: list[tuple[str, bool]]) -> list[Rendered]:
+    """Render many (body, links_allowed) at once, with what they all refer to looked up together:
+    two queries for the lot, not two per body (re-rendering every post that quotes a removed one)."""
+    post_ids, usernames = set(), set()
+    for body, _ in bodies:
+        ids, names = references(body)
+        post_ids |= ids
+        usernames |= names
+    world = _looked_up(post_ids, usernames)
+    return [render_body(body, replace(world, links_allowed=allowed, max_mentions=max_mentions(established=allowed)))
+            for body, allowed in bodies]
+
+
+def context_for(body: str, links_allowed: bool) -> RenderContext:
+    context = _looked_up(*references(body))
+    # New members (whose links are hidden) may also mention fewer members.
+    return replace(context, links_allowed=links_allowed, max_mentions=max_mentions(established=links_allowed))
+
+
+def _looked_up(post_ids: set[int], usernames: set[str]) -> RenderContext:
+    """What these posts show in a quote (author's name, or the placeholder), and which of these members
+    exist. Read from the database as this transaction sees it, even over objects loaded before a bulk
+    update (a cascade inside the transaction that removed the posts)."""
+    context = RenderContext()
+    if post_ids:
+        quoted = db.session.scalars(
+            select(Post).where(Post.id.in_(post_ids)).options(joinedload(Post.author))
+            .execution_options(populate_existing=True)
+        )
+        for post in quoted:
+            context.quote_names[post.id] = post.author.public_name
+            if post.is_removed:
+                context.removed_quotes[post.id] = post.placeholder
+    if usernames:
+        rows = db.session.execute(select(User.username, User.id).where(User.username.in_(usernames),
+                                                                       User.deleted_at.is_(None)))
+        context.members = {username: user_id for username, user_id in rows}
+    return context
+
+
+def max_mentions(established: bool) -> int:
+    """How many members one post may mention (and notify)."""
+    config = current_app.config
+    return config["MAX_MENTIONS"] if established else min(config["MAX_MENTIONS"], config["NEW_MEMBER_MAX_MENTIONS"])

@@ -1,0 +1,109 @@
+"""Permalinks, editing, deleting, liking and a post's history (replying is the thread page's)."""
+
+from flask import abort, flash, redirect
+from flask_login import current_user, login_required
+
+from ...htmx import is_fragment_request, render, render_partial
+from ...policy import may_change, readable
+from ...refusals import Refusal, show_on
+from .. import bp, service
+from ..service import history, likes
+from ..service.display import conversation_for, post_url
+from ..forms import EditForm
+
+
+def existing_post(post_id):
+    """The post, unless there is none or its thread was removed (and the reader is not staff)."""
+    post = service.get_post(post_id)
+    if post is None or not readable(post.thread, current_user):
+        abort(404, "There is no such post.")
+    return post
+
+
+def own_post(post_id):
+    """The post, if it exists (404) and the current member may change it (403)."""
+    post = existing_post(post_id)
+    if not may_change(current_user, post):
+        abort(403, "You can only change your own posts.")
+    return post
+
+
+def render_post_alone(post, status=200):
+    """One post as a fragment, with the names and reply links it shows."""
+    convo = conversation_for(post.thread, [post], current_user)
+    return render_partial("posts/_post.html", status=status, post=post, convo=convo)
+
+
+@bp.get("/p/<int:post_id>")
+def show(post_id):
+    """A post's permalink: redirects to its page and anchor; a fragment request gets the post alone."""
+    post = existing_post(post_id)
+    if is_fragment_request():
+        return render_post_alone(post)
+    return redirect(post_url(post))
+
+
+@bp.get("/p/<int:post_id>/edit")
+@login_required
+def edit_form(post_id):
+    """The edit form: in place of the post for htmx, or on its own page."""
+    post = own_post(post_id)
+    form = EditForm(formdata=None, body=post.body, version=str(post.version))
+    return render("posts/edit.html", "edit_form", post=post, form=form, conflict=False)
+
+
+@bp.post("/p/<int:post_id>/edit")
+@login_required
+def update(post_id):
+    """Save an edit; a stale form is refused with the current text shown and the edit kept."""
+    post = own_post(post_id)
+    form = EditForm()
+    if not form.validate():
+        return render("posts/edit.html", "edit_form", status=422, post=post, form=form, conflict=False)
+    try:
+        post = service.edit_post(post, current_user, form.body.data, form.expected_version)
+    except service.EditConflict as conflict:
+        form.version.data = str(conflict.current.version)
+        return render("posts/edit.html", "edit_form", status=409, post=conflict.current, form=form, conflict=True)
+    except service.QuoteRefused as refused:
+        show_on(form, refused)
+        return render("posts/edit.html", "edit_form", status=422, post=post, form=form, conflict=False)
+    if is_fragment_request():
+        return render_post_alone(post)
+    flash("Your post is updated.", "success")
+    return redirect(post_url(post))
+
+
+@bp.post("/p/<int:post_id>/delete")
+@login_required
+def delete(post_id):
+    """Delete one's own post, leaving a placeholder in its place."""
+    post = service.delete_post(own_post(post_id), current_user)
+    if is_fragment_request():
+        return render_post_alone(post)
+    flash("Your post is deleted.", "success")
+    return redirect(post_url(post))
+
+
+@bp.post("/p/<int:post_id>/like")
+@login_required
+def like(post_id):
+    """Like a post, or take the like back: the fragment is the post's like button and count."""
+    post = existing_post(post_id)
+    try:
+        likes.toggle_like(current_user, post)
+    except Refusal as refused:
+        abort(refused.status, refused.message)
+    if not is_fragment_request():
+        return redirect(post_url(post))
+    return render_partial("posts/_like.html", post=post, convo=conversation_for(post.thread, [post], current_user))
+
+
+@bp.get("/p/<int:post_id>/history")
+def history_page(post_id):
+    """Every text the post has had, with what changed each time."""
+    post = existing_post(post_id)
+    if post.is_removed:
+        abort(404, "This post was removed, and so was its history.")
+    return render("posts/history.html", post=post, versions=history.versions_of(post),
+                  author_name=post.author.name_seen_by(current_user))

@@ -1,0 +1,122 @@
+"""Thread rules: starting threads, and the lists that show them."""
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from ...database import write_transaction
+from ...extensions import db
+from ...models import Category, Post, Thread, User
+from ...models.base import utcnow
+from ...pagination import Page
+from ...policy import check_may_write, links_allowed_for, readable, readable_by
+from ...posts import service as posts
+from ...posts.service.context import render_post
+from ...slugs import slugify
+
+
+def categories() -> list[Category]:
+    return list(db.session.scalars(select(Category).order_by(Category.position, Category.name)))
+
+
+def readable_categories(viewer) -> list[Category]:
+    """The categories whose threads `viewer` may read: members-only ones are for signed-in members."""
+    query = select(Category).order_by(Category.position, Category.name)
+    if not getattr(viewer, "is_authenticated", False):
+        query = query.where(Category.members_only.is_(False))
+    return list(db.session.scalars(query))
+
+
+def category_by_slug(slug: str) -> Category | None:
+    return db.session.scalar(select(Category).where(Category.slug == slug))
+
+
+def count_threads(category: Category | None = None, viewer=None) -> int:
+    query = select(func.count(Thread.id)).where(Thread.removed_at.is_(None), readable_by(viewer))
+    if category is not None:
+        query = query.where(Thread.category_id == category.id)
+    return db.session.scalar(query)
+
+
+def latest_threads(page: Page, category: Category | None = None, viewer=None) -> list[Thread]:
+    """Pinned threads first, then by most recent activity, with their category and author loaded in the
+    same query; threads a moderator removed are in no list, members-only ones in none a guest sees."""
+    query = (
+        select(Thread)
+        .where(Thread.removed_at.is_(None), readable_by(viewer))
+        .options(joinedload(Thread.category), joinedload(Thread.author))
+        .order_by(Thread.pinned.desc(), Thread.last_post_at.desc(), Thread.id.desc())
+        .offset(page.offset)
+        .limit(page.per_page)
+    )
+    if category is not None:
+        query = query.where(Thread.category_id == category.id)
+    return list(db.session.scalars(query))
+
+
+def get_thread(thread_id: int, viewer) -> Thread | None:
+    """The thread, or None if there is none or a moderator removed it and `viewer` is not staff.
+
+    Raises MembersOnly for a guest at a members-only thread."""
+    thread = db.session.get(Thread, thread_id, options=[joinedload(Thread.category)])
+    if thread is None or not readable(thread, viewer):
+        return None
+    return thread
+
+
+# The orders a thread can be read in, as named in ?order=; oldest first unless asked otherwise.
+POST_ORDERS = {
+    "oldest": (Post.id,),
+    "newest": (Post.id.desc(),),
+    "top": (Post.like_count.desc(), Post.id),
+}
+
+
+def thread_posts(thread: Thread, page: Page, order: str = "oldest") -> list[Post]:
+    """One page of a thread's posts in `order`, authors loaded in the same query.
+
+    The page's ids are picked first from the index alone, so a deep page skips index entries rather
+    than whole posts with their authors."""
+    ordering = POST_ORDERS[order]
+    page_ids = (select(Post.id).where(Post.thread_id == thread.id).order_by(*ordering)
+                .offset(page.offset).limit(page.per_page))
+    query = (
+        select(Post)
+        .where(Post.id.in_(page_ids))
+        .options(joinedload(Post.author), joinedload(Post.parent))
+        .order_by(*ordering)
+    )
+    return list(db.session.scalars(query))
+
+
+def posts_after(thread: Thread, after_id: int, reader, limit: int) -> list[Post]:
+    """Posts others wrote in the thread after `after_id` that are still shown, oldest first."""
+    query = (_others_posts_after(select(Post), thread, after_id, reader)
+             .options(joinedload(Post.author), joinedload(Post.parent)).order_by(Post.id).limit(limit))
+    return list(db.session.scalars(query))
+
+
+def count_posts_after(thread: Thread, after_id: int, reader) -> int:
+    return db.session.scalar(_others_posts_after(select(func.count(Post.id)), thread, after_id, reader))
+
+
+def _others_posts_after(query, thread: Thread, after_id: int, reader):
+    query = query.where(Post.thread_id == thread.id, Post.id > after_id, Post.removal.is_(None))
+    if getattr(reader, "is_authenticated", False):
+        query = query.where(Post.author_id != reader.id)
+    return query
+
+
+def start_thread(author: User, category: Category, title: str, body: str) -> Thread:
+    """Create a thread with its opening post."""
+    posts.check_length(body)
+    allowed = links_allowed_for(author)
+    rendered = render_post(body, allowed)
+    with write_transaction() as session:
+        check_may_write(session, author)
+        now = utcnow()
+        thread = Thread(category_id=category.id, author_id=author.id, title=title.strip(), slug=slugify(title),
+                        created_at=now, last_post_at=now, post_count=1)
+        session.add(thread)
+        session.flush()
+        posts.new_post(session, thread.id, author, body, rendered, allowed, now)
+    return thread

@@ -1,0 +1,149 @@
+"""Thread lists, thread pages and starting a thread."""
+
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+
+from ...htmx import render
+from ...limits import limit_threads
+from ...page_cache import for_guests
+from ...pagination import Page, requested_page
+from ...policy import MembersOnly
+from ...posts.service import drafts
+from ...posts import service as posts_service
+from ...posts.service.display import conversation_for
+from ...posts.forms import ReplyForm
+from ...refusals import show_on
+from .. import bp, service
+from ..service import unread
+from ..forms import ThreadForm
+
+
+@bp.get("/")
+@for_guests
+def index():
+    """The latest threads, most recent activity first."""
+    page = requested_page(service.count_threads(viewer=current_user), current_app.config["THREADS_PER_PAGE"])
+    threads = service.latest_threads(page, viewer=current_user)
+    return render("threads/index.html", "thread_list", threads=threads, page=page, category=None,
+                  categories=service.categories(), reading=unread.states_for(current_user, threads))
+
+
+@bp.get("/c/<slug>")
+@for_guests
+def category(slug):
+    """The threads of one category."""
+    category = service.category_by_slug(slug) or abort(404, "There is no such category.")
+    if category.members_only and not current_user.is_authenticated:
+        raise MembersOnly()
+    page = requested_page(service.count_threads(category, current_user), current_app.config["THREADS_PER_PAGE"])
+    threads = service.latest_threads(page, category, current_user)
+    return render("threads/index.html", "thread_list", threads=threads,
+                  reading=unread.states_for(current_user, threads),
+                  page=page, category=category, categories=service.categories())
+
+
+@bp.get("/t/<int:thread_id>")
+def show_by_id(thread_id):
+    """Redirect a bare thread id to the thread's canonical address."""
+    thread = service.get_thread(thread_id, current_user) or abort(404, "There is no such thread.")
+    return redirect(url_for("threads.show", thread_id=thread.id, slug=thread.slug, **request.args), 301)
+
+
+@bp.get("/t/<int:thread_id>-<slug>")
+@for_guests
+def show(thread_id, slug):
+    """A page of a thread's posts in the order named by ?order=, with the reply form (and any draft)
+    on the last page; a line marks where the posts new to the member begin."""
+    thread = service.get_thread(thread_id, current_user) or abort(404, "There is no such thread.")
+    if slug != thread.slug:
+        return redirect(url_for("threads.show", thread_id=thread.id, slug=thread.slug, **request.args), 301)
+    form = None  # guests have no composer, so their page holds no CSRF token (forum/page_cache.py)
+    if current_user.is_authenticated:
+        draft = drafts.draft_for(current_user, thread)
+        form = ReplyForm.fresh(draft.body, draft.parent_id) if draft else ReplyForm.fresh()
+    return render_thread(thread, form, order=requested_order())
+
+
+def requested_order() -> str:
+    """The order named by ?order= (oldest first for a missing or unknown one)."""
+    order = request.args.get("order", "oldest")
+    return order if order in service.POST_ORDERS else "oldest"
+
+
+@bp.get("/t/<int:thread_id>/unread")
+def first_unread(thread_id):
+    """Go to the first post the member has not read: where thread lists send a member who has read
+    part of a thread (the thread's start for guests, and for members who have read it all)."""
+    thread = service.get_thread(thread_id, current_user) or abort(404, "There is no such thread.")
+    state = unread.state_for(current_user, thread)
+    if not unread.unread_count(thread, state):
+        return redirect(url_for("threads.show", thread_id=thread.id, slug=thread.slug))
+    return redirect(_first_unread_url(thread, state))
+
+
+def _first_unread_url(thread, state) -> str:
+    page, post_id = unread.first_unread_place(thread, state, current_app.config["POSTS_PER_PAGE"])
+    return url_for("threads.show", thread_id=thread.id, slug=thread.slug, page=page if page > 1 else None,
+                   _anchor=f"p{post_id}" if post_id else None)
+
+
+def render_thread(thread, form, status=200, composing=False, preview=None, order="oldest"):
+    """The thread page named by ?page=N, with `form` as its composer.
+
+    `composing` shows the last page, where the composer is: for a refused reply or a preview. Read
+    oldest first, the page marks where the member's new posts begin, and records them as read (other
+    orders skip posts, so they record nothing).
+    """
+    per_page = current_app.config["POSTS_PER_PAGE"]
+    page = Page.last(thread.post_count, per_page) if composing else requested_page(thread.post_count, per_page)
+    posts = service.thread_posts(thread, page, order)
+    state = unread.state_for(current_user, thread)
+    new_from = unread.first_unread_id(posts, state) if order == "oldest" else None
+    response = render("threads/show.html", "posts", status=status, thread=thread, posts=posts, page=page,
+                      order=order, new_from=new_from, form=form, preview=preview,
+                      convo=conversation_for(thread, posts, current_user), answering=answered_post(form))
+    if order == "oldest":
+        unread.mark_read(current_user, thread, posts, state)
+    return response
+
+
+def answered_post(form):
+    """The post the composer is answering, if it names one."""
+    post_id = form.answered_post_id if form else None
+    return posts_service.get_post(post_id) if post_id else None
+
+
+@bp.get("/new")
+@login_required
+def new_form():
+    """Show the form for starting a thread."""
+    form = _thread_form()
+    form.category.data = request.args.get("category", "")
+    return render("threads/new.html", form=form)
+
+
+@bp.post("/new")
+@login_required
+@limit_threads
+def create():
+    """Start a thread and go to it."""
+    form = _thread_form()
+    if not form.validate():
+        return render("threads/new.html", form=form, status=422)
+    category = service.category_by_slug(form.category.data)
+    try:
+        thread = service.start_thread(current_user, category, form.title.data, form.body.data)
+    except posts_service.QuoteRefused as refused:
+        show_on(form, refused)
+        return render("threads/new.html", form=form, status=422)
+    unread.mark_thread_read(current_user, thread)
+    flash("Your thread is posted.", "success")
+    return redirect(url_for("threads.show", thread_id=thread.id, slug=thread.slug))
+
+
+def _thread_form() -> ThreadForm:
+    form = ThreadForm()
+    form.category.choices = [SelectChoice("", "Choose a category…")] + [
+        SelectChoice(c.slug, c.name) for c in service.categories()]
+    return form
