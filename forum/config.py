@@ -1,15 +1,14 @@
 """Configuration: defaults, then instance/config.py, then FORUM_* environment variables."""
 
-import json
 import os
 import secrets
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-# Keys that may be overridden from the environment as FORUM_<KEY>.
-# Values are parsed as JSON when they look like JSON (numbers, true/false), else kept as text.
-ENV_PREFIX = "FORUM_"
+# Every setting may be given in the environment as FORUM_<KEY> (Flask's from_prefixed_env): values
+# that read as JSON (numbers, true/false, lists) are taken as such, anything else as text.
+ENV_PREFIX = "FORUM"
 
 
 class Defaults:
@@ -91,7 +90,7 @@ def load(app, test_config=None):
     """Fill app.config from defaults, instance/config.py, the environment, then test_config."""
     app.config.from_object(Defaults)
     app.config.from_pyfile("config.py", silent=True)
-    app.config.update(_from_environment())
+    app.config.from_prefixed_env(ENV_PREFIX)
     if test_config:
         app.config.update(test_config)
     if app.debug or app.config.get("LOCAL_HTTP") or app.config.get("TESTING"):
@@ -121,22 +120,6 @@ def _host_only_cookies(settings) -> None:
         if not settings[f"{prefix}_SECURE"] or settings.get(f"{prefix}_DOMAIN") or name.startswith("__Host-"):
             continue
         settings[f"{prefix}_NAME"], settings[f"{prefix}_PATH"] = f"__Host-{name}", "/"
-
-
-def _from_environment():
-    settings = {}
-    for name, raw in os.environ.items():
-        if name.startswith(ENV_PREFIX):
-            settings[name[len(ENV_PREFIX):]] = _parse(raw)
-    return settings
-
-
-def _parse(raw):
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return raw
-    return value if isinstance(value, (int, float, bool)) or value is None else raw
 
 
 def _instance_secret(instance: Path) -> str:

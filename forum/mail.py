@@ -120,7 +120,7 @@ def _deliver(settings: dict, message: EmailMessage) -> bool:
             if starttls:
                 smtp.starttls(context=ssl.create_default_context())
             if settings["MAIL_USERNAME"]:
-                # str(): FORUM_MAIL_PASSWORD=123456 reaches the config as a number (forum.config._parse).
+                # str(): FORUM_MAIL_PASSWORD=123456 reaches the config as a number (forum.config: Flask's from_prefixed_env).
                 smtp.login(str(settings["MAIL_USERNAME"]), str(settings["MAIL_PASSWORD"] or ""))
             smtp.send_message(message)
     except (smtplib.SMTPException, OSError) as error:  # OSError: refused, unreachable, timed out, TLS

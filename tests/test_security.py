@@ -204,8 +204,11 @@ def test_secret_key_is_generated_once_into_the_instance_folder(tmp_path):
 def test_environment_overrides_configuration(monkeypatch, database_url):
     monkeypatch.setenv("FORUM_POSTS_PER_PAGE", "7")
     monkeypatch.setenv("FORUM_SITE_NAME", "Town Square")
+    monkeypatch.setenv("FORUM_LOGIN_RATE_LIMIT", "3 per minute; 9 per hour")
+    monkeypatch.setenv("FORUM_MAIL_STARTTLS", "true")
     app = create_app(test_config(database_url))
     assert app.config["POSTS_PER_PAGE"] == 7 and app.config["SITE_NAME"] == "Town Square"
+    assert app.config["LOGIN_RATE_LIMIT"] == "3 per minute; 9 per hour" and app.config["MAIL_STARTTLS"] is True
 
 
 # --- caching, cookie names and HSTS (issue 10, item 10) ----------------------------------------------
