@@ -56,18 +56,18 @@ def user_count():
     ("name+tag@fastmail.com", "name@fastmail.com"),
 ])
 def test_canonical_email(address, canonical):
-    assert blocks.canonical_email(address) == canonical
+    assert blocks.canonical_mailbox(address) == canonical
 
 
 def test_dots_count_outside_gmail():
-    assert blocks.canonical_email("foo.bar@example.com") != blocks.canonical_email("foobar@example.com")
-    assert blocks.canonical_email("foo.bar@outlook.com") != blocks.canonical_email("foobar@outlook.com")
+    assert blocks.canonical_mailbox("foo.bar@example.com") != blocks.canonical_mailbox("foobar@example.com")
+    assert blocks.canonical_mailbox("foo.bar@outlook.com") != blocks.canonical_mailbox("foobar@outlook.com")
 
 
 @pytest.mark.parametrize("address", ["nobody", "@gmail.com", "+tag@gmail.com", "a@b", "a b@example.com", ""])
 def test_not_an_email_address(address):
     with pytest.raises(FieldError):
-        blocks.canonical_email(address)
+        blocks.canonical_mailbox(address)
 
 
 # IP addresses and networks

@@ -6,7 +6,7 @@ import pytest
 from flask import url_for
 
 from forum.models.base import utcnow
-from forum.templating import longtime, post_url, timestamp
+from forum.templating import longtime, url_for_post, timestamp
 
 POST_ROUTES = ["posts.show", "posts.reply_form", "posts.quote", "posts.edit_form", "posts.delete", "posts.like",
                "posts.history_page", "moderation.flag_form"]
@@ -17,8 +17,8 @@ POST_ROUTES = ["posts.show", "posts.reply_form", "posts.quote", "posts.edit_form
 def test_post_url_is_url_for(app, endpoint, script_root):
     for post_id in (1, 42, 1234567):
         with app.test_request_context("/", environ_base={"SCRIPT_NAME": script_root}):
-            assert post_url(endpoint, post_id) == url_for(endpoint, post_id=post_id)
-            assert post_url(endpoint, post_id, quote=1) == url_for(endpoint, post_id=post_id, quote=1)
+            assert url_for_post(endpoint, post_id) == url_for(endpoint, post_id=post_id)
+            assert url_for_post(endpoint, post_id, quote=1) == url_for(endpoint, post_id=post_id, quote=1)
 
 
 def test_a_timestamp_says_how_long_ago_and_when_exactly(app):

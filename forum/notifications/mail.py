@@ -20,7 +20,7 @@ from ..extensions import db
 from ..models import Notification, Post, User
 from ..models.base import utcnow
 from ..refusals import FieldError
-from .service import WHAT, readable
+from .service import WHAT, visible_notifications
 
 CHOICES = {"off": "Off", "each": "Each notification", "daily": "Daily digest"}
 DIGEST_EVERY = timedelta(hours=24)
@@ -107,7 +107,7 @@ def _digest_due(now: datetime):
 
 def _claim(member: User, now: datetime, digest: bool) -> tuple[list[int], datetime | None]:
     """Mark what this run will send as emailed, and the digest as sent; what another run took is left out."""
-    waiting = readable(select(Notification.id), member).where(
+    waiting = visible_notifications(select(Notification.id), member).where(
         Notification.emailed_at.is_(None), Notification.read_at.is_(None), Post.removal.is_(None))
     previous_digest = member.email_digest_sent_at
     with write_transaction(public=False) as session:

@@ -20,7 +20,7 @@ def unread_summary(user) -> tuple[int, int]:
     gives a new tag even when the count is the same as before."""
     if not getattr(user, "is_authenticated", False):
         return 0, 0
-    count, newest = db.session.execute(readable(
+    count, newest = db.session.execute(visible_notifications(
         select(func.count(Notification.id), func.max(Notification.id)), user
     ).where(Notification.read_at.is_(None))).one()
     return count, newest or 0
@@ -28,14 +28,14 @@ def unread_summary(user) -> tuple[int, int]:
 
 def recent(user, limit: int = 50) -> list[Notification]:
     """The member's latest notifications with their posts, threads and who acted, newest first."""
-    query = (readable(select(Notification), user)
+    query = (visible_notifications(select(Notification), user)
              .options(joinedload(Notification.actor),
                       joinedload(Notification.post).joinedload(Post.thread).joinedload(Thread.category))
              .order_by(Notification.id.desc()).limit(limit))
     return list(db.session.scalars(query))
 
 
-def readable(query, user):
+def visible_notifications(query, user):
     """The member's notifications about posts in threads they may still read (not removed ones), so
     that the count in the header and the list always agree."""
     return (query.join(Post, Post.id == Notification.post_id).join(Thread, Thread.id == Post.thread_id)

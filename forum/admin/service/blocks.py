@@ -21,7 +21,7 @@ MIN_PREFIX = {4: 8, 6: 16}
 LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
 
 
-def canonical_email(address: str) -> str:
+def canonical_mailbox(address: str) -> str:
     """The mailbox an address reaches, as registration compares it (forum/auth/service/blocks.py)."""
     key = mailbox(address)
     if key is None:
@@ -47,7 +47,7 @@ def canonical_network(text: str) -> str:
 
 def canonical_value(kind: str, value: str) -> str:
     if kind == "email":
-        return canonical_email(value)
+        return canonical_mailbox(value)
     if kind == "ip":
         return canonical_network(value)
     raise FieldError("kind", "Choose what to block: an email address or an IP address.")
