@@ -67,11 +67,10 @@ def member_for(token: str) -> User | None:
     record, member = row
     if not secrets.compare_digest(record.generation, member.session_token) or record.last_seen_at < _oldest_kept():
         return None
+    session_id = record.id
     if utcnow() - record.last_seen_at > SEEN_EVERY:
-        _seen(record.id)
-        member = db.session.get(User, member.id)  # the write above released what the request had read
-        record = db.session.get(LoginSession, record.id)
-    member.login_session_id, member.login_token = record.id, token
+        _seen(session_id)  # releases what the request read: `member` reloads when next used
+    member.login_session_id, member.login_token = session_id, token
     return member
 
 
