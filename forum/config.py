@@ -33,6 +33,9 @@ class Defaults:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = True
     REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30
+    # The browsers an account signed in on (forum/auth/service/devices.py).
+    KNOWN_DEVICE_COOKIE_NAME = "known_device"
+    KNOWN_DEVICE_COOKIE_SECURE = True
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     THREADS_PER_PAGE = 25
     POSTS_PER_PAGE = 20
@@ -97,6 +100,7 @@ def load(app, test_config=None):
         # Plain http on 127.0.0.1 during development cannot carry Secure cookies.
         app.config["SESSION_COOKIE_SECURE"] = False
         app.config["REMEMBER_COOKIE_SECURE"] = False
+        app.config["KNOWN_DEVICE_COOKIE_SECURE"] = False
     _host_only_cookies(app.config)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
@@ -115,7 +119,8 @@ def _host_only_cookies(settings) -> None:
     """Over HTTPS, name the session and remember-me cookies `__Host-…`: browsers then accept them
     only when Secure, for Path=/ and with no Domain, so neither a sibling subdomain nor a page over
     plain http can plant or overwrite them. A cookie given a Domain is left as configured."""
-    for prefix, default in (("SESSION_COOKIE", "session"), ("REMEMBER_COOKIE", "remember_token")):
+    for prefix, default in (("SESSION_COOKIE", "session"), ("REMEMBER_COOKIE", "remember_token"),
+                            ("KNOWN_DEVICE_COOKIE", "known_device")):
         name = settings.get(f"{prefix}_NAME") or default
         if not settings[f"{prefix}_SECURE"] or settings.get(f"{prefix}_DOMAIN") or name.startswith("__Host-"):
             continue

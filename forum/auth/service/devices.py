@@ -7,7 +7,7 @@ the server can write it. When an account's attempts are used up, its owner is ma
 
 import logging
 
-from flask import current_app, request
+from flask import current_app, g, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from limits import parse
 
@@ -17,7 +17,6 @@ from . import accounts as service
 
 log = logging.getLogger("forum.auth")
 
-COOKIE = "known_device"  # "__Host-known_device" over HTTPS, like the session cookies (forum.config)
 KEPT = 5  # accounts one browser remembers
 MAX_AGE = 60 * 60 * 24 * 365
 OWNER_MAIL_LIMIT = parse("1 per hour")
@@ -28,7 +27,15 @@ def _serializer() -> URLSafeSerializer:
 
 
 def _cookie_name() -> str:
-    return "__Host-" + COOKIE if current_app.config["SESSION_COOKIE_SECURE"] else COOKIE
+    """KNOWN_DEVICE_COOKIE_NAME: "__Host-known_device" over HTTPS, like the session cookies (forum.config)."""
+    return current_app.config["KNOWN_DEVICE_COOKIE_NAME"]
+
+
+def _named_member(login: str):
+    """The member a sign-in form names, looked up once per request (the limits ask before the view)."""
+    if "named_member" not in g:
+        g.named_member = service.find_member(login)
+    return g.named_member
 
 
 def _known_ids() -> list[int]:
@@ -46,7 +53,7 @@ def remember(response, member) -> None:
     """Note on this browser that `member` signed in on it."""
     ids = [member.id] + [i for i in _known_ids() if i != member.id]
     response.set_cookie(_cookie_name(), _serializer().dumps(ids[:KEPT]), max_age=MAX_AGE, path="/", httponly=True,
-                        secure=current_app.config["SESSION_COOKIE_SECURE"], samesite="Lax")
+                        secure=current_app.config["KNOWN_DEVICE_COOKIE_SECURE"], samesite="Lax")
 
 
 def is_known(login: str) -> bool:
@@ -54,13 +61,13 @@ def is_known(login: str) -> bool:
     known = _known_ids()
     if not known:
         return False
-    member = service.find_member(login)
+    member = _named_member(login)
     return member is not None and member.id in known
 
 
 def tell_owner(login: str) -> None:
     """The account's sign-in attempts are used up: mail its owner (at most once an hour)."""
-    member = service.find_member(login)
+    member = _named_member(login)
     if member is None or member.is_deleted:
         return
     log.warning("Sign-in attempts used up for member %s (@%s); last from %s", member.id, member.username,
