@@ -96,6 +96,7 @@ def test_the_sessions_page_lists_each_browser(app):
     assert "Firefox on Linux" in page.text and "Safari on iPhone" in page.text and "203.0.113.9" in page.text
     assert page.text.count("This browser") == 1
     assert "Sign out everywhere else" in page.text
+    assert "autofocus" not in page.text  # a page opened afresh keeps focus where the browser puts it
     assert 'href="/settings/sessions"' in laptop.get("/settings").text
 
 
@@ -112,7 +113,8 @@ def test_signing_out_another_browser(app, htmx):
     [phone_session] = [s for s in sessions.current_sessions(user) if "iPhone" in s.user_agent]
     response = laptop.submit(f"/settings/sessions/{phone_session.id}/end", htmx=htmx)
     if htmx:
-        assert response.status_code == 200 and response.text.lstrip().startswith('<div id="session-list">')
+        # The pressed button is gone with the swap: the list takes focus (htmx honours autofocus).
+        assert response.status_code == 200 and response.text.lstrip().startswith('<div id="session-list" tabindex="-1" autofocus>')
         assert "<html" not in response.text and "That browser is signed out." in response.text
         assert "HX-Request-Type" in response.headers["Vary"]
     else:

@@ -33,6 +33,8 @@ def test_signing_out_another_browser(javascript, live_app, live_server, new_cont
     expect(page.locator("#flash")).to_contain_text("That browser is signed out.")
     expect(sessions).to_have_count(1)
     expect(page.get_by_text("You are signed in on this browser only.")).to_be_visible()
+    if javascript:  # the pressed button is gone with the swap: focus moves to the list, not <body>
+        expect(page.locator("#session-list")).to_be_focused()
     axe_check(page, "the sessions page after signing a browser out")
     screenshot(page, "signed-out-elsewhere")
 

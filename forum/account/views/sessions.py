@@ -52,8 +52,9 @@ def device_label(user_agent: str) -> str:
 
 
 def _sessions_answer():
-    if is_fragment_request():
-        return render("account/sessions.html", "session_list", sessions=sessions.current_sessions(current_user))
+    if is_fragment_request():  # the pressed button is gone: htmx moves focus to the list (autofocus)
+        return render("account/sessions.html", "session_list", sessions=sessions.current_sessions(current_user),
+                      changed=True)
     return redirect(url_for("account.session_list"))
 
 
