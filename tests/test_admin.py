@@ -87,7 +87,7 @@ def test_members_list_fragment_is_the_list_alone(admin_client):
     assert response.status_code == 200
     assert response.text.lstrip().startswith('<div id="member-list">')
     assert "@findme" in response.text and "<html" not in response.text
-    assert 'id="flash"' in response.text and 'hx-swap-oob="true"' in response.text
+    assert 'id="flash"' in response.text and 'data-hx-swap-oob="true"' in response.text
     assert "HX-Request-Type" in response.headers["Vary"]
 
 
@@ -107,7 +107,7 @@ def test_search_by_username_name_and_email(admin_client):
 
 def test_search_form_works_without_javascript_and_mirrors_htmx(admin_client):
     page = admin_client.get("/admin?q=boss&role=admin").text
-    assert 'action="/admin" method="get"' in page and 'hx-get="/admin" hx-target="#member-list"' in page
+    assert 'action="/admin" method="get"' in page and 'data-hx-get="/admin" data-hx-target="#member-list"' in page
     assert 'value="boss"' in page and '<option value="admin" selected>' in page
     assert "1 member found." in page
 
@@ -212,7 +212,7 @@ def test_member_page_shows_role_standing_and_the_role_form(admin_client):
     assert "Role: Member" in response.text and "Silenced (read-only)" in response.text
     assert "someone@example.com" in response.text
     assert f'action="/admin/members/{member.id}/role" method="post"' in response.text
-    assert f'hx-post="/admin/members/{member.id}/role" hx-target="#member-role"' in response.text
+    assert f'data-hx-post="/admin/members/{member.id}/role" data-hx-target="#member-role"' in response.text
 
 
 def test_member_page_fragment_is_the_role_region(admin_client):
@@ -254,7 +254,7 @@ def test_remove_a_moderator_as_a_fragment(admin_client):
     assert response.status_code == 200
     assert response.text.lstrip().startswith('<section id="member-role"')
     assert "Role: Member" in response.text
-    assert "is now a member." in response.text and 'hx-swap-oob="true"' in response.text
+    assert "is now a member." in response.text and 'data-hx-swap-oob="true"' in response.text
     assert "HX-Request-Type" in response.headers["Vary"]
     assert role_of(moderator) == "member"
     assert len(log_lines("role:member")) == 1

@@ -89,7 +89,7 @@ def test_add_a_category_as_a_fragment(admin_client):
     assert response.status_code == 201
     assert response.text.lstrip().startswith('<div id="category-manager">')
     assert "/c/news" in response.text and 'value="News"' not in response.text  # a fresh form
-    assert 'hx-swap-oob="true"' in response.text and "is added" in response.text
+    assert 'data-hx-swap-oob="true"' in response.text and "is added" in response.text
     assert category_named("news").members_only is False
 
 

@@ -203,7 +203,7 @@ def test_blocks_page_lists_blocks_with_a_form(admin_client, admin):
     assert response.status_code == 200
     assert "203.0.113.0/24" in response.text and "Ban evasion." in response.text and "@boss" in response.text
     assert 'action="/admin/blocks" method="post"' in response.text
-    assert 'hx-post="/admin/blocks" hx-target="#block-manager"' in response.text
+    assert 'data-hx-post="/admin/blocks" data-hx-target="#block-manager"' in response.text
 
 
 def test_blocks_page_fragment_and_pages(app, admin_client, admin):
@@ -236,7 +236,7 @@ def test_add_a_block_as_a_fragment(admin_client):
     assert response.text.lstrip().startswith('<div id="block-manager">')
     assert "2001:db8::/48" in response.text and "Spam wave." in response.text
     assert 'value=""' in input_tag(response.text, "block-value")  # a fresh form
-    assert "can no longer register." in response.text and 'hx-swap-oob="true"' in response.text
+    assert "can no longer register." in response.text and 'data-hx-swap-oob="true"' in response.text
     assert "HX-Request-Type" in response.headers["Vary"]
     assert block_values() == {"2001:db8::/48"}
 

@@ -141,7 +141,7 @@ def test_preview_as_page_shows_rendered_text_and_keeps_it_in_the_form(client):
     client.sign_in(make_user())
     response = client.submit(f"/t/{thread.id}/preview", {"body": "**bold** move"})
     assert response.status_code == 200
-    assert '<div class="post-body" hx-ignore><p><strong>bold</strong> move</p>' in response.text
+    assert '<div class="post-body" data-hx-ignore><p><strong>bold</strong> move</p>' in response.text
     assert re.search(r">\s*\*\*bold\*\* move</textarea>", response.text)
     assert db.session.scalar(db.select(db.func.count(Post.id))) == 1
 
@@ -418,4 +418,4 @@ def test_a_reply_fragment_updates_the_answered_post_and_clears_the_preview(clien
     response = client.submit(f"/t/{thread.id}/reply", {"body": "answered", "parent_id": str(answered.id)}, htmx=True)
     assert f'<hx-partial hx-target="#p{answered.id}" hx-swap="outerHTML">' in response.text
     assert re.search(r"Reply from\s*<a href=\"/p/\d+\"><bdi>Susan T.</bdi></a>", response.text)
-    assert '<div id="reply-preview" class="preview-region" aria-live="polite" hx-swap-oob="true"></div>' in response.text
+    assert '<div id="reply-preview" class="preview-region" aria-live="polite" data-hx-swap-oob="true"></div>' in response.text

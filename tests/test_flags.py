@@ -24,7 +24,7 @@ def assert_fragment(response, starts_with):
     assert_varies(response)
     assert "<html" not in response.text
     assert response.text.lstrip().startswith(starts_with), response.text[:200]
-    assert 'id="flash"' in response.text and 'hx-swap-oob="true"' in response.text
+    assert 'id="flash"' in response.text and 'data-hx-swap-oob="true"' in response.text
 
 
 def assert_review_answer(response, post):
@@ -277,7 +277,7 @@ def test_flag_form_as_fragment_replaces_the_flag_link(client, post, member):
     response = client.fragment(f"/p/{post.id}/flag")
     assert response.status_code == 200
     assert_fragment(response, f'<div id="flag-{post.id}" class="flag-box">')
-    assert f'hx-post="/p/{post.id}/flag" hx-target="#flag-{post.id}"' in response.text
+    assert f'data-hx-post="/p/{post.id}/flag" data-hx-target="#flag-{post.id}"' in response.text
     for label in ("Spam", "Unkind", "Off-topic", "Something else"):
         assert label in response.text
 
@@ -379,7 +379,7 @@ def test_the_queue_as_page_shows_text_flags_notes_flaggers_and_counts(client, th
         assert expected in html
     assert "1 post to review" in html and "3 open flags" in html and "1 hidden until reviewed" in html
     assert 'href="/mod/appeals"' in html
-    assert f'action="/mod/posts/{post.id}/dismiss" method="post"\n      hx-post="/mod/posts/{post.id}/dismiss"' in html
+    assert f'action="/mod/posts/{post.id}/dismiss" method="post"\n      data-hx-post="/mod/posts/{post.id}/dismiss"' in html
 
 
 def test_the_queue_as_fragment_is_the_queue_alone(client, post, signed_in_moderator):
@@ -409,7 +409,7 @@ def test_hide_as_page_redirects_to_the_queue_with_a_flash(client, post, signed_i
 
 def test_hide_from_a_thread_page_without_js_returns_to_the_post(client, thread, post, signed_in_moderator):
     page = client.get(f"/t/{thread.id}-{thread.slug}").text
-    assert f'hx-post="/mod/posts/{post.id}/hide"' in page and f'id="hide-post-{post.id}-reason"' in page
+    assert f'data-hx-post="/mod/posts/{post.id}/hide"' in page and f'id="hide-post-{post.id}-reason"' in page
     response = client.submit(f"/mod/posts/{post.id}/hide", {"reason": "Advertising", "next": f"/p/{post.id}"})
     assert response.status_code == 302 and response.location == f"/p/{post.id}"
     offsite = client.submit(f"/mod/posts/{make_reply(thread).id}/hide", {"reason": "x", "next": "//evil.example"})
@@ -425,7 +425,7 @@ def test_hide_as_fragment_answers_with_the_entry_and_the_post(client, post, sign
     assert "Hidden by a moderator: Advertising" in html  # the entry, for /mod
     assert f'<article class="post post-removed" id="p{post.id}"' in html  # the post, for thread pages
     assert "Removed by a moderator: Advertising" in html
-    assert f'hx-post="/mod/posts/{post.id}/restore"' in html  # undo is at hand
+    assert f'data-hx-post="/mod/posts/{post.id}/restore"' in html  # undo is at hand
     assert "The post is hidden." in html
 
 
@@ -470,7 +470,7 @@ def test_restore_as_fragment(client, post, signed_in_moderator):
 def test_restore_from_a_thread_page(client, thread, post, signed_in_moderator):
     flags.hide_post(signed_in_moderator, post, "Advertising")
     page = client.get(f"/t/{thread.id}-{thread.slug}").text
-    assert f'hx-post="/mod/posts/{post.id}/restore"' in page
+    assert f'data-hx-post="/mod/posts/{post.id}/restore"' in page
     response = client.submit(f"/mod/posts/{post.id}/restore", {"next": f"/p/{post.id}"})
     assert response.location == f"/p/{post.id}" and fresh(post).removal is None
 

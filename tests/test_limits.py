@@ -120,7 +120,7 @@ def test_a_limited_reply_fragment_shows_when_in_flash_and_swaps_nothing(app, cli
     refused = reply(client, thread, "Kept in the composer", htmx=True)
     assert_limited(refused, 60)
     assert refused.headers["HX-Reswap"] == "none"  # the composer, and the text in it, stay as they are
-    assert refused.text.lstrip().startswith('<div id="flash"') and 'hx-swap-oob="true"' in refused.text
+    assert refused.text.lstrip().startswith('<div id="flash"') and 'data-hx-swap-oob="true"' in refused.text
     assert "You can post again in" in refused.text and "reply-form" not in refused.text
 
 

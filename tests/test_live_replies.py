@@ -23,8 +23,8 @@ def test_the_last_page_polls_with_the_thread_post_count_as_its_tag(client):
     reply = make_reply(thread)
     page = client.get(f"/t/{thread.id}-{thread.slug}")
     region = re.search(r'<div id="new-replies"[^>]*>', page.text).group(0)
-    assert f'hx-get="/t/{thread.id}/new-replies?after={reply.id}&amp;seen=2"' in region
-    assert 'hx-ptag="2"' in region and 'aria-live="polite"' in region and "every 10s" in region
+    assert f'data-hx-get="/t/{thread.id}/new-replies?after={reply.id}&amp;seen=2"' in region
+    assert 'data-hx-ptag="2"' in region and 'aria-live="polite"' in region and "every 10s" in region
 
 
 def test_an_unchanged_thread_answers_304_with_nothing_rendered(client, queries):
@@ -50,7 +50,7 @@ def test_new_replies_by_others_are_counted_and_offered(client):
     assert response.status_code == 200
     assert response.headers["HX-PTag"] == "4"
     assert "2 new replies — show" in response.text
-    assert f'hx-get="/t/{thread.id}/new-replies/posts?after={opening_id}"' in response.text
+    assert f'data-hx-get="/t/{thread.id}/new-replies/posts?after={opening_id}"' in response.text
 
     assert poll(client, thread, after=opening_id, tag="4").status_code == 304
     # the first poll names the tag the page was rendered with in the URL
@@ -79,7 +79,7 @@ def test_showing_appends_the_posts_and_restarts_the_poll_after_them(client):
     assert response.status_code == 200
     assert response.text.index("first new") < response.text.index("second new")
     assert '<hx-partial hx-target="#new-replies" hx-swap="outerHTML">' in response.text
-    assert f"new-replies?after={second.id}" in response.text and 'hx-ptag="3"' in response.text
+    assert f"new-replies?after={second.id}" in response.text and 'data-hx-ptag="3"' in response.text
     db.session.expire_all()
     assert db.session.get(ThreadRead, (reader.id, thread.id)).last_read_post_id == second.id
     assert first.id < second.id

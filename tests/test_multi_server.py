@@ -118,7 +118,7 @@ def test_a_reply_posted_through_one_server_appears_live_to_a_reader_on_the_other
     reading = Client(site.b)
     reading.sign_in(reader.username, PASSWORD)
     page = reading.get(f"/t/{thread.id}-{thread.slug}")
-    poll = unescape(re.search(r'hx-get="(/t/\d+/new-replies\?[^"]+)"', page.text).group(1))
+    poll = unescape(re.search(r'data-hx-get="(/t/\d+/new-replies\?[^"]+)"', page.text).group(1))
     assert reading.get(poll, headers=HTMX).status == 304  # nothing new yet
 
     body = f"Written on server A, {secrets.token_hex(6)}."
@@ -130,7 +130,7 @@ def test_a_reply_posted_through_one_server_appears_live_to_a_reader_on_the_other
     offered = reading.get(poll, headers=HTMX)
     assert answered_by(offered) != answered_by(posted)
     assert offered.status == 200 and "1 new reply — show" in offered.text
-    shown = reading.get(unescape(re.search(r'hx-get="([^"]+/new-replies/posts\?after=\d+)"', offered.text).group(1)),
+    shown = reading.get(unescape(re.search(r'data-hx-get="([^"]+/new-replies/posts\?after=\d+)"', offered.text).group(1)),
                         headers=HTMX)
     assert shown.status == 200 and body in unescape(shown.text)
 

@@ -64,7 +64,7 @@ def test_mark_all_read(client, lou, htmx):
     if htmx:
         assert response.status_code == 200 and response.text.lstrip().startswith('<div id="notification-list">')
         assert 'class="notification unread"' not in response.text
-        assert re.search(r'<a href="/notifications" id="notification-count"[^>]* hx-swap-oob="true">Notifications</a>',
+        assert re.search(r'<a href="/notifications" id="notification-count"[^>]* data-hx-swap-oob="true">Notifications</a>',
                          response.text)
         assert "HX-Request-Type" in response.headers["Vary"]
     else:
@@ -85,8 +85,8 @@ def test_the_header_count_is_polled_and_answers_304_until_it_changes(client, lou
     first = db.session.scalars(db.select(Notification)).one()
     client.sign_in(lou)
     page = client.get("/")
-    assert f'hx-ptag="1-{first.id}"' in page.text
-    assert f'hx-get="/notifications/count?seen=1-{first.id}"' in page.text
+    assert f'data-hx-ptag="1-{first.id}"' in page.text
+    assert f'data-hx-get="/notifications/count?seen=1-{first.id}"' in page.text
     assert client.fragment(f"/notifications/count?seen=1-{first.id}").status_code == 304
 
     unchanged = client.get("/notifications/count", headers={**HTMX, "HX-PTag": f"1-{first.id}"})

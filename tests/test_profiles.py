@@ -199,7 +199,7 @@ def test_the_bio_is_markdown_through_the_posts_sanitiser(client, htmx):
     stored = fresh(user)
     assert stored.bio == bio and "<strong>like</strong>" in stored.bio_html
     page = client.get(f"/u/{user.username}").text
-    shown = re.search(r'<div class="bio post-body" hx-ignore>(.*?)</div>', page, re.S).group(1)
+    shown = re.search(r'<div class="bio post-body" data-hx-ignore>(.*?)</div>', page, re.S).group(1)
     assert "<strong>like</strong>" in shown and "&lt;script&gt;" in shown  # shown as text, harmless
     for attack in ("<script", 'href="javascript:', "<img"):
         assert attack not in stored.bio_html and attack not in shown

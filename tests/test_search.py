@@ -66,8 +66,8 @@ def test_a_page_has_the_form_and_the_results_a_fragment_only_the_results(client)
     page = client.get("/search?q=kayak")
     assert page.status_code == 200
     assert "<html" in page.text and 'role="search"' in page.text
-    assert 'hx-get="/search"' in page.text and 'hx-target="#search-results"' in page.text
-    assert 'hx-push-url="true"' in page.text and 'action="/search" method="get"' in page.text
+    assert 'data-hx-get="/search"' in page.text and 'data-hx-target="#search-results"' in page.text
+    assert 'data-hx-push-url="true"' in page.text and 'action="/search" method="get"' in page.text
     assert '<label for="search-q">' in page.text and 'value="kayak"' in page.text
     assert "<mark>Kayak</mark> routes" in page.text
 

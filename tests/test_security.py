@@ -100,8 +100,8 @@ def test_csrf_header_is_inherited_by_htmx_requests(client):
     """A member's pages give every htmx request the token (guests' pages are shared: no token)."""
     client.sign_in(make_user())
     page = client.get("/").text
-    assert re.search(r"<div id=\"page\" hx-headers:inherited='\{&#34;X-CSRFToken&#34;: &#34;[^&]+&#34;\}'>", page) \
-        or re.search(r"<div id=\"page\" hx-headers:inherited='\{\"X-CSRFToken\": \"[^\"]+\"\}'>", page)
+    assert re.search(r"<div id=\"page\" data-hx-headers:inherited='\{&#34;X-CSRFToken&#34;: &#34;[^&]+&#34;\}'>", page) \
+        or re.search(r"<div id=\"page\" data-hx-headers:inherited='\{\"X-CSRFToken\": \"[^\"]+\"\}'>", page)
 
 
 def test_csrf_header_alone_is_accepted(client):
@@ -166,7 +166,7 @@ def test_user_text_is_escaped_everywhere_it_shows(client):
 def test_rendered_posts_sit_inside_hx_ignore(client):
     thread = make_thread(body="hx-get='/logout'")
     page = client.get(f"/t/{thread.id}-{thread.slug}").text
-    assert '<div class="post-body" hx-ignore><p>hx-get=\'/logout\'</p>\n</div>' in page
+    assert '<div class="post-body" data-hx-ignore><p>hx-get=\'/logout\'</p>\n</div>' in page
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])

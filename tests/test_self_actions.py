@@ -313,8 +313,8 @@ def test_the_queue_shows_no_decisions_on_ones_own_post_or_flag(app, moderator, o
     assert "This is your own post: another moderator reviews it." in page
     assert "You flagged this post: another moderator decides on it." in page
     other = signed_in(app, make_user(role="moderator")).get("/mod").text
-    assert f'hx-post="/mod/posts/{own_post.id}/dismiss"' in other
-    assert f'hx-post="/mod/posts/{flagged_by_moderator.id}/dismiss"' in other
+    assert f'data-hx-post="/mod/posts/{own_post.id}/dismiss"' in other
+    assert f'data-hx-post="/mod/posts/{flagged_by_moderator.id}/dismiss"' in other
 
 
 def test_thread_pages_show_no_review_controls_on_ones_own_posts(app, moderator):
@@ -323,7 +323,7 @@ def test_thread_pages_show_no_review_controls_on_ones_own_posts(app, moderator):
     own_hidden = make_reply(thread, author=moderator, body="Hidden words.")
     flags.hide_post(make_user(role="moderator"), own_hidden, "Off topic.")
     page = signed_in(app, moderator).get(f"/t/{thread.id}-{thread.slug}").text
-    assert page.count("Hide post") == 1 and f'hx-post="/mod/posts/{other.id}/hide"' in page
+    assert page.count("Hide post") == 1 and f'data-hx-post="/mod/posts/{other.id}/hide"' in page
     assert f"/mod/posts/{own_hidden.id}/restore" not in page
 
 

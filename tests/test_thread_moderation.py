@@ -268,7 +268,7 @@ def test_thread_action_as_fragment_replaces_the_thread_status(client, thread, as
 def test_lock_fragment_shows_the_notice_and_the_unlock_tool(client, thread, as_moderator):
     response = client.submit(f"/mod/threads/{thread.id}/lock", htmx=True)
     assert "Locked: no new replies." in response.text
-    assert f'hx-post="/mod/threads/{thread.id}/unlock" hx-target="#thread-status"' in response.text
+    assert f'data-hx-post="/mod/threads/{thread.id}/unlock" data-hx-target="#thread-status"' in response.text
 
 
 def test_move_as_page(client, thread, as_moderator):
