@@ -318,3 +318,16 @@ def test_members_see_no_sanction_links(client, member):
     thread = make_thread(author=make_user())
     client.sign_in(member)
     assert "Sanction" not in client.get(f"/t/{thread.id}-{thread.slug}").text
+
+
+def test_the_standing_page_names_people_as_its_heading_does(client, admin, moderator):
+    """The flash after issuing and the "Issued by" line use the full names staff see in the heading,
+    and the issuer is part of the dates line, not a loose line running into the lift form's label."""
+    member = make_user(username="shorty", display_name="Lou DeMarco", name_style="short")
+    client.sign_in(moderator)
+    done = client.submit(f"/mod/members/{member.username}/sanction", {"kind": "silence", "reason": "Insults.",
+                                                                      "days": "3"}, follow_redirects=True)
+    assert "Standing of <bdi>Lou DeMarco</bdi>" in done.text
+    assert "Lou DeMarco: silence issued." in done.text and "Lou D.:" not in done.text
+    assert f"Issued by <bdi>{moderator.display_name}</bdi>.</p>" in done.text
+    assert '<form class="stack sanction-action"' in done.text

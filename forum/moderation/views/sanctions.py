@@ -64,7 +64,7 @@ def sanction(username):
     except Refusal as error:
         show_on(form, error)
         return _sanction_page(member, form, status=error.status)
-    flash(f"{member.public_name}: {form.kind.data.replace('_', ' ')} issued.", "success")
+    flash(f"{member.name_seen_by(current_user)}: {form.kind.data.replace('_', ' ')} issued.", "success")
     return redirect(url_for("moderation.standing", username=member.username))
 
 
