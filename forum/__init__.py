@@ -13,6 +13,7 @@ from .members import bp as members_bp
 from .notifications import bp as notifications_bp
 from .notifications import service as notifications
 from .moderation import bp as moderation_bp
+from .moderation.service import flags as moderation_flags
 from .posts import bp as posts_bp
 from .search import bp as search_bp
 from .search.service.index import alembic_include_name
@@ -46,7 +47,8 @@ def create_app(test_config=None):
     errors.register(app)
     app.before_request(policy.guard_writes)
     app.context_processor(lambda: {"sanction_notices": policy.notices_for,
-                                   "unread_notifications": notifications.unread_summary})
+                                   "unread_notifications": notifications.unread_summary,
+                                   "open_flag_count": moderation_flags.open_flag_count})
     app.after_request(htmx.add_vary)
     app.after_request(security.add_headers)
     app.cli.add_command(cli.forum)

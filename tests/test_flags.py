@@ -10,6 +10,7 @@ from forum.moderation.service.sanctions import SanctionRequest
 from forum.policy import WriteRefused
 from forum.posts import service as posts
 from forum.posts.service.quoting import quote_markdown
+from forum.page_cache import HEADER
 from forum.refusals import Conflict, FieldError, Forbidden
 from tests.conftest import HTMX
 from tests.factories import make_reply, make_thread, make_user
@@ -560,3 +561,27 @@ def test_staff_may_use_every_queue_route(client, post, role):
     flag_by(post, 1)
     assert client.submit(f"/mod/posts/{post.id}/dismiss").status_code == 302
     assert [a.action for a in mod_actions()] == ["hide", "restore", "dismiss_flags"]
+
+
+def test_the_staff_header_links_the_queue_with_the_open_flag_count(app, client, thread, post, moderator):
+    flag_by(post, 2)
+    client.sign_in(moderator)
+    page = client.get(f"/t/{thread.id}-{thread.slug}").text
+    assert ('<a href="/mod" id="review-queue">Review <span class="count">2'
+            '<span class="visually-hidden"> open flags</span></span></a>') in page
+    flags.dismiss_flags(moderator, post)
+    assert '<a href="/mod" id="review-queue">Review</a>' in client.get("/").text
+
+
+def test_members_and_guests_pages_carry_no_review_link(app, client, thread, post):
+    flag_by(post, 1)
+    staff = app.test_client()
+    staff.sign_in(make_user(role="moderator"))
+    assert 'id="review-queue"' in staff.get("/").text
+    for _ in range(2):  # the second answer comes from the guests' page cache
+        guest = app.test_client().get("/")
+        assert 'id="review-queue"' not in guest.text and 'href="/mod"' not in guest.text
+    assert guest.headers[HEADER] == "hit"
+    member = app.test_client()
+    member.sign_in(make_user())
+    assert 'id="review-queue"' not in member.get("/").text

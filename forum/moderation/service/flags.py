@@ -204,6 +204,11 @@ def entries_for(post_ids: list[int]) -> list[QueueEntry]:
     return list(entries.values())
 
 
+def open_flag_count() -> int:
+    """Flags no moderator has dealt with yet: the number beside the staff header's review link."""
+    return db.session.scalar(select(func.count(Flag.id)).where(Flag.resolved_at.is_(None)))
+
+
 def counts() -> QueueCounts:
     """What waits for the moderators: flagged posts, open flags, posts hidden by flags, open appeals."""
     open_flags = select(Flag).where(Flag.resolved_at.is_(None)).subquery()
