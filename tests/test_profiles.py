@@ -12,6 +12,7 @@ from PIL import Image
 from forum.auth.service import accounts
 from forum.extensions import db
 from forum.models import User
+from forum.posts.service.quoting import quote_markdown
 from tests.conftest import HTMX
 from tests.factories import make_category, make_reply, make_thread, make_user
 
@@ -259,3 +260,20 @@ def test_the_name_bio_and_picture_are_one_page_that_a_refused_name_comes_back_to
     done = client.submit("/settings/profile", {"display_name": "Rhonda B. Bird", "name_style": "full"})
     assert done.status_code == 302 and done.headers["Location"].endswith("/settings/profile")
     assert fresh(member).display_name == "Rhonda B. Bird"
+
+
+def test_recent_posts_show_what_each_post_says_and_when(client):
+    """Nine replies in one thread were nine identical rows: each row now has the post's own words
+    (not the post it quotes), cut short, and its time."""
+    member = make_user()
+    thread = make_thread(title="Bridge vote tonight")
+    quoted = make_reply(thread, body="Somebody else's words about tolls.")
+    make_reply(thread, author=member, body=quote_markdown(quoted) + "I think the **tolls** are fine.")
+    make_reply(thread, author=member, body="A long one. " + "word " * 100)
+    text = client.get(f"/u/{member.username}").text
+    rows = re.findall(r'<li class="thread-row">(.*?)</li>', text, re.S)
+    assert len(rows) == 2 and all("Bridge vote tonight" in row for row in rows)
+    assert '<p class="recent-post-excerpt">A long one. word word' in rows[0] and "word…</p>" in rows[0]
+    assert '<p class="recent-post-excerpt">I think the tolls are fine.</p>' in rows[1]
+    assert "about tolls" not in rows[1]
+    assert all(re.search(r"<time datetime=", row) for row in rows)
