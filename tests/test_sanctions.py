@@ -1,5 +1,6 @@
 """Sanctions that hold: issuing, enforcement on every write, copied cookies, appeals, the log."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -9,6 +10,8 @@ from forum.extensions import db
 from forum.models import Appeal, Draft, Flag, ModAction, Post, Sanction, Thread, User
 from forum.models.base import utcnow
 from forum.moderation.service import sanctions
+from forum.moderation.service.log import log_action
+from forum.page_cache import HEADER
 from forum.moderation.service.sanctions import SanctionRequest
 from forum.posts import service as posts
 from forum.posts.service.quoting import quote_markdown
@@ -331,3 +334,34 @@ def test_the_standing_page_names_people_as_its_heading_does(client, admin, moder
     assert "Lou DeMarco: silence issued." in done.text and "Lou D.:" not in done.text
     assert f"Issued by <bdi>{moderator.display_name}</bdi>.</p>" in done.text
     assert '<form class="stack sanction-action"' in done.text
+
+
+def test_the_public_log_is_linked_from_every_page_and_the_standing_page(app, client, member):
+    for _ in range(2):  # the second is a guest page from the cache, footer and all
+        page = client.get("/")
+        assert '<a href="/modlog">Moderation log</a>' in page.text
+    assert page.headers[HEADER] == "hit"
+    client.sign_in(member)
+    assert 'href="/modlog">moderation log</a>' in client.get(f"/u/{member.username}/standing").text
+
+
+def test_the_public_log_pages_by_entry_with_links_that_stay_true(client, admin):
+    with write_transaction() as session:
+        for n in range(1, 121):
+            log_action(session, admin, "thread:lock", "thread", n, public_reason=f"entry number {n}.")
+    ids = db.session.scalars(db.select(ModAction.id).order_by(ModAction.id)).all()
+    reasons = lambda page: re.findall(r"entry number (\d+)\.", page.text)  # noqa: E731
+    latest = client.get("/modlog")
+    assert reasons(latest) == [str(n) for n in range(120, 70, -1)]
+    older = re.search(r'<a rel="next" href="([^"]+)">Older entries', latest.text).group(1)
+    assert older == f"/modlog?before={ids[70]}" and 'rel="prev"' not in latest.text
+    second = client.get(older)
+    assert reasons(second) == [str(n) for n in range(70, 20, -1)]
+    with write_transaction() as session:  # new entries do not move what an older link shows
+        log_action(session, admin, "thread:pin", "thread", 1, public_reason="entry number 121.")
+    assert reasons(client.get(older)) == reasons(second)
+    last = client.get(re.search(r'<a rel="next" href="([^"]+)"', second.text).group(1))
+    assert reasons(last) == [str(n) for n in range(20, 0, -1)] and "Older entries" not in last.text
+    newer = client.get(re.search(r'<a rel="prev" href="([^"]+)">← Newer', last.text).group(1))
+    assert reasons(newer) == reasons(second)
+    assert client.get("/modlog?before=junk").status_code == 400

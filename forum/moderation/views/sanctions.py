@@ -1,6 +1,6 @@
 """Sanctions, standing pages, appeals and the public moderation log."""
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from ...extensions import db
@@ -150,5 +150,16 @@ def decide(appeal_id):
 
 @bp.get("/modlog")
 def modlog():
-    """The public moderation log: what was done, why, when and by which role — nothing private."""
-    return render("moderation/modlog.html", actions=log.recent_actions())
+    """The public moderation log: what was done, why, when and by which role — nothing private.
+    Paged by entry: ?before=N (older than entry N) and ?after=N (newer), links that stay true."""
+    page = log.log_page(before=_cursor("before"), after=_cursor("after"))
+    return render("moderation/modlog.html", page=page, actions=page.actions)
+
+
+def _cursor(name: str) -> int | None:
+    value = request.args.get(name, "")
+    if not value:
+        return None
+    if not value.isdigit() or len(value) > 18:
+        abort(400, "That is not a place in the moderation log.")
+    return int(value)
