@@ -365,3 +365,54 @@ def test_the_public_log_pages_by_entry_with_links_that_stay_true(client, admin):
     newer = client.get(re.search(r'<a rel="prev" href="([^"]+)">← Newer', last.text).group(1))
     assert reasons(newer) == reasons(second)
     assert client.get("/modlog?before=junk").status_code == 400
+
+
+def test_on_a_forum_with_one_admin_the_issuer_decides_the_appeal_and_says_so(app, client, admin, member):
+    sanction = issue(admin, member, kind="silence", days=5)
+    client.sign_in(member)
+    sent = client.submit(f"/standing/{sanction.id}/appeal", {"text": "Please reconsider."}, follow_redirects=True)
+    assert "no moderator besides the one who issued the sanction, so they will decide it" in sent.text
+    appeal = db.session.scalar(db.select(Appeal))
+    chief = app.test_client()
+    chief.sign_in(admin)
+    queue = chief.get("/mod/appeals").text
+    assert "nobody else on this forum could decide the appeal, so you may" in queue
+    assert f'action="/mod/appeals/{appeal.id}/decide"' in queue
+    decided = chief.submit(f"/mod/appeals/{appeal.id}/decide", {"outcome": "upheld", "reason": "It stands."})
+    assert decided.status_code == 302 and db.session.get(Appeal, appeal.id).decided_by_id == admin.id
+    standing = client.get(f"/u/{member.username}/standing").text
+    assert "Decision: upheld." in standing and "It stands." in standing
+    assert "Decided by the moderator who issued the sanction" in standing
+    log = client.get("/modlog").text
+    assert "appeal upheld by issuer" in log and "It stands." in log
+
+
+def test_the_issuer_may_not_decide_once_someone_else_could(app, client, admin, member):
+    sanction = issue(admin, member, kind="silence", days=5)
+    client.sign_in(member)
+    client.submit(f"/standing/{sanction.id}/appeal", {"text": "Please reconsider."})
+    appeal = db.session.scalar(db.select(Appeal))
+    make_user(role="moderator")  # the forum has a second moderator now: they decide
+    chief = app.test_client()
+    chief.sign_in(admin)
+    assert "another moderator decides the appeal" in chief.get("/mod/appeals").text
+    refused = chief.submit(f"/mod/appeals/{appeal.id}/decide", {"outcome": "lifted", "reason": "fine"})
+    assert refused.status_code == 403 and db.session.get(Appeal, appeal.id).decided_at is None
+    assert "Waiting for a moderator other than the one who issued" in client.get(
+        f"/u/{member.username}/standing").text
+
+
+def test_nobody_decides_the_appeal_of_their_own_sanction_even_when_alone(app, admin):
+    other_admin = make_user(role="admin")
+    sanction = issue(admin, other_admin, kind="silence", days=5)
+    sanctioned = app.test_client()
+    sanctioned.sign_in(other_admin)
+    sanctioned.submit(f"/standing/{sanction.id}/appeal", {"text": "Not fair."})
+    appeal = db.session.scalar(db.select(Appeal))
+    refused = sanctioned.submit(f"/mod/appeals/{appeal.id}/decide", {"outcome": "lifted", "reason": "mine"})
+    assert refused.status_code == 403 and db.session.get(Appeal, appeal.id).decided_at is None
+    issuer = app.test_client()
+    issuer.sign_in(admin)
+    lifted = issuer.submit(f"/mod/appeals/{appeal.id}/decide", {"outcome": "lifted", "reason": "Fair."})
+    assert lifted.status_code == 302 and db.session.get(Sanction, sanction.id).lifted_at is not None
+    assert "appeal lifted by issuer" in issuer.get("/modlog").text

@@ -112,6 +112,7 @@ def test_a_moderator_cannot_decide_an_appeal_against_an_admins_sanction(app, adm
 def test_the_issuers_refusal_is_403_whatever_its_wording(app, admin, moderator, monkeypatch):
     """The status comes from the refusal, not from matching its text."""
     filed = appealed(moderator, slow_mode(admin, moderator))
+    make_user(role="moderator")  # someone else could decide: on a forum without them, the issuer does
     issuer = signed_in(app, admin)
     response = issuer.submit(f"/mod/appeals/{filed.id}/decide", {"outcome": "upheld", "reason": "Mine."})
     assert_refused(response, 403, "You issued this sanction, so another moderator decides the appeal.", False)

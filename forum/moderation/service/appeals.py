@@ -1,7 +1,8 @@
 """Appeals: a sanctioned member asks for a second look, decided by a moderator who neither issued the
-sanction nor is under it."""
+sanction nor is under it. On a forum with nobody else who could decide it (one admin, say), the issuer
+decides, and the decision says so to the member and in the public log."""
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import joinedload
 
 from ...database import write_transaction
@@ -55,14 +56,33 @@ def pending() -> list[Appeal]:
     return list(db.session.scalars(query))
 
 
+def someone_else_could_decide(sanction: Sanction) -> bool:
+    """Whether any staff account besides the issuer and the member could decide an appeal of
+    `sanction` (only an admin decides one against an admin)."""
+    roles = ("admin",) if sanction.member.role == "admin" else ("moderator", "admin")
+    return db.session.scalar(select(exists().where(
+        User.role.in_(roles), User.deleted_at.is_(None),
+        User.id.not_in([sanction.user_id, sanction.issued_by_id or 0]))))
+
+
+def issuer_decides(sanction: Sanction) -> bool:
+    """The one exception to "another moderator decides": nobody else could, so the issuer does."""
+    return sanction.issued_by_id is not None and not someone_else_could_decide(sanction)
+
+
+def decided_by_issuer(filed: Appeal) -> bool:
+    return filed.decided_by_id is not None and filed.decided_by_id == filed.sanction.issued_by_id
+
+
 def decision_refusal(actor: User, filed: Appeal) -> Refusal | None:
     """Why `actor` may not decide `filed`, or None: not the member under the sanction, not the one who
-    issued it, and only staff who could have issued it (a moderator does not decide an admin's)."""
+    issued it unless nobody else could, and only staff who could have issued it (a moderator does not
+    decide an admin's)."""
     sanction = filed.sanction
     if sanction.user_id == actor.id:
         return Forbidden("Nobody decides an appeal against a sanction on themselves: another moderator will.",
                          field="outcome")
-    if sanction.issued_by_id == actor.id:
+    if sanction.issued_by_id == actor.id and someone_else_could_decide(sanction):
         return Forbidden("You issued this sanction, so another moderator decides the appeal.", field="outcome")
     if not may_sanction(actor, sanction.member):
         return Forbidden("Only an admin can decide an appeal against an admin's sanction.", field="outcome")
@@ -77,15 +97,19 @@ def decide(actor: User, filed: Appeal, outcome: str, reason: str) -> Appeal:
         raise FieldError("outcome", "Choose to lift or uphold the sanction.")
     if not reason.strip():
         raise FieldError("reason", "Give the member the reason for the decision.")
+    by_issuer = filed.sanction.issued_by_id == actor.id  # allowed only when nobody else could decide
     if outcome == "lifted":
-        sanctions.lift(actor, filed.sanction, f"Appeal granted: {reason.strip()}")
+        granted = "Appeal granted by the moderator who issued it (no other could decide)" if by_issuer \
+            else "Appeal granted"
+        sanctions.lift(actor, filed.sanction, f"{granted}: {reason.strip()}")
     with write_transaction() as session:
         current = session.get(Appeal, filed.id, with_for_update=True)
         if current.decided_at is not None:
             return current
         current.decided_at, current.decided_by_id = utcnow(), actor.id
         current.outcome, current.decision_reason = outcome, reason.strip()
-        log_action(session, actor, f"appeal:{outcome}", "member", current.sanction.user_id,
+        action = f"appeal:{outcome}_by_issuer" if by_issuer else f"appeal:{outcome}"
+        log_action(session, actor, action, "member", current.sanction.user_id,
                    public_reason=current.decision_reason)
     return current
 

@@ -97,8 +97,11 @@ def standing(username):
     member = _member(username)
     if member.id != current_user.id and not current_user.is_staff:
         abort(403, "A member's standing is private to them and the forum's staff.")
-    return render("moderation/standing.html", member=member, history=sanctions.history_of(member),
-                  appeals=appeals.appeals_for(member), appeal_form=AppealForm(), lift_form=LiftForm(),
+    history, filed = sanctions.history_of(member), appeals.appeals_for(member)
+    return render("moderation/standing.html", member=member, history=history, appeals=filed,
+                  issuer_decides={sanction.id for sanction in history
+                                  if sanction.id in filed and appeals.issuer_decides(sanction)},
+                  decided_by_issuer=appeals.decided_by_issuer, appeal_form=AppealForm(), lift_form=LiftForm(),
                   name=member.name_seen_by(current_user), may_act=may_sanction(current_user, member))
 
 
@@ -116,7 +119,12 @@ def appeal(sanction_id):
         appeals.appeal(current_user, sanction, form.text.data)
     except Refusal as error:
         abort(error.status, error.message)
-    flash("Your appeal is sent. A moderator other than the one who issued the sanction will decide it.", "success")
+    if appeals.issuer_decides(sanction):
+        flash("Your appeal is sent. This forum has no moderator besides the one who issued the sanction, so "
+              "they will decide it, and the decision will say so.", "success")
+    else:
+        flash("Your appeal is sent. A moderator other than the one who issued the sanction will decide it.",
+              "success")
     return redirect(url_for("moderation.standing", username=current_user.username))
 
 
@@ -127,7 +135,9 @@ def appeal_queue():
     waiting = appeals.pending()
     refusals = {filed.id: refused.message for filed in waiting
                 if (refused := appeals.decision_refusal(current_user, filed))}
-    return render("moderation/appeals.html", appeals=waiting, refusals=refusals, form=DecisionForm())
+    own = {filed.id for filed in waiting
+           if filed.id not in refusals and filed.sanction.issued_by_id == current_user.id}
+    return render("moderation/appeals.html", appeals=waiting, refusals=refusals, own=own, form=DecisionForm())
 
 
 @bp.post("/mod/appeals/<int:appeal_id>/decide")
