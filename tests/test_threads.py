@@ -1,5 +1,6 @@
 """Thread lists, thread pages and starting threads, as pages and as fragments."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -8,6 +9,7 @@ from forum.database import write_transaction
 from forum.extensions import db
 from forum.models import Post, Thread
 from forum.models.base import utcnow
+from forum.threads import service as threads
 from tests.conftest import HTMX
 from tests.factories import make_category, make_reply, make_thread, make_user
 
@@ -156,3 +158,61 @@ def test_start_a_thread_refuses_bad_input_and_keeps_it(client, data, message):
         assert f'value="{data["title"]}"' in response.text
     assert db.session.scalar(db.select(db.func.count(Thread.id))) == 0
     assert db.session.scalar(db.select(db.func.count(Post.id))) == 0
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
+def test_a_double_clicked_new_thread_is_started_once(client, htmx):
+    make_category(slug="news", name="News")
+    client.sign_in(make_user())
+    form = client.get("/new").text
+    key = re.search(r'name="request_key" type="hidden" value="([^"]+)"', form).group(1)
+    data = {"category": "news", "title": "Bridge reopens", "body": "It is open.", "request_key": key}
+    first = client.submit("/new", data, htmx=htmx)
+    second = client.submit("/new", data, htmx=htmx)
+    assert db.session.scalar(db.select(db.func.count(Thread.id))) == 1
+    assert db.session.scalar(db.select(db.func.count(Post.id))) == 1
+    assert first.status_code == second.status_code == 302 and first.location == second.location
+
+
+def test_each_new_thread_form_has_its_own_key(client):
+    make_category(slug="news", name="News")
+    client.sign_in(make_user())
+    keys = [re.search(r'name="request_key" type="hidden" value="([^"]+)"', client.get("/new").text).group(1)
+            for _ in range(2)]
+    assert keys[0] != keys[1] and len(keys[0]) >= 16
+    refused = client.submit("/new", {"category": "news", "title": "", "body": "x", "request_key": keys[0]})
+    assert refused.status_code == 422 and f'value="{keys[0]}"' in refused.text  # kept for the retry
+
+
+def test_two_racing_copies_of_a_new_thread_meet_the_unique_key(app):
+    """The second copy got past the look for an earlier one: the constraint on the opening post's
+    (author, request key) rolls its thread back, and it answers with the first one's thread."""
+    author, category = make_user(), make_category()
+    first = threads.start_thread(author, category, "Bridge reopens", "It is open.", "key-1")
+    second = threads.start_thread(author, category, "Bridge reopens", "It is open.", "key-1")
+    assert second.id == first.id
+    assert db.session.scalar(db.select(db.func.count(Thread.id))) == 1
+    assert threads.start_thread(author, category, "Bridge reopens", "It is open.", "key-2").id != first.id
+
+
+def test_a_half_written_new_thread_is_kept_until_it_is_posted(client):
+    make_category(slug="news", name="News")
+    member = make_user()
+    client.sign_in(member)
+    form = client.get("/new").text
+    assert 'data-hx-post="/new/draft"' in form and "Your unfinished thread" not in form
+    saved = client.submit("/new/draft", {"category": "news", "title": "Bridge <reopens>", "body": "It is op"},
+                          htmx=True)
+    assert saved.status_code == 204
+    again = client.get("/new").text
+    assert "Your unfinished thread from" in again and '<option selected value="news">' in again
+    assert 'value="Bridge &lt;reopens&gt;"' in again and re.search(r">\s*It is op</textarea>", again)
+    assert client.submit("/new", {"category": "news", "title": "Bridge reopens", "body": "It is open.",
+                                  "request_key": "k"}).status_code == 302
+    assert "Your unfinished thread" not in client.get("/new").text
+    client.submit("/new/draft", {"category": "news", "title": "Second", "body": ""}, htmx=True)
+    assert 'value="Second"' in client.get("/new").text
+    client.submit("/new/draft", {"category": "news", "title": " ", "body": ""}, htmx=True)  # emptied: forgotten
+    assert "Your unfinished thread" not in client.get("/new").text
+    other = make_user()
+    assert threads.drafts.thread_draft_for(other) is None

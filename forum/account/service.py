@@ -10,7 +10,8 @@ from sqlalchemy.orm import joinedload
 from ..auth.service.passwords import hash_password, verify_password
 from ..database import write_transaction
 from ..extensions import db
-from ..models import Draft, Ignore, LoginSession, Notification, Post, PostLike, PostRevision, ThreadRead, ThreadSubscription, User
+from ..models import (Draft, Ignore, LoginSession, Notification, Post, PostLike, PostRevision, ThreadDraft, ThreadRead,
+                      ThreadSubscription, User)
 from ..models.base import utcnow
 from ..models.user import DELETED_NAME, new_session_token
 from ..policy import links_allowed_for
@@ -25,7 +26,7 @@ BIO_MAX = 500
 # Rows that are only the member's own business, erased with the account: (model, its member column).
 # Rows that are the member's alone, deleted with the account (ignores both ways: nobody keeps a
 # deleted member on their list, and the deleted member's list goes).
-PERSONAL_ROWS = ((Draft, Draft.user_id), (Notification, Notification.user_id), (ThreadRead, ThreadRead.user_id),
+PERSONAL_ROWS = ((Draft, Draft.user_id), (ThreadDraft, ThreadDraft.user_id), (Notification, Notification.user_id), (ThreadRead, ThreadRead.user_id),
                  (ThreadSubscription, ThreadSubscription.user_id), (Ignore, Ignore.user_id),
                  (Ignore, Ignore.ignored_id), (LoginSession, LoginSession.user_id))
 
@@ -88,6 +89,9 @@ def export(user: User) -> dict:
         "drafts": [{"thread_id": d.thread_id, "body": d.body, "parent_id": d.parent_id,
                     "updated_at": _iso(d.updated_at)}
                    for d in db.session.scalars(select(Draft).where(Draft.user_id == user.id))],
+        "new_thread_draft": [{"category": d.category_slug, "title": d.title, "body": d.body,
+                              "updated_at": _iso(d.updated_at)}
+                             for d in db.session.scalars(select(ThreadDraft).where(ThreadDraft.user_id == user.id))],
         "sessions": [{"browser": s.user_agent, "address": s.address, "signed_in": _iso(s.created_at),
                       "last_seen": _iso(s.last_seen_at)}
                      for s in db.session.scalars(select(LoginSession).where(LoginSession.user_id == user.id)

@@ -2,7 +2,7 @@
 
 from .content import Category, Post, Thread
 from .login_session import LoginSession
-from .conversation import Draft, Notification, PostLike, PostQuote, PostRevision
+from .conversation import Draft, Notification, PostLike, PostQuote, PostRevision, ThreadDraft
 from .reading import ThreadRead
 from .moderation import Appeal, Flag, ModAction, RateCounter, RegistrationBlock, Sanction
 from .preferences import Ignore, ThreadSubscription
@@ -10,5 +10,5 @@ from .site import SiteState
 from .user import User
 
 __all__ = ["Appeal", "Category", "Draft", "Flag", "Ignore", "LoginSession", "ModAction", "Notification", "Post", "PostLike",
-           "PostQuote", "PostRevision", "RateCounter", "RegistrationBlock", "Sanction", "SiteState", "Thread", "ThreadRead",
-           "ThreadSubscription", "User"]
+           "PostQuote", "PostRevision", "RateCounter", "RegistrationBlock", "Sanction", "SiteState", "Thread", "ThreadDraft",
+           "ThreadRead", "ThreadSubscription", "User"]

@@ -44,6 +44,19 @@ class Draft(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ThreadDraft(db.Model):
+    """A member's half-written new thread (one at a time), kept until it is posted. The category is
+    kept by its slug as typed, not as a key: a category renamed or removed leaves the words alone."""
+
+    __tablename__ = "thread_drafts"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    category_slug: Mapped[str] = mapped_column(String(80), default="")
+    title: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Notification(db.Model):
     """Something a member should hear about: for now, being mentioned."""
 

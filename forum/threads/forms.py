@@ -1,7 +1,9 @@
 """The form for starting a thread."""
 
+import secrets
+
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from ..posts.forms import body_field
@@ -19,3 +21,11 @@ class ThreadForm(FlaskForm):
         ],
     )
     body: TextAreaField = body_field("Post")
+    # One key per form: a double click or a retried submission cannot start the thread twice.
+    request_key = HiddenField(validators=[Length(max=64)])
+
+    def keep_key(self) -> "ThreadForm":
+        """Shown (first, or again after a refusal): keep the form's key, or give it one."""
+        if not self.request_key.data:
+            self.request_key.data = secrets.token_urlsafe(16)
+        return self

@@ -1,11 +1,12 @@
 """Thread rules: starting threads, and the lists that show them."""
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ...database import write_transaction
 from ...extensions import db
-from ...models import Category, Post, Thread, User
+from ...models import Category, Post, Thread, ThreadDraft, User
 from ...models.base import utcnow
 from ...pagination import Page
 from ...policy import check_may_write, links_allowed_for, readable, readable_by
@@ -106,17 +107,35 @@ def _others_posts_after(query, thread: Thread, after_id: int, reader):
     return query
 
 
-def start_thread(author: User, category: Category, title: str, body: str) -> Thread:
-    """Create a thread with its opening post."""
+def start_thread(author: User, category: Category, title: str, body: str, request_key: str | None = None) -> Thread:
+    """Create a thread with its opening post, and forget the member's new-thread draft.
+
+    The same request_key from the same author never starts two threads: callers look for an earlier
+    one first (`started_with`); two copies racing each other meet the opening posts' unique constraint
+    on (author, request key), the loser's thread is rolled back with its post, and it returns the winner's.
+    """
     posts.check_length(body)
     allowed = links_allowed_for(author)
     rendered = render_post(body, allowed)
-    with write_transaction() as session:
-        check_may_write(session, author)
-        now = utcnow()
-        thread = Thread(category_id=category.id, author_id=author.id, title=title.strip(), slug=slugify(title),
-                        created_at=now, last_post_at=now, post_count=1)
-        session.add(thread)
-        session.flush()
-        posts.new_post(session, thread.id, author, body, rendered, allowed, now)
+    try:
+        with write_transaction() as session:
+            check_may_write(session, author)
+            now = utcnow()
+            thread = Thread(category_id=category.id, author_id=author.id, title=title.strip(), slug=slugify(title),
+                            created_at=now, last_post_at=now, post_count=1)
+            session.add(thread)
+            session.flush()
+            posts.new_post(session, thread.id, author, body, rendered, allowed, now, request_key=request_key)
+            session.execute(delete(ThreadDraft).where(ThreadDraft.user_id == author.id))
+    except IntegrityError:  # the same submission raced itself: the other copy won
+        earlier = started_with(author, request_key)
+        if earlier is None:
+            raise
+        return earlier
     return thread
+
+
+def started_with(author: User, request_key: str | None) -> Thread | None:
+    """The thread this author already started with this form's key, if any (a repeated submission)."""
+    post = posts.posted_with(author, request_key)
+    return db.session.get(Thread, post.thread_id) if post is not None else None

@@ -15,7 +15,7 @@ from ...posts.service.display import conversation_for
 from ...posts.forms import ReplyForm
 from ...refusals import show_on
 from .. import bp, service
-from ..service import unread
+from ..service import drafts as thread_drafts, unread
 from ..forms import ThreadForm
 
 
@@ -117,33 +117,49 @@ def answered_post(form):
 @bp.get("/new")
 @login_required
 def new_form():
-    """Show the form for starting a thread."""
-    form = _thread_form()
-    form.category.data = request.args.get("category", "")
-    return render("threads/new.html", form=form)
+    """Show the form for starting a thread, with the member's draft if they left one."""
+    draft = thread_drafts.thread_draft_for(current_user)
+    form = _thread_form(formdata=None)
+    if draft is not None:
+        form.category.data, form.title.data, form.body.data = draft.category_slug, draft.title, draft.body
+    if request.args.get("category") or draft is None:
+        form.category.data = request.args.get("category", "")
+    return render("threads/new.html", form=form.keep_key(), draft=draft)
 
 
 @bp.post("/new")
 @login_required
 @limit_threads
 def create():
-    """Start a thread and go to it."""
+    """Start a thread and go to it; the same form sent twice goes to the thread the first one started."""
     form = _thread_form()
     if not form.validate():
-        return render("threads/new.html", form=form, status=422)
-    category = service.category_by_slug(form.category.data)
-    try:
-        thread = service.start_thread(current_user, category, form.title.data, form.body.data)
-    except posts_service.QuoteRefused as refused:
-        show_on(form, refused)
-        return render("threads/new.html", form=form, status=422)
-    unread.mark_thread_read(current_user, thread)
-    flash("Your thread is posted.", "success")
+        return render("threads/new.html", form=form.keep_key(), draft=None, status=422)
+    thread = service.started_with(current_user, form.request_key.data)
+    if thread is None:
+        category = service.category_by_slug(form.category.data)
+        try:
+            thread = service.start_thread(current_user, category, form.title.data, form.body.data,
+                                          form.request_key.data)
+        except posts_service.QuoteRefused as refused:
+            show_on(form, refused)
+            return render("threads/new.html", form=form.keep_key(), draft=None, status=422)
+        unread.mark_thread_read(current_user, thread)
+        flash("Your thread is posted.", "success")
     return redirect(url_for("threads.show", thread_id=thread.id, slug=thread.slug))
 
 
-def _thread_form() -> ThreadForm:
-    form = ThreadForm()
+@bp.post("/new/draft")
+@login_required
+def save_new_thread_draft():
+    """Keep the new thread's category, title and text server-side (htmx saves them as the member types)."""
+    thread_drafts.save_thread_draft(current_user, request.form.get("category", ""), request.form.get("title", ""),
+                                    request.form.get("body", ""))
+    return "", 204
+
+
+def _thread_form(**kwargs) -> ThreadForm:
+    form = ThreadForm(**kwargs)
     form.category.choices = [SelectChoice("", "Choose a category…")] + [
         SelectChoice(c.slug, c.name) for c in service.categories()]
     return form
