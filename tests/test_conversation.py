@@ -176,6 +176,29 @@ def test_an_emptied_composer_forgets_its_draft(client):
     assert db.session.get(Draft, (member.id, thread.id)) is None
 
 
+def test_a_restored_draft_shows_its_reply_target_with_a_cancel_that_works_without_javascript(client):
+    """After a reload the composer said "Replying to Lou D." with no way out, and the next reply went
+    "in reply to Lou D.": the restored target has its Cancel, a plain submit button without JavaScript."""
+    thread = make_thread()
+    lou = make_reply(thread, author=make_user(display_name="Lou Daniels", name_style="short"))
+    client.sign_in(make_user())
+    client.submit(f"/t/{thread.id}/draft", {"body": "About the bridge", "parent_id": str(lou.id)}, htmx=True)
+    page = client.get(url_of(thread)).text
+    context = re.search(r'<p id="reply-context" class="reply-context">(.*?)</p>', page, re.S).group(1)
+    assert "Replying to" in context and "<bdi>Lou D.</bdi>" in context
+    cancel = f'formaction="/t/{thread.id}/draft?answer=none">Cancel</button>'
+    assert '<button type="submit" class="link cancel-answer" formnovalidate' in context and cancel in context
+    back = client.submit(f"/t/{thread.id}/draft?answer=none", {"body": "About the bridge", "parent_id": str(lou.id)})
+    assert back.status_code == 303 and back.location == f"/t/{thread.id}-{thread.slug}#reply-form"
+    page = client.get(back.location).text
+    assert re.search(r'<p id="reply-context" class="reply-context" hidden>\s*</p>', page)
+    assert re.search(r">\s*About the bridge</textarea>", page)  # the text is kept
+    client.submit(f"/t/{thread.id}/reply", {"body": "About the bridge, generally.",
+                                           "parent_id": re.search(r'id="reply-parent" name="parent_id" type="hidden" '
+                                                                  r'value="([^"]*)"', page).group(1)})
+    assert db.session.scalar(db.select(Post.parent_id).where(Post.body == "About the bridge, generally.")) is None
+
+
 def test_drafts_survive_signing_out_and_in_again(client):
     thread = make_thread()
     member = make_user()

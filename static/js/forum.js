@@ -80,16 +80,38 @@
     target.append(name);
     const cancel = document.createElement("button");
     cancel.type = "button";
-    cancel.className = "link";
+    cancel.className = "link cancel-answer";
     cancel.textContent = "Cancel";
     cancel.setAttribute("aria-label", "Stop replying to this post");
-    cancel.addEventListener("click", () => { parent.value = ""; context.hidden = true; box.focus(); });
     context.replaceChildren("Replying to ", target, " · ", cancel);
     context.hidden = false;
     box.focus();
+    saveDraft(box);  // a reload restores the post it answers, and only that one
+  }
+
+  // The composer's Cancel (added above, or rendered by the server for a restored draft): the reply
+  // answers no post any more, and the draft forgets it too, so a reload does not bring it back.
+  function cancelAnswer(button, event) {
+    const box = document.getElementById("reply-body");
+    const parent = document.getElementById("reply-parent");
+    const context = document.getElementById("reply-context");
+    if (!box || !parent || !context) return;  // no composer to clear: the server's Cancel does it
+    event.preventDefault();
+    parent.value = "";
+    context.hidden = true;
+    context.replaceChildren();
+    box.focus();
+    saveDraft(box);
+  }
+
+  function saveDraft(box) {
+    const url = box.getAttribute("data-hx-post");
+    if (url && box.form) fetch(url, {method: "POST", body: new FormData(box.form), credentials: "same-origin"});
   }
 
   document.addEventListener("click", (event) => {
+    const cancel = event.target.closest("button.cancel-answer");
+    if (cancel) { cancelAnswer(cancel, event); return; }
     const link = event.target.closest("a.quote-action, a.reply-action");
     if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
     if (link.classList.contains("quote-action")) quote(link, event);

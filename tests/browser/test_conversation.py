@@ -319,7 +319,7 @@ def check_reply_page(member, post_id, quote, after_delete=False):
     page = member.page
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Reply to {LOU}")
     expect(page.locator("blockquote.answered")).to_contain_text(B_SECOND)
-    expect(page.locator("#reply-context")).to_have_text(f"Replying to {LOU}")
+    expect(page.locator("#reply-context")).to_have_text(f"Replying to {LOU} · Cancel")  # cancellable here too
     expect(page.locator("#reply-parent")).to_have_value(post_id)
     box = member.composer()
     if quote and after_delete:  # the quote of Lou's deleted reply inside it is only the placeholder

@@ -1,6 +1,6 @@
 """The thread page's composer: replying, previewing a reply, and keeping its draft as the member types."""
 
-from flask import abort, current_app, redirect, request
+from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from ...htmx import is_fragment_request, render, render_partial
@@ -82,8 +82,15 @@ def preview(thread_id):
 @bp.post("/t/<int:thread_id>/draft")
 @login_required
 def save_draft(thread_id):
-    """Keep the composer's text server-side (htmx saves it as the member types)."""
+    """Keep the composer's text server-side (htmx saves it as the member types). ?answer=none drops
+    the post it answers: the composer's Cancel, which without JavaScript comes back to the composer."""
     thread = existing_thread(thread_id)
     form = ReplyForm()
-    drafts.save_draft(current_user, thread, request.form.get("body", ""), form.answered_post_id)
+    cancelled = request.args.get("answer") == "none"
+    drafts.save_draft(current_user, thread, request.form.get("body", ""),
+                      None if cancelled else form.answered_post_id)
+    if cancelled and not is_fragment_request():
+        page = Page.last(thread.post_count, current_app.config["POSTS_PER_PAGE"])
+        return redirect(url_for("threads.show", thread_id=thread.id, slug=thread.slug,
+                                page=page.number if page.number > 1 else None, _anchor="reply-form"), 303)
     return "", 204
