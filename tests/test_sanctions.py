@@ -416,3 +416,20 @@ def test_nobody_decides_the_appeal_of_their_own_sanction_even_when_alone(app, ad
     lifted = issuer.submit(f"/mod/appeals/{appeal.id}/decide", {"outcome": "lifted", "reason": "Fair."})
     assert lifted.status_code == 302 and db.session.get(Sanction, sanction.id).lifted_at is not None
     assert "appeal lifted by issuer" in issuer.get("/modlog").text
+
+
+def test_the_sanction_form_uses_only_the_fields_its_kind_needs(client, moderator, member):
+    """Without JavaScript every field shows, each marked with the kinds it is for; a value left in a
+    field of another kind is not used (a warning with a thread number is not a warning in that thread)."""
+    thread = make_thread()
+    client.sign_in(moderator)
+    page = client.get(f"/mod/members/{member.username}/sanction").text
+    assert '<div class="kind-field" data-kinds="thread_ban">' in page
+    assert '<div class="kind-field" data-kinds="slow_mode">' in page
+    assert '<div class="kind-field" data-kinds="suspension ban">' in page
+    done = client.submit(f"/mod/members/{member.username}/sanction", {
+        "kind": "warning", "reason": "Off topic.", "thread_id": str(thread.id), "slow_mode_minutes": "5"})
+    assert done.status_code == 302
+    warning = db.session.scalar(db.select(Sanction))
+    assert (warning.kind, warning.thread_id, warning.slow_mode_minutes) == ("warning", None, None)
+    assert "one post every" not in client.get(f"/u/{member.username}/standing").text

@@ -5,7 +5,7 @@ from wtforms import BooleanField, IntegerField, RadioField, SelectChoice, Select
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..ids import MAX_ID
-from ..models.moderation import FLAG_REASONS, SANCTION_KINDS
+from ..models.moderation import FLAG_REASONS, SANCTION_KINDS, SIGN_OUT_KINDS
 from .service import flags
 
 
@@ -17,12 +17,26 @@ class SanctionForm(FlaskForm):
     note = TextAreaField("Internal note for staff", validators=[Optional(), Length(max=5000)],
                          description="Never shown to the member or in the public log.")
     days = IntegerField("For how many days", validators=[Optional(), NumberRange(1, 3650, "Between 1 and 3650 days.")],
-                        description="Leave empty for a ban (for good); warnings default to 90 days.")
+                        description="A suspension needs it. Left empty, a warning lasts 90 days and the others "
+                                    "last until lifted.")
     thread_id = IntegerField("Thread number (for “cannot reply in a thread”)",
                              validators=[Optional(), NumberRange(1, MAX_ID, "There is no thread with that number.")])
     slow_mode_minutes = IntegerField("Minutes between posts (for slow mode)",
                                      validators=[Optional(), NumberRange(1, 1440, "Between 1 and 1440 minutes.")])
     remove_posts = BooleanField("Also remove all of this member's posts (restored if the sanction is lifted)")
+
+    # The kinds each optional field is for: the page shows a field only for its kinds (forum.js; all of
+    # them without JavaScript), and a value sent for another kind is not used.
+    KIND_FIELDS = {
+        "days": ("warning", "silence", "suspension", "thread_ban", "slow_mode"),
+        "thread_id": ("thread_ban",),
+        "slow_mode_minutes": ("slow_mode",),
+        "remove_posts": SIGN_OUT_KINDS,
+    }
+
+    def used(self, name: str):
+        """The field's value if the chosen kind uses it, else None."""
+        return getattr(self, name).data if self.kind.data in self.KIND_FIELDS[name] else None
 
 
 class LiftForm(FlaskForm):

@@ -191,4 +191,24 @@
     const box = document.querySelector(`textarea[aria-controls="${option.closest(".mention-suggestions").id}"]`);
     if (box) choose(box, option);
   });
+
+  // The sanction form: only the fields the chosen kind needs. Hidden fields are disabled too, so
+  // a value typed for another kind is not sent. Without this file every field shows, each saying
+  // which kind it is for, and the server ignores the ones the chosen kind does not use.
+  function showKindFields(form) {
+    const kind = form.querySelector("select[name=kind]")?.value;
+    for (const wrapper of form.querySelectorAll(".kind-field[data-kinds]")) {
+      const used = wrapper.dataset.kinds.split(" ").includes(kind);
+      wrapper.hidden = !used;
+      for (const control of wrapper.querySelectorAll("input, select, textarea")) control.disabled = !used;
+    }
+  }
+  function showAllKindFields() { document.querySelectorAll("form.sanction-kind-form").forEach(showKindFields); }
+  document.addEventListener("change", (event) => {
+    const form = event.target.matches?.("select[name=kind]") && event.target.closest("form.sanction-kind-form");
+    if (form) showKindFields(form);
+  });
+  document.addEventListener("htmx:after:swap", showAllKindFields);  // the preview swaps the form in again
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", showAllKindFields);
+  else showAllKindFields();
 })();

@@ -49,3 +49,60 @@ def test_a_restored_reply_target_is_shown_and_can_be_cancelled(javascript, live_
     expect(mine).to_be_visible()
     expect(mine.locator(".in-reply-to")).to_have_count(0)
     assert f"/p/{lou_id}" not in mine.inner_html()
+
+
+FIELDS = {"days": "For how many days", "thread": "Thread number", "minutes": "Minutes between posts",
+          "remove": "Also remove all of this member's posts"}
+SHOWN = {  # what each kind needs; the rest of FIELDS is hidden
+    "Warning": {"days"}, "Suspended": {"days", "remove"}, "Banned": {"remove"},
+    "Cannot reply in a thread": {"days", "thread"}, "Slow mode": {"days", "minutes"},
+}
+
+
+@BOTH
+def test_the_sanction_form_shows_the_fields_the_kind_needs(javascript, live_app, live_server, new_context,
+                                                             axe_check, screenshot):
+    with live_app.app_context():
+        make_user(username="modsue", role="moderator")
+        make_user(username="otto", display_name="Otto Author")
+        thread = make_thread(title="Bridge repairs")
+        form_url, thread_id = f"{live_server}/mod/members/otto/sanction", thread.id
+    page = new_context(javascript=javascript).new_page()
+    sign_in(page, live_server, "modsue")
+    page.goto(form_url)
+    kind = page.get_by_label("Sanction", exact=True)
+
+    def expect_fields(shown):
+        for key, label in FIELDS.items():
+            control = page.get_by_label(label)
+            if key in shown:
+                expect(control).to_be_visible()
+                expect(control).to_be_enabled()
+            else:
+                expect(control).to_be_hidden()
+
+    if javascript:
+        for label, shown in SHOWN.items():
+            kind.select_option(label=label)
+            expect_fields(shown)
+        screenshot(page, "slow-mode-fields")
+        page.get_by_label("For how many days").fill("3")
+        kind.select_option(label="Banned")  # a value typed for another kind is not sent
+    else:
+        expect_fields(set(FIELDS))  # everything shows, and the server uses what the kind needs
+        kind.select_option(label="Slow mode")
+        page.get_by_label("Thread number").fill(str(thread_id))
+    axe_check(page, "the sanction form")
+    if javascript:
+        kind.select_option(label="Slow mode")
+    page.get_by_label("Reason shown to the member").fill("Posting in bursts.")
+    page.get_by_label("Minutes between posts").fill("10")
+    page.get_by_role("button", name="Preview").click()
+    expect(page.get_by_role("status")).to_contain_text("can post once every 10 minutes")
+    if javascript:
+        expect_fields(SHOWN["Slow mode"])  # the form swapped in by the preview is shown the same way
+    screenshot(page, "previewed")
+    page.get_by_role("button", name="Issue sanction").click()
+    expect(page.get_by_role("heading", name="Standing of Otto Author")).to_be_visible()
+    expect(page.locator("li.sanction")).to_contain_text("Slow mode: one post every 10 minutes")
+    expect(page.locator("li.sanction")).not_to_contain_text("Bridge repairs")

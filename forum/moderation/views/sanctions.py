@@ -19,9 +19,11 @@ def _member(username):
 
 
 def _request_from(form: SanctionForm) -> sanctions.SanctionRequest:
+    """What the form asks for, leaving out fields the chosen kind does not use (a page without
+    JavaScript shows them all). Removing posts stays, so that asking it of the wrong kind is refused."""
     return sanctions.SanctionRequest(
-        kind=form.kind.data, reason=form.reason.data or "", note=form.note.data or "", days=form.days.data,
-        thread_id=form.thread_id.data, slow_mode_minutes=form.slow_mode_minutes.data,
+        kind=form.kind.data, reason=form.reason.data or "", note=form.note.data or "", days=form.used("days"),
+        thread_id=form.used("thread_id"), slow_mode_minutes=form.used("slow_mode_minutes"),
         remove_posts=form.remove_posts.data)
 
 
