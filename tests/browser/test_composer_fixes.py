@@ -106,3 +106,35 @@ def test_the_sanction_form_shows_the_fields_the_kind_needs(javascript, live_app,
     expect(page.get_by_role("heading", name="Standing of Otto Author")).to_be_visible()
     expect(page.locator("li.sanction")).to_contain_text("Slow mode: one post every 10 minutes")
     expect(page.locator("li.sanction")).not_to_contain_text("Bridge repairs")
+
+
+@BOTH
+def test_a_new_thread_is_kept_as_a_draft_and_a_double_click_starts_it_once(javascript, live_app, live_server,
+                                                                          new_context, axe_check, screenshot):
+    with live_app.app_context():
+        make_user(username="rhonda")
+    page = new_context(javascript=javascript).new_page()
+    sign_in(page, live_server, "rhonda")
+    page.goto(live_server + "/new")
+    page.get_by_label("Category", exact=True).select_option(label="General")
+    page.get_by_label("Title", exact=True).fill("Bridge repairs on Saturday")
+    page.get_by_label("Post", exact=True).fill("Who can bring tools?")
+    if javascript:  # typing saves the draft; a reload (or a crash) brings it back
+        with page.expect_response(lambda response: response.url.endswith("/new/draft")
+                                  and "gloves" in (response.request.post_data or "")):
+            page.get_by_label("Post", exact=True).press_sequentially(" And gloves.")
+        page.reload()
+        expect(page.locator("#draft-note")).to_contain_text("Your unfinished thread from")
+        expect(page.get_by_label("Title", exact=True)).to_have_value("Bridge repairs on Saturday")
+        expect(page.get_by_label("Post", exact=True)).to_have_value("Who can bring tools? And gloves.")
+        screenshot(page, "restored-new-thread")
+        axe_check(page, "the new thread form with its draft")
+    page.get_by_role("button", name="Post thread").dblclick()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Bridge repairs on Saturday")
+    with live_app.app_context():
+        from forum.extensions import db
+        from forum.models import Thread
+        assert db.session.scalar(db.select(db.func.count(Thread.id))) == 1
+    page.goto(live_server + "/new")
+    expect(page.locator("#draft-note")).to_have_count(0)
+    expect(page.get_by_label("Title", exact=True)).to_have_value("")
