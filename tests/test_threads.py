@@ -200,7 +200,7 @@ def test_a_half_written_new_thread_is_kept_until_it_is_posted(client):
     member = make_user()
     client.sign_in(member)
     form = client.get("/new").text
-    assert 'data-hx-post="/new/draft"' in form and "Your unfinished thread" not in form
+    assert form.count('data-hx-post="/new/draft"') == 3 and "Your unfinished thread" not in form
     saved = client.submit("/new/draft", {"category": "news", "title": "Bridge <reopens>", "body": "It is op"},
                           htmx=True)
     assert saved.status_code == 204
