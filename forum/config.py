@@ -89,13 +89,25 @@ class Defaults:
     ARGON2_PARALLELISM = 4
 
 
+class LocalTrial:
+    """Defaults in place of Defaults' for a local trial (LOCAL_HTTP, which `make run` sets): one person on
+    127.0.0.1 registers a few members and has them talk to each other, which the production limits
+    (5 accounts an hour from one address, 3 replies a minute from a new member) would stop in minutes.
+    Like Defaults, instance/config.py and the environment override them."""
+
+    REGISTER_RATE_LIMIT = "50 per hour"
+    REPLY_RATE_LIMIT = "60 per minute"
+    THREAD_RATE_LIMIT = "100 per day"
+    NEW_MEMBER_REPLY_RATE_LIMIT = "30 per minute"
+    NEW_MEMBER_THREAD_RATE_LIMIT = "30 per day"
+
+
 def load(app, test_config=None):
-    """Fill app.config from defaults, instance/config.py, the environment, then test_config."""
-    app.config.from_object(Defaults)
-    app.config.from_pyfile("config.py", silent=True)
-    app.config.from_prefixed_env(ENV_PREFIX)
-    if test_config:
-        app.config.update(test_config)
+    """Fill app.config from defaults (a local trial's where LOCAL_HTTP says so), instance/config.py, the
+    environment, then test_config."""
+    _layers(app, test_config)
+    if app.config.get("LOCAL_HTTP"):  # known only once every layer is read: read them again over LocalTrial
+        _layers(app, test_config, LocalTrial)
     if app.debug or app.config.get("LOCAL_HTTP") or app.config.get("TESTING"):
         # Plain http on 127.0.0.1 during development cannot carry Secure cookies.
         app.config["SESSION_COOKIE_SECURE"] = False
@@ -113,6 +125,16 @@ def load(app, test_config=None):
         redis = app.config["REDIS_URL"]
         app.config["RATELIMIT_STORAGE_URI"] = f"fallback+{redis}" if redis else "database://"
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+
+
+def _layers(app, test_config, *local) -> None:
+    app.config.from_object(Defaults)
+    for defaults in local:
+        app.config.from_object(defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env(ENV_PREFIX)
+    if test_config:
+        app.config.update(test_config)
 
 
 def _host_only_cookies(settings) -> None:
