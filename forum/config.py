@@ -15,6 +15,8 @@ class Defaults:
     """Settings a fresh install starts with."""
 
     SITE_NAME = "Forum"
+    # What search engines show under the home page's title (categories and threads have their own).
+    SITE_DESCRIPTION = "A community forum: conversations anyone can read, and members join in."
     DATABASE_URL = None  # None means SQLite in instance/forum.sqlite3
     REDIS_URL = None  # None means rate-limit counters live in the database (rate_counters)
     SECRET_KEY = None  # None means generated into instance/secret_key on first run
@@ -38,6 +40,7 @@ class Defaults:
     KNOWN_DEVICE_COOKIE_SECURE = True
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     THREADS_PER_PAGE = 25
+    SITEMAP_URLS = 50_000  # addresses in one sitemap file (the protocol's most); more make a sitemap index
     POSTS_PER_PAGE = 20
     LIVE_POLL_SECONDS = 10  # how often an open thread's last page asks for new replies
     NOTIFICATION_POLL_SECONDS = 30  # how often a member's pages ask whether they have new notifications
