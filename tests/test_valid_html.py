@@ -19,7 +19,7 @@ import pytest
 from forum.config import PROJECT_ROOT
 from forum.demo import seed_demo
 from forum.moderation.service.flags import flag_post
-from forum.models import Post
+from forum.models import Post, Thread
 from forum.extensions import db
 from tests.factories import make_user
 
@@ -108,14 +108,21 @@ def forum(app):
 
 
 def refused_forms(client) -> dict[str, str]:
-    """Pages that only a form sent back with its mistakes shows."""
+    """Pages that only a form sent back with its mistakes shows, and an error page."""
     answers = {"/login (refused)": client.submit("/login", {"username": "nobody", "password": "wrong"}),
-               "/register (refused)": client.submit("/register", {"username": "", "email": "not an address"})}
-    return {url: answer.text for url, answer in answers.items() if answer.status_code in (200, 422)}
+               "/register (refused)": client.submit("/register", {"username": "", "email": "not an address"}),
+               "/password/reset (refused)": client.submit("/password/reset", {"email": "not an address"}),
+               "/no-such-page": client.get("/no-such-page")}
+    return {url: answer.text for url, answer in answers.items() if answer.status_code in (200, 404, 422)}
 
 
 def refused_member_forms(client) -> dict[str, str]:
-    answers = {"/new (refused)": client.submit("/new", {"title": "", "body": ""})}
+    thread = db.session.scalar(db.select(Thread).order_by(Thread.id))
+    answers = {"/new (refused)": client.submit("/new", {"title": "", "body": ""}),
+               "reply (refused)": client.submit(f"/t/{thread.id}/reply", {"body": ""}),
+               "reply (preview)": client.submit(f"/t/{thread.id}/preview", {"body": "A *preview*."}),
+               "/settings/password (refused)": client.submit("/settings/password", {"current_password": "x"}),
+               "/settings/profile (refused)": client.submit("/settings/profile", {"display_name": ""})}
     return {url: answer.text for url, answer in answers.items() if answer.status_code in (200, 422)}
 
 
@@ -131,6 +138,9 @@ def test_every_page_is_valid_html(app, forum, tmp_path):
         pages.update({f"{url} ({visitor.role})": html for url, html in crawl(client).items()})
         pages.update({f"{url} ({visitor.role})": html for url, html in refused_member_forms(client).items()})
     assert len(pages) > 60, sorted(pages)  # the crawl reached the forum, not just the home page
+    assert all(name in pages for name in ("reply (refused) (admin)", "/settings/profile (refused) (member)",
+                                          "/no-such-page"))
+    print(f"{len(pages)} pages checked")  # shown with pytest -s
     errors = vnu_errors(pages, tmp_path)
     assert errors == [], f"{len(errors)} errors in {len(pages)} pages:\n" + "\n".join(errors)
 
