@@ -29,7 +29,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from flask import g, request
-from flask_login import current_user
+from flask_login import AnonymousUserMixin, current_user
 
 TYPES = {"text/html", "text/css", "text/plain", "text/javascript", "text/xml", "application/javascript",
          "application/json", "application/xml", "application/atom+xml", "image/svg+xml"}
@@ -64,8 +64,11 @@ def _mark(response):
 
 
 def _holds_no_secret() -> bool:
-    """Rendered for nobody in particular: no member signed in, no CSRF token in the page."""
-    return (not current_user.is_authenticated and "csrf_token" not in g
+    """Rendered for nobody in particular: no member signed in, no CSRF token in the page. (The member
+    is told by their class, not by an attribute: the page's last write has expired the row, and reading
+    one would load it again.)"""
+    visitor = g.get("_login_user") or current_user._get_current_object()  # Flask-Login keeps it in g
+    return (isinstance(visitor, AnonymousUserMixin) and "csrf_token" not in g
             and not g.get("compression_kept_plain", False))
 
 
