@@ -9,24 +9,28 @@ FLASK := $(BIN)/flask --app wsgi
 HTMX := static/vendor/htmx.min.js
 HTMX_PTAG := static/vendor/hx-ptag.min.js
 
-.PHONY: run dev test test-pg install browser clean bench
+.PHONY: run dev test test-pg install install-run browser checker clean bench
 
 # granian's RSGI interface: a request reaches one of the app's THREADS only once its body is in
 # (forum/serving.py). tests/test_slow_clients.py serves with this recipe's line (make -n run) and
 # checks that README "Deploying" gives granian the same flags.
-run: install ## Serve the forum with demo content on http://127.0.0.1:$(PORT)
-	$(FLASK) db upgrade
-	$(FLASK) forum first-run
+# FORUM_LOCAL_HTTP marks a local trial: plain-http cookies, and rate limits one person can try a
+# conversation among several members under (forum/config.py LocalTrial; the environment still wins).
+run: install-run ## Serve the forum with demo content on http://127.0.0.1:$(PORT)
+	@echo "Preparing the database (migrations; the admin account and demo content on the first run)..."
+	@FORUM_LOCAL_HTTP=true $(FLASK) db upgrade
+	@FORUM_LOCAL_HTTP=true $(FLASK) forum first-run
+	@FORUM_LOCAL_HTTP=true $(FLASK) forum banner --url http://127.0.0.1:$(PORT)
 	FORUM_LOCAL_HTTP=true FORUM_APP_THREADS=$(THREADS) $(BIN)/granian --interface rsgi --factory --no-ws \
 		--host 127.0.0.1 --port $(PORT) --workers $(WORKERS) --respawn-failed-workers forum.serving:create_server
 
-dev: install ## The Flask development server, with reloading and the debugger
+dev: install-run ## The Flask development server, with reloading and the debugger
 	$(FLASK) db upgrade
 	$(FLASK) forum first-run
 	$(FLASK) run --debug --port $(PORT)
 
 # The architecture (import-linter's contracts in pyproject.toml) and ruff first: both take a second.
-test: install browser ## Check the import layers and lint, then run every test (SQLite, or FORUM_TEST_DATABASE_URL)
+test: checker install browser ## Check the import layers and lint, then run every test (SQLite, or FORUM_TEST_DATABASE_URL)
 	$(BIN)/lint-imports
 	$(BIN)/ruff check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -41,14 +45,23 @@ bench: install ## Measure rendering, then the pages under load against hello-wor
 bench-data: install ## Build (or reuse) the benchmark's dataset alone; sizes from BENCH_POSTS=… etc.
 	$(BIN)/python -m bench.dataset
 
-install: $(VENV)/.installed $(HTMX) $(HTMX_PTAG)
+# What running needs (requirements.txt), and on top of it what testing needs (requirements-dev.txt).
+install-run: $(VENV)/.installed-run $(HTMX) $(HTMX_PTAG)
+install: install-run $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+$(VENV)/.installed-run: requirements.txt
+	@test -x $(BIN)/python || { echo "Creating the virtualenv in $(VENV)/..."; $(PYTHON) -m venv $(VENV); }
+	@echo "Installing the forum's Python packages (requirements.txt) into $(VENV)/: about a minute the first time..."
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed: $(VENV)/.installed-run requirements-dev.txt
+	@echo "Installing the test tools (requirements-dev.txt) into $(VENV)/..."
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	touch $@
+	@touch $@
 
 node_modules/.package-lock.json: package.json package-lock.json
+	@echo "Installing the pinned npm packages (htmx; axe-core and vnu-jar for the tests) into node_modules/..."
 	npm ci --no-audit --no-fund
 
 $(HTMX): node_modules/.package-lock.json
@@ -66,6 +79,17 @@ browser: $(VENV)/.installed
 		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	else \
 		$(BIN)/python -m playwright install chromium; \
+	fi
+
+# The Nu HTML checker (npm vnu-jar, tests/test_valid_html.py) runs on Java: Debian's package as root, else
+# say so. Before npm ci: vnu-jar's install script would otherwise try to download a Java of its own.
+checker:
+	@if command -v java >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Java for the Nu HTML checker (default-jre-headless)..."; \
+		apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null; \
+	else \
+		echo "make test needs Java for the Nu HTML checker: apt-get install default-jre-headless"; exit 1; \
 	fi
 
 clean:

@@ -3,7 +3,7 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cleaning, cli, config, database, errors, htmx, ids, page_cache, policy, security, templating, timing
+from . import cleaning, cli, compression, config, database, errors, htmx, ids, page_cache, policy, security, templating, timing
 from .account import bp as account_bp
 from .admin import bp as admin_bp
 from .auth import bp as auth_bp
@@ -33,6 +33,7 @@ def create_app(test_config=None):
     cleaning.register(app)  # no control characters in any text a visitor sends (forum/cleaning.py)
     timing.register(app)  # first in, last out: the header covers every other hook
     page_cache.register(app)  # guests' pages answered from memory (see forum/page_cache.py)
+    compression.register(app)  # around the page cache: gzip for what holds no secret (forum/compression.py)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config.PROJECT_ROOT / "migrations"), render_as_batch=True,
                     include_name=alembic_include_name)

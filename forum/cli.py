@@ -8,7 +8,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
-from . import backup
+from . import backup, config
 from .admin.service import blocks
 from .admin.service import members as admin
 from .auth.service import accounts
@@ -65,6 +65,34 @@ def first_run():
         from .demo import seed_demo  # here, not above: it reads the demo's data files, which serving never needs
 
         click.echo(f"Demo content loaded: {seed_demo()}.")
+
+
+# The limits a local trial relaxes, as the banner names them.
+TRIAL_LIMITS = {"REGISTER_RATE_LIMIT": "accounts registered from one address",
+                "NEW_MEMBER_REPLY_RATE_LIMIT": "replies by a new member",
+                "REPLY_RATE_LIMIT": "replies by other members",
+                "NEW_MEMBER_THREAD_RATE_LIMIT": "threads by a new member",
+                "THREAD_RATE_LIMIT": "threads by other members"}
+
+
+@forum.command("banner")
+@click.option("--url", required=True, help="The address the forum is about to serve on.")
+@with_appcontext
+def banner(url):
+    """What `make run` prints before serving: where, and the rate limits a local trial relaxes."""
+    settings = current_app.config
+    click.echo("=" * 72)
+    click.echo(f"  The forum is starting on {url}   (Ctrl-C stops it)")
+    if settings.get("LOCAL_HTTP"):
+        click.echo("  A local trial (FORUM_LOCAL_HTTP): rate limits loose enough for one person to")
+        click.echo("  register several members and have them talk to each other:")
+        for name, what in TRIAL_LIMITS.items():
+            value, strict, trial = settings[name], getattr(config.Defaults, name), getattr(config.LocalTrial, name)
+            note = "" if value == trial else "   (set in your configuration)"
+            click.echo(f"    {what}: {value}" + (f" (a deployment: {strict})" if value != strict else "") + note)
+        click.echo("  A deployment (FORUM_LOCAL_HTTP unset) keeps the strict limits; FORUM_<NAME>")
+        click.echo("  settings win over both (README \"Configuration\").")
+    click.echo("=" * 72)
 
 
 @forum.command("seed-demo")

@@ -15,6 +15,8 @@ class Defaults:
     """Settings a fresh install starts with."""
 
     SITE_NAME = "Forum"
+    # What search engines show under the home page's title (categories and threads have their own).
+    SITE_DESCRIPTION = "A community forum: conversations anyone can read, and members join in."
     DATABASE_URL = None  # None means SQLite in instance/forum.sqlite3
     REDIS_URL = None  # None means rate-limit counters live in the database (rate_counters)
     SECRET_KEY = None  # None means generated into instance/secret_key on first run
@@ -38,6 +40,7 @@ class Defaults:
     KNOWN_DEVICE_COOKIE_SECURE = True
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     THREADS_PER_PAGE = 25
+    SITEMAP_URLS = 50_000  # addresses in one sitemap file (the protocol's most); more make a sitemap index
     POSTS_PER_PAGE = 20
     LIVE_POLL_SECONDS = 10  # how often an open thread's last page asks for new replies
     NOTIFICATION_POLL_SECONDS = 30  # how often a member's pages ask whether they have new notifications
@@ -89,13 +92,25 @@ class Defaults:
     ARGON2_PARALLELISM = 4
 
 
+class LocalTrial:
+    """Defaults in place of Defaults' for a local trial (LOCAL_HTTP, which `make run` sets): one person on
+    127.0.0.1 registers a few members and has them talk to each other, which the production limits
+    (5 accounts an hour from one address, 3 replies a minute from a new member) would stop in minutes.
+    Like Defaults, instance/config.py and the environment override them."""
+
+    REGISTER_RATE_LIMIT = "50 per hour"
+    REPLY_RATE_LIMIT = "60 per minute"
+    THREAD_RATE_LIMIT = "100 per day"
+    NEW_MEMBER_REPLY_RATE_LIMIT = "30 per minute"
+    NEW_MEMBER_THREAD_RATE_LIMIT = "30 per day"
+
+
 def load(app, test_config=None):
-    """Fill app.config from defaults, instance/config.py, the environment, then test_config."""
-    app.config.from_object(Defaults)
-    app.config.from_pyfile("config.py", silent=True)
-    app.config.from_prefixed_env(ENV_PREFIX)
-    if test_config:
-        app.config.update(test_config)
+    """Fill app.config from defaults (a local trial's where LOCAL_HTTP says so), instance/config.py, the
+    environment, then test_config."""
+    _layers(app, test_config)
+    if app.config.get("LOCAL_HTTP"):  # known only once every layer is read: read them again over LocalTrial
+        _layers(app, test_config, LocalTrial)
     if app.debug or app.config.get("LOCAL_HTTP") or app.config.get("TESTING"):
         # Plain http on 127.0.0.1 during development cannot carry Secure cookies.
         app.config["SESSION_COOKIE_SECURE"] = False
@@ -113,6 +128,16 @@ def load(app, test_config=None):
         redis = app.config["REDIS_URL"]
         app.config["RATELIMIT_STORAGE_URI"] = f"fallback+{redis}" if redis else "database://"
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+
+
+def _layers(app, test_config, *local) -> None:
+    app.config.from_object(Defaults)
+    for defaults in local:
+        app.config.from_object(defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env(ENV_PREFIX)
+    if test_config:
+        app.config.update(test_config)
 
 
 def _host_only_cookies(settings) -> None:

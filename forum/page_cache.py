@@ -33,6 +33,7 @@ from flask import current_app, request
 from flask_login import current_user
 from werkzeug.http import parse_cookie
 
+from .compression import COMPRESSED, MAY_COMPRESS, GzipTemplate, accepts_gzip, gzip_headers
 from .extensions import db
 from .models import SiteState
 from .security import CSP, csp_nonce
@@ -79,6 +80,11 @@ class Page:
     body: bytes
     headers: list[tuple[str, str]]
     nonce: str
+    gzip: GzipTemplate | None = None  # the body compressed once, for clients that accept gzip
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + (self.gzip.size if self.gzip else 0)
 
 
 class PageCache:
@@ -108,15 +114,15 @@ class PageCache:
         with self._lock:
             self._drop(key)
             self._pages[key] = page
-            self._bytes += len(page.body)
+            self._bytes += page.size
             while self._bytes > self.max_bytes:
                 _, oldest = self._pages.popitem(last=False)
-                self._bytes -= len(oldest.body)
+                self._bytes -= oldest.size
 
     def _drop(self, key: tuple) -> None:
         page = self._pages.pop(key, None)
         if page is not None:
-            self._bytes -= len(page.body)
+            self._bytes -= page.size
 
 
 def register(app):
@@ -153,7 +159,7 @@ class GuestPages:
             except Exception:  # the database is away, say: Flask answers, with its error page if need be
                 return self.wsgi_app(environ, start_response)
             if (page := self.cache.get(key, version)) is not None:
-                return self._answer(page, started, start_response)
+                return self._answer(page, started, start_response, accepts_gzip(environ))
             environ[VERSION] = version
         environ[GUEST_KEY] = key
         return self._render_and_keep(environ, start_response, session)
@@ -193,11 +199,18 @@ class GuestPages:
         weakref.finalize(self, connection.close)  # closed with the app (each test has its own)
         return connection
 
-    def _answer(self, page: Page, started: float, start_response):
+    def _answer(self, page: Page, started: float, start_response, gzipped: bool):
+        """The kept page with a fresh nonce: compressed (by filling in the kept compressed page) for a
+        client that accepts gzip, else plain."""
         nonce = secrets.token_urlsafe(16)
-        body = page.body.replace(page.nonce.encode(), nonce.encode())
-        start_response("200 OK", page.headers + [
-            ("Content-Security-Policy", CSP.format(nonce=nonce)), ("Content-Length", str(len(body))), (HEADER, "hit"),
+        if gzipped and page.gzip is not None:
+            body = page.gzip.fill(nonce.encode())
+            headers = gzip_headers(page.headers, len(body))
+        else:
+            body = page.body.replace(page.nonce.encode(), nonce.encode())
+            headers = page.headers + [("Content-Length", str(len(body)))]
+        start_response("200 OK", headers + [
+            ("Content-Security-Policy", CSP.format(nonce=nonce)), (HEADER, "hit"),
             ("Server-Timing", f"app;dur={(time.perf_counter() - started) * 1000:.2f}")])
         return [body]
 
@@ -221,7 +234,10 @@ class GuestPages:
                 version, nonce = environ[KEEP]
                 headers = [(name, value) for name, value in answer["headers"] if name not in MADE_PER_ANSWER]
                 expires = time.monotonic() + self.cache.seconds
-                self.cache.put(environ[GUEST_KEY], Page(version, expires, body, headers, nonce))
+                compressed = GzipTemplate.of(body, nonce.encode()) if MAY_COMPRESS in environ else None
+                self.cache.put(environ[GUEST_KEY], Page(version, expires, body, headers, nonce, compressed))
+                if compressed is not None and accepts_gzip(environ):  # compressed once: the answer too
+                    environ[COMPRESSED] = compressed.fill(nonce.encode())
             else:  # a page of theirs may hold their own CSRF token: not kept, but they are a guest
                 self._remember_guest_session(session)
         return [body]

@@ -3,7 +3,7 @@
 from datetime import datetime
 from urllib.parse import urlencode
 
-from flask import request, url_for
+from flask import current_app, request, url_for
 from flask_login import current_user
 from jinja2 import StrictUndefined
 from markupsafe import Markup
@@ -34,6 +34,8 @@ def configure(app):
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.jinja_env.globals["may_change"] = may_change
     app.jinja_env.globals["current_path"] = current_path
+    app.jinja_env.globals["canonical_url"] = canonical_url
+    app.jinja_env.globals["public_url"] = public_url
     app.jinja_env.globals["links_allowed_for"] = links_allowed_for
     app.jinja_env.globals["name_of"] = name_of
     app.jinja_env.globals["now"] = utcnow
@@ -68,6 +70,24 @@ def current_path() -> str:
 
 TIMESTAMP = Markup('<time datetime="{iso}" title="{long}"><span class="ago">{ago}</span>'
                    '<span class="visually-hidden"> ({long})</span></time>')
+
+
+# The query arguments that choose what a page shows; any other (tracking tags, say) is left out of its
+# canonical address.
+CANONICAL_ARGS = {"page": "1", "order": "oldest", "q": ""}
+
+
+def canonical_url() -> str:
+    """This page's one address, for search engines: its path, and the arguments that choose its
+    content when not their defaults, at public_url."""
+    query = [(name, request.args[name]) for name in CANONICAL_ARGS
+             if request.args.get(name, CANONICAL_ARGS[name]) != CANONICAL_ARGS[name]]
+    return public_url(request.path + ("?" + urlencode(query) if query else ""))
+
+
+def public_url(path: str) -> str:
+    """`path` (from url_for) as an absolute address: at BASE_URL when set, else where this request came."""
+    return (current_app.config.get("BASE_URL") or request.host_url).rstrip("/") + path
 
 
 def timestamp(moment: datetime) -> Markup:

@@ -22,7 +22,7 @@ def test_like_as_fragment_toggles_and_counts(client, post):
     client.sign_in(make_user())
     liked = client.submit(f"/p/{post.id}/like", htmx=True)
     assert liked.status_code == 200
-    assert liked.text.lstrip().startswith(f'<span class="likes" id="like-{post.id}">')
+    assert liked.text.lstrip().startswith(f'<div class="likes" id="like-{post.id}">')
     assert 'aria-pressed="true"' in liked.text and "1 like</span>" in liked.text
     assert "HX-Request-Type" in liked.headers["Vary"]
     unliked = client.submit(f"/p/{post.id}/like", htmx=True)

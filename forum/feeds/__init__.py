@@ -1,4 +1,5 @@
-"""Atom feeds of the latest threads, a category and a thread, for feed readers (which never sign in)."""
+"""Atom feeds of the latest threads, a category and a thread, for feed readers, and robots.txt and
+the sitemap for search engines: what a guest may read, for visitors that never sign in."""
 
 from flask import Blueprint
 

@@ -72,3 +72,37 @@ def newest(moments) -> datetime:
 def xml_safe(text: str) -> str:
     """Drop the characters XML cannot hold at all (escaping cannot help with them)."""
     return NOT_XML.sub("", text)
+
+
+# --- The sitemap -------------------------------------------------------------------------------
+
+def sitemap_size() -> int:
+    """How many addresses the sitemap lists: the home page, each public category, each thread a guest may read."""
+    threads = db.session.scalar(select(func.count(Thread.id)).where(readable_by(None)))
+    return 1 + len(public_categories()) + threads
+
+
+def public_categories() -> list[Category]:
+    return list(db.session.scalars(select(Category).where(Category.members_only.is_(False))
+                                   .order_by(Category.position, Category.id)))
+
+
+@dataclass(frozen=True)
+class SitemapEntry:
+    """One address: "home", a Category or a Thread, and when it last changed (None: unknown)."""
+
+    place: object
+    changed: datetime | None = None
+
+
+def sitemap_entries(start: int, count: int) -> list[SitemapEntry]:
+    """The addresses from `start` (0 is the home page, then the categories, then threads, oldest first)."""
+    categories = public_categories()
+    head = [SitemapEntry("home"), *(SitemapEntry(category) for category in categories)]
+    entries = head[start:start + count]
+    skip, wanted = max(0, start - len(head)), count - len(entries)
+    if wanted > 0:
+        threads = db.session.scalars(select(Thread).where(readable_by(None)).order_by(Thread.id)
+                                     .offset(skip).limit(wanted))
+        entries += [SitemapEntry(thread, thread.last_post_at) for thread in threads]
+    return entries

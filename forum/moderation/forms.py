@@ -11,7 +11,10 @@ from .service import flags
 
 class SanctionForm(FlaskForm):
     kind = SelectField("Sanction", choices=[SelectChoice(k, v) for k, v in SANCTION_KINDS.items()],
-                       validators=[DataRequired("Choose a sanction.")])
+                       validators=[DataRequired("Choose a sanction.")],
+                       # Never empty, as a choice starts chosen: HTML allows `required` only on a select
+                       # whose first option is an empty placeholder.
+                       render_kw={"required": False})
     reason = TextAreaField("Reason shown to the member", validators=[
         DataRequired("Give the member a reason: it is shown to them."), Length(max=500)])
     note = TextAreaField("Internal note for staff", validators=[Optional(), Length(max=5000)],

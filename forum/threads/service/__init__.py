@@ -72,6 +72,20 @@ POST_ORDERS = {
 }
 
 
+def opening_post(thread: Thread) -> Post | None:
+    return db.session.scalar(select(Post).where(Post.thread_id == thread.id).order_by(Post.id).limit(1))
+
+
+def summary(thread: Thread, opening: Post | None, length: int = 160) -> str:
+    """A line or two about the thread for search results and link previews: the start of its opening
+    post (what every reader sees: nothing of a removed one), else what the thread is."""
+    text = " ".join(opening.search_text.split()) if opening is not None and not opening.is_removed else ""
+    if not text:
+        replies = thread.post_count - 1
+        return f"{thread.title}: a thread in {thread.category.name}, {replies} repl{'y' if replies == 1 else 'ies'}."
+    return text if len(text) <= length else text[:length - 1].rsplit(" ", 1)[0] + "…"
+
+
 def thread_posts(thread: Thread, page: Page, order: str = "oldest") -> list[Post]:
     """One page of a thread's posts in `order`, authors loaded in the same query.
 

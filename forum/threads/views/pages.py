@@ -100,8 +100,10 @@ def render_thread(thread, form, status=200, composing=False, preview=None, order
     posts = service.thread_posts(thread, page, order)
     state = unread.state_for(current_user, thread)
     new_from = unread.first_unread_id(posts, state) if order == "oldest" else None
+    opening = posts[0] if posts and page.number == 1 and order == "oldest" else service.opening_post(thread)
     response = render("threads/show.html", "posts", status=status, thread=thread, posts=posts, page=page,
                       order=order, new_from=new_from, form=form, preview=preview,
+                      description=service.summary(thread, opening),
                       convo=conversation_for(thread, posts, current_user), answering=answered_post(form))
     if order == "oldest":
         unread.mark_read(current_user, thread, posts, state)

@@ -1,0 +1,151 @@
+"""Every page is valid HTML: the Nu HTML checker (vnu, npm `vnu-jar`, run with Java) reports no error.
+
+The test signs in as a guest, a member and an admin in turn, follows every link of the forum's own
+pages from the home page (GET only, a couple of addresses of each shape: /t/1 and /t/2, not every
+thread), adds the pages that only a refused form shows (422s), and hands them all to vnu at once —
+as files, since vnu refuses localhost URLs. `make test` installs Java where it is missing, as it does
+Chromium; a machine without it fails here rather than skipping, so that CI never passes unchecked.
+"""
+
+import json
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from urllib.parse import urldefrag, urlsplit
+
+import pytest
+
+from forum.config import PROJECT_ROOT
+from forum.demo import seed_demo
+from forum.moderation.service.flags import flag_post
+from forum.models import Post, Thread
+from forum.extensions import db
+from tests.factories import make_user
+
+VNU = PROJECT_ROOT / "node_modules/vnu-jar/build/dist/vnu.jar"
+PER_SHAPE = 2  # addresses of one shape visited (/t/N/slug, /u/name…)
+MOST_PAGES = 150  # per visitor: a bound, should the forum grow a great many shapes
+NOT_PAGES = ("/static/", "/avatars/", "/feeds/", ".xml", ".atom")
+
+
+class Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.found = []
+
+    def handle_starttag(self, tag, attrs):
+        href = dict(attrs).get("href")
+        if tag == "a" and href:
+            self.found.append(href)
+
+
+def shape(url: str) -> str:
+    """What addresses of one kind share: the path with its numbers and names blurred, the query's keys."""
+    parts = urlsplit(url)
+    path = re.sub(r"\d+", "N", parts.path)
+    path = re.sub(r"/(u|members|c|t|tag)/[^/]+", r"/\1/X", path)
+    keys = sorted(pair.split("=")[0] for pair in parts.query.split("&") if pair)
+    return path + "?" + "&".join(keys)
+
+
+def crawl(client, start="/") -> dict[str, str]:
+    """The forum's pages reachable from `start` by GET, a few of each shape: {url: html}."""
+    pages, queue, shapes = {}, [start], {}
+    while queue and len(pages) < MOST_PAGES:
+        url = queue.pop(0)
+        if url in pages:
+            continue
+        response = client.get(url)
+        if response.mimetype != "text/html" or not response.text.lstrip().lower().startswith("<!doctype"):
+            continue
+        pages[url] = response.text
+        links = Links()
+        links.feed(response.text)
+        for href in links.found:
+            href = urldefrag(href)[0]
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc or not href.startswith("/") or href.startswith(NOT_PAGES):
+                continue
+            if any(part in href for part in NOT_PAGES) or href in pages or href in queue:
+                continue
+            kind = shape(href)
+            if shapes.get(kind, 0) < PER_SHAPE:
+                shapes[kind] = shapes.get(kind, 0) + 1
+                queue.append(href)
+    return pages
+
+
+def vnu_errors(pages: dict[str, str], folder) -> list[str]:
+    """vnu's errors, each as "url line:column message"."""
+    java = shutil.which("java")
+    if java is None or not VNU.exists():
+        pytest.fail("The Nu HTML checker needs Java and node_modules/vnu-jar: `make test` installs both "
+                    "(apt-get install default-jre-headless; npm ci).")
+    names = {}
+    for number, (url, html) in enumerate(pages.items()):
+        path = folder / f"page{number}.html"
+        path.write_text(html)
+        names[str(path.resolve())] = url
+    result = subprocess.run([java, "-jar", str(VNU), "--errors-only", "--format", "json", *names],
+                            capture_output=True, text=True, timeout=300)
+    messages = json.loads(result.stderr or result.stdout)["messages"]
+    errors = [f"{names.get(message.get('url', '').removeprefix('file:'), message.get('url'))} "
+              f"{message.get('lastLine')}:{message.get('firstColumn')} {message['message']} "
+              f"«{message.get('extract', '')}»" for message in messages]
+    assert errors or result.returncode == 0, result.stdout + result.stderr  # vnu failed some other way
+    return errors
+
+
+@pytest.fixture
+def forum(app):
+    """The demo forum, with an admin, a member, and a flag waiting in the queue."""
+    admin, member = make_user(role="admin"), make_user()
+    seed_demo()
+    post = db.session.scalar(db.select(Post).where(Post.author_id != member.id).order_by(Post.id))
+    flag_post(post, member, "spam", "Selling things.")
+    return admin, member
+
+
+def refused_forms(client) -> dict[str, str]:
+    """Pages that only a form sent back with its mistakes shows, and an error page."""
+    answers = {"/login (refused)": client.submit("/login", {"username": "nobody", "password": "wrong"}),
+               "/register (refused)": client.submit("/register", {"username": "", "email": "not an address"}),
+               "/password/reset (refused)": client.submit("/password/reset", {"email": "not an address"}),
+               "/no-such-page": client.get("/no-such-page")}
+    return {url: answer.text for url, answer in answers.items() if answer.status_code in (200, 404, 422)}
+
+
+def refused_member_forms(client) -> dict[str, str]:
+    thread = db.session.scalar(db.select(Thread).order_by(Thread.id))
+    answers = {"/new (refused)": client.submit("/new", {"title": "", "body": ""}),
+               "reply (refused)": client.submit(f"/t/{thread.id}/reply", {"body": ""}),
+               "reply (preview)": client.submit(f"/t/{thread.id}/preview", {"body": "A *preview*."}),
+               "/settings/password (refused)": client.submit("/settings/password", {"current_password": "x"}),
+               "/settings/profile (refused)": client.submit("/settings/profile", {"display_name": ""})}
+    return {url: answer.text for url, answer in answers.items() if answer.status_code in (200, 422)}
+
+
+def test_every_page_is_valid_html(app, forum, tmp_path):
+    admin, member = forum
+    pages = {}
+    guest = app.test_client()
+    pages.update({f"{url} (guest)": html for url, html in crawl(guest).items()})
+    pages.update(refused_forms(guest))
+    for visitor in (member, admin):
+        client = app.test_client()
+        client.sign_in(visitor)
+        pages.update({f"{url} ({visitor.role})": html for url, html in crawl(client).items()})
+        pages.update({f"{url} ({visitor.role})": html for url, html in refused_member_forms(client).items()})
+    assert len(pages) > 60, sorted(pages)  # the crawl reached the forum, not just the home page
+    assert all(name in pages for name in ("reply (refused) (admin)", "/settings/profile (refused) (member)",
+                                          "/no-such-page"))
+    print(f"{len(pages)} pages checked")  # shown with pytest -s
+    errors = vnu_errors(pages, tmp_path)
+    assert errors == [], f"{len(errors)} errors in {len(pages)} pages:\n" + "\n".join(errors)
+
+
+def test_the_checker_finds_an_invalid_page(tmp_path):
+    """The check can fail: a <form> inside a <span> is an error it reports."""
+    page = "<!doctype html><html lang=en><title>x</title><span><form></form></span>"
+    assert len(vnu_errors({"/broken": page}, tmp_path)) == 1
