@@ -1,6 +1,6 @@
 // The few things htmx attributes cannot say: fresh relative times, quoting the selected text,
-// answering a post from the composer, and @mention suggestions. Every link here also works
-// without this file (it is progressive enhancement only).
+// answering a post from the composer, the caret of a focused edit, and @mention suggestions.
+// Every link here also works without this file (it is progressive enhancement only).
 "use strict";
 
 (() => {
@@ -82,7 +82,8 @@
     cancel.type = "button";
     cancel.className = "link";
     cancel.textContent = "Cancel";
-    cancel.setAttribute("aria-label", "Stop replying to this post");
+    // The name starts with the visible word, so "click Cancel" works for voice control too.
+    cancel.setAttribute("aria-label", `Cancel replying to ${post.dataset.author}`);
     cancel.addEventListener("click", () => { parent.value = ""; context.hidden = true; box.focus(); });
     context.replaceChildren("Replying to ", target, " · ", cancel);
     context.hidden = false;
@@ -94,6 +95,16 @@
     if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
     if (link.classList.contains("quote-action")) quote(link, event);
     else answer(link, event);
+  });
+
+  // A text box that htmx focuses for its [autofocus] (the edit form) gets the caret at the end, where
+  // the member goes on writing; htmx's focus() alone leaves it at the start.
+  const caretPlaced = new WeakSet();
+  document.addEventListener("focusin", (event) => {
+    const box = event.target;
+    if (!box.matches("textarea[autofocus]") || caretPlaced.has(box)) return;
+    caretPlaced.add(box);
+    box.setSelectionRange(box.value.length, box.value.length);
   });
 
   // @mentions: suggestions from the server as the member types, chosen with arrows and Enter.
