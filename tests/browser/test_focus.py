@@ -287,3 +287,39 @@ def test_exact_time_is_shown_to_keyboard_and_touch(live_server, forum, new_conte
     tab_to(page, f"#p{other} a.permalink")
     assert exact.bounding_box()["width"] > 50, "the exact time shows while the permalink has focus"
     screenshot(page, "permalink-focused")
+
+
+def test_like_and_watch_keep_focus_on_the_pressed_button(live_server, forum, new_context, check):
+    page = member(new_context, live_server, "bob")
+    page.goto(live_server + forum["url"])
+    tab_to(page, "#watch-watching")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#watch-watching[aria-pressed=true]")
+    wait_focus(page, "#watch-watching")
+    check(page, "the thread watched")
+
+    adas = forum["replies"][1]
+    tab_to(page, f"#like-button-{adas}")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"#like-button-{adas}[aria-pressed=true]")
+    wait_focus(page, f"#like-button-{adas}")
+    check(page, "the post liked")
+
+
+def test_moderator_thread_tools_keep_focus_on_the_opposite_tool(live_server, forum, new_context, check):
+    page = member(new_context, live_server, "moe")
+    page.goto(live_server + forum["url"])
+    tab_to(page, "details.thread-tools summary")
+    page.keyboard.press("Enter")
+    tab_to(page, "#tool-pin")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#tool-pin:text('Unpin')")
+    wait_focus(page, "#tool-pin")
+    check(page, "the thread pinned")
+
+    tab_to(page, "#slow-mode-minutes")
+    page.keyboard.press("Tab")  # to its button, with no minutes given
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#slow-mode-error")
+    wait_focus(page, "#slow-mode-minutes")
+    check(page, "the refused slow mode")
