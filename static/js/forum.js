@@ -1,5 +1,6 @@
 // The few things htmx attributes cannot say: fresh relative times, quoting the selected text,
-// answering a post from the composer, the caret of a focused edit, and @mention suggestions.
+// answering a post from the composer, the caret of a focused edit, J/K between posts, and
+// @mention suggestions.
 // Every link here also works without this file (it is progressive enhancement only).
 "use strict";
 
@@ -105,6 +106,22 @@
     if (!box.matches("textarea[autofocus]") || caretPlaced.has(box)) return;
     caretPlaced.add(box);
     box.setSelectionRange(box.value.length, box.value.length);
+  });
+
+  // J and K: the next and the previous post, a post a key instead of five Tabs. Only while focus is
+  // in a post and not in a field, so the letters never act anywhere else (WCAG 2.1.4).
+  const postKeys = document.getElementById("post-keys");
+  if (postKeys) postKeys.hidden = false;  // the hint, shown only where the keys work
+  document.addEventListener("keydown", (event) => {
+    if (!["j", "k"].includes(event.key) || event.ctrlKey || event.metaKey || event.altKey) return;
+    const post = event.target.closest?.("#posts > .post");
+    if (!post || event.target.matches("input, textarea, select, [contenteditable]")) return;
+    const all = [...document.querySelectorAll("#posts > .post")];
+    const next = all[all.indexOf(post) + (event.key === "j" ? 1 : -1)];
+    if (!next) return;
+    event.preventDefault();
+    if (!next.hasAttribute("tabindex")) next.tabIndex = -1;
+    next.focus();
   });
 
   // @mentions: suggestions from the server as the member types, chosen with arrows and Enter.

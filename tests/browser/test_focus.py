@@ -323,3 +323,29 @@ def test_moderator_thread_tools_keep_focus_on_the_opposite_tool(live_server, for
     page.wait_for_selector("#slow-mode-error")
     wait_focus(page, "#slow-mode-minutes")
     check(page, "the refused slow mode")
+
+
+def test_j_and_k_move_between_posts_but_never_in_a_field(live_server, forum, new_context, check, screenshot):
+    page = member(new_context, live_server, "bob")
+    first, second, third = forum["replies"][:3]
+    start_at(page, live_server + forum["url"], first)
+    hint = page.locator("#post-keys")
+    assert hint.bounding_box()["width"] <= 1, "the hint stays out of sight until a keyboard member is in the posts"
+    tab_to(page, f"#p{first} a")
+    page.keyboard.press("j")
+    wait_focus(page, f"article#p{second}")
+    page.keyboard.press("j")
+    wait_focus(page, f"article#p{third}")
+    expect(hint).to_be_visible()
+    assert hint.bounding_box()["width"] > 50
+    screenshot(page, "j-pressed")
+    check(page, "a post reached with J")
+    page.keyboard.press("k")
+    wait_focus(page, f"article#p{second}")
+    page.keyboard.press("Tab")  # into the post: its first control
+    assert active(page)["post"] == f"p{second}"
+
+    tab_to(page, "#reply-body")
+    page.keyboard.type("jk")
+    assert page.locator("#reply-body").input_value() == "jk"
+    wait_focus(page, "#reply-body")
