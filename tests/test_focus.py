@@ -125,3 +125,22 @@ def test_show_new_replies_focuses_the_first_new_post(client, thread, reply):
     response = client.fragment(f"/t/{thread.id}/new-replies/posts?after={reply.id}")
     [tag] = focused(response.text)
     assert tag.startswith(f'<article class="post" id="p{first.id}"')
+
+
+def test_a_moderators_hide_and_restore_focus_the_post_or_its_queue_entry(client, thread, reply):
+    client.sign_in(make_user(username="moe", role="moderator"))
+    refused = client.submit(f"/mod/posts/{reply.id}/hide", {"reason": ""}, htmx=True)
+    assert refused.status_code == 422
+    # The answer carries the queue entry and the post (each page has one): the reason field of each.
+    assert [re.search(r'id="([^"]+)"', tag).group(1) for tag in focused(refused.text)] == [
+        f"hide-queue-{reply.id}-reason", f"hide-post-{reply.id}-reason"]
+
+    hidden = client.submit(f"/mod/posts/{reply.id}/hide", {"reason": "Off topic."}, htmx=True)
+    assert [tag.split(">")[0] for tag in focused(hidden.text)] == [
+        f'<article class="queue-item" id="queue-item-{reply.id}" aria-labelledby="queue-item-{reply.id}-title"'
+        ' tabindex="-1" autofocus', '<p class="placeholder" tabindex="-1" autofocus']
+
+    restored = client.submit(f"/mod/posts/{reply.id}/restore", htmx=True)
+    assert [re.search(r'id="([^"]+)"', tag).group(1) for tag in focused(restored.text)] == [
+        f"queue-item-{reply.id}", f"p{reply.id}"]
+    assert focused(client.get("/mod").text) == []
