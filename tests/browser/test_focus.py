@@ -349,3 +349,20 @@ def test_j_and_k_move_between_posts_but_never_in_a_field(live_server, forum, new
     page.keyboard.type("jk")
     assert page.locator("#reply-body").input_value() == "jk"
     wait_focus(page, "#reply-body")
+
+
+def test_without_javascript_nothing_takes_the_focus_and_the_skip_link_works(live_server, forum, new_context):
+    visitor = Visitor(new_context(javascript=False), javascript=False)
+    visitor.sign_in(live_server, "bob")
+    page = visitor.page
+    mine = forum["replies"][0]
+    for path in (forum["url"], f"/p/{mine}/edit", f"/p/{forum['replies'][1]}/flag"):
+        page.goto(live_server + path)
+        assert page.evaluate("document.activeElement === document.body"), f"{path} moved the focus on load"
+    page.goto(live_server + forum["url"])
+    expect(page.locator("#post-keys")).to_have_count(1)
+    expect(page.locator("#post-keys")).to_be_hidden()  # J and K need the script
+    tab_to(page, "a.skip-link[href='#reply-heading']")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    wait_focus(page, "#reply-body")
