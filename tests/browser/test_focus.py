@@ -157,6 +157,7 @@ def test_reply_focuses_the_new_post(live_server, forum, new_context, check, scre
     tab_to(page, "#reply-context button", backwards=True)
     cancel = active(page)
     assert cancel["text"] == "Cancel" and cancel["name"].startswith("Cancel"), cancel
+    screenshot(page, "answering-cancel")
     check(page, "the composer answering a post")
     page.keyboard.press("Tab")
     wait_focus(page, "#reply-body")
