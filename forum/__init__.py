@@ -42,6 +42,7 @@ def create_app(test_config=None):
     limiter.init_app(app)
     database.configure(app)
     templating.configure(app)
+    htmx.register(app)
     for blueprint in (auth_bp, account_bp, threads_bp, posts_bp, members_bp, notifications_bp, moderation_bp, admin_bp,
                       feeds_bp, search_bp):
         app.register_blueprint(blueprint)

@@ -1,6 +1,6 @@
 """The whole htmx policy: what a fragment request is, how a view answers one, and Vary."""
 
-from flask import get_flashed_messages, make_response, render_template, request
+from flask import g, get_flashed_messages, make_response, render_template, request
 from jinja2_fragments.flask import render_block
 
 VARY = ("HX-Request", "HX-Request-Type")
@@ -12,6 +12,22 @@ def is_fragment_request() -> bool:
         request.headers.get("HX-Request") == "true"
         and request.headers.get("HX-Request-Type") == "partial"
     )
+
+
+def claim_autofocus() -> bool:
+    """True once per fragment response, for the element a template asks to focus: htmx focuses the
+    first [autofocus] it swaps in, so the member's next step gets focus instead of <body>. Always
+    False for pages: a page loaded whole must not jump to a field (templates/_forms.html)."""
+    if not is_fragment_request() or g.get("autofocus_claimed"):
+        return False
+    g.autofocus_claimed = True
+    return True
+
+
+def register(app):
+    """Templates ask claim_autofocus() where a fragment's focus should land."""
+    app.jinja_env.globals["claim_autofocus"] = claim_autofocus
+    app.jinja_env.globals["is_fragment_request"] = is_fragment_request
 
 
 def render(template: str, block: str | None = None, status: int = 200, **context):

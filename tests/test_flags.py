@@ -293,7 +293,7 @@ def test_flag_as_page_redirects_to_the_post_with_thanks(client, post, member):
 def test_flag_as_fragment_thanks_in_place_of_the_form(client, post, member):
     response = client.submit(f"/p/{post.id}/flag", {"reason": "other", "note": "A scam"}, htmx=True)
     assert response.status_code == 201
-    assert_fragment(response, f'<p id="flag-{post.id}" class="flag-box flag-done">')
+    assert_fragment(response, f'<p id="flag-{post.id}" class="flag-box flag-done" tabindex="-1" autofocus>')
     assert "a moderator will review the post" in response.text
     assert db.session.scalar(db.select(Flag.note)) == "A scam"
 

@@ -145,7 +145,8 @@ def test_collapsing_wraps_only_the_chosen_quotes_and_changes_nothing_else():
 def test_the_profile_offers_ignore_to_other_members_only(app, client, lou, troll):
     assert "Ignore</button>" not in client.get("/u/troll").text  # guests
     client.sign_in(lou)
-    assert '<button type="submit" class="secondary">Ignore</button>' in client.get("/u/troll").text
+    assert (f'<button type="submit" class="secondary" id="ignore-button-{troll.id}">Ignore</button>'
+            in client.get("/u/troll").text)
     own = client.get("/u/lou_d").text
     assert "Ignore</button>" not in own and 'href="/settings/ignored"' in own
     moderator = make_user(username="mod_m", role="moderator")

@@ -1,6 +1,7 @@
 // The few things htmx attributes cannot say: fresh relative times, quoting the selected text,
-// answering a post from the composer, and @mention suggestions. Every link here also works
-// without this file (it is progressive enhancement only).
+// answering a post from the composer, the caret of a focused edit, J/K between posts, and
+// @mention suggestions.
+// Every link here also works without this file (it is progressive enhancement only).
 "use strict";
 
 (() => {
@@ -82,7 +83,8 @@
     cancel.type = "button";
     cancel.className = "link cancel-answer";
     cancel.textContent = "Cancel";
-    cancel.setAttribute("aria-label", "Stop replying to this post");
+    // The name starts with the visible word, so "click Cancel" works for voice control too.
+    cancel.setAttribute("aria-label", `Cancel replying to ${post.dataset.author}`);
     context.replaceChildren("Replying to ", target, " · ", cancel);
     context.hidden = false;
     box.focus();
@@ -116,6 +118,32 @@
     if (!link || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
     if (link.classList.contains("quote-action")) quote(link, event);
     else answer(link, event);
+  });
+
+  // A text box that htmx focuses for its [autofocus] (the edit form) gets the caret at the end, where
+  // the member goes on writing; htmx's focus() alone leaves it at the start.
+  const caretPlaced = new WeakSet();
+  document.addEventListener("focusin", (event) => {
+    const box = event.target;
+    if (!box.matches("textarea[autofocus]") || caretPlaced.has(box)) return;
+    caretPlaced.add(box);
+    box.setSelectionRange(box.value.length, box.value.length);
+  });
+
+  // J and K: the next and the previous post, a post a key instead of five Tabs. Only while focus is
+  // in a post and not in a field, so the letters never act anywhere else (WCAG 2.1.4).
+  const postKeys = document.getElementById("post-keys");
+  if (postKeys) postKeys.hidden = false;  // the hint, shown only where the keys work
+  document.addEventListener("keydown", (event) => {
+    if (!["j", "k"].includes(event.key) || event.ctrlKey || event.metaKey || event.altKey) return;
+    const post = event.target.closest?.("#posts > .post");
+    if (!post || event.target.matches("input, textarea, select, [contenteditable]")) return;
+    const all = [...document.querySelectorAll("#posts > .post")];
+    const next = all[all.indexOf(post) + (event.key === "j" ? 1 : -1)];
+    if (!next) return;
+    event.preventDefault();
+    if (!next.hasAttribute("tabindex")) next.tabIndex = -1;
+    next.focus();
   });
 
   // @mentions: suggestions from the server as the member types, chosen with arrows and Enter.

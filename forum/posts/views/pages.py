@@ -29,9 +29,10 @@ def own_post(post_id):
 
 
 def render_post_alone(post, status=200):
-    """One post as a fragment, with the names and reply links it shows."""
+    """One post as a fragment, with the names and reply links it shows; it takes the focus (or its
+    placeholder does): it answers Save, Cancel and Delete, whose controls are gone once it is swapped in."""
     convo = conversation_for(post.thread, [post], current_user)
-    return render_partial("posts/_post.html", status=status, post=post, convo=convo)
+    return render_partial("posts/_post.html", status=status, post=post, convo=convo, focus_post=post.id)
 
 
 @bp.get("/p/<int:post_id>")
