@@ -50,6 +50,14 @@ GUEST_SESSIONS_KEPT = 10_000
 GUEST_KEY = "forum.page_cache.key"
 VERSION = "forum.page_cache.version"
 KEEP = "forum.page_cache.keep"
+# In the WSGI environ: set by `keep_private` for a visitor who is no guest though nobody is signed in.
+PRIVATE = "forum.page_cache.private"
+
+
+def keep_private() -> None:
+    """This visitor signs no one in, yet is not shown what guests are (a browser told that a sanction
+    signed it out, say): answer them from Flask, and keep neither their page nor their cookie as a guest's."""
+    request.environ[PRIVATE] = True
 
 
 def for_guests(view):
@@ -60,7 +68,7 @@ def for_guests(view):
     @functools.wraps(view)
     def kept_for_guests(*args, **kwargs):
         environ = request.environ
-        if GUEST_KEY not in environ or not current_user.is_anonymous:  # a member with no remember-me cookie
+        if GUEST_KEY not in environ or not current_user.is_anonymous or PRIVATE in environ:  # a member, say
             return view(*args, **kwargs)
         version = environ[VERSION] if VERSION in environ else current_app.extensions["page_cache"].current_version()
         response = current_app.make_response(view(*args, **kwargs))
