@@ -14,7 +14,9 @@ Who is a guest is read from the cookies alone: no remember-me cookie, and no ses
 that Flask has already answered as a guest's (nobody signed in, and no cookie set: no message was
 waiting). A session cookie's value is its signed content, so one that held no member never will.
 Pages are kept only from visitors who brought no session cookie and were given none: a page that
-rendered a CSRF token began a session, so what is kept is what every guest sees. The CSP nonce, the
+rendered a CSRF token began a session, so what is kept is what every guest sees. A browser that signs
+no one in but is no guest either (one told that a sanction signed it out) is marked by `keep_private`:
+neither its pages nor its cookie are kept as a guest's. The CSP nonce, the
 one part unique to each answer, is replaced by a fresh one every time.
 
 `GuestPages` wraps the WSGI app and answers from memory without entering Flask, which is what makes
