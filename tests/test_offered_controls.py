@@ -6,7 +6,7 @@ import pytest
 
 from forum.moderation.service import sanctions
 from forum.moderation.service.sanctions import SanctionRequest
-from tests.factories import make_thread, make_user
+from tests.factories import make_reply, make_thread, make_user
 
 NEW_THREAD_BUTTON = 'class="button" href="/new'
 
@@ -58,3 +58,13 @@ def test_guests_are_asked_to_sign_in_not_offered_start_a_thread(client):
     assert NEW_THREAD_BUTTON not in index and ">Start a thread</a>" not in index
     assert ">Sign in to start a thread</a>" in index
     assert ">Sign in to reply</a>" in page and 'id="reply-form"' not in page
+
+
+@pytest.mark.parametrize("kind", ["silence", "thread_ban"])
+def test_the_reply_page_of_a_post_offers_no_composer_either(client, kind):
+    thread, member = make_thread(), make_user()
+    issue(member, kind, days=2, **({"thread_id": thread.id} if kind == "thread_ban" else {}))
+    client.sign_in(member)
+    post = make_reply(thread, body="Something worth answering.")
+    page = client.get(f"/p/{post.id}/reply?quote=1").text
+    assert 'id="reply-form"' not in page and 'id="no-reply"' in page and "Heated words." in page
