@@ -68,3 +68,12 @@ def test_the_reply_page_of_a_post_offers_no_composer_either(client, kind):
     post = make_reply(thread, body="Something worth answering.")
     page = client.get(f"/p/{post.id}/reply?quote=1").text
     assert 'id="reply-form"' not in page and 'id="no-reply"' in page and "Heated words." in page
+
+
+def test_the_new_thread_page_offers_no_form_to_a_read_only_member(client):
+    member = make_user()
+    issue(member, "silence", days=2)
+    client.sign_in(member)
+    page = client.get("/new").text
+    assert "<h1>Start a thread</h1>" in page and 'name="title"' not in page
+    assert "You cannot start a thread while your account is silenced until" in page and "Heated words." in page
