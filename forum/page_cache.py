@@ -14,7 +14,9 @@ Who is a guest is read from the cookies alone: no remember-me cookie, and no ses
 that Flask has already answered as a guest's (nobody signed in, and no cookie set: no message was
 waiting). A session cookie's value is its signed content, so one that held no member never will.
 Pages are kept only from visitors who brought no session cookie and were given none: a page that
-rendered a CSRF token began a session, so what is kept is what every guest sees. The CSP nonce, the
+rendered a CSRF token began a session, so what is kept is what every guest sees. A browser that signs
+no one in but is no guest either (one told that a sanction signed it out) is marked by `keep_private`:
+neither its pages nor its cookie are kept as a guest's. The CSP nonce, the
 one part unique to each answer, is replaced by a fresh one every time.
 
 `GuestPages` wraps the WSGI app and answers from memory without entering Flask, which is what makes
@@ -51,6 +53,14 @@ GUEST_SESSIONS_KEPT = 10_000
 GUEST_KEY = "forum.page_cache.key"
 VERSION = "forum.page_cache.version"
 KEEP = "forum.page_cache.keep"
+# In the WSGI environ: set by `keep_private` for a visitor who is no guest though nobody is signed in.
+PRIVATE = "forum.page_cache.private"
+
+
+def keep_private() -> None:
+    """This visitor signs no one in, yet is not shown what guests are (a browser told that a sanction
+    signed it out, say): answer them from Flask, and keep neither their page nor their cookie as a guest's."""
+    request.environ[PRIVATE] = True
 
 
 def for_guests(view):
@@ -61,7 +71,7 @@ def for_guests(view):
     @functools.wraps(view)
     def kept_for_guests(*args, **kwargs):
         environ = request.environ
-        if GUEST_KEY not in environ or not current_user.is_anonymous:  # a member with no remember-me cookie
+        if GUEST_KEY not in environ or not current_user.is_anonymous or PRIVATE in environ:  # a member, say
             return view(*args, **kwargs)
         version = environ[VERSION] if VERSION in environ else current_app.extensions["page_cache"].current_version()
         response = current_app.make_response(view(*args, **kwargs))

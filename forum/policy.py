@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import wraps
 
-from flask import abort, current_app, request
+from flask import abort, current_app, g, request
 from flask_login import current_user
 from sqlalchemy import and_, func, or_, select, true
 from werkzeug.exceptions import Forbidden
@@ -201,7 +201,24 @@ def guard_writes():
 
 
 def notices_for(user) -> list[Sanction]:
-    """The sanctions a signed-in member is told about on every page."""
+    """The sanctions a signed-in member is told about on every page (read once a request)."""
     if not getattr(user, "is_authenticated", False):
         return []
-    return active_sanctions(db.session, user.id)
+    if getattr(g, "sanctions_of", (None,))[0] != user.id:
+        g.sanctions_of = (user.id, active_sanctions(db.session, user.id))
+    return g.sanctions_of[1]
+
+
+def write_blocker(user, thread: Thread | None = None) -> Sanction | None:
+    """The sanction that would refuse `user` a write now (anywhere, or a reply in `thread`), so that
+    pages do not offer a control whose use would be refused: a silence, suspension or ban hides every
+    composer and "Start a thread"; a thread ban, that thread's composer. check_may_write still decides."""
+    sanctions = notices_for(user)
+    for sanction in sanctions:
+        if sanction.kind in READ_ONLY_KINDS:
+            return sanction
+    if thread is not None:
+        for sanction in sanctions:
+            if sanction.kind == "thread_ban" and sanction.thread_id == thread.id:
+                return sanction
+    return None

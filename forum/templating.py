@@ -9,7 +9,7 @@ from jinja2 import StrictUndefined
 from markupsafe import Markup
 
 from .models.base import utcnow
-from .policy import links_allowed_for, may_change
+from .policy import links_allowed_for, may_change, write_blocker
 from .security import csp_nonce
 
 UNITS = (
@@ -37,6 +37,7 @@ def configure(app):
     app.jinja_env.globals["canonical_url"] = canonical_url
     app.jinja_env.globals["public_url"] = public_url
     app.jinja_env.globals["links_allowed_for"] = links_allowed_for
+    app.jinja_env.globals["write_blocker"] = write_blocker
     app.jinja_env.globals["name_of"] = name_of
     app.jinja_env.globals["now"] = utcnow
     app.jinja_env.globals["timestamp"] = timestamp

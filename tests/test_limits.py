@@ -108,20 +108,25 @@ def test_replies_as_pages_trip_at_the_limit_and_the_page_shows_the_text(app, cli
     assert match.group(2) == "second"
     assert f"limit of {limit} replies per minute" in refused.text
     assert ("for new members" in refused.text) == (standing == "new")
-    assert '<textarea id="typed-text" readonly rows="8">My carefully typed answer.</textarea>' in refused.text
+    # Answered like a validation error: the thread page's composer, with the text and the wait beside it
+    composer = refused.text[refused.text.index('<form id="reply-form"'):]
+    assert 'aria-invalid="true"' in composer and "My carefully typed answer.</textarea>" in composer
+    assert composer.index('id="reply-body-error"') < composer.index("</form>")
+    assert WAIT.search(composer[composer.index('id="reply-body-error"'):])
     assert posts_by(member) == before + limit
 
 
-def test_a_limited_reply_fragment_shows_when_in_flash_and_swaps_nothing(app, client):
+def test_a_limited_reply_fragment_is_the_composer_with_its_text_and_when(app, client):
     client.sign_in(make_user())
     thread = make_thread()
     for n in range(allowed(app, "NEW_MEMBER_REPLY_RATE_LIMIT")):
         assert reply(client, thread, f"Reply {n}", htmx=True).status_code == 201
     refused = reply(client, thread, "Kept in the composer", htmx=True)
     assert_limited(refused, 60)
-    assert refused.headers["HX-Reswap"] == "none"  # the composer, and the text in it, stay as they are
-    assert refused.text.lstrip().startswith('<div id="flash"') and 'data-hx-swap-oob="true"' in refused.text
-    assert "You can post again in" in refused.text and "reply-form" not in refused.text
+    assert "HX-Reswap" not in refused.headers  # swapped like a 422: the composer replaces itself
+    assert refused.text.lstrip().startswith('<form id="reply-form"') and "<html" not in refused.text
+    assert "Kept in the composer</textarea>" in refused.text and 'aria-invalid="true"' in refused.text
+    assert 'id="reply-body-error">You have reached the limit' in refused.text and "You can post again in" in refused.text
 
 
 def test_only_replies_that_were_posted_count(app, client):
@@ -208,7 +213,10 @@ def test_new_threads_trip_at_the_limit(app, client, standing, setting):
     match = assert_limited(refused, 24 * 3600)
     assert match.group(2) == "hour" and f"limit of {limit} new threads per day" in refused.text
     assert ("for new members" in refused.text) == (standing == "new")
-    assert "My long opening post." in refused.text
+    # The form again, as for a validation error: the category, title and text kept, the wait beside the text
+    assert 'id="body-error">You have reached the limit' in refused.text and "<h1>Start a thread</h1>" in refused.text
+    assert "My long opening post.</textarea>" in refused.text and 'value="A question"' in refused.text
+    assert f'<option selected value="{category.slug}">' in refused.text
     count = db.session.scalar(select(func.count(Thread.id)).where(Thread.author_id == member.id))
     assert count == limit + (1 if standing == "established" else 0)
 
@@ -376,3 +384,24 @@ def test_concurrent_increments_are_all_counted(app):
         worker.join(timeout=60)
     assert not errors
     assert storage.get("busy") == 100
+
+
+# Slow mode answers like a rate limit: the composer again, with the text and when
+
+
+def test_slow_mode_keeps_the_reply_as_a_fragment_and_as_a_page(app, client):
+    member = make_user()
+    client.sign_in(member)
+    thread = make_thread()
+    with write_transaction() as session:
+        session.execute(update(Thread).where(Thread.id == thread.id).values(slow_mode_minutes=10))
+    assert reply(client, thread, "The first one.").status_code == 302
+    fragment = reply(client, thread, "A second thought, typed with care.", htmx=True)
+    assert fragment.status_code == 429 and 0 < int(fragment.headers["Retry-After"]) <= 600
+    assert fragment.text.lstrip().startswith('<form id="reply-form"') and "HX-Reswap" not in fragment.headers
+    assert "A second thought, typed with care.</textarea>" in fragment.text
+    assert 'id="reply-body-error">Slow down: this thread is in slow mode' in fragment.text
+    page = reply(client, thread, "A second thought, typed with care.")
+    assert page.status_code == 429 and "<html" in page.text and 'id="reply-body-error">Slow down' in page.text
+    assert "A second thought, typed with care.</textarea>" in page.text
+    assert posts_by(member) == 1

@@ -83,10 +83,12 @@ def test_a_ban_issued_through_one_server_is_enforced_on_the_other_at_once(site):
     assert issued.status == 302, issued.text
 
     refused = on_b.submit(f"/t/{thread.id}/reply", {"body": "Posted after the ban."})
-    assert refused.status == 302 and refused.getheader("Location").startswith("/login")
+    # Signed out, and told so by the other server too (the reply shown back, not sent to sign in)
+    assert refused.status == 401 and "You were signed out" in refused.text
+    assert "Posted after the ban." in refused.text
     page = on_b.get(f"/t/{thread.id}-{thread.slug}")
     assert answered_by(page) != answered_by(issued)
-    assert "Sign out" not in page.text and "Sign in" in page.text
+    assert "Sign out" not in page.text and "Sign in" in page.text and "Spam, again." in unescape(page.text)
     assert "Posted before the ban." in page.text and "Posted after the ban." not in page.text
     assert db.session.scalar(db.select(db.func.count(Post.id)).where(Post.author_id == member.id)) == 1
     on_b.sign_in(member.username, PASSWORD)  # signed in again (to read the notice), B refuses the reply

@@ -25,5 +25,10 @@ class LoginSession(db.Model):
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     address: Mapped[str] = mapped_column(String(45), default="")
     user_agent: Mapped[str] = mapped_column(String(255), default="")
+    # Set when a suspension or a ban ended this session: the browser that still carries its cookie is
+    # told why it was signed out (and nobody else is), while that sanction is in force. The row is
+    # kept for this until the browser signs in again or forgets it, or the sanction ends.
+    ended_by_sanction_id: Mapped[int | None] = mapped_column(ForeignKey("sanctions.id"))
 
     member = relationship("User")
+    ended_by = relationship("Sanction")

@@ -39,6 +39,6 @@ def test_signing_out_another_browser(javascript, live_app, live_server, new_cont
     screenshot(page, "signed-out-elsewhere")
 
     phone.reload()
-    expect(phone.get_by_role("link", name="Sign in")).to_be_visible()
+    expect(phone.get_by_role("link", name="Sign in", exact=True)).to_be_visible()
     page.reload()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()

@@ -3,11 +3,14 @@ request for a member page gets."""
 
 import logging
 
-from flask import redirect, request, session, url_for
+from flask import current_app, g, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
+from flask_login.utils import decode_cookie
 
 from ...extensions import login_manager
+from ... import page_cache
 from ...htmx import is_fragment_request
+from ...models import Sanction
 from ...security import safe_next
 from . import sessions
 
@@ -26,6 +29,7 @@ def load_user(login_id: str):
 def sign_in(user, remember: bool = False) -> None:
     """Begin a server-side session for `user` in this browser, from an empty session: nothing the
     browser held before signing in (its CSRF secret included) carries over."""
+    sessions.forget(browser_token())  # a notice this browser was keeping is read: it signs in now
     begun = sessions.begin(user, request.remote_addr, request.user_agent.string)
     user.login_session_id, user.login_token = begun.record.id, begun.token
     session.clear()
@@ -40,13 +44,59 @@ def sign_out() -> None:
         member_id, session_id = current_user.id, current_user.login_session_id
         sessions.end(current_user, session_id)
         log.info("Sign-out: member %s, session %s, from %s", member_id, session_id, request.remote_addr)
+    else:
+        sessions.forget(browser_token())  # "forget this notice": the row that kept it goes too
     session.clear()
     logout_user()  # after clear(): it leaves the note that deletes the remember-me cookie
 
 
+def browser_token() -> str | None:
+    """The login id this browser's cookies carry (the session's, else the remember-me cookie's, whose
+    signature is checked), whether or not it still signs anyone in."""
+    token = session.get("_user_id")
+    if token is None:
+        cookie = request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))
+        token = decode_cookie(cookie) if cookie else None
+    return token if isinstance(token, str) else None
+
+
+def signed_out_by() -> Sanction | None:
+    """The suspension or ban that signed this browser out, for the notice it is shown; None for a
+    signed-in member, for a guest, and for any cookie but the ended session's own (sessions.ended_by)."""
+    if "signed_out_by" not in g:
+        g.signed_out_by = None
+        if not current_user.is_authenticated and (token := browser_token()):
+            g.signed_out_by = sessions.ended_by(token)
+    return g.signed_out_by
+
+
+def note_signed_out() -> None:
+    """Before each request: a browser told why it was signed out is no guest, so its pages are not
+    the guests' cached ones (and none of them is kept for guests)."""
+    if signed_out_by() is not None:
+        page_cache.keep_private()
+
+
+def signed_out_answer(status: int = 401):
+    """What a write from a browser a sanction signed out gets: the notice, never the sign-in page in
+    its place. A fragment puts the notice in the #flash region and swaps nothing else (the composer
+    keeps its text); a page shows the notice with the text that was sent."""
+    sanction = signed_out_by()
+    if is_fragment_request():
+        html = render_template("auth/_signed_out_flash.html", sanction=sanction)
+        response = make_response(html, status)
+        response.headers["HX-Reswap"] = "none"
+        return response
+    typed = request.form.get("body", "") if request.method == "POST" else ""
+    return make_response(render_template("auth/signed_out.html", sanction=sanction, typed=typed), status)
+
+
 @login_manager.unauthorized_handler
 def unauthorized():
-    """A page gets a redirect to sign in; an htmx fragment gets 401 and HX-Redirect (never a swap)."""
+    """A page gets a redirect to sign in; an htmx fragment gets 401 and HX-Redirect (never a swap).
+    A browser a suspension or ban signed out is told so instead, where it is (signed_out_answer)."""
+    if signed_out_by() is not None and (request.method != "GET" or is_fragment_request()):
+        return signed_out_answer()
     if is_fragment_request():
         came_from = _path_of(request.headers.get("HX-Current-URL", ""))
         response = redirect(url_for("auth.login", next=safe_next(came_from)))

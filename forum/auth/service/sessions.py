@@ -4,6 +4,12 @@ A browser's session and remember-me cookies carry only a random token (Flask-Log
 table keeps its hash. A session is valid while its row exists and its generation is the member's
 current session_token, so ending the row, or rotating the token (a ban, a suspension, a new
 password), signs that browser out whatever copies of its cookies exist.
+
+A session a suspension or a ban ended keeps its row, marked with that sanction: the browser that
+still carries its token is told why it was signed out (`ended_by`), and only that browser, since only
+it holds the token whose hash names the row. It is told on every page while the sanction is in force
+(not once: the member may read the notice in one tab and press Reply in another), until the browser
+signs in again or forgets the notice (`forget`), or the session would have expired anyway.
 """
 
 import hashlib
@@ -12,12 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, or_, select
+from sqlalchemy import and_, delete, or_, select, update
 
 from ...database import write_transaction
 from ...extensions import db
-from ...models import LoginSession, User
+from ...models import LoginSession, Sanction, User
 from ...models.base import utcnow
+from ...policy import in_force
 
 # last_seen_at is written at most this often per session: a write per request would cost every page.
 SEEN_EVERY = timedelta(minutes=5)
@@ -43,12 +50,16 @@ def _oldest_kept() -> datetime:
 
 
 def begin(member: User, address: str | None, user_agent: str | None) -> Begun:
-    """Record a new sign-in of `member` from this browser; clears the member's ended sessions."""
+    """Record a new sign-in of `member` from this browser; clears the member's ended sessions (but not
+    those whose browsers are still to be told that a sanction in force ended them)."""
     token = secrets.token_urlsafe(32)
     with write_transaction(public=False) as session:
         current = session.get(User, member.id)
+        still_to_tell = LoginSession.ended_by_sanction_id.in_(select(Sanction.id).where(in_force(utcnow())))
         session.execute(delete(LoginSession).where(LoginSession.user_id == member.id, or_(
-            LoginSession.generation != current.session_token, LoginSession.last_seen_at < _oldest_kept())))
+            LoginSession.last_seen_at < _oldest_kept(),
+            and_(LoginSession.generation != current.session_token, or_(
+                LoginSession.ended_by_sanction_id.is_(None), ~still_to_tell)))))
         record = LoginSession(token_hash=_hash(token), user_id=member.id, generation=current.session_token,
                               address=(address or "")[:45], user_agent=(user_agent or "")[:255])
         session.add(record)
@@ -72,6 +83,43 @@ def member_for(token: str) -> User | None:
         _seen(session_id)  # releases what the request read: `member` reloads when next used
     member.login_session_id, member.login_token = session_id, token
     return member
+
+
+def ended_by(token: str) -> Sanction | None:
+    """The sanction in force that ended the session this cookie token began, if one did: what its
+    browser is told. None for every other token (a live session, one signed out or ended by a new
+    password, an unknown or forged one), so nobody else learns anything."""
+    if not token or len(token) > 64:
+        return None
+    row = db.session.execute(
+        select(LoginSession, Sanction, User)
+        .join(Sanction, LoginSession.ended_by_sanction_id == Sanction.id)
+        .join(User, LoginSession.user_id == User.id)
+        .where(LoginSession.token_hash == _hash(token), in_force(utcnow()))).first()
+    if row is None:
+        return None
+    record, sanction, member = row
+    if secrets.compare_digest(record.generation, member.session_token) or record.last_seen_at < _oldest_kept():
+        return None  # signed in again on this very session's generation, or long gone
+    return sanction
+
+
+def forget(token: str) -> None:
+    """This browser no longer wants to be told why a sanction ended its session (it signs in, or
+    asked to forget): the ended session's row goes. A live session is left alone."""
+    if not token or len(token) > 64:
+        return
+    with write_transaction(public=False) as session:
+        session.execute(delete(LoginSession).where(LoginSession.token_hash == _hash(token),
+                                                   LoginSession.ended_by_sanction_id.is_not(None)))
+
+
+def mark_ended_by(session, member: User, sanction: Sanction) -> None:
+    """Inside the transaction that issues a suspension or a ban, before it rotates the member's
+    session token: the sessions it ends remember it, so each of their browsers can be told."""
+    session.execute(update(LoginSession).where(
+        LoginSession.user_id == member.id, LoginSession.generation == member.session_token)
+        .values(ended_by_sanction_id=sanction.id))
 
 
 def _seen(session_id: int) -> None:

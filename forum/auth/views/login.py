@@ -11,7 +11,7 @@ from .. import bp
 from ..service import accounts as service
 from ..service import devices
 from ..forms import LoginForm
-from ..service.login import sign_in, sign_out
+from ..service.login import note_signed_out, sign_in, sign_out, signed_out_by
 from ..service.names import canonical_username
 
 FAILED_SIGN_IN = "That username and password do not match. Please try again."
@@ -37,6 +37,11 @@ def _from_known_device() -> bool:
 
 def _account_limit_reached(_limit) -> None:
     devices.tell_owner(request.form.get("username", ""))
+
+
+# Every page can tell a browser a sanction signed out why (templates/auth/_signed_out.html in base.html).
+bp.before_app_request(note_signed_out)
+bp.app_context_processor(lambda: {"signed_out_by": signed_out_by})
 
 
 @bp.get("/login")

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 
+from ...auth.service import sessions
 from ...database import write_transaction
 from ...extensions import db
 from ...models import Post, Sanction, Thread, User
@@ -94,6 +95,7 @@ def issue(actor: User, member: User, request: SanctionRequest) -> Sanction:
         session.add(sanction)
         session.flush()
         if request.kind in SIGN_OUT_KINDS:
+            sessions.mark_ended_by(session, target, sanction)  # each signed-out browser is told why
             target.session_token = new_session_token()
         removed = _remove_posts(session, target, sanction) if request.remove_posts else []
         log_action(session, actor, f"sanction:{request.kind}", "member", target.id,

@@ -30,14 +30,14 @@ def reply(thread_id):
     thread = existing_thread(thread_id)
     form = ReplyForm()
     if not form.validate():
-        return _refused_reply(thread, form)
+        return refused_reply(thread, form)
     earlier = posts.posted_with(current_user, form.request_key.data)
     try:
         post = earlier or posts.add_reply(thread, current_user, form.body.data, form.answered_post_id,
                                           form.request_key.data)
     except posts.QuoteRefused as refused:
         show_on(form, refused)
-        return _refused_reply(thread, form)
+        return refused_reply(thread, form)
     unread.mark_read(current_user, thread, [post], None)  # their own post is never unread to them
     if not is_fragment_request():
         return redirect(post_url(post))
@@ -50,12 +50,12 @@ def reply(thread_id):
                           convo=conversation_for(thread, [post, answered] if answered else [post], current_user))
 
 
-def _refused_reply(thread, form):
-    """The composer again with its text and what is wrong with it (422)."""
+def refused_reply(thread, form, status=422):
+    """The composer again with its text and what is wrong with it (422; 429 when it came too soon)."""
     if is_fragment_request():
-        return render("threads/show.html", "reply_form", status=422, thread=thread, form=form.keep_key(),
+        return render("threads/show.html", "reply_form", status=status, thread=thread, form=form.keep_key(),
                       answering=answered_post(form))
-    return render_thread(thread, form.keep_key(), status=422, composing=True)
+    return render_thread(thread, form.keep_key(), status=status, composing=True)
 
 
 def _on_page(post, page):

@@ -1,0 +1,79 @@
+"""A member is not offered what would be refused: a silence, suspension or ban hides "New thread",
+"Start a thread" and the composer; a thread ban puts its notice where that thread's composer would
+be; guests are asked to sign in, not shown a primary "Start a thread"."""
+
+import pytest
+
+from forum.moderation.service import sanctions
+from forum.moderation.service.sanctions import SanctionRequest
+from tests.factories import make_reply, make_thread, make_user
+
+NEW_THREAD_BUTTON = 'class="button" href="/new'
+
+
+def issue(member, kind, **extra):
+    admin = make_user(role="admin")
+    return sanctions.issue(admin, member, SanctionRequest(kind=kind, reason="Heated words.", **extra))
+
+
+def pages(client, thread):
+    return client.get("/").text, client.get(f"/t/{thread.id}-{thread.slug}").text
+
+
+def test_a_member_in_good_standing_is_offered_everything(client):
+    thread = make_thread()
+    client.sign_in(make_user())
+    index, page = pages(client, thread)
+    assert NEW_THREAD_BUTTON in index and ">Start a thread</a>" in index and ">New thread</a>" in index
+    assert 'id="reply-form"' in page
+
+
+@pytest.mark.parametrize("kind, what", [("silence", "silenced"), ("suspension", "suspended"), ("ban", "banned")])
+def test_a_read_only_member_is_offered_no_composer_and_no_new_thread(client, kind, what):
+    thread, member = make_thread(), make_user()
+    issue(member, kind, days=None if kind == "ban" else 2)
+    client.sign_in(member)  # a suspended or banned member may sign in, to read and appeal
+    index, page = pages(client, thread)
+    assert NEW_THREAD_BUTTON not in index and NEW_THREAD_BUTTON not in page
+    assert ">Start a thread</a>" not in index and ">New thread</a>" not in page
+    assert 'id="reply-form"' not in page and f"You cannot reply while your account is {what}" in page
+    assert 'id="no-reply"' in page and "Heated words." in page and "/u/" + member.username + "/standing" in page
+
+
+def test_a_thread_ban_shows_its_notice_where_that_threads_composer_would_be(client):
+    heated, calm, member = make_thread(title="Heated"), make_thread(title="Calm"), make_user()
+    issue(member, "thread_ban", thread_id=heated.id, days=3)
+    client.sign_in(member)
+    index, page = pages(client, heated)
+    assert 'id="reply-form"' not in page and "You cannot reply in this thread until" in page
+    composer = page[page.index('id="reply-heading"'):]
+    assert "Heated words." in composer and "Your standing and appeal" in composer
+    assert 'id="reply-form"' in pages(client, calm)[1]  # everywhere else is as usual
+    assert NEW_THREAD_BUTTON in index
+
+
+def test_guests_are_asked_to_sign_in_not_offered_start_a_thread(client):
+    thread = make_thread()
+    index, page = pages(client, thread)
+    assert NEW_THREAD_BUTTON not in index and ">Start a thread</a>" not in index
+    assert ">Sign in to start a thread</a>" in index
+    assert ">Sign in to reply</a>" in page and 'id="reply-form"' not in page
+
+
+@pytest.mark.parametrize("kind", ["silence", "thread_ban"])
+def test_the_reply_page_of_a_post_offers_no_composer_either(client, kind):
+    thread, member = make_thread(), make_user()
+    issue(member, kind, days=2, **({"thread_id": thread.id} if kind == "thread_ban" else {}))
+    client.sign_in(member)
+    post = make_reply(thread, body="Something worth answering.")
+    page = client.get(f"/p/{post.id}/reply?quote=1").text
+    assert 'id="reply-form"' not in page and 'id="no-reply"' in page and "Heated words." in page
+
+
+def test_the_new_thread_page_offers_no_form_to_a_read_only_member(client):
+    member = make_user()
+    issue(member, "silence", days=2)
+    client.sign_in(member)
+    page = client.get("/new").text
+    assert "<h1>Start a thread</h1>" in page and 'name="title"' not in page
+    assert "You cannot start a thread while your account is silenced until" in page and "Heated words." in page
