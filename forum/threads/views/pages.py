@@ -121,7 +121,7 @@ def answered_post(form):
 def new_form():
     """Show the form for starting a thread, with the member's draft if they left one."""
     draft = thread_drafts.thread_draft_for(current_user)
-    form = _thread_form(formdata=None)
+    form = thread_form(formdata=None)
     if draft is not None:
         form.category.data, form.title.data, form.body.data = draft.category_slug, draft.title, draft.body
     if request.args.get("category") or draft is None:
@@ -134,7 +134,7 @@ def new_form():
 @limit_threads
 def create():
     """Start a thread and go to it; the same form sent twice goes to the thread the first one started."""
-    form = _thread_form()
+    form = thread_form()
     if not form.validate():
         return render("threads/new.html", form=form.keep_key(), draft=None, status=422)
     thread = service.started_with(current_user, form.request_key.data)
@@ -160,7 +160,7 @@ def save_new_thread_draft():
     return "", 204
 
 
-def _thread_form(**kwargs) -> ThreadForm:
+def thread_form(**kwargs) -> ThreadForm:
     form = ThreadForm(**kwargs)
     form.category.choices = [SelectChoice("", "Choose a category…")] + [
         SelectChoice(c.slug, c.name) for c in service.categories()]

@@ -40,9 +40,9 @@ def _form_again(message: str, retry_after: int | None):
             response = compose.refused_reply(compose.existing_thread(request.view_args["thread_id"]), form,
                                               status=429)
         else:
-            form = pages._thread_form()  # the same choices as the page that sent it
+            form = pages.thread_form()  # the same choices (and request key) as the page that sent it
             form.body.errors = [message]
-            response = render("threads/new.html", form=form, status=429)
+            response = render("threads/new.html", form=form.keep_key(), draft=None, status=429)
     except HTTPException as gone:  # the thread went away meanwhile, say
         return errors.handle_http(gone)
     if retry_after:
