@@ -14,7 +14,13 @@ ENV_PREFIX = "FORUM"
 class Defaults:
     """Settings a fresh install starts with."""
 
+    # An admin changes the settings forum/settings.py lists at /admin/settings, without a restart; the
+    # values here (and in instance/config.py) are theirs until then, and FORUM_<NAME> in the
+    # environment fixes one so that the page cannot change it.
     SITE_NAME = "Forum"
+    SITE_DESCRIPTION = ""  # a sentence under the name, and the pages' meta description
+    ACCENT_COLOUR = "#0b5cad"  # buttons and links, as #rrggbb (dark mode uses a lighter mix of it)
+    REGISTRATION_MODE = "open"  # "open", or "closed": nobody may create an account
     DATABASE_URL = None  # None means SQLite in instance/forum.sqlite3
     REDIS_URL = None  # None means rate-limit counters live in the database (rate_counters)
     SECRET_KEY = None  # None means generated into instance/secret_key on first run
@@ -94,6 +100,9 @@ def load(app, test_config=None):
     app.config.from_object(Defaults)
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env(ENV_PREFIX)
+    # Which settings the environment fixed: /admin/settings shows them and cannot change them.
+    app.config["FIXED_BY_ENVIRONMENT"] = frozenset(
+        name.removeprefix(f"{ENV_PREFIX}_") for name in os.environ if name.startswith(f"{ENV_PREFIX}_"))
     if test_config:
         app.config.update(test_config)
     if app.debug or app.config.get("LOCAL_HTTP") or app.config.get("TESTING"):
