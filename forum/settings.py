@@ -65,8 +65,10 @@ class Setting:
     def clean(self, value):
         """The value as stored, from what a form or the database gave; FieldError when it is not one."""
         if self.kind == "int":
+            if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,9}\s*", value):
+                value = int(value)
             if isinstance(value, bool) or not isinstance(value, int):
-                raise FieldError(self.field_name, "Enter a whole number.")
+                raise FieldError(self.field_name, f"Enter a whole number from {self.minimum} to {self.maximum}.")
             if not self.minimum <= value <= self.maximum:
                 raise FieldError(self.field_name, f"Enter a whole number from {self.minimum} to {self.maximum}.")
             return value
@@ -99,7 +101,7 @@ def _clean_limit(setting: Setting, value: str) -> str:
         items = []
     if not items:
         raise FieldError(setting.field_name, f"Write a limit {LIMIT_HINT}.")
-    return "; ".join(str(item) for item in items)
+    return "; ".join(" ".join(part.split()) for part in value.split(";") if part.strip())
 
 
 def _clean_colour(setting: Setting, value: str) -> str:
