@@ -251,6 +251,14 @@ def test_with_htmx_the_form_is_answered_as_a_fragment(admin_client):
     assert site_setting("FLAG_HIDE_THRESHOLD") == 4
 
 
+def test_a_setting_left_out_of_the_form_is_left_as_it_is(admin_client):
+    answer = admin_client.submit("/admin/settings", {"flag_hide_threshold": "5"})
+    assert answer.status_code == 302
+    assert site_setting("FLAG_HIDE_THRESHOLD") == 5 and site_setting("SITE_NAME") == "Forum"
+    emptied = admin_client.submit("/admin/settings", {"site_name": ""})
+    assert emptied.status_code == 422 and "Enter the site name." in emptied.text
+
+
 def test_the_form_needs_a_csrf_token(admin_client):
     answer = admin_client.post("/admin/settings", data=page_values(site_name="Forged"))
     assert answer.status_code == 400 and site_setting("SITE_NAME") == "Forum"

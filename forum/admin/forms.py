@@ -62,9 +62,11 @@ class SettingsForm(FlaskForm):
     """/admin/settings: one input per site setting (forum/settings.py), made from its row below. The
     values are checked by the settings' own rules (Setting.clean), so that typed text comes back as typed."""
 
-    def submitted(self) -> dict[str, object]:
-        """The value of each setting the form still holds (the view removes those the environment fixed)."""
-        return {setting.name: self[setting.field_name].data for setting in SETTINGS if setting.field_name in self}
+    def submitted(self, sent) -> dict[str, object]:
+        """The value of each setting the form still holds (the view removes those the environment fixed) and
+        whose input was `sent`: one left out is left as it is (an emptied text input is sent, as "")."""
+        return {setting.name: self[setting.field_name].data for setting in SETTINGS
+                if setting.field_name in self and setting.field_name in sent}
 
 
 def _setting_field(setting: Setting):

@@ -43,7 +43,7 @@ def update_settings():
     refused_fixed = [item for section in service.shown().values() for item in section
                      if item.fixed and item.setting.field_name in request.form]
     if form.validate() and not refused_fixed:
-        cleaned, refusals = service.clean(form.submitted())
+        cleaned, refusals = service.clean(form.submitted(request.form))
         for refusal in refusals:
             show_on(form, refusal)
         if not refusals:
