@@ -136,7 +136,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ACCENT_COLOUR", "colour", "The site", "Accent colour", max_length=7,
             help="Buttons and links, as # and six hexadecimal digits (such as #0b5cad). White text on it must "
                  "be readable; dark mode uses a lighter mix of it."),
-    Setting("REGISTRATION_MODE", "choice", "Registration", "Registration",
+    Setting("REGISTRATION_MODE", "choice", "Registration", "New accounts",
             choices=(("open", "Open: anyone may create an account"),
                      ("closed", "Closed: nobody may create an account"))),
     _limit("REGISTER_RATE_LIMIT", "Rate limits", "Registrations",

@@ -3,7 +3,7 @@
 from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
-from ...htmx import is_fragment_request, render
+from ...htmx import is_fragment_request, redirect_fragment, render
 from ...policy import admin_required
 from ...refusals import show_on
 from .. import bp
@@ -53,7 +53,8 @@ def update_settings():
                       "the new values within a second or two.", "success")
             else:
                 flash("Nothing changed.", "info")
+            # The whole page changes with the settings (the name in the header, the colour): htmx loads it anew.
             if is_fragment_request():
-                return settings()
+                return redirect_fragment(url_for("admin.settings"))
             return redirect(url_for("admin.settings"))
     return _render(form, status=422, refused_fixed=refused_fixed)
