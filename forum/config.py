@@ -19,6 +19,7 @@ class Defaults:
     # environment fixes one so that the page cannot change it.
     SITE_NAME = "Forum"
     SITE_DESCRIPTION = ""  # a sentence under the name, and the pages' meta description
+    LOGO = ""  # set by uploading one at /admin/settings (a file in UPLOAD_DIR/site/); "" for none
     ACCENT_COLOUR = "#0b5cad"  # buttons and links, as #rrggbb (dark mode uses a lighter mix of it)
     REGISTRATION_MODE = "open"  # "open", or "closed": nobody may create an account
     DATABASE_URL = None  # None means SQLite in instance/forum.sqlite3

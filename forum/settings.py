@@ -19,11 +19,13 @@ page rendered for a guest first brings the settings up to the version it is kept
 import json
 import logging
 import math
+import os
 import re
 import threading
 import time
 from dataclasses import dataclass, field
 from hashlib import sha256
+from pathlib import Path
 
 from flask import current_app, url_for
 from limits import parse_many
@@ -37,6 +39,8 @@ from .refusals import FieldError
 log = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 1.0
+LOGO_FILE = re.compile(r"logo-[A-Za-z0-9_-]{12}\.webp")  # the names admin/service/settings.py gives logos
+LOGO_BOX = (480, 96)  # pixels: an uploaded logo is shrunk to fit (twice the size the header shows)
 COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 LIMIT_HINT = "such as “10 per minute”, several joined by “;” (“5 per minute; 20 per hour”)"
 
@@ -44,7 +48,8 @@ LIMIT_HINT = "such as “10 per minute”, several joined by “;” (“5 per m
 @dataclass(frozen=True)
 class Setting:
     """One setting. `name` is its app.config key (and FORUM_<name>); `kind` says how it is typed and
-    checked: text, int, choice, limit (a rate limit) or colour (#rrggbb)."""
+    checked: text, int, choice, limit (a rate limit), colour (#rrggbb) or image (an uploaded picture's
+    file name, set by its own form)."""
 
     name: str
     kind: str
@@ -85,6 +90,8 @@ class Setting:
             return _clean_limit(self, value)
         if self.kind == "colour":
             return _clean_colour(self, value)
+        if self.kind == "image" and value and not LOGO_FILE.fullmatch(value):
+            raise FieldError(self.field_name, "Upload the picture: it is stored under a name of its own.")
         return value
 
     def describe(self, value) -> str:
@@ -136,6 +143,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ACCENT_COLOUR", "colour", "The site", "Accent colour", max_length=7,
             help="Buttons and links, as # and six hexadecimal digits (such as #0b5cad). White text on it must "
                  "be readable; dark mode uses a lighter mix of it."),
+    Setting("LOGO", "image", "The site", "Logo", required=False, max_length=40,
+            help="Shown before the name in the header. A PNG, JPEG, GIF or WebP picture; it is shrunk to fit "
+                 f"{LOGO_BOX[0]}×{LOGO_BOX[1]} pixels and stored afresh, without its metadata."),
     Setting("REGISTRATION_MODE", "choice", "Registration", "New accounts",
             choices=(("open", "Open: anyone may create an account"),
                      ("closed", "Closed: nobody may create an account"))),
@@ -264,8 +274,20 @@ def site_css_url() -> str:
     return url_for("threads.site_css", v=sha256(colour.encode()).hexdigest()[:10])
 
 
+def logo_folder() -> Path:
+    """Where uploaded logos are kept: beside the avatars, in the upload folder every worker shares."""
+    base = current_app.config.get("UPLOAD_DIR") or os.path.join(current_app.instance_path, "uploads")
+    return Path(base) / "site"
+
+
+def logo_url() -> str | None:
+    name = site_setting("LOGO")
+    return url_for("threads.site_logo", name=name) if name else None
+
+
 def register(app) -> None:
     """The store, and `setting(name)` and the accent stylesheet's address (threads.site_css) for templates."""
     app.extensions["settings"] = SettingsStore(app)
     app.jinja_env.globals["setting"] = site_setting
     app.jinja_env.globals["site_css_url"] = site_css_url
+    app.jinja_env.globals["logo_url"] = logo_url

@@ -1,10 +1,12 @@
 """Site settings (forum/settings.py) and /admin/settings: one table of settings, values saved in the
 database and read by every worker within a second, FORUM_* variables fixing a value, each change logged."""
 
+import io
 import json
 import time
 
 import pytest
+from PIL import Image
 from sqlalchemy import select
 
 from forum import create_app
@@ -12,7 +14,7 @@ from forum.database import write_transaction
 from forum.extensions import db
 from forum.models import Flag, ModAction, SiteSetting
 from forum.refusals import FieldError
-from forum.settings import BY_NAME, REFRESH_SECONDS, SETTINGS, contrast, site_setting
+from forum.settings import BY_NAME, LOGO_FILE, REFRESH_SECONDS, SETTINGS, contrast, site_setting
 from tests.conftest import test_config
 from tests.factories import make_reply, make_thread, make_user
 
@@ -30,7 +32,7 @@ def admin_client(client, admin):
 
 def page_values(**changes) -> dict:
     """The whole form as the page fills it in now, with some values changed."""
-    values = {setting.field_name: str(site_setting(setting.name)) for setting in SETTINGS}
+    values = {setting.field_name: str(site_setting(setting.name)) for setting in SETTINGS if setting.kind != "image"}
     values.update(changes)
     return values
 
@@ -297,3 +299,61 @@ def test_a_setting_fixed_by_the_environment_is_shown_fixed_and_cannot_be_changed
 def test_the_admin_overview_links_to_the_page(admin_client):
     assert 'href="/admin/settings"' in admin_client.get("/admin").text
 
+
+
+# --- The logo ----------------------------------------------------------------------------------
+
+@pytest.fixture
+def uploads(app, tmp_path):
+    app.config["UPLOAD_DIR"] = str(tmp_path)
+    return tmp_path
+
+
+def picture(size=(1200, 300), mode="RGB") -> bytes:
+    out = io.BytesIO()
+    Image.new(mode, size, (120, 30, 90)).save(out, "PNG")
+    return out.getvalue()
+
+
+def upload_logo(client, data, htmx=False):
+    return client.submit("/admin/settings/logo", {"logo": (io.BytesIO(data), "logo.png")}, htmx=htmx)
+
+
+def test_an_uploaded_logo_is_reencoded_to_fit_and_shown_in_the_header(admin_client, uploads):
+    answer = upload_logo(admin_client, picture())
+    assert answer.status_code == 302, answer.text
+    name = site_setting("LOGO")
+    assert LOGO_FILE.fullmatch(name)
+    with Image.open(uploads / "site" / name) as stored:
+        assert stored.format == "WEBP" and stored.size == (384, 96)  # 1200×300 shrunk into 480×96, uncropped
+    page = admin_client.get("/").text
+    assert f'<img class="site-logo" src="/site/{name}" alt="">Forum</a>' in page
+    served = admin_client.get(f"/site/{name}")
+    served.close()
+    assert served.status_code == 200 and served.mimetype == "image/webp" and "immutable" in served.headers["Cache-Control"]
+    line = db.session.scalar(select(ModAction).where(ModAction.action == "setting:change"))
+    assert line.public_reason == f"Logo: (none) → {name}"
+
+
+def test_a_new_logo_replaces_the_old_file_and_removing_it_shows_the_name_alone(admin_client, uploads):
+    upload_logo(admin_client, picture())
+    first = site_setting("LOGO")
+    upload_logo(admin_client, picture((200, 200)))
+    second = site_setting("LOGO")
+    assert second != first and not (uploads / "site" / first).exists() and (uploads / "site" / second).exists()
+    assert admin_client.submit("/admin/settings/logo/remove", {}).status_code == 302
+    assert site_setting("LOGO") == "" and not (uploads / "site" / second).exists()
+    assert 'class="site-logo"' not in admin_client.get("/").text
+
+
+def test_a_file_that_is_not_a_picture_is_refused_beside_the_logo_field(admin_client, uploads):
+    answer = upload_logo(admin_client, b"%PDF-1.4 not a picture", htmx=True)
+    assert answer.status_code == 422 and "<html" not in answer.text
+    assert 'id="setting-logo-error">That file is not a picture we can read.' in answer.text
+    assert site_setting("LOGO") == "" and db.session.scalar(select(ModAction.id)) is None
+
+
+def test_a_logo_name_cannot_be_typed_into_the_settings_form(admin_client, uploads):
+    answer = admin_client.submit("/admin/settings", {"logo": "../../secret_key"})
+    assert answer.status_code == 302 and site_setting("LOGO") == ""  # not a field of that form: ignored
+    assert admin_client.get("/site/..%2F..%2Fsecret_key").status_code == 404

@@ -1,10 +1,11 @@
 """Admin forms; the rules beyond shape and length live in the services."""
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, IntegerField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ..settings import SETTINGS, Setting
+from ..settings import BY_NAME, SETTINGS, Setting
 from .service import categories as category_service
 from .service.blocks import KINDS
 from .service.members import ROLE_LABELS
@@ -58,6 +59,11 @@ class CategoryForm(FlaskForm):
                                                members_only=self.members_only.data)
 
 
+class LogoForm(FlaskForm):
+    logo = FileField("Logo picture", validators=[FileRequired("Choose a picture to upload.")],
+                     description=BY_NAME["LOGO"].help)
+
+
 class SettingsForm(FlaskForm):
     """/admin/settings: one input per site setting (forum/settings.py), made from its row below. The
     values are checked by the settings' own rules (Setting.clean), so that typed text comes back as typed."""
@@ -80,5 +86,6 @@ def _setting_field(setting: Setting):
 
 
 for _setting in SETTINGS:
-    setattr(SettingsForm, _setting.field_name, _setting_field(_setting))
+    if _setting.kind != "image":  # a picture has a form of its own (LogoForm): an upload cannot be typed again
+        setattr(SettingsForm, _setting.field_name, _setting_field(_setting))
 del _setting

@@ -3,6 +3,7 @@ a bad value comes back beside its field with everything typed kept, the correcte
 new name and accent colour are on the next page (and on a guest's). Desktop and phone widths, axe clean."""
 
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
 from tests.browser.visitor import Console, Visitor
@@ -15,7 +16,10 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_an_admin_changes_the_sites_name_colour_and_flag_threshold(
-        javascript, live_app, live_server, new_context, axe_check, screenshot):
+        javascript, live_app, live_server, new_context, axe_check, screenshot, tmp_path):
+    live_app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
+    logo = tmp_path / "logo.png"
+    Image.new("RGB", (600, 150), (122, 31, 92)).save(logo)
     with live_app.app_context():
         make_user(username="ada", display_name="Ada Admin", role="admin")
     console = Console()
@@ -59,10 +63,21 @@ def test_an_admin_changes_the_sites_name_colour_and_flag_threshold(
     button = page.get_by_role("link", name="New thread")
     assert button.evaluate("element => getComputedStyle(element).backgroundColor") == "rgb(122, 31, 92)"
 
+    console.step = "the logo"
+    page.goto(live_server + "/admin/settings")
+    page.get_by_label("Logo picture").set_input_files(str(logo))
+    page.get_by_role("button", name="Upload the logo").click()
+    expect(page.locator("#flash")).to_contain_text("Saved: Logo.")
+    expect(page.locator(".site-name img.site-logo")).to_be_visible()
+    expect(page.get_by_role("img", name="The logo now")).to_be_visible()
+    screenshot(page, "logo-desktop")
+    axe_check(page, "the page with a logo")
+
     console.step = "a guest's page"
     guest = new_context(javascript=javascript).new_page()
     guest.goto(live_server + "/")
     expect(guest.locator(".site-name")).to_have_text("Harbour Talk")
+    expect(guest.locator(".site-name img.site-logo")).to_be_visible()
     expect(guest.locator(".lede").first).to_have_text("Boats, and the people who mend them.")
 
     console.step = "on a phone"

@@ -3,6 +3,7 @@
 What the settings are and how every worker reads them is forum/settings.py."""
 
 import json
+import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -12,7 +13,8 @@ from ...models import SiteSetting, User
 from ...models.base import utcnow
 from ...moderation.service.log import log_action
 from ...refusals import FieldError
-from ...settings import BY_NAME, SETTINGS, Setting, sections, store
+from ...members.service import avatars
+from ...settings import BY_NAME, LOGO_BOX, LOGO_FILE, SETTINGS, Setting, logo_folder, sections, store
 
 
 @dataclass(frozen=True)
@@ -86,3 +88,37 @@ def save(actor: User, cleaned: dict[str, object]) -> list[Setting]:
             changed.append(setting)
     store().forget()
     return changed
+
+
+def set_logo(actor: User, data: bytes) -> None:
+    """Make this upload the logo: re-encoded (as avatars are), written under a new name, saved and logged.
+    Raises FieldError (or AvatarNotStored, 503) on the "logo" field."""
+    if store().fixed("LOGO"):
+        raise FieldError("logo", "The logo is fixed by FORUM_LOGO in the server's environment; change it there.")
+    avatars.check_size(data, field="logo")
+    picture = avatars.reencode(data, within=LOGO_BOX, field="logo")
+    name = f"logo-{secrets.token_urlsafe(9)}.webp"
+    avatars.store_as(logo_folder() / name, picture, field="logo")
+    store().forget()
+    old = store().value("LOGO")
+    try:
+        save(actor, {"LOGO": name})
+    except BaseException:
+        avatars.remove_quietly(logo_folder() / name)
+        raise
+    _discard(old)
+
+
+def remove_logo(actor: User) -> None:
+    """Show the name alone again."""
+    if store().fixed("LOGO"):
+        raise FieldError("logo", "The logo is fixed by FORUM_LOGO in the server's environment; change it there.")
+    store().forget()
+    old = store().value("LOGO")
+    if save(actor, {"LOGO": ""}):
+        _discard(old)
+
+
+def _discard(name: str) -> None:
+    if name and LOGO_FILE.fullmatch(name):
+        avatars.remove_quietly(logo_folder() / name)
