@@ -226,7 +226,7 @@ class SettingsStore:
         """Read the values again if the site changed (a new pages_version) since they were last read this way:
         a guest's page kept under `version` must show the settings of that version, not a second-old copy."""
         if version != self._version:
-            self.read()
+            self.read(again=True)
             self._version = version
 
     def forget(self) -> None:
@@ -240,8 +240,11 @@ class SettingsStore:
                 self._engine = db.engine
         return self._engine
 
-    def read(self) -> None:
+    def read(self, again: bool = False) -> None:
+        """Read the saved values, unless another thread did within REFRESH_SECONDS (or `again`: whatever)."""
         with self._lock:
+            if not again and time.monotonic() - self._read_at < REFRESH_SECONDS:
+                return  # the threads that found the copy old together: the first one read it
             try:
                 with self.engine().connect() as connection:
                     rows = connection.execute(select(SiteSetting.name, SiteSetting.value)).all()
