@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 REFRESH_SECONDS = 1.0
 LOGO_FILE = re.compile(r"logo-[A-Za-z0-9_-]{12}\.webp")  # the names admin/service/settings.py gives logos
+BUILT_IN_ACCENT = "#0b5cad"  # static/css/forum.css's --accent, with its own dark-mode partner
 LOGO_BOX = (480, 96)  # pixels: an uploaded logo is shrunk to fit (twice the size the header shows)
 COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 LIMIT_HINT = "such as “10 per minute”, several joined by “;” (“5 per minute; 20 per hour”)"
@@ -272,8 +273,11 @@ def accent_css(colour: str) -> str:
             f"--accent-soft: color-mix(in srgb, {colour} 25%, #14171a); }}\n}}\n")
 
 
-def site_css_url() -> str:
+def site_css_url() -> str | None:
+    """The accent stylesheet's address, or None for the colour forum.css has already (light and dark)."""
     colour = site_setting("ACCENT_COLOUR")
+    if colour == BUILT_IN_ACCENT:
+        return None
     return url_for("threads.site_css", v=sha256(colour.encode()).hexdigest()[:10])
 
 

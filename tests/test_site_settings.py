@@ -135,6 +135,10 @@ def test_the_site_name_and_description_show_in_the_header_title_and_meta(client,
     assert '<p class="lede">Boats &amp; the people who fix them</p>' in page
 
 
+def test_the_built_in_accent_colour_needs_no_stylesheet_of_its_own(client):
+    assert "/site.css" not in client.get("/").text
+
+
 def test_the_accent_colour_comes_in_a_stylesheet_named_after_it(client, app):
     save_directly("ACCENT_COLOUR", "#7a1f5c")
     app.extensions["settings"].forget()
