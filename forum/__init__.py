@@ -3,7 +3,7 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cleaning, cli, compression, config, database, errors, htmx, ids, page_cache, policy, security, templating, timing
+from . import cleaning, cli, compression, config, database, errors, htmx, ids, page_cache, policy, security, settings, templating, timing
 from .account import bp as account_bp
 from .admin import bp as admin_bp
 from .auth import bp as auth_bp
@@ -29,6 +29,7 @@ def create_app(test_config=None):
         static_folder=str(config.PROJECT_ROOT / "static"),
     )
     config.load(app, test_config)
+    settings.register(app)  # the site settings admins change while it runs (see forum/settings.py)
     ids.register(app)  # before the blueprints: their <int:…> ids are bounded (forum/ids.py)
     cleaning.register(app)  # no control characters in any text a visitor sends (forum/cleaning.py)
     timing.register(app)  # first in, last out: the header covers every other hook

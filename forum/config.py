@@ -14,9 +14,16 @@ ENV_PREFIX = "FORUM"
 class Defaults:
     """Settings a fresh install starts with."""
 
+    # An admin changes the settings forum/settings.py lists at /admin/settings, without a restart; the
+    # values here (and in instance/config.py) are theirs until then, and FORUM_<NAME> in the
+    # environment fixes one so that the page cannot change it.
     SITE_NAME = "Forum"
-    # What search engines show under the home page's title (categories and threads have their own).
+    # What search engines show under the home page's title (categories and threads have their own);
+    # also the line under the site's name on the front page. /admin/settings changes it.
     SITE_DESCRIPTION = "A community forum: conversations anyone can read, and members join in."
+    LOGO = ""  # set by uploading one at /admin/settings (a file in UPLOAD_DIR/site/); "" for none
+    ACCENT_COLOUR = "#0b5cad"  # buttons and links, as #rrggbb (dark mode uses a lighter mix of it)
+    REGISTRATION_MODE = "open"  # "open", or "closed": nobody may create an account
     DATABASE_URL = None  # None means SQLite in instance/forum.sqlite3
     REDIS_URL = None  # None means rate-limit counters live in the database (rate_counters)
     SECRET_KEY = None  # None means generated into instance/secret_key on first run
@@ -111,6 +118,9 @@ def load(app, test_config=None):
     _layers(app, test_config)
     if app.config.get("LOCAL_HTTP"):  # known only once every layer is read: read them again over LocalTrial
         _layers(app, test_config, LocalTrial)
+    # Which settings the environment fixed: /admin/settings shows them and cannot change them.
+    app.config["FIXED_BY_ENVIRONMENT"] = frozenset(
+        name.removeprefix(f"{ENV_PREFIX}_") for name in os.environ if name.startswith(f"{ENV_PREFIX}_"))
     if app.debug or app.config.get("LOCAL_HTTP") or app.config.get("TESTING"):
         # Plain http on 127.0.0.1 during development cannot carry Secure cookies.
         app.config["SESSION_COOKIE_SECURE"] = False

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import current_app, request
+from flask import request
 from flask_limiter import RateLimitExceeded
 from flask_login import current_user
 from limits.errors import ConfigurationError
@@ -29,6 +29,7 @@ from .extensions import db, limiter
 from .models import RateCounter
 from .models.base import utcnow
 from .policy import links_allowed_for
+from .settings import site_setting
 
 log = logging.getLogger(__name__)
 
@@ -44,15 +45,16 @@ def is_new_member() -> bool:
 
 
 def _by_standing(setting: str):
-    """A limit that reads NEW_MEMBER_<setting> for new members and <setting> for the others."""
+    """A limit that reads NEW_MEMBER_<setting> for new members and <setting> for the others (site settings,
+    read for each request: an admin may change them while the forum runs)."""
     def limit_for_member() -> str:
         prefix = "NEW_MEMBER_" if is_new_member() else ""
-        return current_app.config[prefix + setting]
+        return site_setting(prefix + setting)
     return limit_for_member
 
 
 def _setting(name: str):
-    return lambda: current_app.config[name]
+    return lambda: site_setting(name)
 
 
 def _member() -> str:

@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 from flask import current_app, has_request_context, render_template, request
 from jinja2 import TemplateNotFound
 
+from .settings import site_setting
+
 log = logging.getLogger(__name__)
 
 SETTINGS = ("MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_STARTTLS", "MAIL_SSL",
@@ -57,13 +59,13 @@ def compose(to: str, subject: str, template: str, headers: dict | None = None, *
     message = EmailMessage()
     sender = current_app.config["MAIL_SENDER"]
     name, address = parseaddr(sender)
-    message["From"] = sender if name else formataddr((current_app.config["SITE_NAME"], address))
+    message["From"] = sender if name else formataddr((site_setting("SITE_NAME"), address))
     message["To"] = to
     message["Subject"] = " ".join(subject.split())  # a line break would end the header
     message["Message-ID"] = make_msgid(domain=address.rpartition("@")[2] or None)
     for header, value in (headers or {}).items():
         message[header] = value
-    context.setdefault("site_name", current_app.config["SITE_NAME"])
+    context.setdefault("site_name", site_setting("SITE_NAME"))
     message.set_content(render_template(f"mail/{template}.txt", **context))
     try:
         html = render_template(f"mail/{template}.html", **context)

@@ -8,7 +8,10 @@ same address (and the same htmx fragment) until either
   `site_state.pages_version` in the same transaction (forum.database). A page is kept with the
   version read before its view read anything, and answered again only while that is still the
   version in the database, which every worker and host reads; or
-- PAGE_CACHE_SECONDS have passed, since "3 minutes ago" grows older with no write at all.
+- PAGE_CACHE_SECONDS have passed, since "3 minutes ago" grows older with no write at all. It is a site
+  setting (forum.settings): an admin may change it, or set it to 0 to turn the cache off, while the
+  forum runs. A page rendered for a guest first brings the worker's settings up to the version it
+  is kept under, so that a settings change (the site's name, say) reaches kept pages too.
 
 Who is a guest is read from the cookies alone: no remember-me cookie, and no session cookie or one
 that Flask has already answered as a guest's (nobody signed in, and no cookie set: no message was
@@ -74,6 +77,7 @@ def for_guests(view):
         if GUEST_KEY not in environ or not current_user.is_anonymous or PRIVATE in environ:  # a member, say
             return view(*args, **kwargs)
         version = environ[VERSION] if VERSION in environ else current_app.extensions["page_cache"].current_version()
+        current_app.extensions["settings"].refresh_for(version)
         response = current_app.make_response(view(*args, **kwargs))
         response.headers[HEADER] = "miss"
         if response.status_code == 200 and response.mimetype == "text/html":
@@ -136,9 +140,10 @@ class PageCache:
 
 
 def register(app):
-    """Answer guests from the cache when PAGE_CACHE_SECONDS is above 0. Call it before ProxyFix wraps
-    the app, so that the scheme in a page's key is the one the visitor used."""
-    if app.config["PAGE_CACHE_SECONDS"] <= 0:
+    """Answer guests from the cache while PAGE_CACHE_SECONDS is above 0; only 0 fixed by the environment
+    leaves it out for good. Call it before ProxyFix wraps the app, so that the scheme in a page's key
+    is the one the visitor used."""
+    if app.config["PAGE_CACHE_SECONDS"] <= 0 and "PAGE_CACHE_SECONDS" in app.config["FIXED_BY_ENVIRONMENT"]:
         return
     app.wsgi_app = app.extensions["page_cache"] = GuestPages(app, app.wsgi_app)
 
@@ -150,6 +155,7 @@ class GuestPages:
     def __init__(self, app, wsgi_app):
         self.app, self.wsgi_app = app, wsgi_app
         self.cache = PageCache(app.config["PAGE_CACHE_SECONDS"], app.config["PAGE_CACHE_BYTES"])
+        self.settings = app.extensions["settings"]
         self.session_cookie = app.config["SESSION_COOKIE_NAME"]
         self.remember_cookie = app.config.get("REMEMBER_COOKIE_NAME", "remember_token")  # Flask-Login's default
         self.guest_sessions: OrderedDict[str, None] = OrderedDict()
@@ -160,6 +166,10 @@ class GuestPages:
     def __call__(self, environ, start_response):
         if environ["REQUEST_METHOD"] != "GET" or self.remember_cookie in (cookies := parse_cookie(environ)):
             return self.wsgi_app(environ, start_response)
+        seconds = self.settings.value("PAGE_CACHE_SECONDS")
+        if seconds <= 0:  # turned off: nothing kept is answered, nothing new kept
+            return self.wsgi_app(environ, start_response)
+        self.cache.seconds = seconds
         started = time.perf_counter()
         key = request_key(environ)
         session = cookies.get(self.session_cookie)

@@ -21,6 +21,7 @@ from .extensions import db, login_manager
 from .models import Category, Post, Sanction, Thread, User
 from .models.base import utcnow
 from .models.moderation import READ_ONLY_KINDS
+from .settings import site_setting
 
 
 # --- Reading ---------------------------------------------------------------------------------
@@ -102,12 +103,11 @@ def links_allowed_for(author: User) -> bool:
     """Whether the member is established enough for their links to be published."""
     if author.is_staff:
         return True
-    config = current_app.config
-    old_enough = author.created_at <= utcnow() - timedelta(days=config["NEW_MEMBER_MIN_DAYS"])
+    old_enough = author.created_at <= utcnow() - timedelta(days=site_setting("NEW_MEMBER_MIN_DAYS"))
     if not old_enough:
         return False
     posts = db.session.scalar(select(func.count(Post.id)).where(Post.author_id == author.id))
-    return posts >= config["NEW_MEMBER_MIN_POSTS"]
+    return posts >= site_setting("NEW_MEMBER_MIN_POSTS")
 
 
 # What a member under a read-only sanction may still do.

@@ -7,6 +7,7 @@ a reply that shows up live. Each test checks that the two answers really came fr
 
 import re
 import secrets
+import time
 from html import unescape
 from types import SimpleNamespace
 
@@ -14,11 +15,11 @@ import pytest
 
 from forum import create_app
 from forum.extensions import db
-from forum.models import Post
+from forum.models import Post, SiteSetting
 from tests.app_servers import (HTMX, Client, Granian, fresh_pg_database, pg_url, redis_db, require_postgresql,
                                require_redis)
 from tests.conftest import test_config
-from tests.factories import PASSWORD, make_thread, make_user
+from tests.factories import PASSWORD, make_reply, make_thread, make_user
 
 DATABASE = "forum_multi"
 REDIS_DB = 11  # flushed before and after: no other test uses it
@@ -154,3 +155,39 @@ def test_a_page_cached_for_guests_on_one_server_is_stale_at_once_after_a_reply_t
     page = guest.get(url)
     assert answered_by(page) != answered_by(posted)
     assert page.getheader("X-Page-Cache") == "miss" and body in unescape(page.text)
+
+
+def test_a_setting_changed_through_one_server_is_in_force_on_the_other_within_seconds(site):
+    """/admin/settings on A; B, never restarted, shows the new name and hides a post at the new flag
+    threshold within seconds. B's guest pages (kept in its memory) turn stale at once."""
+    admin, member = make_user(role="admin"), make_user()
+    post = make_reply(make_thread(title="Where the settings land"))
+    staff, guest_b, member_b = Client(site.a), Client(site.b), Client(site.b)
+    staff.sign_in(admin.username, PASSWORD)
+    member_b.sign_in(member.username, PASSWORD)
+    first = guest_b.get("/")
+    server_b = answered_by(first)
+    assert "· Forum</title>" in first.text and guest_b.get("/").getheader("X-Page-Cache") == "hit"
+    assert "· Forum</title>" in member_b.get("/settings").text  # B has read the settings
+
+    page = staff.get("/admin/settings")
+    assert answered_by(page) != server_b and page.status == 200
+    assert "Fixed by <code>FORUM_LOGIN_RATE_LIMIT</code>" in page.text  # the fixture's environment fixes it
+    saved = staff.submit("/admin/settings", {"site_name": "Harbour Talk", "flag_hide_threshold": "1"})
+    assert saved.status == 302, saved.text
+    changed_at = time.monotonic()
+
+    guest_page = guest_b.get("/")  # the kept page is stale at once: a new pages_version
+    assert guest_page.getheader("X-Page-Cache") == "miss" and "· Harbour Talk</title>" in guest_page.text
+    while "· Harbour Talk</title>" not in (member_page := member_b.get("/settings")).text:
+        assert time.monotonic() - changed_at < 5, "B still shows the old name after 5 seconds"
+        time.sleep(0.1)
+    assert answered_by(member_page) == answered_by(guest_page) == server_b  # the same process: no restart
+    flagged = member_b.submit(f"/p/{post.id}/flag", {"reason": "spam"})
+    assert flagged.status in (200, 302), flagged.text
+    db.session.expire_all()
+    assert db.session.get(Post, post.id).removal == "flagged"  # one flag hides it now (the default is 3)
+    log = Client(site.b).get("/modlog").text
+    assert "Site name: Forum → Harbour Talk" in log and "Flags that hide a post: 3 → 1" in log
+    db.session.execute(SiteSetting.__table__.delete())  # back to the configuration for any later test
+    db.session.commit()

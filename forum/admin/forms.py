@@ -1,9 +1,11 @@
 """Admin forms; the rules beyond shape and length live in the services."""
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, IntegerField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ..settings import BY_NAME, SETTINGS, Setting
 from .service import categories as category_service
 from .service.blocks import KINDS
 from .service.members import ROLE_LABELS
@@ -55,3 +57,35 @@ class CategoryForm(FlaskForm):
         return category_service.CategoryFields(name=self.name.data or "", slug=self.slug.data or "",
                                                description=self.description.data or "", position=self.position.data or 0,
                                                members_only=self.members_only.data)
+
+
+class LogoForm(FlaskForm):
+    logo = FileField("Logo picture", validators=[FileRequired("Choose a picture to upload.")],
+                     description=BY_NAME["LOGO"].help)
+
+
+class SettingsForm(FlaskForm):
+    """/admin/settings: one input per site setting (forum/settings.py), made from its row below. The
+    values are checked by the settings' own rules (Setting.clean), so that typed text comes back as typed."""
+
+    def submitted(self, sent) -> dict[str, object]:
+        """The value of each setting the form still holds (the view removes those the environment fixed) and
+        whose input was `sent`: one left out is left as it is (an emptied text input is sent, as "")."""
+        return {setting.name: self[setting.field_name].data for setting in SETTINGS
+                if setting.field_name in self and setting.field_name in sent}
+
+
+def _setting_field(setting: Setting):
+    if setting.kind == "choice":
+        return RadioField(setting.label, choices=[SelectChoice(value, label) for value, label in setting.choices],
+                          description=setting.help, validate_choice=False)
+    if setting.kind == "int":
+        return StringField(setting.label, description=setting.help,
+                           render_kw={"inputmode": "numeric", "maxlength": 9, "class": "short"})
+    return StringField(setting.label, description=setting.help, render_kw={"maxlength": setting.max_length})
+
+
+for _setting in SETTINGS:
+    if _setting.kind != "image":  # a picture has a form of its own (LogoForm): an upload cannot be typed again
+        setattr(SettingsForm, _setting.field_name, _setting_field(_setting))
+del _setting

@@ -6,9 +6,9 @@ from .conversation import Draft, Notification, PostLike, PostQuote, PostRevision
 from .reading import ThreadRead
 from .moderation import Appeal, Flag, ModAction, RateCounter, RegistrationBlock, Sanction
 from .preferences import Ignore, ThreadSubscription
-from .site import SiteState
+from .site import SiteSetting, SiteState
 from .user import User
 
 __all__ = ["Appeal", "Category", "Draft", "Flag", "Ignore", "LoginSession", "ModAction", "Notification", "Post", "PostLike",
-           "PostQuote", "PostRevision", "RateCounter", "RegistrationBlock", "Sanction", "SiteState", "Thread", "ThreadDraft",
-           "ThreadRead", "ThreadSubscription", "User"]
+           "PostQuote", "PostRevision", "RateCounter", "RegistrationBlock", "Sanction", "SiteSetting", "SiteState", "Thread",
+           "ThreadDraft", "ThreadRead", "ThreadSubscription", "User"]

@@ -1,9 +1,12 @@
 """State of the whole site that every worker process reads."""
 
-from sqlalchemy import String
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
+from .base import utcnow
 
 
 class SiteState(db.Model):
@@ -15,3 +18,15 @@ class SiteState(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pages_version: Mapped[str] = mapped_column(String(32))
+
+
+class SiteSetting(db.Model):
+    """A value an admin chose at /admin/settings (forum.settings lists them). `value` is JSON; a setting
+    with no row has its value from the configuration (forum.config)."""
+
+    __tablename__ = "site_settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -20,6 +20,7 @@ from ..extensions import db
 from ..models import Notification, Post, User
 from ..models.base import utcnow
 from ..refusals import FieldError
+from ..settings import site_setting
 from .service import WHAT, visible_notifications
 
 CHOICES = {"off": "Off", "each": "Each notification", "daily": "Daily digest"}
@@ -145,7 +146,7 @@ def _message(member: User, ids: list[int], digest: bool):
     items = [{"who": n.actor.name_seen_by(member), "what": WHAT.get(n.kind, "wrote"),
               "title": n.post.thread.title, "link": mail.external_url("posts.show", post_id=n.post_id)}
              for n in db.session.scalars(query)]
-    site = current_app.config["SITE_NAME"]
+    site = site_setting("SITE_NAME")
     if digest:
         subject = f"Your daily digest from {site}: {_count(len(ids))}"
     elif len(ids) == 1:

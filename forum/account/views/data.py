@@ -2,12 +2,13 @@
 
 import json
 
-from flask import current_app, flash, make_response, redirect, request, url_for
+from flask import flash, make_response, redirect, request, url_for
 from flask_login import current_user, login_required, logout_user
 
 from ...extensions import limiter
 from ...htmx import is_fragment_request, redirect_fragment, render, uncached
 from ...refusals import FieldError, show_on
+from ...settings import site_setting
 from .. import bp
 from .. import service as account
 from ..forms import DeleteAccountForm
@@ -34,7 +35,7 @@ def export_data():
 
 
 def _delete_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]  # wrong passwords here count like failed sign-ins
+    return site_setting("LOGIN_RATE_LIMIT")  # wrong passwords here count like failed sign-ins
 
 
 def _delete_key() -> str:

@@ -18,6 +18,7 @@ from ...extensions import db
 from ...models import User
 from ...models.user import new_session_token
 from ...refusals import FieldError, Gone, Malformed
+from ...settings import site_setting
 from .passwords import hash_password, password_problem
 from .accounts import canonical_email
 
@@ -68,7 +69,7 @@ def request_reset(address: str) -> bool:
     minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
     try:
         message = mail.compose(
-            user.email, f"Set a new password for {current_app.config['SITE_NAME']}", "password_reset",
+            user.email, f"Set a new password for {site_setting('SITE_NAME')}", "password_reset",
             user=user, link=mail.external_url("auth.reset_form", token=make_token(user)), minutes=minutes)
     except mail.MailError as error:
         current_app.logger.error("Password reset mail not sent: %s", error)

@@ -27,6 +27,7 @@ from ... import mail
 from ...extensions import db
 from ...models import User
 from ...refusals import FieldError, Forbidden, Gone, Malformed
+from ...settings import site_setting
 from . import blocks as registration_blocks
 from .accounts import TAKEN, NewAccount, checked_names, register
 
@@ -80,7 +81,7 @@ def _mail(pending: Pending) -> str:
     """Send the one mail this address gets: both lookups run whatever the answer, so timing tells nothing."""
     owner = db.session.scalar(select(User).where(User.email == pending.email))
     blocked = registration_blocks.refuses_email(db.session, pending.email)
-    site = current_app.config["SITE_NAME"]
+    site = site_setting("SITE_NAME")
     if blocked:
         kind, subject, context = "blocked", f"Your registration on {site}", {"reason": registration_blocks.REFUSED}
     elif owner is not None:

@@ -2,11 +2,12 @@
 
 import logging
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 
 from ...extensions import limiter
 from ...htmx import is_fragment_request, redirect_fragment, render
 from ...security import safe_next
+from ...settings import site_setting
 from .. import bp
 from ..service import accounts as service
 from ..service import devices
@@ -19,7 +20,7 @@ log = logging.getLogger("forum.auth")
 
 
 def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
+    return site_setting("LOGIN_RATE_LIMIT")
 
 
 def _failed(response) -> bool:

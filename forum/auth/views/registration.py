@@ -1,12 +1,15 @@
 """Registration pages: the form, "check your email", and the mailed link that creates the account."""
 
-from flask import current_app, flash, redirect, request, url_for
+import functools
+
+from flask import flash, redirect, request, url_for
 
 from ...extensions import limiter
 from ...htmx import render, uncached
 from ...limits import limit_registrations
 from ...refusals import FieldError, Refusal, show_on
 from ...security import safe_next
+from ...settings import site_setting
 from .. import bp
 from ..service import signup
 from ..forms import FinishRegistrationForm, RegisterForm
@@ -15,7 +18,7 @@ from ..service.accounts import canonical_email
 
 
 def _register_limit() -> str:
-    return current_app.config["REGISTER_RATE_LIMIT"]
+    return site_setting("REGISTER_RATE_LIMIT")
 
 
 def _register_address() -> str:
@@ -31,7 +34,19 @@ def _sent(address: str) -> str:
             f"it works for {signup.link_hours()} hours. If nothing arrives, check your spam folder.")
 
 
+def while_open(view):
+    """Registration's pages answer "closed" (403) while an admin has closed registration: a link
+    mailed before then no longer makes an account either."""
+    @functools.wraps(view)
+    def when_open(*args, **kwargs):
+        if site_setting("REGISTRATION_MODE") == "closed":
+            return uncached(render("auth/register_closed.html", status=403))
+        return view(*args, **kwargs)
+    return when_open
+
+
 @bp.get("/register")
+@while_open
 def register_form():
     """Show the registration form."""
     form = RegisterForm(next=request.args.get("next", ""))
@@ -39,6 +54,7 @@ def register_form():
 
 
 @bp.post("/register")
+@while_open
 @limit_registrations
 @limiter.limit(_register_limit, key_func=_register_address, deduct_when=_mailed)
 def register():
@@ -63,6 +79,7 @@ def register_sent():
 
 
 @bp.get("/register/finish/<token>")
+@while_open
 def finish_registration_form(token):
     """Ask for the new account's password, if the mailed link still works."""
     try:
@@ -74,6 +91,7 @@ def finish_registration_form(token):
 
 
 @bp.post("/register/finish/<token>")
+@while_open
 def finish_registration(token):
     """Create the account from the mailed link and sign the new member in."""
     try:

@@ -5,6 +5,7 @@ from flask import current_app, flash, redirect, request, url_for
 from ...extensions import limiter
 from ...htmx import is_fragment_request, redirect_fragment, render, uncached
 from ...refusals import FieldError, Refusal, show_on
+from ...settings import site_setting
 from .. import bp
 from ..service import recovery
 from ..forms import NewPasswordForm, ResetRequestForm
@@ -13,7 +14,7 @@ from ..service.accounts import canonical_email
 
 
 def _reset_limit() -> str:
-    return current_app.config["PASSWORD_RESET_RATE_LIMIT"]
+    return site_setting("PASSWORD_RESET_RATE_LIMIT")
 
 
 def _reset_address() -> str:

@@ -33,8 +33,8 @@ class AvatarNotStored(Refusal):
 
     status = 503
 
-    def __init__(self):
-        super().__init__(NOT_STORED, field=FIELD)
+    def __init__(self, field: str = FIELD):
+        super().__init__(NOT_STORED, field=field)
 
 
 def initials(name: str) -> str:
@@ -77,37 +77,42 @@ def avatar_url(user) -> str:
     return url_for("members.avatar_svg", user_id=user.id, v=svg_version(user))
 
 
-def reencode(data: bytes) -> bytes:
-    """The picture cropped to a SIZE×SIZE square and written afresh as WebP, with no metadata.
+def reencode(data: bytes, within: tuple[int, int] | None = None, field: str = FIELD) -> bytes:
+    """The picture cropped to a SIZE×SIZE square (or, given `within`, shrunk to fit that box, uncropped:
+    the site's logo) and written afresh as WebP, with no metadata.
 
-    Raises FieldError for anything that is not a readable picture of a sensible size; the pixel
-    count is checked from the header, before anything is decoded (decompression bombs).
+    Raises FieldError (on `field`) for anything that is not a readable picture of a sensible size; the
+    pixel count is checked from the header, before anything is decoded (decompression bombs).
     """
     max_pixels = current_app.config["AVATAR_MAX_PIXELS"]
+    box = within or (SIZE, SIZE)
     try:
         with Image.open(io.BytesIO(data), formats=FORMATS) as image:
             if image.width * image.height > max_pixels:
-                raise FieldError(FIELD, TOO_MANY_PIXELS.format(limit=int(max_pixels ** 0.5)))
-            image.draft("RGB", (SIZE * 2, SIZE * 2))  # JPEG: decode at a reduced size, much faster
+                raise FieldError(field, TOO_MANY_PIXELS.format(limit=int(max_pixels ** 0.5)))
+            image.draft("RGB", (box[0] * 2, box[1] * 2))  # JPEG: decode at a reduced size, much faster
             upright = ImageOps.exif_transpose(image).convert("RGBA")
-            square = ImageOps.fit(upright, (SIZE, SIZE), Image.Resampling.LANCZOS)
+            if within:
+                shaped = ImageOps.contain(upright, within, Image.Resampling.LANCZOS)
+            else:
+                shaped = ImageOps.fit(upright, box, Image.Resampling.LANCZOS)
     except FieldError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise FieldError(FIELD, TOO_MANY_PIXELS.format(limit=int(max_pixels ** 0.5))) from error
+        raise FieldError(field, TOO_MANY_PIXELS.format(limit=int(max_pixels ** 0.5))) from error
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as error:
-        raise FieldError(FIELD, NOT_AN_IMAGE) from error
+        raise FieldError(field, NOT_AN_IMAGE) from error
     # Only the pixels travel on: no EXIF (location, camera), ICC or XMP from the upload.
-    clean = Image.frombytes("RGBA", square.size, square.tobytes())
+    clean = Image.frombytes("RGBA", shaped.size, shaped.tobytes())
     out = io.BytesIO()
     clean.save(out, "WEBP", quality=85, method=4)
     return out.getvalue()
 
 
-def check_size(data: bytes) -> None:
+def check_size(data: bytes, field: str = FIELD) -> None:
     limit = current_app.config["AVATAR_MAX_BYTES"]
     if len(data) > limit:
-        raise FieldError(FIELD, TOO_MANY_BYTES.format(limit=readable_size(limit)))
+        raise FieldError(field, TOO_MANY_BYTES.format(limit=readable_size(limit)))
 
 
 def readable_size(size: int) -> str:
@@ -127,7 +132,12 @@ def store(user_id: int, webp: bytes) -> str:
 
     Raises AvatarNotStored, after logging the path and the error, when the folder will not take it."""
     name = f"{user_id}-{secrets.token_urlsafe(9)}.webp"
-    target = folder() / name
+    store_as(folder() / name, webp)
+    return name
+
+
+def store_as(target: Path, webp: bytes, field: str = FIELD) -> None:
+    """Write a picture to `target` whole or not at all; AvatarNotStored (on `field`) when it cannot be."""
     partial = target.with_suffix(".part")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -135,19 +145,18 @@ def store(user_id: int, webp: bytes) -> str:
         os.replace(partial, target)  # readers never see half a file
     except OSError as error:
         current_app.logger.error("Could not store an uploaded picture as %s: %s", target, error)
-        _remove_quietly(partial)
-        raise AvatarNotStored() from error
-    return name
+        remove_quietly(partial)
+        raise AvatarNotStored(field) from error
 
 
 def discard(name: str | None) -> None:
     """Delete a stored picture, if there is one (a missing file is no error). The member's change is
     already saved when this runs, so a file that cannot be deleted is logged and left behind."""
     if name and FILE_NAME.fullmatch(name):
-        _remove_quietly(folder() / name)
+        remove_quietly(folder() / name)
 
 
-def _remove_quietly(path: Path) -> None:
+def remove_quietly(path: Path) -> None:
     try:
         path.unlink(missing_ok=True)
     except OSError as error:

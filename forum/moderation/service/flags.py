@@ -4,7 +4,6 @@ post until it is reviewed, and moderators hide, restore or dismiss."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -17,6 +16,7 @@ from ...models.moderation import FLAG_REASONS
 from ...policy import check_may_write
 from ...posts import service as posts
 from ...refusals import Conflict, FieldError, Forbidden, Refusal
+from ...settings import site_setting
 from .log import log_action
 
 NOTE_MAX = 500
@@ -102,7 +102,7 @@ def flag_post(post: Post, member: User, reason: str, note: str = "") -> Flag:
 
 
 def _hide_if_flagged_enough(session, post: Post) -> bool:
-    threshold = current_app.config["FLAG_HIDE_THRESHOLD"]
+    threshold = site_setting("FLAG_HIDE_THRESHOLD")
     flaggers = session.scalar(select(func.count(func.distinct(Flag.user_id))).where(
         Flag.post_id == post.id, Flag.resolved_at.is_(None)))
     if post.removal is not None or flaggers < threshold:

@@ -8,6 +8,7 @@ from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from ...models import Post, User
+from ...settings import site_setting
 from .render import RenderContext, Rendered, references, render_body
 
 
@@ -58,5 +59,5 @@ def _looked_up(post_ids: set[int], usernames: set[str]) -> RenderContext:
 
 def max_mentions(established: bool) -> int:
     """How many members one post may mention (and notify)."""
-    config = current_app.config
-    return config["MAX_MENTIONS"] if established else min(config["MAX_MENTIONS"], config["NEW_MEMBER_MAX_MENTIONS"])
+    most = current_app.config["MAX_MENTIONS"]
+    return most if established else min(most, site_setting("NEW_MEMBER_MAX_MENTIONS"))

@@ -1,0 +1,300 @@
+"""Site settings: what an admin changes at /admin/settings while the forum runs, and how every worker
+process reads them.
+
+SETTINGS below is the one list of them: a feature that wants a new setting adds a row (and its
+default to forum.config.Defaults, under the same name). A setting's value is, in order:
+
+1. `FORUM_<NAME>` in the environment, when it is set: fixed, the page shows it and cannot change it;
+2. the value an admin saved (a row of site_settings, JSON);
+3. the configuration: forum.config.Defaults, then instance/config.py.
+
+App code reads a value with `site_setting("FLAG_HIDE_THRESHOLD")`, never app.config, for these names.
+Each worker keeps the saved values in memory and reads them again at most once a second
+(REFRESH_SECONDS), so a change made through any worker is in force in all of them within about a
+second, without a restart; the worker that saved it reads them again at once. A change is a public
+write (a new pages_version, forum.database), so the guest pages each worker keeps are stale, and a
+page rendered for a guest first brings the settings up to the version it is kept under (refresh_for).
+"""
+
+import json
+import logging
+import math
+import os
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from hashlib import sha256
+from pathlib import Path
+
+from flask import current_app, url_for
+from limits import parse_many
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from .extensions import db
+from .models import SiteSetting
+from .refusals import FieldError
+
+log = logging.getLogger(__name__)
+
+REFRESH_SECONDS = 1.0
+LOGO_FILE = re.compile(r"logo-[A-Za-z0-9_-]{12}\.webp")  # the names admin/service/settings.py gives logos
+BUILT_IN_ACCENT = "#0b5cad"  # static/css/forum.css's --accent, with its own dark-mode partner
+LOGO_BOX = (480, 96)  # pixels: an uploaded logo is shrunk to fit (twice the size the header shows)
+COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+LIMIT_HINT = "such as “10 per minute”, several joined by “;” (“5 per minute; 20 per hour”)"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting. `name` is its app.config key (and FORUM_<name>); `kind` says how it is typed and
+    checked: text, int, choice, limit (a rate limit), colour (#rrggbb) or image (an uploaded picture's
+    file name, set by its own form)."""
+
+    name: str
+    kind: str
+    section: str
+    label: str
+    help: str = ""
+    minimum: int | None = None
+    maximum: int | None = None
+    max_length: int = 200
+    required: bool = True
+    choices: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def field_name(self) -> str:
+        """The form input's name."""
+        return self.name.lower()
+
+    def clean(self, value):
+        """The value as stored, from what a form or the database gave; FieldError when it is not one."""
+        if self.kind == "int":
+            if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,9}\s*", value):
+                value = int(value)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise FieldError(self.field_name, f"Enter a whole number from {self.minimum} to {self.maximum}.")
+            if not self.minimum <= value <= self.maximum:
+                raise FieldError(self.field_name, f"Enter a whole number from {self.minimum} to {self.maximum}.")
+            return value
+        if not isinstance(value, str):
+            raise FieldError(self.field_name, "Enter a value.")
+        value = value.strip()
+        if not value and self.required:
+            raise FieldError(self.field_name, f"Enter the {self.label.lower()}.")
+        if len(value) > self.max_length:
+            raise FieldError(self.field_name, f"Use at most {self.max_length} characters.")
+        if self.kind == "choice" and value not in dict(self.choices):
+            raise FieldError(self.field_name, "Choose one of the options.")
+        if self.kind == "limit":
+            return _clean_limit(self, value)
+        if self.kind == "colour":
+            return _clean_colour(self, value)
+        if self.kind == "image" and value and not LOGO_FILE.fullmatch(value):
+            raise FieldError(self.field_name, "Upload the picture: it is stored under a name of its own.")
+        return value
+
+    def describe(self, value) -> str:
+        """The value as the page and the log say it."""
+        if self.kind == "choice":
+            return dict(self.choices).get(value, str(value))
+        return str(value) if value != "" else "(none)"
+
+
+def _clean_limit(setting: Setting, value: str) -> str:
+    try:
+        items = parse_many(value)
+    except ValueError:
+        items = []
+    if not items:
+        raise FieldError(setting.field_name, f"Write a limit {LIMIT_HINT}.")
+    return "; ".join(" ".join(part.split()) for part in value.split(";") if part.strip())
+
+
+def _clean_colour(setting: Setting, value: str) -> str:
+    if not COLOUR.fullmatch(value):
+        raise FieldError(setting.field_name, "Write the colour as # and six hexadecimal digits, such as #0b5cad.")
+    ratio = contrast(value, "#ffffff")
+    if ratio < 4.5:
+        raise FieldError(setting.field_name, f"White text on this colour has a contrast of {ratio:.1f}:1; it needs "
+                                             "4.5:1 to be readable. Choose a darker colour.")
+    return value.lower()
+
+
+def contrast(first: str, second: str) -> float:
+    """The WCAG contrast ratio of two #rrggbb colours."""
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    lighter, darker = sorted((luminance(first), luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def _limit(name, section, label, help=""):
+    return Setting(name, "limit", section, label, help=help or f"Write it {LIMIT_HINT}.", max_length=100)
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("SITE_NAME", "text", "The site", "Site name", max_length=60,
+            help="In the header, each page's title and the mail the forum sends."),
+    Setting("SITE_DESCRIPTION", "text", "The site", "Description", max_length=300, required=False,
+            help="A sentence under the name on the front page, and the description search engines show."),
+    Setting("ACCENT_COLOUR", "colour", "The site", "Accent colour", max_length=7,
+            help="Buttons and links, as # and six hexadecimal digits (such as #0b5cad). White text on it must "
+                 "be readable; dark mode uses a lighter mix of it."),
+    Setting("LOGO", "image", "The site", "Logo", required=False, max_length=40,
+            help="Shown before the name in the header. A PNG, JPEG, GIF or WebP picture; it is shrunk to fit "
+                 f"{LOGO_BOX[0]}×{LOGO_BOX[1]} pixels and stored afresh, without its metadata."),
+    Setting("REGISTRATION_MODE", "choice", "Registration", "New accounts",
+            choices=(("open", "Open: anyone may create an account"),
+                     ("closed", "Closed: nobody may create an account"))),
+    _limit("REGISTER_RATE_LIMIT", "Rate limits", "Registrations",
+           "Registration mails, per IP address and per email address."),
+    _limit("LOGIN_RATE_LIMIT", "Rate limits", "Failed sign-ins", "Per address and per account."),
+    _limit("PASSWORD_RESET_RATE_LIMIT", "Rate limits", "Password resets",
+           "Reset requests, per IP address and per email address."),
+    _limit("REPLY_RATE_LIMIT", "Rate limits", "Replies", "Replies posted, per member."),
+    _limit("THREAD_RATE_LIMIT", "Rate limits", "New threads", "Threads started, per member."),
+    _limit("AVATAR_RATE_LIMIT", "Rate limits", "Picture uploads", "Per member."),
+    Setting("NEW_MEMBER_MIN_POSTS", "int", "New members", "Posts to be established", minimum=0, maximum=1000,
+            help="A member is new until they have this many posts and are old enough (below). New members' "
+                 "links are hidden and their limits are tighter."),
+    Setting("NEW_MEMBER_MIN_DAYS", "int", "New members", "Days to be established", minimum=0, maximum=365,
+            help="Days since they joined."),
+    _limit("NEW_MEMBER_REPLY_RATE_LIMIT", "New members", "Replies by new members"),
+    _limit("NEW_MEMBER_THREAD_RATE_LIMIT", "New members", "New threads by new members"),
+    Setting("NEW_MEMBER_MAX_MENTIONS", "int", "New members", "Mentions per post by new members", minimum=0,
+            maximum=50, help="Later @names stay plain text. Never more than the limit for everyone."),
+    Setting("FLAG_HIDE_THRESHOLD", "int", "Moderation", "Flags that hide a post", minimum=1, maximum=100,
+            help="This many members flagging a post hide it until a moderator reviews it."),
+    Setting("PAGE_CACHE_SECONDS", "int", "Performance", "Guest page cache, in seconds", minimum=0, maximum=3600,
+            help="Pages as guests see them are kept in memory until anything changes, or at most this long. "
+                 "0 turns the cache off."),
+)
+BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+def sections() -> dict[str, list[Setting]]:
+    """The settings grouped as the page shows them, in the table's order."""
+    grouped: dict[str, list[Setting]] = {}
+    for setting in SETTINGS:
+        grouped.setdefault(setting.section, []).append(setting)
+    return grouped
+
+
+def site_setting(name: str):
+    """The value of setting `name` now (see the module's docstring)."""
+    return current_app.extensions["settings"].value(name)
+
+
+def store():
+    return current_app.extensions["settings"]
+
+
+class SettingsStore:
+    """One worker's copy of the saved values, read again at most every REFRESH_SECONDS, shared by its threads."""
+
+    def __init__(self, app):
+        self.app = app
+        self._saved: dict[str, object] = {}
+        self._read_at = -math.inf
+        self._version: str | None = None  # the pages_version refresh_for last saw
+        self._lock = threading.Lock()
+        self._engine = None
+
+    def fixed(self, name: str) -> bool:
+        """Whether FORUM_<name> in the environment fixes this setting."""
+        return name in self.app.config["FIXED_BY_ENVIRONMENT"]
+
+    def value(self, name: str):
+        if name not in BY_NAME:
+            raise KeyError(f"{name} is not a site setting (forum.settings.SETTINGS)")
+        if not self.fixed(name):
+            saved = self.saved()
+            if name in saved:
+                return saved[name]
+        return self.app.config[name]
+
+    def saved(self) -> dict[str, object]:
+        """What admins saved, as this worker read it at most REFRESH_SECONDS ago."""
+        if time.monotonic() - self._read_at >= REFRESH_SECONDS:
+            self.read()
+        return self._saved
+
+    def refresh_for(self, version: str | None) -> None:
+        """Read the values again if the site changed (a new pages_version) since they were last read this way:
+        a guest's page kept under `version` must show the settings of that version, not a second-old copy."""
+        if version != self._version:
+            self.read(again=True)
+            self._version = version
+
+    def forget(self) -> None:
+        """Read them again at the next use (after this worker saved a change)."""
+        self._read_at = -math.inf
+
+    def engine(self):
+        """The app's engine, kept so that the page cache's middleware can read settings outside Flask."""
+        if self._engine is None:
+            with self.app.app_context():
+                self._engine = db.engine
+        return self._engine
+
+    def read(self, again: bool = False) -> None:
+        """Read the saved values, unless another thread did within REFRESH_SECONDS (or `again`: whatever)."""
+        with self._lock:
+            if not again and time.monotonic() - self._read_at < REFRESH_SECONDS:
+                return  # the threads that found the copy old together: the first one read it
+            try:
+                with self.engine().connect() as connection:
+                    rows = connection.execute(select(SiteSetting.name, SiteSetting.value)).all()
+            except SQLAlchemyError:  # the database is away: keep what we had, and try again next time
+                log.warning("Could not read the site settings; using the last ones read", exc_info=True)
+                self._read_at = time.monotonic()
+                return
+            saved = {}
+            for name, text in rows:
+                setting = BY_NAME.get(name)
+                if setting is None:  # a setting a later version removed
+                    continue
+                try:
+                    saved[name] = setting.clean(json.loads(text))
+                except (ValueError, FieldError):
+                    log.warning("Ignoring the saved value of %s: %r is not a valid one", name, text)
+            self._saved, self._read_at = saved, time.monotonic()
+
+
+def accent_css(colour: str) -> str:
+    """The stylesheet that gives the pages the accent colour (inline styles are barred by the CSP)."""
+    return (f":root {{ --accent: {colour}; --accent-soft: color-mix(in srgb, {colour} 10%, white); }}\n"
+            "@media (prefers-color-scheme: dark) {\n"
+            f"  :root {{ --accent: color-mix(in oklab, {colour} 45%, white); "
+            f"--accent-soft: color-mix(in srgb, {colour} 25%, #14171a); }}\n}}\n")
+
+
+def site_css_url() -> str | None:
+    """The accent stylesheet's address, or None for the colour forum.css has already (light and dark)."""
+    colour = site_setting("ACCENT_COLOUR")
+    if colour == BUILT_IN_ACCENT:
+        return None
+    return url_for("threads.site_css", v=sha256(colour.encode()).hexdigest()[:10])
+
+
+def logo_folder() -> Path:
+    """Where uploaded logos are kept: beside the avatars, in the upload folder every worker shares."""
+    base = current_app.config.get("UPLOAD_DIR") or os.path.join(current_app.instance_path, "uploads")
+    return Path(base) / "site"
+
+
+def logo_url() -> str | None:
+    name = site_setting("LOGO")
+    return url_for("threads.site_logo", name=name) if name else None
+
+
+def register(app) -> None:
+    """The store, and `setting(name)` and the accent stylesheet's address (threads.site_css) for templates."""
+    app.extensions["settings"] = SettingsStore(app)
+    app.jinja_env.globals["setting"] = site_setting
+    app.jinja_env.globals["site_css_url"] = site_css_url
+    app.jinja_env.globals["logo_url"] = logo_url
