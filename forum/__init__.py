@@ -3,7 +3,8 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cleaning, cli, config, database, errors, htmx, ids, page_cache, policy, security, templating, timing
+from . import (cleaning, cli, config, database, errors, health, htmx, ids, logs, metrics, page_cache, policy, security,
+               templating, timing)
 from .account import bp as account_bp
 from .admin import bp as admin_bp
 from .auth import bp as auth_bp
@@ -28,6 +29,8 @@ def create_app(test_config=None):
         static_folder=str(config.PROJECT_ROOT / "static"),
     )
     config.load(app, test_config)
+    logs.configure(app)  # before anything logs: every line in the configured format, with the request id
+    logs.configure_error_reporter(app)
     ids.register(app)  # before the blueprints: their <int:…> ids are bounded (forum/ids.py)
     cleaning.register(app)  # no control characters in any text a visitor sends (forum/cleaning.py)
     timing.register(app)  # first in, last out: the header covers every other hook
@@ -44,6 +47,8 @@ def create_app(test_config=None):
                       feeds_bp, search_bp):
         app.register_blueprint(blueprint)
     errors.register(app)
+    health.register(app)
+    metrics.register(app)
     app.before_request(policy.guard_writes)
     app.context_processor(lambda: {"sanction_notices": policy.notices_for,
                                    "unread_notifications": notifications.unread_summary})
@@ -52,4 +57,5 @@ def create_app(test_config=None):
     app.cli.add_command(cli.forum)
     if hops := app.config["PROXY_HOPS"]:  # behind reverse proxies: trust their X-Forwarded-For/-Proto
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    app.wsgi_app = logs.RequestLog(app.wsgi_app, trust_proxy=hops > 0)  # outermost: it logs every answer
     return app

@@ -33,6 +33,7 @@ from flask import current_app, request
 from flask_login import current_user
 from werkzeug.http import parse_cookie
 
+from . import logs, metrics
 from .extensions import db
 from .models import SiteState
 from .security import CSP, csp_nonce
@@ -65,8 +66,9 @@ def for_guests(view):
         version = environ[VERSION] if VERSION in environ else current_app.extensions["page_cache"].current_version()
         response = current_app.make_response(view(*args, **kwargs))
         response.headers[HEADER] = "miss"
+        metrics.PAGE_CACHE_MISS.inc()
         if response.status_code == 200 and response.mimetype == "text/html":
-            environ[KEEP] = (version, csp_nonce())
+            environ[KEEP] = (version, csp_nonce(), request.endpoint)
         return response
 
     return kept_for_guests
@@ -79,6 +81,7 @@ class Page:
     body: bytes
     headers: list[tuple[str, str]]
     nonce: str
+    endpoint: str = "none"  # the view that rendered it, named in the request log and the metrics
 
 
 class PageCache:
@@ -153,6 +156,8 @@ class GuestPages:
             except Exception:  # the database is away, say: Flask answers, with its error page if need be
                 return self.wsgi_app(environ, start_response)
             if (page := self.cache.get(key, version)) is not None:
+                environ[logs.ENDPOINT] = page.endpoint
+                metrics.PAGE_CACHE_HIT.inc()
                 return self._answer(page, started, start_response)
             environ[VERSION] = version
         environ[GUEST_KEY] = key
@@ -218,10 +223,10 @@ class GuestPages:
                 chunks.close()
         if answer["status"].startswith("200 ") and not any(name == "Set-Cookie" for name, _ in answer["headers"]):
             if session is None:
-                version, nonce = environ[KEEP]
+                version, nonce, endpoint = environ[KEEP]
                 headers = [(name, value) for name, value in answer["headers"] if name not in MADE_PER_ANSWER]
                 expires = time.monotonic() + self.cache.seconds
-                self.cache.put(environ[GUEST_KEY], Page(version, expires, body, headers, nonce))
+                self.cache.put(environ[GUEST_KEY], Page(version, expires, body, headers, nonce, endpoint))
             else:  # a page of theirs may hold their own CSRF token: not kept, but they are a guest
                 self._remember_guest_session(session)
         return [body]
