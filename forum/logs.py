@@ -147,16 +147,21 @@ class RequestLog:
 
 def configure_error_reporter(app) -> None:
     """Report unexpected errors to Sentry when SENTRY_DSN is set (the SDK is not even loaded otherwise).
-    No personal data goes with them: no cookies, no form or body, no address (send_default_pii off);
-    each event is tagged with the request's id, as the log line and the error page are."""
+    No personal data goes with them (the SDK's data_collection): no member, cookies, headers, query,
+    body or local variables; each event is tagged with the request's id, as the log line and the
+    error page are."""
     if not app.config["SENTRY_DSN"]:
         return
     import sentry_sdk
     from sentry_sdk.integrations.logging import LoggingIntegration
 
     # Events come from report_exception alone; log records stay breadcrumbs, not events of their own.
-    options = {"send_default_pii": False, "max_request_body_size": "never",
-               "integrations": [LoggingIntegration(event_level=None)], **app.config["SENTRY_OPTIONS"]}
+    off = {"mode": "off"}
+    collected = {"user_info": False, "cookies": off, "http_headers": {"request": off},
+                 "http_bodies": [], "url_query_params": off, "stack_frame_variables": False,
+                 "database_query_data": False}
+    options = {"data_collection": collected, "integrations": [LoggingIntegration(event_level=None)],
+               **app.config["SENTRY_OPTIONS"]}
     sentry_sdk.init(dsn=app.config["SENTRY_DSN"], **options)
     app.extensions["error_reporter"] = sentry_sdk
 
