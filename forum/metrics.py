@@ -32,6 +32,9 @@ MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 # Seconds: a cached page takes well under a millisecond, a rendered one a few, a slow one more.
 BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
+if _folder := os.environ.get(MULTIPROCESS_DIR):  # each worker's numbers go to files there: it must exist
+    os.makedirs(_folder, exist_ok=True)
+
 REQUESTS = Histogram("forum_http_request_duration_seconds", "Requests answered, and how long each took, "
                      "by endpoint and status (_count is the number of requests).", ["endpoint", "status"],
                      buckets=BUCKETS)

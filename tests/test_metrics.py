@@ -12,7 +12,7 @@ from forum import create_app, mail
 from forum.extensions import db
 from forum.models import Post
 from forum.moderation.service import flags
-from tests.app_servers import Client, Granian
+from tests.app_servers import Client, Granian, MakeRun
 from tests.conftest import test_config
 from tests.factories import make_reply, make_thread, make_user
 from tests.mail_server import _free_port
@@ -171,3 +171,27 @@ def test_a_scrape_from_either_worker_adds_up_both_workers_requests(two_workers):
     scrapes = [logins_counted() for _ in range(10)]
     assert len({worker for _, worker in scrapes}) == 2, "both workers must have been scraped"
     assert {counted - before for counted, _ in scrapes} == {20}
+
+
+def test_make_run_serves_metrics_added_up_over_its_workers(tmp_path):
+    """`make run`'s own line (granian's RSGI interface, WORKERS processes, its metrics folder)."""
+    url = f"sqlite:///{tmp_path / 'forum.sqlite3'}"
+    app = create_app(test_config(url))
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    server = MakeRun(tmp_path / "served", {"FORUM_DATABASE_URL": url, "FORUM_SECRET_KEY": secrets.token_hex(32),
+                                           "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "not-yet-made")})
+    try:
+        server.wait_until_serving()
+        assert server.workers == 2
+        client, count = Client(server.port), "forum_http_request_duration_seconds_count"
+        before = value(client.get("/metrics").text, count, endpoint="auth.login_form", status="200")
+        for _ in range(20):
+            assert client.get("/login").status == 200
+        counted = [value(client.get("/metrics").text, count, endpoint="auth.login_form", status="200")
+                   for _ in range(6)]
+        assert {number - before for number in counted} == {20}
+        assert len(list((tmp_path / "not-yet-made").glob("*.db"))) >= 2  # a file for each worker
+    finally:
+        server.stop()
