@@ -57,5 +57,6 @@ def create_app(test_config=None):
     app.cli.add_command(cli.forum)
     if hops := app.config["PROXY_HOPS"]:  # behind reverse proxies: trust their X-Forwarded-For/-Proto
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
-    app.wsgi_app = logs.RequestLog(app.wsgi_app, trust_proxy=hops > 0)  # outermost: it logs every answer
+    app.wsgi_app = logs.RequestLog(app.wsgi_app, trust_proxy=hops > 0,  # outermost: it logs every answer
+                                   structured=app.config["LOG_FORMAT"] == "json")
     return app

@@ -109,8 +109,9 @@ class RequestLog:
     """WSGI middleware around the whole app: gives the request its id, answers it in X-Request-ID,
     and once the app has answered, writes the request's line and counts it in the metrics."""
 
-    def __init__(self, wsgi_app, trust_proxy: bool):
-        self.wsgi_app, self.trust_proxy = wsgi_app, trust_proxy
+    def __init__(self, wsgi_app, trust_proxy: bool, structured: bool):
+        # structured: the line's parts as fields of their own too (JSON lines); plain lines need only the text.
+        self.wsgi_app, self.trust_proxy, self.structured = wsgi_app, trust_proxy, structured
 
     def __call__(self, environ, start_response):
         started = time.perf_counter()
@@ -132,17 +133,16 @@ class RequestLog:
             self._log(environ, status[0][:3] if status else "500", time.perf_counter() - started)
             _request_id.reset(token)
 
-    @staticmethod
-    def _log(environ, status: str, seconds: float) -> None:
+    def _log(self, environ, status: str, seconds: float) -> None:
         endpoint = environ.get(ENDPOINT, "none")
         metrics.observe_request(endpoint, status, seconds)
         if not request_log.isEnabledFor(logging.INFO):
             return
         method, path = environ["REQUEST_METHOD"], environ.get(LOGGED_PATH) or environ.get("PATH_INFO", "")
-        member, duration = environ.get(MEMBER, "guest"), round(seconds * 1000, 1)
-        request_log.info("%s %s %s %.1fms member=%s", method, path, status, duration, member,
-                         extra={"method": method, "path": path, "status": int(status), "duration_ms": duration,
-                                "member": member, "endpoint": endpoint})
+        member, duration = environ.get(MEMBER, "guest"), round(seconds * 1000, 2)
+        extra = {"method": method, "path": path, "status": int(status), "duration_ms": duration, "member": member,
+                 "endpoint": endpoint} if self.structured else None
+        request_log.info("%s %s %s %.2fms member=%s", method, path, status, duration, member, extra=extra)
 
 
 def configure_error_reporter(app) -> None:
