@@ -110,7 +110,11 @@ def test_no_token_email_or_password_reaches_the_log(client, capsys, lou_with_mai
     client.submit("/password/reset", {"email": "lou.logged@example.com"})
     client.get("/password/reset/secret-token-value-123?x=lou.logged@example.com")
     client.submit("/login", {"username": "lou_logged", "password": "A wrong password 99"})
+    client.submit("/login", {"username": "lou.logged@example.com", "password": "A wrong password 99"})
+    client.submit("/login", {"username": "Typed-Password-42", "password": "x"})  # the password in the wrong box
     logged = capsys.readouterr().err
+    assert logged.count(f"Failed sign-in: 'lou_logged' (member {lou_with_mail.id})") == 2
+    assert "Failed sign-in: no such member" in logged and "Typed-Password-42".lower() not in logged.lower()
     assert "POST /password/reset 302" in logged and "GET /password/reset/<token> " in logged
     for secret in ("secret-token-value-123", "lou.logged@", "A wrong password 99"):
         assert secret not in logged
