@@ -32,7 +32,7 @@ REQUEST_ID_HEADER = "X-Request-ID"
 # What a proxy's request id may look like to be taken as it is (uuids, nginx's $request_id, and the like).
 GIVEN_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
-JSON_FIELDS = ["asctime", "levelname", "name", "request_id", "message"]
+JSON_FIELDS = ["levelname", "name", "request_id", "message"]  # and "time", in ISO 8601 with its time zone
 NO_REQUEST = "-"
 # In the WSGI environ: the path to log in place of the real one, and the endpoint that answered
 # (set by Flask, or by the page cache for a page answered from memory), and who asked.
@@ -54,7 +54,7 @@ def configure(app) -> None:
     handler = StandardErrorHandler()
     handler.addFilter(add_request_id)
     if app.config["LOG_FORMAT"] == "json":
-        handler.setFormatter(JsonFormatter(JSON_FIELDS, rename_fields={"asctime": "time", "levelname": "level"}))
+        handler.setFormatter(JsonFormatter(JSON_FIELDS, rename_fields={"levelname": "level"}, timestamp="time"))
     else:
         handler.setFormatter(logging.Formatter(TEXT_FORMAT))
     root = logging.getLogger()
