@@ -3,8 +3,8 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import (cleaning, cli, config, database, errors, health, htmx, ids, logs, metrics, page_cache, policy, security,
-               templating, timing)
+from . import (cleaning, cli, config, database, errors, htmx, ids, logs, metrics, page_cache, policy, security, templating,
+               timing)
 from .account import bp as account_bp
 from .admin import bp as admin_bp
 from .auth import bp as auth_bp
@@ -12,6 +12,7 @@ from .extensions import csrf, db, limiter, login_manager, migrate
 from .feeds import bp as feeds_bp
 from .members import bp as members_bp
 from .notifications import bp as notifications_bp
+from .ops import bp as ops_bp
 from .notifications import service as notifications
 from .moderation import bp as moderation_bp
 from .posts import bp as posts_bp
@@ -44,10 +45,9 @@ def create_app(test_config=None):
     database.configure(app)
     templating.configure(app)
     for blueprint in (auth_bp, account_bp, threads_bp, posts_bp, members_bp, notifications_bp, moderation_bp, admin_bp,
-                      feeds_bp, search_bp):
+                      feeds_bp, search_bp, ops_bp):
         app.register_blueprint(blueprint)
     errors.register(app)
-    health.register(app)
     metrics.register(app)
     app.before_request(policy.guard_writes)
     app.context_processor(lambda: {"sanction_notices": policy.notices_for,

@@ -1,4 +1,4 @@
-"""Prometheus metrics at /metrics (prometheus_client), for the addresses in METRICS_ALLOW only.
+"""Prometheus metrics (prometheus_client), served at /metrics (forum/ops) to METRICS_ALLOW only.
 
 What is counted: every request by endpoint and status with its duration (the histogram's _count is
 the number of requests), guests' pages answered from memory or rendered, mail sent or failed,
@@ -19,13 +19,13 @@ reaches the app's port directly cannot pass by writing X-Forwarded-For, as the f
 import ipaddress
 import os
 
-from flask import Response, abort, current_app, request
+from flask import current_app, request
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import event, func, select
 
-from .extensions import db, limiter
+from .extensions import db
 from .models import Flag, Post, User
 
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
@@ -49,10 +49,9 @@ NEW_ROWS = "forum.metrics.new_rows"  # in a session's info: accounts and posts f
 
 
 def register(app) -> None:
-    """Serve /metrics, and count accounts and posts as their transactions commit."""
+    """Read who may scrape, and count accounts and posts as their transactions commit."""
     app.extensions["metrics_allow"] = [ipaddress.ip_network(network, strict=False)
                                        for network in app.config["METRICS_ALLOW"]]
-    app.add_url_rule("/metrics", "metrics", limiter.exempt(scrape))
     if not event.contains(db.session, "after_flush", _note_new_rows):
         event.listen(db.session, "after_flush", _note_new_rows)
         event.listen(db.session, "after_commit", _count_new_rows)
@@ -63,12 +62,15 @@ def observe_request(endpoint: str, status: str, seconds: float) -> None:
     REQUESTS.labels(endpoint, status).observe(seconds)
 
 
-def scrape():
-    if not (_allowed(request.environ.get("werkzeug.proxy_fix.orig", request.environ)["REMOTE_ADDR"])
-            and _allowed(request.remote_addr)):
-        abort(403)
-    body = generate_latest(Scrape())
-    return Response(body, content_type=CONTENT_TYPE_LATEST, headers={"Cache-Control": "no-store"})
+def may_scrape() -> bool:
+    """Whether this request's peer, and the visitor its trusted proxies name, are both allowed."""
+    peer = request.environ.get("werkzeug.proxy_fix.orig", request.environ)["REMOTE_ADDR"]
+    return _allowed(peer) and _allowed(request.remote_addr)
+
+
+def exposition() -> tuple[bytes, str]:
+    """The scrape's body, and its content type."""
+    return generate_latest(Scrape()), CONTENT_TYPE_LATEST
 
 
 def _allowed(address: str | None) -> bool:

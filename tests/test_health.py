@@ -4,11 +4,18 @@ nothing but "ready" or "not ready"."""
 import pytest
 from sqlalchemy import text
 
-from forum.extensions import db
-from forum.health import migration_heads
+from forum.extensions import db, limiter
+from forum.ops.service import migration_heads
 from tests.app_servers import free_port
 
 APP_CONFIG = {"RATELIMIT_DEFAULT": "2 per minute"}  # every other page is limited: these are not
+
+
+@pytest.fixture(autouse=True)
+def _default_limits_end_with_the_test(monkeypatch):
+    """The limiter is one object for every app of the run, and an app's RATELIMIT_DEFAULT stays in it
+    when the next app has none: put back what it had (nothing) after each test of this module."""
+    monkeypatch.setattr(limiter.limit_manager, "_default_limits", limiter.limit_manager._default_limits)
 
 
 @pytest.fixture

@@ -1,41 +1,15 @@
-"""GET /healthz and GET /readyz, for a load balancer or a service manager.
-
-/healthz: the process answers (nothing else is looked at). /readyz: the database answers, its schema
-is at the migrations' head, and Redis answers when REDIS_URL is set; 503 when any does not. Both are
-plain text, never cached, never rate-limited, and say nothing of why: the reason goes to the log.
-"""
-
-import logging
+"""Is the forum ready to serve: the database answers, its schema is at the migrations' head, and Redis
+answers when REDIS_URL is set. What keeps it from serving is for the log, not for the answer."""
 
 from alembic.script import ScriptDirectory
-from flask import Response, current_app
+from flask import current_app
 from redis import Redis
 from sqlalchemy import text
 
-from .extensions import db, limiter
-
-log = logging.getLogger(__name__)
-NO_STORE = {"Cache-Control": "no-store"}
+from ..extensions import db
 
 
-def register(app) -> None:
-    app.add_url_rule("/healthz", "healthz", limiter.exempt(healthz))
-    app.add_url_rule("/readyz", "readyz", limiter.exempt(readyz))
-
-
-def healthz():
-    return Response("ok\n", mimetype="text/plain", headers=NO_STORE)
-
-
-def readyz():
-    problem = _problem()
-    if problem:
-        log.warning("Not ready: %s", problem)
-        return Response("not ready\n", status=503, mimetype="text/plain", headers=NO_STORE)
-    return Response("ready\n", mimetype="text/plain", headers=NO_STORE)
-
-
-def _problem() -> str | None:
+def problem() -> str | None:
     """What keeps the app from serving (None when nothing does)."""
     try:
         with db.engine.connect() as connection:
