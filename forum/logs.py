@@ -11,7 +11,8 @@ quote it), and onto the error reporter's events.
 
 `RequestLog` wraps the whole WSGI app, the guest page cache included, so a page answered from memory
 is logged and counted too, at the cost of a few microseconds (README "Deploying" has the figures).
-The line names the member by id, or "guest"; a path that holds a secret (a password-reset or
+The line names the member by id ("member" when nothing in the request needed to load them), or
+"guest"; a path that holds a secret (a password-reset or
 registration link's token) is written with its route's placeholder, and the query string is left out:
 no password, token or email address reaches the log.
 """
@@ -25,6 +26,7 @@ from contextvars import ContextVar
 
 from flask import g, request, session
 from pythonjsonlogger.json import JsonFormatter
+from sqlalchemy import inspect
 
 from . import metrics
 
@@ -90,11 +92,14 @@ def _note_for_the_log(response):
     environ[ENDPOINT] = request.endpoint or "none"
     if rule is not None and "token" in rule.arguments:
         environ[LOGGED_PATH] = rule.rule
-    user = g.get("_login_user")  # Flask-Login's member, if this request loaded it: no query here
+    # Flask-Login's member, if this request loaded it. Its id is read from the identity map: a write
+    # in the request expired its attributes, and reading user.id would cost a query.
+    user = g.get("_login_user")
     if user is not None:
-        environ[MEMBER] = str(user.id) if user.is_authenticated else "guest"
-    elif (member_id := session.get("_user_id")) is not None:
-        environ[MEMBER] = str(member_id)
+        state = inspect(user, raiseerr=False)
+        environ[MEMBER] = str(state.identity[0]) if state is not None and state.identity else "guest"
+    elif "_user_id" in session:  # signed in, but nothing here needed the member (its value is a secret token)
+        environ[MEMBER] = "member"
     return response
 
 

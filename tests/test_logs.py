@@ -70,6 +70,15 @@ def test_a_members_requests_name_the_member_by_id(client, capsys):
     assert line["member"] == str(member.id)
 
 
+def test_a_members_request_that_never_loads_them_is_not_made_to(client, capsys, queries):
+    client.sign_in(make_user())
+    capsys.readouterr()
+    queries.clear()
+    client.get("/healthz")
+    [line] = request_lines(capsys.readouterr().err)
+    assert line["member"] == "member" and queries == []  # not the session's value: that is a secret token
+
+
 def test_every_line_of_a_request_carries_its_id(client, capsys):
     make_user(username="someone_real")
     capsys.readouterr()
