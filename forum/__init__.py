@@ -58,5 +58,5 @@ def create_app(test_config=None):
     if hops := app.config["PROXY_HOPS"]:  # behind reverse proxies: trust their X-Forwarded-For/-Proto
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     app.wsgi_app = logs.RequestLog(app.wsgi_app, trust_proxy=hops > 0,  # outermost: it logs every answer
-                                   structured=app.config["LOG_FORMAT"] == "json")
+                                   structured=app.config["LOG_FORMAT"] == "json", lines=app.config["LOG_REQUESTS"])
     return app

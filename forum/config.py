@@ -23,6 +23,9 @@ class Defaults:
     # Logs (forum/logs.py): "text" (a plain line each) or "json" (a JSON object a line), and from what level.
     LOG_FORMAT = "text"
     LOG_LEVEL = "INFO"
+    # The line for each request (10 to 40 µs each: README "Logs, health and metrics"); a proxy that logs
+    # every request with the same X-Request-ID may make it redundant. The app's own events are logged anyway.
+    LOG_REQUESTS = True
     # Who may read /metrics (forum/metrics.py): addresses or networks; behind a proxy, see PROXY_HOPS.
     METRICS_ALLOW = ["127.0.0.1/32", "::1/128"]
     # Errors reported to Sentry (or a service that speaks its protocol) when a DSN is given, with any

@@ -114,9 +114,10 @@ class RequestLog:
     """WSGI middleware around the whole app: gives the request its id, answers it in X-Request-ID,
     and once the app has answered, writes the request's line and counts it in the metrics."""
 
-    def __init__(self, wsgi_app, trust_proxy: bool, structured: bool):
+    def __init__(self, wsgi_app, trust_proxy: bool, structured: bool, lines: bool = True):
         # structured: the line's parts as fields of their own too (JSON lines); plain lines need only the text.
-        self.wsgi_app, self.trust_proxy, self.structured = wsgi_app, trust_proxy, structured
+        # lines: False counts requests in the metrics but writes no line for them (LOG_REQUESTS).
+        self.wsgi_app, self.trust_proxy, self.structured, self.lines = wsgi_app, trust_proxy, structured, lines
 
     def __call__(self, environ, start_response):
         started = time.perf_counter()
@@ -141,7 +142,7 @@ class RequestLog:
     def _log(self, environ, status: str, seconds: float) -> None:
         endpoint = environ.get(ENDPOINT, "none")
         metrics.observe_request(endpoint, status, seconds)
-        if not request_log.isEnabledFor(logging.INFO):
+        if not (self.lines and request_log.isEnabledFor(logging.INFO)):
             return
         method, path = environ["REQUEST_METHOD"], environ.get(LOGGED_PATH) or environ.get("PATH_INFO", "")
         member, duration = environ.get(MEMBER, "guest"), round(seconds * 1000, 2)

@@ -106,6 +106,14 @@ def test_json_lines_when_the_setting_asks(make_app, capsys):
     assert all(record["request_id"] == request_id for record in records)
 
 
+def test_request_lines_can_be_left_to_the_proxy_and_events_are_still_logged(make_app, capsys):
+    app = make_app(LOG_REQUESTS=False)
+    capsys.readouterr()
+    response = app.test_client().post("/login", data={"username": "x", "password": "y"})
+    logged = capsys.readouterr().err
+    assert request_lines(logged) == [] and f"[{response.headers['X-Request-ID']}] CSRF refused" in logged
+
+
 def test_a_request_id_from_a_trusted_proxy_is_kept_and_otherwise_made_fresh(make_app):
     given = {"X-Request-ID": "proxy-7f3a.2"}
     behind_proxy = make_app(PROXY_HOPS=1).test_client()
