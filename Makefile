@@ -7,6 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 HTMX := static/vendor/htmx.min.js
+# Where the worker processes write their metrics, added up at /metrics (forum/metrics.py); emptied at each start.
+METRICS_DIR := instance/metrics
 HTMX_PTAG := static/vendor/hx-ptag.min.js
 
 .PHONY: run dev test test-pg install install-run browser checker clean bench
@@ -21,7 +23,9 @@ run: install-run ## Serve the forum with demo content on http://127.0.0.1:$(PORT
 	@FORUM_LOCAL_HTTP=true $(FLASK) db upgrade
 	@FORUM_LOCAL_HTTP=true $(FLASK) forum first-run
 	@FORUM_LOCAL_HTTP=true $(FLASK) forum banner --url http://127.0.0.1:$(PORT)
-	FORUM_LOCAL_HTTP=true FORUM_APP_THREADS=$(THREADS) $(BIN)/granian --interface rsgi --factory --no-ws \
+	@rm -rf $(METRICS_DIR) && mkdir -p $(METRICS_DIR)
+	FORUM_LOCAL_HTTP=true FORUM_APP_THREADS=$(THREADS) PROMETHEUS_MULTIPROC_DIR=$(METRICS_DIR) \
+		$(BIN)/granian --interface rsgi --factory --no-ws \
 		--host 127.0.0.1 --port $(PORT) --workers $(WORKERS) --respawn-failed-workers forum.serving:create_server
 
 dev: install-run ## The Flask development server, with reloading and the debugger

@@ -3,7 +3,8 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import cleaning, cli, compression, config, database, errors, htmx, ids, page_cache, policy, security, settings, templating, timing
+from . import (cleaning, cli, compression, config, database, errors, htmx, ids, logs, metrics, page_cache, policy,
+               security, settings, templating, timing)
 from .account import bp as account_bp
 from .admin import bp as admin_bp
 from .auth import bp as auth_bp
@@ -11,6 +12,7 @@ from .extensions import csrf, db, limiter, login_manager, migrate
 from .feeds import bp as feeds_bp
 from .members import bp as members_bp
 from .notifications import bp as notifications_bp
+from .ops import bp as ops_bp
 from .notifications import service as notifications
 from .moderation import bp as moderation_bp
 from .moderation.service import flags as moderation_flags
@@ -29,6 +31,8 @@ def create_app(test_config=None):
         static_folder=str(config.PROJECT_ROOT / "static"),
     )
     config.load(app, test_config)
+    logs.configure(app)  # before anything logs: every line in the configured format, with the request id
+    logs.configure_error_reporter(app)
     settings.register(app)  # the site settings admins change while it runs (see forum/settings.py)
     ids.register(app)  # before the blueprints: their <int:…> ids are bounded (forum/ids.py)
     cleaning.register(app)  # no control characters in any text a visitor sends (forum/cleaning.py)
@@ -45,9 +49,10 @@ def create_app(test_config=None):
     templating.configure(app)
     htmx.register(app)
     for blueprint in (auth_bp, account_bp, threads_bp, posts_bp, members_bp, notifications_bp, moderation_bp, admin_bp,
-                      feeds_bp, search_bp):
+                      feeds_bp, search_bp, ops_bp):
         app.register_blueprint(blueprint)
     errors.register(app)
+    metrics.register(app)
     app.before_request(policy.guard_writes)
     app.context_processor(lambda: {"sanction_notices": policy.notices_for,
                                    "unread_notifications": notifications.unread_summary,
@@ -57,4 +62,6 @@ def create_app(test_config=None):
     app.cli.add_command(cli.forum)
     if hops := app.config["PROXY_HOPS"]:  # behind reverse proxies: trust their X-Forwarded-For/-Proto
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    app.wsgi_app = logs.RequestLog(app.wsgi_app, trust_proxy=hops > 0,  # outermost: it logs every answer
+                                   structured=app.config["LOG_FORMAT"] == "json", lines=app.config["LOG_REQUESTS"])
     return app

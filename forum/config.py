@@ -9,6 +9,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Every setting may be given in the environment as FORUM_<KEY> (Flask's from_prefixed_env): values
 # that read as JSON (numbers, true/false, lists) are taken as such, anything else as text.
 ENV_PREFIX = "FORUM"
+LOG_FORMATS = ("text", "json")
 
 
 class Defaults:
@@ -28,6 +29,18 @@ class Defaults:
     REDIS_URL = None  # None means rate-limit counters live in the database (rate_counters)
     SECRET_KEY = None  # None means generated into instance/secret_key on first run
     PROXY_HOPS = 0  # reverse proxies in front whose X-Forwarded-For/-Proto are trusted (README "Deploying")
+    # Logs (forum/logs.py): "text" (a plain line each) or "json" (a JSON object a line), and from what level.
+    LOG_FORMAT = "text"
+    LOG_LEVEL = "INFO"
+    # The line for each request (10 to 40 µs each: README "Logs, health and metrics"); a proxy that logs
+    # every request with the same X-Request-ID may make it redundant. The app's own events are logged anyway.
+    LOG_REQUESTS = True
+    # Who may read /metrics (forum/metrics.py): addresses or networks; behind a proxy, see PROXY_HOPS.
+    METRICS_ALLOW = ["127.0.0.1/32", "::1/128"]
+    # Errors reported to Sentry (or a service that speaks its protocol) when a DSN is given, with any
+    # further sentry_sdk.init options (e.g. {"environment": "production"}); None sends nothing anywhere.
+    SENTRY_DSN = None
+    SENTRY_OPTIONS = {}
     MAX_CONTENT_LENGTH = 256 * 1024
     MAX_FORM_MEMORY_SIZE = 256 * 1024
     # How granian serves the app (forum/serving.py): the threads in each worker that run it, and the
@@ -126,6 +139,8 @@ def load(app, test_config=None):
         app.config["SESSION_COOKIE_SECURE"] = False
         app.config["REMEMBER_COOKIE_SECURE"] = False
         app.config["KNOWN_DEVICE_COOKIE_SECURE"] = False
+    if app.config["LOG_FORMAT"] not in LOG_FORMATS:
+        raise ValueError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {app.config['LOG_FORMAT']!r}")
     _host_only_cookies(app.config)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))

@@ -5,7 +5,7 @@ from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from . import limits
+from . import limits, logs
 from .htmx import flash_region, is_fragment_request
 from .policy import MembersOnly, WriteRefused
 
@@ -77,17 +77,21 @@ def handle_http(error: HTTPException):
 def handle_unexpected(error: Exception):
     if isinstance(error, HTTPException):
         return handle_http(error)
-    current_app.logger.exception("Unhandled error")
+    current_app.logger.exception("Unhandled error")  # with the traceback and the request id
+    logs.report_exception(current_app, error)
     return handle_http(InternalServerError())
 
 
 def respond(status: int, message: str, title: str):
     """A full error page, or for htmx the message in #flash with nothing else swapped."""
+    request_id = logs.current_request_id()
     if is_fragment_request():
+        if status >= 500:  # so that the member has something to quote
+            message = f"{message} (Reference: {request_id})"
         body = flash_region(messages=[("error", message)])
         return body, status, {"HX-Reswap": "none"}
     page = render_template("errors/error.html", status=status, title=title, message=message,
-                           typed=_typed_text(status))
+                           typed=_typed_text(status), request_id=request_id)
     return page, status, {}
 
 

@@ -6,7 +6,9 @@ is printed to standard output instead of sent. Sending never raises: a failure i
 reported as False, so a request that sends mail still answers normally.
 """
 
+import contextvars
 import logging
+import re
 import smtplib
 import ssl
 import threading
@@ -17,9 +19,11 @@ from urllib.parse import urlsplit
 from flask import current_app, has_request_context, render_template, request
 from jinja2 import TemplateNotFound
 
+from . import metrics
 from .settings import site_setting
 
 log = logging.getLogger(__name__)
+LOCAL_PART = re.compile(r"[^\s@<>'\"(),;:\[\]]+@")
 
 SETTINGS = ("MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_STARTTLS", "MAIL_SSL",
             "MAIL_TIMEOUT")
@@ -88,7 +92,9 @@ def send(message: EmailMessage, background: bool = False) -> bool:
     if not background:
         return _deliver(settings, message)
     # Not a daemon: a worker that is stopping waits for it (each SMTP step has MAIL_TIMEOUT).
-    thread = threading.Thread(target=_deliver_in_background, args=(settings, message), daemon=False)
+    # In a copy of this context: its log lines carry the id of the request that sent it.
+    thread = threading.Thread(target=contextvars.copy_context().run, args=(_deliver_in_background, settings, message),
+                              daemon=False)
     _background.add(thread)
     thread.start()
     return True
@@ -126,11 +132,23 @@ def _deliver(settings: dict, message: EmailMessage) -> bool:
                 smtp.login(str(settings["MAIL_USERNAME"]), str(settings["MAIL_PASSWORD"] or ""))
             smtp.send_message(message)
     except (smtplib.SMTPException, OSError) as error:  # OSError: refused, unreachable, timed out, TLS
-        log.error("Could not send mail %r to %s via %s:%s: %s", message["Subject"], message["To"],
-                  settings["MAIL_SERVER"], port, error)
+        metrics.MAIL_FAILED.inc()
+        log.error("Could not send mail %r to %s via %s:%s: %s", message["Subject"], recipient(message),
+                  settings["MAIL_SERVER"], port, without_addresses(str(error)))
         return False
-    log.info("Sent mail %r to %s", message["Subject"], message["To"])
+    metrics.MAIL_SENT.inc()
+    log.info("Sent mail %r to %s", message["Subject"], recipient(message))
     return True
+
+
+def recipient(message: EmailMessage) -> str:
+    """Who a message went to, as the log may say it: the domain alone (no email address is logged)."""
+    return "an address at " + str(message["To"]).rpartition("@")[2].rstrip(">")
+
+
+def without_addresses(text: str) -> str:
+    """The text with each email address's local part masked (an SMTP error may quote the address)."""
+    return LOCAL_PART.sub("…@", text)
 
 
 def _print(message: EmailMessage) -> bool:
@@ -139,5 +157,5 @@ def _print(message: EmailMessage) -> bool:
     rule = "-" * 64
     print(f"{rule}\nMail (not sent: FORUM_MAIL_SERVER is not set)\nFrom: {message['From']}\n"
           f"To: {message['To']}\nSubject: {message['Subject']}\n\n{text.rstrip()}\n{rule}", flush=True)
-    log.info("Printed mail %r to %s (no MAIL_SERVER)", message["Subject"], message["To"])
+    log.info("Printed mail %r to %s (no MAIL_SERVER)", message["Subject"], recipient(message))
     return True

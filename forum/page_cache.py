@@ -38,6 +38,7 @@ from flask import current_app, request
 from flask_login import current_user
 from werkzeug.http import parse_cookie
 
+from . import logs, metrics
 from .compression import COMPRESSED, MAY_COMPRESS, GzipTemplate, accepts_gzip, gzip_headers
 from .extensions import db
 from .models import SiteState
@@ -80,8 +81,9 @@ def for_guests(view):
         current_app.extensions["settings"].refresh_for(version)
         response = current_app.make_response(view(*args, **kwargs))
         response.headers[HEADER] = "miss"
+        metrics.PAGE_CACHE_MISS.inc()
         if response.status_code == 200 and response.mimetype == "text/html":
-            environ[KEEP] = (version, csp_nonce())
+            environ[KEEP] = (version, csp_nonce(), request.endpoint)
         return response
 
     return kept_for_guests
@@ -95,6 +97,7 @@ class Page:
     headers: list[tuple[str, str]]
     nonce: str
     gzip: GzipTemplate | None = None  # the body compressed once, for clients that accept gzip
+    endpoint: str = "none"  # the view that rendered it, named in the request log and the metrics
 
     @property
     def size(self) -> int:
@@ -179,6 +182,8 @@ class GuestPages:
             except Exception:  # the database is away, say: Flask answers, with its error page if need be
                 return self.wsgi_app(environ, start_response)
             if (page := self.cache.get(key, version)) is not None:
+                environ[logs.ENDPOINT] = page.endpoint
+                metrics.PAGE_CACHE_HIT.inc()
                 return self._answer(page, started, start_response, accepts_gzip(environ))
             environ[VERSION] = version
         environ[GUEST_KEY] = key
@@ -251,11 +256,11 @@ class GuestPages:
                 chunks.close()
         if answer["status"].startswith("200 ") and not any(name == "Set-Cookie" for name, _ in answer["headers"]):
             if session is None:
-                version, nonce = environ[KEEP]
+                version, nonce, endpoint = environ[KEEP]
                 headers = [(name, value) for name, value in answer["headers"] if name not in MADE_PER_ANSWER]
                 expires = time.monotonic() + self.cache.seconds
                 compressed = GzipTemplate.of(body, nonce.encode()) if MAY_COMPRESS in environ else None
-                self.cache.put(environ[GUEST_KEY], Page(version, expires, body, headers, nonce, compressed))
+                self.cache.put(environ[GUEST_KEY], Page(version, expires, body, headers, nonce, compressed, endpoint))
                 if compressed is not None and accepts_gzip(environ):  # compressed once: the answer too
                     environ[COMPRESSED] = compressed.fill(nonce.encode())
             else:  # a page of theirs may hold their own CSRF token: not kept, but they are a guest

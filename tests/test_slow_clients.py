@@ -39,7 +39,8 @@ def settings(tmp_path_factory):
     app = create_app(test_config(url))
     with app.app_context():
         db.create_all()
-        yield {"FORUM_DATABASE_URL": url, "FORUM_SECRET_KEY": secrets.token_hex(32)}
+        yield {"FORUM_DATABASE_URL": url, "FORUM_SECRET_KEY": secrets.token_hex(32),
+               "PROMETHEUS_MULTIPROC_DIR": str(tmp_path_factory.mktemp("metrics"))}  # not the project's instance/
         db.session.remove()
         db.engine.dispose()
 

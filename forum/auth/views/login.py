@@ -67,9 +67,18 @@ def login():
             response = redirect(safe_next(form.next.data))
             devices.remember(response, user)
             return response
-        log.info("Failed sign-in: %r from %s", _login_name()[len("login:"):][:40], request.remote_addr)
+        _log_failure(form.username.data)
         form.password.errors.append(FAILED_SIGN_IN)
     return render("auth/login.html", form=form, status=422)
+
+
+def _log_failure(login: str) -> None:
+    """Name the account a failed sign-in was for, never what was typed: that may be an email address,
+    or a password typed into the wrong box."""
+    if (member := service.find_member(login)) is not None:
+        log.info("Failed sign-in: %r (member %s) from %s", member.username, member.id, request.remote_addr)
+    else:
+        log.info("Failed sign-in: no such member, from %s", request.remote_addr)
 
 
 @bp.post("/logout")

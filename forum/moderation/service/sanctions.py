@@ -1,5 +1,6 @@
 """The sanction ladder: issuing and lifting warnings, silences, suspensions, bans and scoped limits."""
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,6 +17,8 @@ from ...policy import may_sanction
 from ...posts.service import rerender_quoting
 from ...refusals import FieldError, Forbidden, Refusal
 from .log import log_action
+
+log = logging.getLogger(__name__)
 
 WARNING_DAYS = 90  # a warning stays on the member's standing this long
 
@@ -101,6 +104,8 @@ def issue(actor: User, member: User, request: SanctionRequest) -> Sanction:
         log_action(session, actor, f"sanction:{request.kind}", "member", target.id,
                    public_reason=sanction.reason, details=sanction.note)
         rerender_quoting(session, removed)  # in this transaction: no removal commits with stale quotes
+    log.info("Sanction %s issued: %s of member %s by member %s (%s posts removed)", sanction.id, sanction.kind,
+             sanction.user_id, actor.id, len(removed))
     return sanction
 
 
@@ -132,6 +137,8 @@ def lift(actor: User, sanction: Sanction, reason: str) -> Sanction:
         log_action(session, actor, f"lift:{current.kind}", "member", current.user_id,
                    public_reason=current.lift_reason)
         rerender_quoting(session, restored)
+    log.info("Sanction %s lifted: %s of member %s by member %s (%s posts restored)", current.id, current.kind,
+             current.user_id, actor.id, len(restored))
     return current
 
 
