@@ -1,7 +1,7 @@
 """Site settings an admin changes at /admin/settings
 
 Revision ID: 9a3c5e7d1f20
-Revises: b7e3f1a2c9d4
+Revises: c5d2e8a41f07
 Create Date: 2026-12-06 19:50:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '9a3c5e7d1f20'
-down_revision = 'b7e3f1a2c9d4'
+down_revision = 'c5d2e8a41f07'
 branch_labels = None
 depends_on = None
 
