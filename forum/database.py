@@ -62,15 +62,17 @@ def write_transaction(public: bool = True):
     try:
         yield session
         if public:
-            _new_pages_version(session)
+            new_pages_version(session)
         session.commit()
     except BaseException:
         session.rollback()
         raise
 
 
-def _new_pages_version(session) -> None:
-    """Write a new site_state.pages_version, in the transaction of the change (forum.page_cache)."""
+def new_pages_version(session) -> None:
+    """Write a new site_state.pages_version, in the transaction of the change (forum.page_cache).
+
+    write_transaction() calls it for every public change; the tests call it for a commit of their own."""
     insert = upsertable_insert(session.get_bind().dialect.name)(SiteState).values(
         id=1, pages_version=secrets.token_hex(16))
     session.execute(insert.on_conflict_do_update(index_elements=[SiteState.id],

@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import event
 
 from forum import create_app
-from forum.database import WRITE_OPTION, _new_pages_version
+from forum.database import WRITE_OPTION, new_pages_version
 from forum.extensions import db
 
 # The smtp_server fixture, for every test that reads the mail the forum sends.
@@ -43,7 +43,7 @@ def _a_tests_own_commit_is_seen_by_guests(session):
     change, it gets a new pages_version, so that no test passes or fails on a stale page. (The app's
     own commits inside a request are left alone: one that skipped write_transaction is a bug to see.)"""
     if not has_request_context() and not session.connection().get_execution_options().get(WRITE_OPTION):
-        _new_pages_version(session)
+        new_pages_version(session)
 
 
 @pytest.fixture(scope="session")

@@ -59,7 +59,7 @@ def test_reply_as_fragment_returns_cleared_form_and_appends_the_post(client, thr
     assert html.lstrip().startswith('<form id="reply-form"')
     assert re.search(r'<textarea [^>]*id="reply-body"[^>]*>\s*</textarea>', html)  # composer cleared
     partial = html[html.index("<hx-partial"):]
-    assert 'data-hx-target="#posts" data-hx-swap="beforeend"' in partial
+    assert 'hx-target="#posts" hx-swap="beforeend"' in partial
     assert f'id="p{post.id}"' in partial and "Fragment reply" in partial
     meta = html[html.index('<hx-partial hx-target="#thread-meta" hx-swap="outerHTML">'):]
     assert '<p class="thread-meta" id="thread-meta">2 posts</p>' in meta  # the count keeps up
