@@ -33,10 +33,11 @@ def test_thread_page_query_count_does_not_grow_with_posts_or_authors(client, que
     assert small == large
     # the member, their sanction notices, their unread notifications, their draft, the thread with
     # its category, how far they had read it, one page of posts with authors and answered posts, the
-    # names of everyone in the thread, the replies to these posts, which of them the member likes,
-    # the one write that records what they have now read, and the member's choices (their watch level,
-    # whom they ignore and which quotes on the page are of them)
-    assert large == 12
+    # names of everyone in the thread, the replies to these posts, the posts' numbers in the thread
+    # (#12 in each header), which of them the member likes, the one write that records what they have
+    # now read, and the member's choices (their watch level, whom they ignore and which quotes on the
+    # page are of them)
+    assert large == 13
 
 
 def test_rereading_an_unchanged_thread_writes_nothing(client, queries):
@@ -45,7 +46,7 @@ def test_rereading_an_unchanged_thread_writes_nothing(client, queries):
     queries.clear()
     assert client.get(f"/t/{thread.id}-{thread.slug}").status_code == 200
     assert [q for q in queries if q.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))] == []
-    assert len(queries) == 11
+    assert len(queries) == 12
 
 
 def test_thread_list_query_count_does_not_grow_with_threads(client, queries):

@@ -91,24 +91,25 @@ def screenshot(request):
 
 @pytest.fixture
 def new_context(browser):
-    """`new_context(javascript=True)`: a fresh browser context (a separate visitor), closed after the test."""
+    """`new_context(javascript=True, **options)`: a fresh browser context (a separate visitor), closed
+    after the test; options (viewport, color_scheme) go to Playwright's browser.new_context."""
     contexts = []
 
-    def open_context(javascript: bool = True):
-        context = browser.new_context(java_script_enabled=javascript)
+    def open_context(javascript: bool = True, **options):
+        context = browser.new_context(java_script_enabled=javascript, **options)
         context.set_default_timeout(5_000)
         contexts.append(context)
         if not javascript:
-            _WITHOUT_SCRIPTS.add(id(context))
+            _WITHOUT_SCRIPTS[id(context)] = options.get("color_scheme", "light")
         return context
 
     yield open_context
     for context in contexts:
-        _WITHOUT_SCRIPTS.discard(id(context))
+        _WITHOUT_SCRIPTS.pop(id(context), None)
         context.close()
 
 
-_WITHOUT_SCRIPTS: set[int] = set()
+_WITHOUT_SCRIPTS: dict[int, str] = {}  # id of a context without JavaScript -> its colour scheme
 
 
 @pytest.fixture
@@ -122,14 +123,16 @@ def axe_check(browser):
     scripts blocked, so that nothing changes what the visitor without JavaScript got.
     """
     source = AXE_JS.read_text(encoding="utf-8")
-    copies = []
+    copies = {}
 
     def check(page, what: str):
         target = page
         if id(page.context) in _WITHOUT_SCRIPTS:
-            if not copies:
-                copies.append(_Copy(browser, page.viewport_size))
-            target = copies[0].show(page)
+            # The copy has the page's size and colour scheme: contrast is checked in the scheme shown.
+            key = (tuple(page.viewport_size.items()), _WITHOUT_SCRIPTS[id(page.context)])
+            if key not in copies:
+                copies[key] = _Copy(browser, page.viewport_size, key[1])
+            target = copies[key].show(page)
         if target.evaluate("typeof window.axe") == "undefined":
             target.evaluate(source)
         results = target.evaluate("axe.run(document, {resultTypes: ['violations']})")
@@ -145,15 +148,15 @@ def axe_check(browser):
         )
 
     yield check
-    for copy in copies:
+    for copy in copies.values():
         copy.context.close()
 
 
 class _Copy:
     """A scripting page that shows another page's current DOM at the same URL, its own scripts blocked."""
 
-    def __init__(self, browser, viewport):
-        self.context = browser.new_context(viewport=viewport)
+    def __init__(self, browser, viewport, color_scheme="light"):
+        self.context = browser.new_context(viewport=viewport, color_scheme=color_scheme)
         self.page = self.context.new_page()
         self.html, self.url = "", ""
         self.page.route("**/*", self._serve)

@@ -8,7 +8,7 @@ from functools import cache
 
 from flask import current_app, url_for
 from markupsafe import Markup
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from ...extensions import db
@@ -34,6 +34,7 @@ class Conversation:
     # Post id -> the posts it quotes (at any depth) that were written by members the reader ignores.
     ignored_quotes: dict[int, set[int]] = field(default_factory=dict)
     watch_level: str = "normal"  # the reader's choice for this thread: normal, watching or muted
+    numbers: dict[int, int] = field(default_factory=dict)  # post id -> its place in the thread, from 1
 
     def name(self, user_id: int) -> str:
         return self.names.get(user_id, "a former member")
@@ -41,6 +42,10 @@ class Conversation:
     def suffix(self, user_id: int) -> str | None:
         """The username that tells two same-named members apart, or None when the name is unique."""
         return self.usernames.get(user_id) if user_id in self.ambiguous else None
+
+    def number(self, post: Post) -> int | None:
+        """The post's place in its thread, oldest first, counting removed posts (they keep their place)."""
+        return self.numbers.get(post.id)
 
     def replies_to(self, post: Post) -> list[tuple[int, int]]:
         """(post id, author id) of the visible replies to `post`, oldest first."""
@@ -73,6 +78,7 @@ def conversation_for(thread: Thread, posts: list[Post], viewer) -> Conversation:
             replies[parent_id].append((reply_id, author_id))
             shown.add(author_id)
         conversation.replies = dict(replies)
+        conversation.numbers = _numbers(thread, post_ids)
         conversation.liked = liked_by(viewer, post_ids)
     if shown:
         members = db.session.scalars(select(User).where(User.id.in_(shown))).all()
@@ -84,6 +90,15 @@ def conversation_for(thread: Thread, posts: list[Post], viewer) -> Conversation:
     if getattr(viewer, "is_authenticated", False):
         _add_reader_choices(conversation, thread, post_ids, viewer)
     return conversation
+
+
+def _numbers(thread: Thread, post_ids: list[int]) -> dict[int, int]:
+    """Each post's place in the thread (#12 in its header), in one query however many posts: the
+    thread's post ids up to the last one asked for, numbered from the index alone."""
+    numbered = (select(Post.id, func.row_number().over(order_by=Post.id).label("number"))
+                .where(Post.thread_id == thread.id, Post.id <= max(post_ids)).subquery())
+    rows = db.session.execute(select(numbered.c.id, numbered.c.number).where(numbered.c.id.in_(post_ids)))
+    return {key: value for key, value in rows}
 
 
 def _add_reader_choices(conversation: Conversation, thread: Thread, post_ids: list[int], viewer):

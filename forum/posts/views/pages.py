@@ -4,10 +4,11 @@ from flask import abort, flash, redirect
 from flask_login import current_user, login_required
 
 from ...htmx import is_fragment_request, render, render_partial
-from ...policy import may_change, readable
+from ...policy import links_allowed_for, may_change, readable
 from ...refusals import Refusal, show_on
 from .. import bp, service
 from ..service import history, likes
+from ..service.context import render_post
 from ..service.display import conversation_for, post_url
 from ..forms import EditForm
 
@@ -50,7 +51,26 @@ def edit_form(post_id):
     """The edit form: in place of the post for htmx, or on its own page."""
     post = own_post(post_id)
     form = EditForm(formdata=None, body=post.body, version=str(post.version))
-    return render("posts/edit.html", "edit_form", post=post, form=form, conflict=False)
+    return render_edit_form(post, form)
+
+
+def render_edit_form(post, form, status=200, conflict=False, preview=None):
+    """The edit form under the post's own header (its author, number and time)."""
+    return render("posts/edit.html", "edit_form", status=status, post=post, form=form, conflict=conflict,
+                  preview=preview, convo=conversation_for(post.thread, [post], current_user))
+
+
+@bp.post("/p/<int:post_id>/edit/preview")
+@login_required
+def preview_edit(post_id):
+    """Show the edited text as saving would render it; nothing is saved and the text stays in the form."""
+    post = own_post(post_id)
+    form = EditForm()
+    form.validate()
+    html = render_post(form.body.data or "", links_allowed_for(current_user)).html
+    if is_fragment_request():
+        return render("posts/edit.html", "edit_preview", preview=html)
+    return render_edit_form(post, form, preview=html)
 
 
 @bp.post("/p/<int:post_id>/edit")
@@ -60,15 +80,15 @@ def update(post_id):
     post = own_post(post_id)
     form = EditForm()
     if not form.validate():
-        return render("posts/edit.html", "edit_form", status=422, post=post, form=form, conflict=False)
+        return render_edit_form(post, form, status=422)
     try:
         post = service.edit_post(post, current_user, form.body.data, form.expected_version)
     except service.EditConflict as conflict:
         form.version.data = str(conflict.current.version)
-        return render("posts/edit.html", "edit_form", status=409, post=conflict.current, form=form, conflict=True)
+        return render_edit_form(conflict.current, form, status=409, conflict=True)
     except service.QuoteRefused as refused:
         show_on(form, refused)
-        return render("posts/edit.html", "edit_form", status=422, post=post, form=form, conflict=False)
+        return render_edit_form(post, form, status=422)
     if is_fragment_request():
         return render_post_alone(post)
     flash("Your post is updated.", "success")

@@ -2,7 +2,7 @@
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from ...database import write_transaction
 from ...extensions import db
@@ -52,6 +52,23 @@ def latest_threads(page: Page, category: Category | None = None, viewer=None) ->
     if category is not None:
         query = query.where(Thread.category_id == category.id)
     return list(db.session.scalars(query))
+
+
+def last_posters(threads: list[Thread]) -> dict[int, User]:
+    """Who wrote each thread's latest post (the one its last activity is), in one query for the list:
+    each thread's highest post id comes from the (thread_id, id) index, not a scan of its posts."""
+    if not threads:
+        return {}
+    latest = aliased(Post)
+    last_id = select(func.max(latest.id)).where(latest.thread_id == Thread.id).correlate(Thread).scalar_subquery()
+    rows = db.session.execute(
+        select(Thread.id, User)
+        .select_from(Thread)
+        .join(Post, Post.id == last_id)
+        .join(User, User.id == Post.author_id)
+        .where(Thread.id.in_([thread.id for thread in threads]))
+    )
+    return {key: value for key, value in rows}
 
 
 def get_thread(thread_id: int, viewer) -> Thread | None:

@@ -26,7 +26,8 @@ def index():
     page = requested_page(service.count_threads(viewer=current_user), current_app.config["THREADS_PER_PAGE"])
     threads = service.latest_threads(page, viewer=current_user)
     return render("threads/index.html", "thread_list", threads=threads, page=page, category=None,
-                  categories=service.categories(), reading=unread.states_for(current_user, threads))
+                  categories=service.categories(), reading=unread.states_for(current_user, threads),
+                  last_posters=service.last_posters(threads))
 
 
 @bp.get("/c/<slug>")
@@ -39,7 +40,7 @@ def category(slug):
     page = requested_page(service.count_threads(category, current_user), current_app.config["THREADS_PER_PAGE"])
     threads = service.latest_threads(page, category, current_user)
     return render("threads/index.html", "thread_list", threads=threads,
-                  reading=unread.states_for(current_user, threads),
+                  reading=unread.states_for(current_user, threads), last_posters=service.last_posters(threads),
                   page=page, category=category, categories=service.categories())
 
 
