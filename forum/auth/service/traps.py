@@ -18,10 +18,11 @@ import base64
 import datetime
 import enum
 import json
+import time
 
 import altcha
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from ...extensions import limiter
 
@@ -45,23 +46,29 @@ class Verdict(enum.Enum):
 MESSAGES = {Verdict.TOO_FAST: TOO_FAST, Verdict.CHALLENGE_FAILED: CHALLENGE_FAILED}
 
 
-def _stamps() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=STAMP_SALT)
+def _stamps() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=STAMP_SALT)
 
 
 def stamp(form_name: str) -> str:
-    """The signed "shown at" value a form carries (it names the form, so one form's cannot serve another)."""
-    return _stamps().dumps(form_name)
+    """The signed "shown at" value a form carries: the form's name (so one form's cannot serve another)
+    and the time to the millisecond (itsdangerous' own timestamps are whole seconds: too coarse)."""
+    return _stamps().dumps([form_name, round(_now(), 3)])
 
 
 def _shown_seconds_ago(value: str, form_name: str) -> float | None:
     try:
-        name, signed_at = _stamps().loads(value or "", return_timestamp=True)
+        name, shown_at = _stamps().loads(value or "")
+        shown_at = float(shown_at)
     except (BadSignature, ValueError, TypeError):
         return None
     if name != form_name:
         return None
-    return datetime.datetime.now(datetime.UTC).timestamp() - signed_at.timestamp()
+    return _now() - shown_at
+
+
+def _now() -> float:
+    return time.time()
 
 
 def minimum_seconds(form_name: str) -> float:
