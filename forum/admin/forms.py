@@ -55,3 +55,15 @@ class CategoryForm(FlaskForm):
         return category_service.CategoryFields(name=self.name.data or "", slug=self.slug.data or "",
                                                description=self.description.data or "", position=self.position.data or 0,
                                                members_only=self.members_only.data)
+
+
+class AllowDomainForm(FlaskForm):
+    domain = StringField(
+        "Domain",
+        validators=[DataRequired("Enter the domain to allow."), Length(max=253)],
+        description="A domain on the list of throwaway-address providers, such as mailinator.com.",
+    )
+    reason = StringField(
+        "Reason, for staff",
+        validators=[DataRequired("Say why, for the other staff."), Length(max=500)],
+    )

@@ -72,6 +72,9 @@ def start(pending: Pending, remote_addr: str | None = None) -> str:
         raise FieldError("email", registration_blocks.REFUSED)
     if db.session.scalar(select(User.id).where(User.username == username)):
         raise FieldError("username", TAKEN)
+    # A throwaway domain is public knowledge, not the address's: the page may say so.
+    if disposable := registration_blocks.disposable_domain(db.session, email):
+        raise FieldError("email", registration_blocks.disposable_refusal(disposable))
     pending = Pending(username, display_name, email, name_style, pending.next[:MAX_NEXT])
     return _mail(pending)
 
@@ -131,6 +134,8 @@ def finish(pending: Pending, username: str, password: str, remote_addr: str | No
     have been added. The holder of the link owns the address, so the answer may say so.
     """
     account = NewAccount(username, pending.display_name, pending.email, password, pending.name_style)
+    if disposable := registration_blocks.disposable_domain(db.session, pending.email):  # disallowed since
+        raise Forbidden(registration_blocks.disposable_refusal(disposable))
     try:
         return register(account, remote_addr=remote_addr)
     except FieldError as error:
