@@ -2,7 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, SelectChoice, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from .service.passwords import MAX_LENGTH, MIN_LENGTH
 
@@ -48,6 +48,8 @@ class RegisterForm(GuestFormTraps, FlaskForm):
         validators=[DataRequired("Enter your email address."), Length(max=254), Email("Enter a valid email address.")],
         description="Never shown to other members. We send a link there to finish creating your account.",
     )
+    # Asked on this form only when EMAIL_CONFIRMATION is off; otherwise on the page the mailed link opens.
+    password = PasswordField("Password", validators=[Optional(), password_length], description=PASSWORD_HINT)
     next = HiddenField()
     challenge = HiddenField()  # the solved proof-of-work puzzle, filled in by static/js/challenge.js
 

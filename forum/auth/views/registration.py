@@ -51,6 +51,8 @@ def register_form():
 
 def _form(form, status=200):
     form.challenge.data = ""  # every page gets a fresh puzzle for the script to solve
+    if not signup.confirmation_required():
+        form.email.description = "Never shown to other members."
     return render("auth/register.html", form=stamped(form, "register"), challenge=traps.new_challenge(),
                   status=status)
 
@@ -76,6 +78,8 @@ def register():
             and not traps.use_solution(form.challenge.data):
         refuse(form, "register", Verdict.CHALLENGE_FAILED)
         verdict = Verdict.CHALLENGE_FAILED
+    if valid and verdict is Verdict.OK and not signup.confirmation_required():
+        return _create_at_once(form)
     if valid and verdict is Verdict.OK:
         try:
             signup.start(signup.Pending(form.username.data, form.display_name.data, form.email.data,
@@ -86,6 +90,23 @@ def register():
             flash(_sent(form.email.data.strip()), "info")
             return redirect(url_for("auth.register_sent"))
     return _form(form, status=422)
+
+
+def _create_at_once(form):
+    """EMAIL_CONFIRMATION off: the account is made from this form and its member signed in."""
+    if not form.password.data:
+        form.password.errors.append("Choose a password.")
+        return _form(form, status=422)
+    pending = signup.Pending(form.username.data, form.display_name.data, form.email.data, form.name_style.data,
+                             form.next.data or "")
+    try:
+        user = signup.create_at_once(pending, form.password.data, remote_addr=request.remote_addr)
+    except FieldError as error:
+        show_on(form, error)
+        return _form(form, status=422)
+    sign_in(user)
+    flash(f"Welcome, {user.display_name}! Your account is ready and you are signed in.", "success")
+    return redirect(safe_next(pending.next))
 
 
 @bp.get("/register/sent")
