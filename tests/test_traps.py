@@ -131,7 +131,9 @@ def test_without_javascript_the_form_works_within_a_tighter_limit(client, smtp_s
     forms = [register_fields(client, solve=n == 3, email=f"r{n}@example.com", username=f"reader{n}")
              for n in range(4)]
     later(5)
-    assert [client.submit("/register", data).status_code for data in forms[:3]] == [302, 302, 429]
+    answers = [client.submit("/register", data) for data in forms[:3]]
+    assert [answer.status_code for answer in answers] == [302, 302, 429]
+    assert "Registrations without JavaScript are limited" in answers[2].text
     # A browser that solved the puzzle is not held by that limit.
     assert client.submit("/register", forms[3]).status_code == 302
 

@@ -4,7 +4,7 @@ from flask import current_app, flash, redirect, request, url_for
 
 from ...extensions import limiter
 from ...htmx import render, uncached
-from ...limits import limit_registrations
+from ...limits import UNSOLVED_SCOPE, limit_registrations
 from ...refusals import FieldError, Refusal, show_on
 from ...security import safe_next
 from .. import bp
@@ -60,7 +60,7 @@ def _form(form, status=200):
 @bp.post("/register")
 @limit_registrations
 @limiter.limit(_register_limit, key_func=_register_address, deduct_when=_mailed)
-@limiter.limit(_unsolved_limit, exempt_when=_challenge_solved, deduct_when=_mailed, scope="unsolved")
+@limiter.limit(_unsolved_limit, exempt_when=_challenge_solved, deduct_when=_mailed, scope=UNSOLVED_SCOPE)
 def register():
     """Mail the address a link to finish; the answer is the same whether it has an account or not.
 
