@@ -106,6 +106,26 @@ class Defaults:
     PASSWORD_RESET_MAX_AGE = 3600  # seconds a password-reset link works (once)
     PASSWORD_RESET_RATE_LIMIT = "5 per hour"  # reset requests, per IP address and per email address
     REGISTER_LINK_MAX_AGE = 86400  # seconds a mailed link to finish creating an account works
+    # Whether an account exists only once its address answered the mailed link (forum/auth/service/signup.py).
+    # False (a private or trusted community): the registration form asks for the password and signs in at once.
+    EMAIL_CONFIRMATION = True
+    EMAIL_CHANGE_MAX_AGE = 86400  # seconds a link confirming a member's new email address works (once)
+    EMAIL_CHANGE_RATE_LIMIT = "5 per hour"  # requests to change the address, per member
+    # Bot traps (forum/auth/service/traps.py, README "Bot traps"). A guest form sent back sooner than
+    # this after it was shown is shown again with a message: registration, then sign-in and reset
+    # (password managers fill those in a blink, so their minimum is small).
+    REGISTER_MIN_SECONDS = 3
+    GUEST_FORM_MIN_SECONDS = 1
+    # The registration page's proof-of-work puzzle: numbers the browser may have to try (about a
+    # second at 100,000), and how long a puzzle stays good.
+    REGISTER_CHALLENGE_MAX_NUMBER = 100_000
+    REGISTER_CHALLENGE_MAX_AGE = 3600
+    # Registrations sent without a solved puzzle (JavaScript off), per IP address: on top of
+    # REGISTER_RATE_LIMIT, which counts every registration.
+    REGISTER_UNSOLVED_RATE_LIMIT = "2 per hour; 5 per day"
+    # Disposable-address domains (the pinned disposable-email-domains package) may not register,
+    # except those an admin allows at /admin/blocks. False lets every domain register.
+    REFUSE_DISPOSABLE_EMAIL = True
     # argon2id parameters (argon2-cffi defaults); tests lower them for speed.
     ARGON2_TIME_COST = 3
     ARGON2_MEMORY_COST = 65536

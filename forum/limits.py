@@ -86,6 +86,10 @@ REFUSALS = {
     "threads.create": "You have reached the limit of {limit}{standing}. You can start another {wait}.",
 }
 DEFAULT_REFUSAL = "Too many attempts. You can try again {wait}."
+# Registrations without a solved puzzle (forum/auth/views/registration.py names its limit this).
+UNSOLVED_SCOPE = "unsolved"
+UNSOLVED_REFUSAL = ("Registrations without JavaScript are limited to a few from each network, and that many "
+                    "were made. You can register again {wait}, or at once with JavaScript on.")
 
 
 def refusal(error: RateLimitExceeded) -> tuple[str, int]:
@@ -95,6 +99,8 @@ def refusal(error: RateLimitExceeded) -> tuple[str, int]:
     seconds = max(1, math.ceil(window_end - time.time()))
     endpoint = request.endpoint or ""
     template = REFUSALS.get(endpoint, DEFAULT_REFUSAL)
+    if endpoint == "auth.register" and getattr(error.limit, "scope", None) == UNSOLVED_SCOPE:
+        template = UNSOLVED_REFUSAL
     standing = " for new members" if endpoint in NOUNS and is_new_member() else ""
     message = template.format(limit=_describe(error.limit.limit, endpoint), standing=standing,
                               wait=_in_words(seconds))

@@ -41,6 +41,9 @@ def app(environ, start_response):
 NO_ANSWER = (OSError, http.client.HTTPException)
 FAST_PASSWORDS = {"FORUM_ARGON2_TIME_COST": "1", "FORUM_ARGON2_MEMORY_COST": "1024",
                   "FORUM_ARGON2_PARALLELISM": "1"}
+# These servers' clients sign in the moment they have the form (the bot traps' minimum fill time is
+# tested in tests/test_traps.py), as tests/conftest.py's test config lets the in-process ones do.
+INSTANT_FORMS = {"FORUM_GUEST_FORM_MIN_SECONDS": "0", "FORUM_REGISTER_MIN_SECONDS": "0"}
 
 
 # --- PostgreSQL and Redis ---------------------------------------------------------------------
@@ -119,7 +122,7 @@ class Granian:
         (folder / "worker_wsgi.py").write_text(WRAPPER)
         environment = {name: value for name, value in os.environ.items() if not name.startswith("FORUM_")}
         environment.update({"PYTHONPATH": os.pathsep.join([str(folder), str(PROJECT_ROOT)]),
-                            "FORUM_LOCAL_HTTP": "true", **FAST_PASSWORDS, **env})
+                            "FORUM_LOCAL_HTTP": "true", **FAST_PASSWORDS, **INSTANT_FORMS, **env})
         self.log_path = folder / f"granian-{self.port}.log"
         self._log = self.log_path.open("w")
         self.process = subprocess.Popen(
@@ -186,7 +189,7 @@ class MakeRun(Granian):
         assignments, command = make_run_command(self.port)
         self.workers = int(command[command.index("--workers") + 1])
         environment = {name: value for name, value in os.environ.items() if not name.startswith("FORUM_")}
-        environment.update({"PYTHONPATH": str(PROJECT_ROOT), **assignments, **FAST_PASSWORDS, **env})
+        environment.update({"PYTHONPATH": str(PROJECT_ROOT), **assignments, **FAST_PASSWORDS, **INSTANT_FORMS, **env})
         self.log_path = folder / f"granian-{self.port}.log"
         self._log = self.log_path.open("w")
         self.process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=environment, stdout=self._log,

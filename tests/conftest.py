@@ -28,6 +28,13 @@ def test_config(database_url, **overrides):
         "ARGON2_MEMORY_COST": 1024,
         "ARGON2_PARALLELISM": 1,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # The bot traps' own tests (tests/test_traps.py, tests/browser/test_bot_traps.py) set these
+        # back: elsewhere a test client sends its forms at once and registers without solving a
+        # puzzle, and a browser solves a small one (a full-size one takes a loaded machine seconds).
+        "REGISTER_MIN_SECONDS": 0,
+        "GUEST_FORM_MIN_SECONDS": 0,
+        "REGISTER_UNSOLVED_RATE_LIMIT": "1000 per hour",
+        "REGISTER_CHALLENGE_MAX_NUMBER": 1000,
     }
     config.update(overrides)
     return config

@@ -32,8 +32,10 @@ def test_wrong_password_and_unknown_member_get_the_same_answer(client):
 
 
 def _comparable(html, typed_name):
-    """The page without what differs per request anyway: nonce, CSRF token, the name typed."""
+    """The page without what differs per request anyway: nonce, CSRF token, the bot traps' signed
+    shown-at time, the name typed."""
     html = re.sub(r'nonce="[^"]+"', "", html)
+    html = re.sub(r'(<input[^>]*name="shown"[^>]*value=")[^"]+', r"\1", html)
     html = re.sub(r'(csrf_token" value="|X-CSRFToken&#34;: &#34;|X-CSRFToken": ")[^"&]+', "", html)
     return html.replace(typed_name, "NAME")
 

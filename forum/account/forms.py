@@ -4,8 +4,8 @@ What a picture may be is decided in members/service/avatars.py; the rules beyond
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import PasswordField, RadioField, SelectChoice, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, Length
+from wtforms import EmailField, PasswordField, RadioField, SelectChoice, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Email, Length
 
 from ..auth.forms import NewPasswordForm, RegisterForm
 from ..auth.service.passwords import MAX_LENGTH
@@ -69,3 +69,18 @@ class PasswordForm(FlaskForm):
 class ProfileForm(FlaskForm):
     display_name = RegisterForm.display_name
     name_style = RegisterForm.name_style
+
+
+class ChangeEmailForm(FlaskForm):
+    """A new address for the account: it replaces the old one once the link mailed to it is followed."""
+
+    email = EmailField(
+        "New email address",
+        validators=[DataRequired("Enter the new address."), Length(max=254), Email("Enter a valid email address.")],
+        description="We send a link there; your account keeps its current address until you open it.",
+    )
+    password = PasswordField(
+        "Your password",
+        validators=[DataRequired("Enter your password to confirm."), Length(max=MAX_LENGTH)],
+        description="To be sure it is you.",
+    )

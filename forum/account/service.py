@@ -4,9 +4,13 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import joinedload
 
+from .. import mail
+from ..auth.service import blocks as registration_blocks
+from ..auth.service.accounts import canonical_email
 from ..auth.service.passwords import hash_password, verify_password
 from ..database import write_transaction
 from ..extensions import db
@@ -17,7 +21,7 @@ from ..models.user import DELETED_NAME, new_session_token
 from ..policy import links_allowed_for
 from ..posts.service.context import render_post
 from ..posts.service import rerender_quotes_of
-from ..refusals import FieldError
+from ..refusals import FieldError, Gone, Malformed
 from ..templating import isotime
 from ..members.service import avatars
 
@@ -196,3 +200,97 @@ def release_usernames(now=None) -> list[str]:
             freed.append(member.username)
             member.username = f"~{member.id}"
     return freed
+
+
+# --- Changing the email address ------------------------------------------------------------------
+# The new address is confirmed before it replaces the old: the member asks (with their password), the
+# new address gets a link, and only following it makes the change, after which the old address is
+# told. The link carries the member's id and both addresses; it works once, because the change makes
+# the old address no longer the member's, and it expires (EMAIL_CHANGE_MAX_AGE). Whether the new
+# address has an account already is said only in the mail sent to it, as at registration.
+
+EMAIL_CHANGE_SALT = "email-change"
+EMAIL_CHANGE_EXPIRED = Gone("This link has expired. Ask for a new one on your email settings page.")
+EMAIL_CHANGE_USED = Gone("This link has been used already, or your account's address changed since it was sent.")
+EMAIL_CHANGE_TAKEN = Gone("Another account uses this address now, so yours cannot move to it.")
+EMAIL_CHANGE_GARBLED = Malformed("This link is not valid. Check that you copied all of it from the email.")
+
+
+def _email_change_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=EMAIL_CHANGE_SALT)
+
+
+def email_change_hours() -> int:
+    return max(1, current_app.config["EMAIL_CHANGE_MAX_AGE"] // 3600)
+
+
+def request_email_change(user: User, new_address: str, password: str) -> str:
+    """Mail the new address a link that moves the account to it; FieldError for the form's fields.
+
+    Returns which mail went out ("confirm", or "unavailable" when the address has an account or is
+    blocked), for logs and tests: the page answers the same for both.
+    """
+    if not verify_password(user.password_hash, password):
+        raise FieldError("password", "That is not your current password.")
+    new = canonical_email(new_address)
+    if new == user.email:
+        raise FieldError("email", "Your account uses this address already.")
+    if disposable := registration_blocks.disposable_domain(db.session, new):
+        raise FieldError("email", registration_blocks.disposable_refusal(disposable))
+    site = current_app.config["SITE_NAME"]
+    unavailable = (db.session.scalar(select(User.id).where(User.email == new)) is not None
+                   or registration_blocks.refuses_email(db.session, new))
+    if unavailable:
+        kind, message = "unavailable", mail.compose(
+            new, f"This address cannot be used on {site}", "email_change_unavailable", user=user)
+    else:
+        token = _email_change_serializer().dumps([user.id, user.email, new])
+        kind, message = "confirm", mail.compose(
+            new, f"Confirm your new email address on {site}", "email_change_confirm", user=user,
+            link=mail.external_url("account.confirm_email_change_form", token=token), hours=email_change_hours())
+    mail.send(message, background=True)
+    return kind
+
+
+def email_change_for(token: str) -> tuple[User, str]:
+    """The member and the new address a link is for; Gone or Malformed when it cannot be used."""
+    try:
+        user_id, old, new = _email_change_serializer().loads(
+            token, max_age=current_app.config["EMAIL_CHANGE_MAX_AGE"])
+    except SignatureExpired:
+        raise EMAIL_CHANGE_EXPIRED from None
+    except (BadSignature, ValueError, TypeError):
+        raise EMAIL_CHANGE_GARBLED from None
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or user.deleted_at is not None or user.email != old:
+        raise EMAIL_CHANGE_USED
+    if db.session.scalar(select(User.id).where(User.email == new, User.id != user.id)) is not None:
+        raise EMAIL_CHANGE_TAKEN
+    return user, new
+
+
+def confirm_email_change(token: str) -> User:
+    """Move the account to the link's new address, then tell the old one; raises as email_change_for."""
+    user, new = email_change_for(token)
+    with write_transaction() as session:
+        member = session.get(User, user.id)
+        old = member.email
+        if old != user.email:  # followed twice at once: the other request won
+            raise EMAIL_CHANGE_USED
+        member.email = new
+    try:
+        message = mail.compose(old, f"Your email address on {current_app.config['SITE_NAME']} changed",
+                               "email_change_notice", user=member, new=_masked(new),
+                               reset=mail.external_url("auth.reset_request_form"))
+    except mail.MailError as error:
+        current_app.logger.error("Email change notice not sent: %s", error)
+    else:
+        mail.send(message, background=True)
+    current_app.logger.info("email address changed for @%s", member.username)
+    return member
+
+
+def _masked(address: str) -> str:
+    """"rhonda@example.com" → "r…@example.com": enough for the owner to recognise, not to reach."""
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}…@{domain}"

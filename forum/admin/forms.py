@@ -89,3 +89,15 @@ for _setting in SETTINGS:
     if _setting.kind != "image":  # a picture has a form of its own (LogoForm): an upload cannot be typed again
         setattr(SettingsForm, _setting.field_name, _setting_field(_setting))
 del _setting
+
+
+class AllowDomainForm(FlaskForm):
+    domain = StringField(
+        "Domain",
+        validators=[DataRequired("Enter the domain to allow."), Length(max=253)],
+        description="A domain on the list of throwaway-address providers, such as mailinator.com.",
+    )
+    reason = StringField(
+        "Reason, for staff",
+        validators=[DataRequired("Say why, for the other staff."), Length(max=500)],
+    )

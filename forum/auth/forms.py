@@ -2,7 +2,7 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, SelectChoice, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from .service.passwords import MAX_LENGTH, MIN_LENGTH
 
@@ -13,7 +13,17 @@ PASSWORD_HINT = (f"At least {MIN_LENGTH} characters; not a common password, not 
                  "not your username or email address.")
 
 
-class RegisterForm(FlaskForm):
+class GuestFormTraps:
+    """The bot traps every guest form carries (forum/auth/service/traps.py): the honeypot, which
+    people never see and leave empty, and the signed time the form was shown."""
+
+    comment = StringField("Leave this empty", description="It is here to catch robots that fill in every field.",
+                          validators=[Length(max=200)])
+    shown = HiddenField()
+    trap_error = ""  # set when a trap sends the form back to a person (forum/auth/views/traps.py)
+
+
+class RegisterForm(GuestFormTraps, FlaskForm):
     """What a new member tells before the mailed link; the password is chosen on the page it opens."""
 
     username = StringField(
@@ -38,7 +48,10 @@ class RegisterForm(FlaskForm):
         validators=[DataRequired("Enter your email address."), Length(max=254), Email("Enter a valid email address.")],
         description="Never shown to other members. We send a link there to finish creating your account.",
     )
+    # Asked on this form only when EMAIL_CONFIRMATION is off; otherwise on the page the mailed link opens.
+    password = PasswordField("Password", validators=[Optional(), password_length], description=PASSWORD_HINT)
     next = HiddenField()
+    challenge = HiddenField()  # the solved proof-of-work puzzle, filled in by static/js/challenge.js
 
 
 class FinishRegistrationForm(FlaskForm):
@@ -50,7 +63,7 @@ class FinishRegistrationForm(FlaskForm):
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(GuestFormTraps, FlaskForm):
     username = StringField(
         "Username or email", validators=[DataRequired("Enter your username or email."), Length(max=254)]
     )
@@ -61,7 +74,7 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(GuestFormTraps, FlaskForm):
     email = EmailField(
         "Email",
         validators=[DataRequired("Enter your email address."), Length(max=254), Email("Enter a valid email address.")],

@@ -4,11 +4,11 @@ from .content import Category, Post, Thread
 from .login_session import LoginSession
 from .conversation import Draft, Notification, PostLike, PostQuote, PostRevision, ThreadDraft
 from .reading import ThreadRead
-from .moderation import Appeal, Flag, ModAction, RateCounter, RegistrationBlock, Sanction
+from .moderation import AllowedEmailDomain, Appeal, Flag, ModAction, RateCounter, RegistrationBlock, Sanction
 from .preferences import Ignore, ThreadSubscription
 from .site import SiteSetting, SiteState
 from .user import User
 
-__all__ = ["Appeal", "Category", "Draft", "Flag", "Ignore", "LoginSession", "ModAction", "Notification", "Post", "PostLike",
-           "PostQuote", "PostRevision", "RateCounter", "RegistrationBlock", "Sanction", "SiteSetting", "SiteState", "Thread",
-           "ThreadDraft", "ThreadRead", "ThreadSubscription", "User"]
+__all__ = ["AllowedEmailDomain", "Appeal", "Category", "Draft", "Flag", "Ignore", "LoginSession", "ModAction", "Notification",
+           "Post", "PostLike", "PostQuote", "PostRevision", "RateCounter", "RegistrationBlock", "Sanction", "SiteSetting",
+           "SiteState", "Thread", "ThreadDraft", "ThreadRead", "ThreadSubscription", "User"]

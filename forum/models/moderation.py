@@ -103,6 +103,18 @@ class RegistrationBlock(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class AllowedEmailDomain(db.Model):
+    """A domain on the disposable-address list that an admin lets register all the same."""
+
+    __tablename__ = "allowed_email_domains"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    domain: Mapped[str] = mapped_column(String(253), unique=True)
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class ModAction(db.Model):
     """One line of the append-only moderation log. `public_reason` may be shown; `details` may not."""
 

@@ -4,9 +4,11 @@ name. Admins add and remove the blocks (forum/admin/service/blocks.py)."""
 
 import ipaddress
 
+from disposable_email_domains import blocklist as DISPOSABLE_DOMAINS
+from flask import current_app
 from sqlalchemy import select
 
-from ...models import RegistrationBlock
+from ...models import AllowedEmailDomain, RegistrationBlock
 
 REFUSED = ("Registration from this address is not possible. "
            "Contact the forum's staff if you think this is a mistake.")
@@ -57,6 +59,26 @@ def refuses_email(session, email: str) -> bool:
         return False
     return session.scalar(select(RegistrationBlock.id).where(
         RegistrationBlock.kind == "email", RegistrationBlock.value == key)) is not None
+
+
+def disposable_domain(session, email: str) -> str | None:
+    """The throwaway-mail domain of this address (from the pinned disposable-email-domains list, a
+    subdomain of one included), unless an admin allowed it; None when the address may register."""
+    if not current_app.config["REFUSE_DISPOSABLE_EMAIL"]:
+        return None
+    domain = email.strip().lower().rpartition("@")[2].rstrip(".")
+    labels = domain.split(".")
+    listed = next((".".join(labels[i:]) for i in range(len(labels) - 1)
+                   if ".".join(labels[i:]) in DISPOSABLE_DOMAINS), None)
+    if listed is None:
+        return None
+    allowed = session.scalar(select(AllowedEmailDomain.id).where(AllowedEmailDomain.domain.in_({domain, listed})))
+    return None if allowed else listed
+
+
+def disposable_refusal(domain: str) -> str:
+    return (f"Addresses at {domain} are throwaway addresses, which this forum does not accept. "
+            "Please use an address you will keep.")
 
 
 def refuses_network(session, remote_addr: str | None) -> bool:

@@ -73,6 +73,9 @@ def start(pending: Pending, remote_addr: str | None = None) -> str:
         raise FieldError("email", registration_blocks.REFUSED)
     if db.session.scalar(select(User.id).where(User.username == username)):
         raise FieldError("username", TAKEN)
+    # A throwaway domain is public knowledge, not the address's: the page may say so.
+    if disposable := registration_blocks.disposable_domain(db.session, email):
+        raise FieldError("email", registration_blocks.disposable_refusal(disposable))
     pending = Pending(username, display_name, email, name_style, pending.next[:MAX_NEXT])
     return _mail(pending)
 
@@ -124,6 +127,24 @@ def pending_for(token: str) -> Pending:
     return pending
 
 
+def confirmation_required() -> bool:
+    """EMAIL_CONFIRMATION (on by default): whether an account waits for its mailed link. Off (a private or
+    trusted community), the registration form asks for the password and makes the account at once."""
+    return bool(current_app.config["EMAIL_CONFIRMATION"])
+
+
+def create_at_once(pending: Pending, password: str, remote_addr: str | None = None) -> User:
+    """Make the account from the registration form itself (EMAIL_CONFIRMATION off); FieldError names
+    the field. With no mail to carry the answer, the page says when an address is taken: a forum
+    that turns confirmation off accepts that."""
+    if disposable := registration_blocks.disposable_domain(db.session, pending.email):
+        raise FieldError("email", registration_blocks.disposable_refusal(disposable))
+    account = NewAccount(pending.username, pending.display_name, pending.email, password, pending.name_style)
+    user = register(account, remote_addr=remote_addr)
+    log.info("account @%s made without email confirmation (EMAIL_CONFIRMATION is off)", user.username)
+    return user
+
+
 def finish(pending: Pending, username: str, password: str, remote_addr: str | None = None) -> User:
     """Create the account of a followed link; FieldError for the username or password fields,
     Forbidden for the rest.
@@ -132,6 +153,8 @@ def finish(pending: Pending, username: str, password: str, remote_addr: str | No
     have been added. The holder of the link owns the address, so the answer may say so.
     """
     account = NewAccount(username, pending.display_name, pending.email, password, pending.name_style)
+    if disposable := registration_blocks.disposable_domain(db.session, pending.email):  # disallowed since
+        raise Forbidden(registration_blocks.disposable_refusal(disposable))
     try:
         return register(account, remote_addr=remote_addr)
     except FieldError as error:

@@ -14,6 +14,8 @@ from ..service import devices
 from ..forms import LoginForm
 from ..service.login import note_signed_out, sign_in, sign_out, signed_out_by
 from ..service.names import canonical_username
+from ..service.traps import Verdict
+from .traps import judge, stamped
 
 FAILED_SIGN_IN = "That username and password do not match. Please try again."
 log = logging.getLogger("forum.auth")
@@ -49,7 +51,7 @@ bp.app_context_processor(lambda: {"signed_out_by": signed_out_by})
 def login_form():
     """Show the sign-in form."""
     form = LoginForm(next=request.args.get("next", ""))
-    return render("auth/login.html", form=form)
+    return render("auth/login.html", form=stamped(form, "sign-in"))
 
 
 @bp.post("/login")
@@ -59,8 +61,9 @@ def login_form():
 def login():
     """Sign a member in; a wrong password and an unknown member get the same answer."""
     form = LoginForm()
-    if form.validate():
-        user = service.authenticate(form.username.data, form.password.data)
+    verdict = judge(form, "sign-in")  # bot traps: a filled honeypot is answered as a wrong password
+    if form.validate() and verdict is not Verdict.TOO_FAST:
+        user = service.authenticate(form.username.data, form.password.data) if verdict is Verdict.OK else None
         if user is not None:
             sign_in(user, remember=form.remember.data)
             flash(f"Signed in as {user.display_name}.", "success")
@@ -69,7 +72,7 @@ def login():
             return response
         _log_failure(form.username.data)
         form.password.errors.append(FAILED_SIGN_IN)
-    return render("auth/login.html", form=form, status=422)
+    return render("auth/login.html", form=stamped(form, "sign-in"), status=422)
 
 
 def _log_failure(login: str) -> None:

@@ -6,15 +6,17 @@ from flask import flash, redirect, request, url_for
 
 from ...extensions import limiter
 from ...htmx import render, uncached
-from ...limits import limit_registrations
+from ...limits import UNSOLVED_SCOPE, limit_registrations
 from ...refusals import FieldError, Refusal, show_on
 from ...security import safe_next
 from ...settings import site_setting
 from .. import bp
-from ..service import signup
+from ..service import signup, traps
 from ..forms import FinishRegistrationForm, RegisterForm
 from ..service.login import sign_in
 from ..service.accounts import canonical_email
+from ..service.traps import Verdict
+from .traps import judge, refuse, stamped
 
 
 def _register_limit() -> str:
@@ -27,6 +29,15 @@ def _register_address() -> str:
 
 def _mailed(response) -> bool:
     return response.status_code == 302
+
+
+def _unsolved_limit() -> str:
+    return current_app.config["REGISTER_UNSOLVED_RATE_LIMIT"]
+
+
+def _challenge_solved() -> bool:
+    """Registrations with a solved puzzle are spared the tighter limit of those without (JavaScript off)."""
+    return traps.solved(request.form.get("challenge"))
 
 
 def _sent(address: str) -> str:
@@ -50,17 +61,42 @@ def while_open(view):
 def register_form():
     """Show the registration form."""
     form = RegisterForm(next=request.args.get("next", ""))
-    return render("auth/register.html", form=form)
+    return _form(form)
+
+
+def _form(form, status=200):
+    form.challenge.data = ""  # every page gets a fresh puzzle for the script to solve
+    if not signup.confirmation_required():
+        form.email.description = "Never shown to other members."
+    return render("auth/register.html", form=stamped(form, "register"), challenge=traps.new_challenge(),
+                  status=status)
 
 
 @bp.post("/register")
 @while_open
 @limit_registrations
 @limiter.limit(_register_limit, key_func=_register_address, deduct_when=_mailed)
+@limiter.limit(_unsolved_limit, exempt_when=_challenge_solved, deduct_when=_mailed, scope=UNSOLVED_SCOPE)
 def register():
-    """Mail the address a link to finish; the answer is the same whether it has an account or not."""
+    """Mail the address a link to finish; the answer is the same whether it has an account or not.
+
+    The bot traps come first (forum/auth/service/traps.py): a filled honeypot gets the answer a
+    person gets and no mail; a form sent too fast, or with a puzzle solution that fails, comes back
+    with a message and what was typed.
+    """
     form = RegisterForm()
-    if form.validate():
+    valid = form.validate()
+    verdict = judge(form, "register")
+    if verdict is Verdict.BOT and valid:
+        flash(_sent(form.email.data.strip()), "info")
+        return redirect(url_for("auth.register_sent"))
+    if valid and verdict is Verdict.OK and not traps.unsolved(request.form) \
+            and not traps.use_solution(form.challenge.data):
+        refuse(form, "register", Verdict.CHALLENGE_FAILED)
+        verdict = Verdict.CHALLENGE_FAILED
+    if valid and verdict is Verdict.OK and not signup.confirmation_required():
+        return _create_at_once(form)
+    if valid and verdict is Verdict.OK:
         try:
             signup.start(signup.Pending(form.username.data, form.display_name.data, form.email.data,
                                         form.name_style.data, form.next.data or ""), remote_addr=request.remote_addr)
@@ -69,7 +105,24 @@ def register():
         else:
             flash(_sent(form.email.data.strip()), "info")
             return redirect(url_for("auth.register_sent"))
-    return render("auth/register.html", form=form, status=422)
+    return _form(form, status=422)
+
+
+def _create_at_once(form):
+    """EMAIL_CONFIRMATION off: the account is made from this form and its member signed in."""
+    if not form.password.data:
+        form.password.errors.append("Choose a password.")
+        return _form(form, status=422)
+    pending = signup.Pending(form.username.data, form.display_name.data, form.email.data, form.name_style.data,
+                             form.next.data or "")
+    try:
+        user = signup.create_at_once(pending, form.password.data, remote_addr=request.remote_addr)
+    except FieldError as error:
+        show_on(form, error)
+        return _form(form, status=422)
+    sign_in(user)
+    flash(f"Welcome, {user.display_name}! Your account is ready and you are signed in.", "success")
+    return redirect(safe_next(pending.next))
 
 
 @bp.get("/register/sent")

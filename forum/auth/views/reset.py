@@ -11,6 +11,8 @@ from ..service import recovery
 from ..forms import NewPasswordForm, ResetRequestForm
 from ..service.login import sign_in
 from ..service.accounts import canonical_email
+from ..service.traps import Verdict
+from .traps import judge, stamped
 
 
 def _reset_limit() -> str:
@@ -30,7 +32,7 @@ def _sent(address: str) -> str:
 @bp.get("/password/reset")
 def reset_request_form():
     """Ask for the email address of the account whose password is forgotten."""
-    return render("auth/reset_request.html", "reset_request", form=ResetRequestForm(), sent=None)
+    return render("auth/reset_request.html", "reset_request", form=stamped(ResetRequestForm(), "reset"), sent=None)
 
 
 @bp.post("/password/reset")
@@ -39,9 +41,12 @@ def reset_request_form():
 def reset_request():
     """Mail a reset link if an account uses the address; the answer is the same either way."""
     form = ResetRequestForm()
-    if not form.validate():
-        return render("auth/reset_request.html", "reset_request", form=form, sent=None, status=422)
-    recovery.request_reset(form.email.data)
+    verdict = judge(form, "reset")  # bot traps: a filled honeypot gets the usual answer and no mail
+    if not form.validate() or verdict is Verdict.TOO_FAST:
+        return render("auth/reset_request.html", "reset_request", form=stamped(form, "reset"), sent=None,
+                      status=422)
+    if verdict is Verdict.OK:
+        recovery.request_reset(form.email.data)
     if is_fragment_request():
         return render("auth/reset_request.html", "reset_request", form=form, sent=_sent(form.email.data))
     flash(_sent(form.email.data), "info")
