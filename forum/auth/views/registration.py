@@ -2,7 +2,7 @@
 
 import functools
 
-from flask import flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 
 from ...extensions import limiter
 from ...htmx import render, uncached
