@@ -1,5 +1,6 @@
 """A real SMTP server on 127.0.0.1 (aiosmtpd): the mail the forum sends in a test arrives here."""
 
+import logging
 import re
 import socket
 import time
@@ -11,6 +12,9 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from forum import mail
+
+# The test SMTP server's own chatter (each connection, at INFO) is not the forum's log.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 BASE_URL = "http://forum.test"
 LINK = re.compile(re.escape(BASE_URL) + r"/\S+")
