@@ -11,7 +11,7 @@ HTMX := static/vendor/htmx.min.js
 METRICS_DIR := instance/metrics
 HTMX_PTAG := static/vendor/hx-ptag.min.js
 
-.PHONY: run dev test test-pg install install-run browser checker clean bench
+.PHONY: run dev test test-pg install install-run browser checker clean bench dist
 
 # granian's RSGI interface: a request reaches one of the app's THREADS only once its body is in
 # (forum/serving.py). tests/test_slow_clients.py serves with this recipe's line (make -n run) and
@@ -48,6 +48,17 @@ bench: install ## Measure rendering, then the pages under load against hello-wor
 .PHONY: bench-data
 bench-data: install ## Build (or reuse) the benchmark's dataset alone; sizes from BENCH_POSTS=… etc.
 	$(BIN)/python -m bench.dataset
+
+# The release: one wheel that a deploy host installs with pip alone (README "Deploying"). npm has built
+# static/vendor/ (install-run) and the wheel carries it, with templates/ and migrations/, inside the
+# package (pyproject.toml, setup.py), so the host needs no Node. setuptools comes pinned from
+# requirements-dev.txt, hence no build isolation: the build downloads nothing. tests/test_dist.py
+# builds with this recipe's pip line, installs the wheel into a fresh virtualenv and serves a page.
+dist: install ## Build the release wheel into dist/ (Node is needed here, not on the deploy host)
+	rm -rf dist build forum.egg-info
+	$(BIN)/python -m pip wheel --no-deps --no-build-isolation --quiet --wheel-dir dist .
+	rm -rf build forum.egg-info
+	@ls dist/*.whl
 
 # What running needs (requirements.txt), and on top of it what testing needs (requirements-dev.txt).
 install-run: $(VENV)/.installed-run $(HTMX) $(HTMX_PTAG)
@@ -97,4 +108,4 @@ checker:
 	fi
 
 clean:
-	rm -rf $(VENV) node_modules static/vendor .pytest_cache
+	rm -rf $(VENV) node_modules static/vendor .pytest_cache dist build forum.egg-info

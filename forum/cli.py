@@ -5,7 +5,7 @@ import time
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
+from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import func, select
 
 from . import backup, config
@@ -25,6 +25,15 @@ from .policy import active_sanctions
 from .posts.service.render import RENDER_VERSION
 from .posts.service import rerender
 from .refusals import Refusal
+
+
+def main():
+    """`forum-admin`, the command an installed wheel brings (pyproject.toml): Flask's own CLI with this
+    app preset, so that `forum-admin db upgrade` and `forum-admin forum backup …` work anywhere, with no
+    wsgi.py to find. In a checkout, `flask` (which finds wsgi.py) does the same."""
+    from . import create_app  # here: the factory imports this module
+
+    FlaskGroup(name="forum-admin", create_app=create_app, help="Run the forum's commands (flask, with the app set).")()
 
 
 @click.group()
