@@ -11,7 +11,7 @@ HTMX := static/vendor/htmx.min.js
 METRICS_DIR := instance/metrics
 HTMX_PTAG := static/vendor/hx-ptag.min.js
 
-.PHONY: run dev test test-pg install install-run browser checker clean bench dist
+.PHONY: run dev test test-pg install install-run browser checker deploy-tools clean bench dist
 
 # granian's RSGI interface: a request reaches one of the app's THREADS only once its body is in
 # (forum/serving.py). tests/test_slow_clients.py serves with this recipe's line (make -n run) and
@@ -34,7 +34,7 @@ dev: install-run ## The Flask development server, with reloading and the debugge
 	$(FLASK) run --debug --port $(PORT)
 
 # The architecture (import-linter's contracts in pyproject.toml) and ruff first: both take a second.
-test: checker install browser ## Check the import layers and lint, then run every test (SQLite, or FORUM_TEST_DATABASE_URL)
+test: checker install browser deploy-tools ## Check the import layers and lint, then run every test (SQLite, or FORUM_TEST_DATABASE_URL)
 	$(BIN)/lint-imports
 	$(BIN)/ruff check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -105,6 +105,19 @@ checker:
 		apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null; \
 	else \
 		echo "make test needs Java for the Nu HTML checker: apt-get install default-jre-headless"; exit 1; \
+	fi
+
+# tests/test_deploy.py checks deploy/ with the tools that read it: systemd-analyze (Debian's systemd
+# package) for the units, nginx for the site. As root, install what is missing; else the test says so.
+deploy-tools:
+	@missing=""; command -v systemd-analyze >/dev/null 2>&1 || missing="systemd"; \
+	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing $$missing for tests/test_deploy.py..."; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else \
+		echo "tests/test_deploy.py skips what needs$$missing (apt-get install$$missing)"; \
 	fi
 
 clean:
