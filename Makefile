@@ -7,9 +7,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 HTMX := static/vendor/htmx.min.js
+HTMX_PTAG := static/vendor/hx-ptag.min.js
 # Where the worker processes write their metrics, added up at /metrics (forum/metrics.py); emptied at each start.
 METRICS_DIR := instance/metrics
-HTMX_PTAG := static/vendor/hx-ptag.min.js
 
 .PHONY: run dev test test-pg install install-run browser checker clean bench
 
