@@ -56,7 +56,7 @@ bench-data: install ## Build (or reuse) the benchmark's dataset alone; sizes fro
 # package (pyproject.toml, setup.py), so the host needs no Node. setuptools comes pinned from
 # requirements-dev.txt, hence no build isolation: the build downloads nothing. tests/test_dist.py
 # builds with this recipe's pip line, installs the wheel into a fresh virtualenv and serves a page.
-dist: install ## Build the release wheel into dist/ (Node is needed here, not on the deploy host)
+dist: install-run $(VENV)/.installed ## Build the release wheel into dist/ (Node is needed here, not on the deploy host)
 	rm -rf dist build forum.egg-info
 	$(BIN)/python -m pip wheel --no-deps --no-build-isolation --quiet --wheel-dir dist .
 	rm -rf build forum.egg-info
