@@ -11,6 +11,8 @@ import pytest
 
 from forum.extensions import db
 from forum.models import LoginSession, RecoveryCode, User
+from forum.moderation.service import sanctions
+from forum.moderation.service.sanctions import SanctionRequest
 from forum.models.base import utcnow
 from tests.factories import PASSWORD, make_user
 
@@ -206,11 +208,12 @@ def test_a_trusted_browser_is_not_asked_again_until_a_ban(app, client, enrolled)
     assert signed_in(client)
     stranger = app.test_client()
     password_step(stranger, user)  # another browser is still asked
-    # A ban (or suspension, or new password) rotates the session token: signed out, and asked again.
-    db.session.get(User, user.id).session_token = "rotated by a ban"
-    db.session.commit()
+    # A ban signs this browser out like every other, and the browser is asked for a code again.
+    admin = make_user(role="admin")
+    ban = sanctions.issue(admin, user, SanctionRequest(kind="ban", reason="Spam."))
     assert not signed_in(client)
-    password_step(client, user)
+    sanctions.lift(admin, ban, "A mistake.")
+    password_step(client, db.session.get(User, user.id))  # the browser is no longer trusted
 
 
 def test_a_trusted_browser_still_needs_the_password(client, enrolled):
@@ -337,3 +340,26 @@ def test_wrong_passwords_at_the_confirmation_are_rate_limited(client):
     for _ in range(5):
         assert client.submit("/login/confirm", {"password": "wrong"}).status_code == 422
     assert client.submit("/login/confirm", {"password": PASSWORD}).status_code == 429
+
+
+def test_deleting_the_account_forgets_the_secret_and_the_codes(client, enrolled):
+    user, secret, _ = enrolled
+    password_step(client, user)
+    client.submit("/login/code", {"code": code_at(secret)})
+    assert client.submit("/settings/data/delete", {"posts": "keep", "password": PASSWORD}).status_code in (200, 302)
+    member = db.session.get(User, user.id)
+    assert member.is_deleted and member.totp_secret is None
+    assert db.session.scalar(db.select(db.func.count()).select_from(RecoveryCode)) == 0
+
+
+def test_an_admin_requires_it_of_staff_at_admin_settings(client):
+    from tests.test_site_settings import page_values
+
+    admin = make_user(role="admin")
+    client.sign_in(admin)
+    page = client.get("/admin/settings")
+    assert "Two-factor sign-in for staff" in page.text
+    saved = client.submit("/admin/settings", page_values(staff_two_factor="required"))
+    assert saved.status_code == 302
+    response = client.get("/")
+    assert response.status_code == 302 and response.location == "/settings/two-factor"
