@@ -363,3 +363,24 @@ def test_an_admin_requires_it_of_staff_at_admin_settings(client):
     assert saved.status_code == 302
     response = client.get("/")
     assert response.status_code == 302 and response.location == "/settings/two-factor"
+
+
+def test_the_two_factor_pages_are_valid_html(app, client, tmp_path):
+    from tests.test_valid_html import vnu_errors
+
+    user = make_user(role="admin")
+    client.sign_in(user)
+    pages = {"set-up": client.get("/settings/two-factor").text,
+             "set-up (refused)": client.submit("/settings/two-factor/enable", {"code": "1"}).text}
+    secret = KEY.search(pages["set-up"]).group(1).replace(" ", "")
+    pages["recovery codes"] = client.submit("/settings/two-factor/enable", {"code": code_at(secret)}).text
+    pages["on"] = client.get("/settings/two-factor").text
+    pages["new codes (refused)"] = client.submit("/settings/two-factor/recovery-codes", {"codes-password": "x"}).text
+    make_stale(user)
+    pages["confirm"] = client.get(client.get("/admin/settings").location).text
+    pages["confirm (refused)"] = client.submit("/login/confirm", {"password": "wrong"}).text
+    client.submit("/logout")
+    password_step(client, user)
+    pages["code"] = client.get("/login/code").text
+    pages["code (refused)"] = client.submit("/login/code", {"code": "000000"}).text
+    assert vnu_errors(pages, tmp_path) == []
