@@ -88,7 +88,7 @@ def is_fresh() -> bool:
         return False
     confirmed = db.session.scalar(select(LoginSession.confirmed_at).where(
         LoginSession.id == current_user.login_session_id))
-    window = timedelta(minutes=current_app.config["FRESH_SIGN_IN_MINUTES"])
+    window = timedelta(minutes=max(1, current_app.config["FRESH_SIGN_IN_MINUTES"]))  # 0 would ask forever
     return confirmed is not None and utcnow() - confirmed <= window
 
 
