@@ -9,6 +9,7 @@ from ...models.base import utcnow
 from ...pagination import Page, requested_page
 from ...policy import admin_required, may_sanction, staff_required
 from ...refusals import FieldError, Refusal, show_on
+from ...auth.service.login import fresh_sign_in_required
 from .. import bp
 from ..service import blocks
 from ..service import members as service
@@ -67,6 +68,7 @@ def member(user_id):
 
 @bp.post("/members/<int:user_id>/role")
 @admin_required
+@fresh_sign_in_required
 def set_role(user_id):
     """Appoint or remove a moderator or admin."""
     member = _member(user_id)
@@ -86,6 +88,7 @@ def set_role(user_id):
 
 @bp.get("/blocks")
 @admin_required
+@fresh_sign_in_required
 def blocks_index():
     """Email addresses and IP networks that may not register."""
     page = requested_page(blocks.count_blocks(), _per_page("ADMIN_BLOCKS_PER_PAGE", 50))
@@ -103,6 +106,7 @@ def _first_page():
 
 @bp.post("/blocks")
 @admin_required
+@fresh_sign_in_required
 def add_block():
     """Block an email address or IP network from registering."""
     form = BlockForm()
@@ -122,6 +126,7 @@ def add_block():
 
 @bp.post("/blocks/<int:block_id>/delete")
 @admin_required
+@fresh_sign_in_required
 def remove_block(block_id):
     """Lift a registration block."""
     block = blocks.get_block(block_id) or abort(404, "There is no such block.")
