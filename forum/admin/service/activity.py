@@ -91,8 +91,12 @@ def _waits(since: datetime) -> list[tuple[str, int]]:
 
 def _busiest(since: datetime) -> list[tuple[Thread, int]]:
     number = func.count().label("number")
-    counted = (select(Post.thread_id, number).where(Post.created_at >= since)
-               .group_by(Post.thread_id).order_by(number.desc(), Post.thread_id).limit(BUSIEST * 2).subquery())
+    # Grouped by thread_id + 0, not thread_id: otherwise SQLite (without ANALYZE statistics) walks the
+    # whole of ix_posts_thread_order to group without sorting, seconds on a million posts, rather than
+    # reading only the period's entries of ix_posts_created_thread (a tenth of a second).
+    thread_id = (Post.thread_id + 0).label("thread_id")
+    counted = (select(thread_id, number).where(Post.created_at >= since)
+               .group_by(thread_id).order_by(number.desc(), thread_id).limit(BUSIEST * 2).subquery())
     # A few more than shown, so that removed threads leave no gap.
     rows = db.session.execute(select(Thread, counted.c.number).join(counted, counted.c.thread_id == Thread.id)
                               .where(Thread.removed_at.is_(None))
