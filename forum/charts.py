@@ -103,15 +103,23 @@ def columns(points: Sequence[tuple[str, int]], *, title: str, desc: str, label_e
 
 def bars(rows: Sequence[tuple[str, float]], *, title: str, desc: str,
          value_label: Callable[[float], str] = _tick_label, ceiling: float | None = None,
-         width: int = 400, label_width: int = 150, standalone: bool = False, id_prefix: str | None = None) -> Markup:
+         width: int = 400, label_width: int = 150, heading: bool = False, marker: tuple[float, str] | None = None,
+         standalone: bool = False, id_prefix: str | None = None) -> Markup:
     """A horizontal bar per row (label, value), top to bottom, its label on the left and its value at its end;
-    a label longer than fits in label_width is shortened with an ellipsis (the table beside has it whole)."""
-    label_w, value_w, row_h, top, bottom = label_width, 56, 26, 6, 6
+    a label longer than fits in label_width is shortened with an ellipsis (the table beside has it whole).
+
+    heading: the title is written above the bars too (for a chart with no page around it); marker: a
+    dashed line across the bars at that value, with its label under it (e.g. a ceiling at 100%)."""
+    label_w, value_w, row_h, bottom = label_width, 64, 26, 6
+    top = 6 + (28 if heading else 0)
+    bottom += 20 if marker else 0
     fits = int(label_width / 8)  # characters of about 8 units at font-size 13
     plot_w = width - label_w - value_w
     height = top + bottom + row_h * max(len(rows), 1)
     ceiling = ceiling or _nice_ceiling(max((value for _, value in rows), default=0))
     parts = _open(title, desc, width, height, standalone, id_prefix)
+    if heading:
+        parts.append(f'<text class="chart-text" x="8" y="20" font-weight="bold" fill="#1f2328">{escape(title)}</text>')
     for index, (label, value) in enumerate(rows):
         y = top + index * row_h
         bar_w = plot_w * min(value, ceiling) / ceiling
@@ -125,5 +133,11 @@ def bars(rows: Sequence[tuple[str, float]], *, title: str, desc: str,
                      f'y="{_number(y + row_h / 2 + 4)}" fill="#1f2328">{escape(value_label(value))}</text>')
     parts.append(f'<line class="chart-axis" x1="{label_w}" x2="{label_w}" y1="{top}" y2="{height - bottom}" '
                  f'stroke="#57606a"/>')
+    if marker:
+        x = _number(label_w + plot_w * min(marker[0], ceiling) / ceiling)
+        parts.append(f'<line class="chart-axis" x1="{x}" x2="{x}" y1="{top}" y2="{height - bottom}" '
+                     f'stroke="#57606a" stroke-dasharray="4 3"/>')
+        parts.append(f'<text class="chart-text" x="{x}" y="{height - 6}" text-anchor="end" '
+                     f'fill="#1f2328">{escape(marker[1])}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -104,9 +104,9 @@ def _busiest(since: datetime) -> list[tuple[Thread, int]]:
     return [(thread, number) for thread, number in rows]
 
 
-def activity(days: int) -> Activity:
-    """The last `days` days, today included."""
-    now = utcnow()
+def activity(days: int, now: datetime | None = None) -> Activity:
+    """The last `days` days, today (the day of `now`, by default the present) included."""
+    now = now or utcnow()
     first_day = now.date() - timedelta(days=days - 1)
     since = datetime.combine(first_day, datetime.min.time())
     return Activity(days=days, first_day=first_day, daily=_daily(since, days, first_day),
