@@ -142,3 +142,9 @@ def test_the_charts_cost_the_same_queries_however_much_there_is(admin_client, qu
         flag(post, member, utcnow() - timedelta(days=n), timedelta(hours=n))
         sanction_on(member, moderator, utcnow() - timedelta(days=n))
     assert count() == small
+
+
+def test_a_member_search_keeps_the_charts_period(admin_client):
+    assert '<input type="hidden" name="days" value="90">' in admin_client.get("/admin?days=90").text
+    assert 'name="days"' not in admin_client.get("/admin").text
+    assert admin_client.get("/admin?days=90&q=boss").status_code == 200
