@@ -35,7 +35,7 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_last_step: Mapped[int | None] = mapped_column()
     name_style: Mapped[str] = mapped_column(String(8), default="full")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # sign-ups per day (admin)
     # Notification email: "off", "each" (soon after each notification) or "daily" (a digest).
     email_notifications: Mapped[str] = mapped_column(String(8), default="off", server_default="off")
     email_digest_sent_at: Mapped[datetime | None]
