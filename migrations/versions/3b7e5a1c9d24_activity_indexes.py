@@ -1,7 +1,7 @@
 """Indexes for the admin charts: posts, sign-ups, flags and sanctions per day, flag waits, busiest threads
 
 Revision ID: 3b7e5a1c9d24
-Revises: 9d2c4e7f1a30
+Revises: 7f3a9c1e5b20
 Create Date: 2026-12-06 20:45:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '3b7e5a1c9d24'
-down_revision = '9d2c4e7f1a30'
+down_revision = '7f3a9c1e5b20'
 branch_labels = None
 depends_on = None
 
