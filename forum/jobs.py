@@ -169,7 +169,7 @@ def _note_ended(signal, task, *exc):
             metrics.JOBS_RETRIED.inc()
         else:
             metrics.JOBS_FAILED.inc()
-            queue.put(FAILED + task.id, {"name": task.name, "id": task.id, "failed_at": datetime.now(UTC),
+            queue.put(FAILED + task.id, {"name": task.name, "id": task.id, "failed_at": _utcnow(),
                                          "error": _safe(exc[0]) if exc else signal})
 
 
@@ -217,15 +217,25 @@ def forget_failed() -> int:
 
 def waiting() -> list[dict]:
     """The jobs waiting: queued now, or for later (a retry's back-off, or a set time)."""
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = _utcnow()
     queued = [{"name": task.name, "id": task.id, "due": None} for task in queue.pending(limit=MAX_FAILED_SHOWN)]
     later = [{"name": task.name, "id": task.id, "due": task.eta, "retry": task.retries}
              for task in queue.scheduled(limit=MAX_FAILED_SHOWN)]
     return queued + sorted(later, key=lambda job: job["due"] or now)
 
 
-def counts() -> dict:
-    return {"queued": queue.pending_count(), "scheduled": queue.scheduled_count(), "failed": len(failed())}
+def summary() -> dict | None:
+    """For /admin: the jobs waiting and the ones that failed for good; None when the queue does not answer."""
+    try:
+        return {"waiting": waiting(), "failed": failed(), "queued": queue.pending_count(),
+                "later": queue.scheduled_count(), "immediate": queue.immediate}
+    except Exception:
+        log.warning("Could not read the job queue", exc_info=True)
+        return None
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)  # naive UTC, as the database's times and Huey's
 
 
 def _waiting_gauge():
