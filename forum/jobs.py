@@ -255,6 +255,10 @@ def work(workers: int = 2, stop_with: int | None = None) -> None:
     """Run the worker until it is stopped (SIGTERM or SIGINT: the jobs being run finish first)."""
     if queue.immediate:
         raise RuntimeError("JOBS_IMMEDIATE is set: jobs run where they are queued, and no worker is needed.")
+    # Huey's own line for each job repeats this module's (which carry the request id); its start-up lines stay.
+    logging.getLogger("huey").setLevel(logging.WARNING)
+    logging.getLogger("huey.consumer").setLevel(logging.INFO)
+    logging.getLogger("huey.consumer.Scheduler").setLevel(logging.WARNING)
     recovered = recover()
     consumer = queue.create_consumer(workers=workers, worker_type="thread", periodic=True, graceful_signal="TERM",
                                      check_worker_health=True, max_delay=2.0)
