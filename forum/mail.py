@@ -101,7 +101,7 @@ def deliver(message: bytes) -> None:
     did not go."""
     parsed = message_from_bytes(message, policy=policy.default)
     if not _deliver({name: current_app.config.get(name) for name in SETTINGS}, parsed):
-        raise MailNotSent(f"the mail server did not take mail {parsed['Subject']!r} (see the log above)")
+        raise MailNotSent(f"the mail server did not take mail {parsed['Subject']!r} (the worker's log says why)")
 
 
 class MailNotSent(RuntimeError):
