@@ -34,12 +34,12 @@ BASE_URL = "http://forum.test"
 class Worker:
     """`flask forum worker` on the test's database and queue file, its output in a log file."""
 
-    def __init__(self, folder: Path, env: dict):
+    def __init__(self, folder: Path, env: dict, *options: str):
         self.log_path = folder / f"worker-{secrets.token_hex(3)}.log"
         self._log = self.log_path.open("w")
         environment = {name: value for name, value in os.environ.items() if not name.startswith("FORUM_")}
         environment.update({"PYTHONPATH": str(PROJECT_ROOT), **FAST_PASSWORDS, **env})
-        self.process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "forum", "worker"],
+        self.process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "forum", "worker", *options],
                                         cwd=PROJECT_ROOT, env=environment, stdout=self._log, stderr=subprocess.STDOUT,
                                         start_new_session=True)
 
@@ -192,6 +192,27 @@ def test_a_worker_killed_mid_job_does_the_job_when_it_starts_again(queued, tmp_p
         assert jobs.failed() == []
     finally:
         controller.stop()
+
+
+def test_make_run_starts_the_worker_beside_granian_and_it_stops_with_make(queued, tmp_path):
+    recipe = subprocess.run(["make", "--no-print-directory", "-n", "run"], cwd=PROJECT_ROOT, capture_output=True,
+                            text=True, check=True).stdout.replace("\\\n", " ").splitlines()
+    [worker_line] = [line for line in recipe if " forum worker " in line]
+    [granian_line] = [line for line in recipe if "/granian " in line]
+    assert worker_line.endswith("--stop-with $PPID &")  # in the background, stopped once make ends
+    metrics_dir = "PROMETHEUS_MULTIPROC_DIR=instance/metrics"
+    assert metrics_dir in worker_line and metrics_dir in granian_line  # its counts reach /metrics
+
+    app, env = queued
+    make = subprocess.Popen(["sleep", "3"])
+    worker = Worker(tmp_path, env, "--stop-with", str(make.pid))
+    try:
+        worker.wait_for_line("Job worker started")
+        make.wait()
+        worker.process.wait(15)
+        assert "Shutting down gracefully" in worker.log()
+    finally:
+        worker.stop()
 
 
 # --- Retries, and what admins see (jobs run at once, JOBS_IMMEDIATE) ---------------------------------
