@@ -273,3 +273,23 @@ def test_a_jobs_log_lines_carry_the_id_of_the_request_that_queued_it(app, client
     lines = [line for line in capsys.readouterr().err.splitlines() if f"[{request_id}]" in line]
     assert any("Job mail.deliver started" in line for line in lines), lines
     assert any("Job mail.deliver done" in line for line in lines), lines
+
+
+def test_the_hourly_clean_up_deletes_expired_counters_and_frees_held_usernames(app, capsys):
+    from datetime import timedelta
+
+    from forum import tasks
+    from forum.models.base import utcnow
+    from forum.models.moderation import RateCounter
+
+    now = utcnow()
+    gone = make_user(username="rhonda", email="rhonda@example.com")
+    with write_transaction() as session:
+        session.add_all([RateCounter(key="old", count=3, expires_at=now - timedelta(minutes=1)),
+                         RateCounter(key="current", count=1, expires_at=now + timedelta(minutes=1))])
+        session.get(User, gone.id).deleted_at = now - timedelta(days=app.config["DELETED_USERNAME_HOLD_DAYS"] + 1)
+    tasks.clean_up()  # queued, and run at once (JOBS_IMMEDIATE)
+    db.session.expire_all()
+    assert db.session.scalars(db.select(RateCounter.key)).all() == ["current"]
+    assert db.session.get(User, gone.id).username.startswith("~")
+    assert "Clean-up: 1 expired rate-limit counter deleted, 1 username freed" in capsys.readouterr().err
