@@ -46,6 +46,14 @@ class Defaults:
     LOGO = ""  # set by uploading one at /admin/settings (a file in UPLOAD_DIR/site/); "" for none
     ACCENT_COLOUR = "#0b5cad"  # buttons and links, as #rrggbb (dark mode uses a lighter mix of it)
     REGISTRATION_MODE = "open"  # "open", or "closed": nobody may create an account
+    # "required": moderators and admins must sign in with a second factor (each is sent to set it up);
+    # "optional": any member may turn it on at /settings/two-factor. /admin/settings changes it.
+    STAFF_TWO_FACTOR = "optional"
+    # Sensitive staff actions (roles, blocks, site settings, sanctions on staff) ask for the password
+    # again when this session last confirmed it longer ago than this.
+    FRESH_SIGN_IN_MINUTES = 30
+    # "Don't ask for a code on this browser" lasts this long (a new password, a suspension or a ban ends it).
+    TWO_FACTOR_TRUSTED_DAYS = 30
     DATABASE_URL = None  # None means SQLite in instance/forum.sqlite3
     REDIS_URL = None  # None means rate-limit counters live in the database (rate_counters)
     # The job queue (forum/jobs.py): in Redis with REDIS_URL, else in this SQLite file (None means

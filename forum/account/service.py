@@ -14,7 +14,7 @@ from ..auth.service.accounts import canonical_email
 from ..auth.service.passwords import hash_password, verify_password
 from ..database import write_transaction
 from ..extensions import db
-from ..models import (Draft, Ignore, LoginSession, Notification, Post, PostLike, PostRevision, ThreadDraft, ThreadRead,
+from ..models import (Draft, Ignore, LoginSession, Notification, Post, PostLike, PostRevision, RecoveryCode, ThreadDraft, ThreadRead,
                       ThreadSubscription, User)
 from ..models.base import utcnow
 from ..models.user import DELETED_NAME, new_session_token
@@ -32,7 +32,8 @@ BIO_MAX = 500
 # deleted member on their list, and the deleted member's list goes).
 PERSONAL_ROWS = ((Draft, Draft.user_id), (ThreadDraft, ThreadDraft.user_id), (Notification, Notification.user_id), (ThreadRead, ThreadRead.user_id),
                  (ThreadSubscription, ThreadSubscription.user_id), (Ignore, Ignore.user_id),
-                 (Ignore, Ignore.ignored_id), (LoginSession, LoginSession.user_id))
+                 (Ignore, Ignore.ignored_id), (LoginSession, LoginSession.user_id),
+                 (RecoveryCode, RecoveryCode.user_id))
 
 
 def update_bio(user: User, bio: str) -> User:
@@ -146,6 +147,7 @@ def delete_account(user: User, password: str, keep_posts: bool) -> User:
         member.bio = member.bio_html = ""
         member.avatar = None
         member.password_hash = unusable
+        member.totp_secret = member.totp_last_step = None
         member.session_token = new_session_token()
         member.role = "member"
         member.deleted_at = now

@@ -7,8 +7,8 @@ from .reading import ThreadRead
 from .moderation import AllowedEmailDomain, Appeal, Flag, ModAction, RateCounter, RegistrationBlock, Sanction
 from .preferences import Ignore, ThreadSubscription
 from .site import SiteSetting, SiteState
-from .user import User
+from .user import RecoveryCode, User
 
 __all__ = ["AllowedEmailDomain", "Appeal", "Category", "Draft", "Flag", "Ignore", "LoginSession", "ModAction", "Notification",
-           "Post", "PostLike", "PostQuote", "PostRevision", "RateCounter", "RegistrationBlock", "Sanction", "SiteSetting",
+           "Post", "PostLike", "PostQuote", "PostRevision", "RateCounter", "RecoveryCode", "RegistrationBlock", "Sanction", "SiteSetting",
            "SiteState", "Thread", "ThreadDraft", "ThreadRead", "ThreadSubscription", "User"]

@@ -37,8 +37,8 @@ class Flag(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(String(500), default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    resolved_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # flags per day (admin)
+    resolved_at: Mapped[datetime | None] = mapped_column(index=True)  # how long flags waited (admin)
 
     post: Mapped[Post] = relationship()
     flagger: Mapped[User] = relationship()
@@ -55,7 +55,7 @@ class Sanction(db.Model):
     reason: Mapped[str] = mapped_column(String(500))  # shown to the member
     note: Mapped[str] = mapped_column(Text, default="")  # for staff only
     issued_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    starts_at: Mapped[datetime] = mapped_column(default=utcnow)
+    starts_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # sanctions per day (admin)
     ends_at: Mapped[datetime | None]
     remove_posts: Mapped[bool] = mapped_column(default=False)
     lifted_at: Mapped[datetime | None]

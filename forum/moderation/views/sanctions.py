@@ -9,6 +9,7 @@ from ...members.service import profiles as members
 from ...models import Appeal, Sanction
 from ...policy import may_sanction, staff_required
 from ...refusals import FieldError, Refusal, show_on
+from ...auth.service.login import ask_for_password_again, is_fresh
 from .. import bp
 from ..service import appeals, log, sanctions
 from ..forms import AppealForm, DecisionForm, LiftForm, SanctionForm
@@ -35,8 +36,11 @@ def _sanction_page(member, form, preview=None, status=200):
 @bp.get("/mod/members/<username>/sanction")
 @staff_required
 def sanction_form(username):
-    """The sanction form for a member."""
-    return _sanction_page(_member(username), SanctionForm())
+    """The sanction form for a member (a staff member's asks for a recent sign-in)."""
+    member = _member(username)
+    if member.is_staff and not is_fresh():
+        return ask_for_password_again()
+    return _sanction_page(member, SanctionForm())
 
 
 @bp.post("/mod/members/<username>/sanction/preview")
@@ -57,8 +61,11 @@ def sanction_preview(username):
 @bp.post("/mod/members/<username>/sanction")
 @staff_required
 def sanction(username):
-    """Issue a sanction; it starts at once."""
-    member, form = _member(username), SanctionForm()
+    """Issue a sanction; it starts at once. On a staff member, only from a recent sign-in."""
+    member = _member(username)
+    if member.is_staff and not is_fresh():
+        return ask_for_password_again()
+    form = SanctionForm()
     if not form.validate():
         return _sanction_page(member, form, status=422)
     try:
