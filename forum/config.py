@@ -56,6 +56,10 @@ class Defaults:
     TWO_FACTOR_TRUSTED_DAYS = 30
     DATABASE_URL = None  # None means SQLite in instance/forum.sqlite3
     REDIS_URL = None  # None means rate-limit counters live in the database (rate_counters)
+    # The job queue (forum/jobs.py): in Redis with REDIS_URL, else in this SQLite file (None means
+    # instance/jobs.sqlite3). JOBS_IMMEDIATE runs each job at once where it is queued, with no worker (tests).
+    JOBS_FILE = None
+    JOBS_IMMEDIATE = False
     SECRET_KEY = None  # None means generated into instance/secret_key on first run
     PROXY_HOPS = 0  # reverse proxies in front whose X-Forwarded-For/-Proto are trusted (README "Deploying")
     # Logs (forum/logs.py): "text" (a plain line each) or "json" (a JSON object a line), and from what level.

@@ -29,6 +29,8 @@ def test_config(database_url, **overrides):
         "ARGON2_MEMORY_COST": 1024,
         "ARGON2_PARALLELISM": 1,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Jobs run where they are queued (forum/jobs.py); tests/test_jobs.py runs a real worker.
+        "JOBS_IMMEDIATE": True,
         # The bot traps' own tests (tests/test_traps.py, tests/browser/test_bot_traps.py) set these
         # back: elsewhere a test client sends its forms at once and registers without solving a
         # puzzle, and a browser solves a small one (a full-size one takes a loaded machine seconds).

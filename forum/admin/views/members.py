@@ -3,7 +3,7 @@
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
-from ... import charts
+from ... import charts, jobs
 from ...htmx import is_fragment_request, render
 from ...limits import store_outage
 from ...models.base import utcnow
@@ -56,7 +56,8 @@ def _overview(days: int) -> dict:
             "flags": service.flag_summary(), "signups": service.recent_signups(),
             "recent_sanctions": service.recent_sanctions(), "now": utcnow(),
             "role_labels": service.ROLE_LABELS, "standings": service.STANDINGS,
-            "limit_store_outage": store_outage() if current_user.is_admin else None}
+            "limit_store_outage": store_outage() if current_user.is_admin else None,
+            "jobs": jobs.summary() if current_user.is_admin else None}
 
 
 def _member(user_id):
