@@ -167,7 +167,7 @@ SETTINGS: tuple[Setting, ...] = (
     _limit("NEW_MEMBER_THREAD_RATE_LIMIT", "New members", "New threads by new members"),
     Setting("NEW_MEMBER_MAX_MENTIONS", "int", "New members", "Mentions per post by new members", minimum=0,
             maximum=50, help="Later @names stay plain text. Never more than the limit for everyone."),
-    Setting("NEW_MEMBER_POST_REVIEW", "choice", "New members", "New members' posts",
+    Setting("NEW_MEMBER_POST_REVIEW", "choice", "New members", "Review of new members’ posts",
             choices=(("publish", "Published at once"),
                      ("links", "Published, unless they contain a link: then held for a moderator"),
                      ("hold", "Held until a moderator approves them")),
