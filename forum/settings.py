@@ -175,6 +175,11 @@ SETTINGS: tuple[Setting, ...] = (
                  "approved; its mentions and replies notify nobody before then."),
     Setting("FLAG_HIDE_THRESHOLD", "int", "Moderation", "Flags that hide a post", minimum=1, maximum=100,
             help="This many members flagging a post hide it until a moderator reviews it."),
+    Setting("SPAM_FLAG_THRESHOLD", "int", "Moderation", "Spam flags that silence a new member", minimum=1,
+            maximum=100,
+            help="This many members flagging a new member's post as spam (or one moderator doing so) hide all "
+                 "that member's posts and threads and silence them until a moderator reviews it. Lifting the "
+                 "silence on their standing page brings everything back."),
     Setting("PAGE_CACHE_SECONDS", "int", "Performance", "Guest page cache, in seconds", minimum=0, maximum=3600,
             help="Pages as guests see them are kept in memory until anything changes, or at most this long. "
                  "0 turns the cache off."),

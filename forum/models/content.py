@@ -10,7 +10,7 @@ from .base import utcnow
 from .user import User
 
 # Why a post no longer shows its text; each has its own placeholder.
-REMOVAL_KINDS = ("author", "moderator", "banned", "flagged")
+REMOVAL_KINDS = ("author", "moderator", "banned", "flagged", "spam")
 
 
 class Category(db.Model):
@@ -46,6 +46,9 @@ class Thread(db.Model):
     locked: Mapped[bool] = mapped_column(default=False)
     pinned: Mapped[bool] = mapped_column(default=False)
     removed_at: Mapped[datetime | None]
+    # The silence for spam that removed this thread with its author's posts; lifting it brings them back.
+    # A sanctions.id, kept without a foreign key: sanctions already refer to threads (thread bans).
+    removed_by_sanction_id: Mapped[int | None]
     slow_mode_minutes: Mapped[int | None]
 
     category: Mapped[Category] = relationship()
@@ -121,6 +124,8 @@ def placeholder_text(removal: str | None, reason: str | None = None) -> str | No
         return "Removed: the member was banned."
     if removal == "flagged":
         return "Hidden until a moderator reviews it: several members flagged it."
+    if removal == "spam":
+        return "Hidden until a moderator reviews it: flagged as spam."
     return "This post was deleted by its author."
 
 

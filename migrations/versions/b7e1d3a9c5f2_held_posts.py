@@ -1,4 +1,4 @@
-"""New members' posts held for a moderator
+"""New members' posts held for a moderator; spam flags that silence a new member
 
 Revision ID: b7e1d3a9c5f2
 Revises: 9d2c4e7f1a30
@@ -48,9 +48,17 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_held_posts_author_id'), ['author_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_held_posts_thread_id'), ['thread_id'], unique=False)
         batch_op.create_index('ix_held_posts_waiting', ['decided_at', 'created_at'], unique=False)
+    with op.batch_alter_table('threads', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('removed_by_sanction_id', sa.Integer(), nullable=True))
+    with op.batch_alter_table('sanctions', schema=None) as batch_op:
+        batch_op.alter_column('issued_by_id', existing_type=sa.Integer(), nullable=True)
 
 
 def downgrade():
+    with op.batch_alter_table('sanctions', schema=None) as batch_op:
+        batch_op.alter_column('issued_by_id', existing_type=sa.Integer(), nullable=False)
+    with op.batch_alter_table('threads', schema=None) as batch_op:
+        batch_op.drop_column('removed_by_sanction_id')
     with op.batch_alter_table('held_posts', schema=None) as batch_op:
         batch_op.drop_index('ix_held_posts_waiting')
         batch_op.drop_index(batch_op.f('ix_held_posts_thread_id'))
