@@ -245,3 +245,10 @@ def test_only_staff_decide_and_never_on_their_own_post(app, client, newcomer, re
 
 def test_is_new_member_is_the_one_question(app, newcomer, moderator):
     assert held.is_new_member(newcomer) and not held.is_new_member(moderator)
+
+
+def test_the_staff_header_counts_held_posts_with_the_open_flags(client, newcomer, moderator, thread):
+    hold_reply(client, newcomer, thread)
+    client.sign_in(moderator)
+    assert ('<a href="/mod" id="review-queue">Review <span class="count">1'
+            '<span class="visually-hidden"> held post</span></span></a>') in client.get("/").text

@@ -92,7 +92,8 @@ def queue():
 
 def _queue_page(status: int = 200, held_errors: dict | None = None):
     return render("moderation/queue.html", "queue", status=status, entries=flags.queue(), counts=flags.counts(),
-                  hide_error="", held_posts=held.waiting(), held_errors=held_errors or {})
+                  hide_error="", held_posts=held.waiting(), held_errors=held_errors or {},
+                  suspend_days=held.SUSPEND_DAYS)
 
 
 def _held(held_id):
