@@ -2,6 +2,8 @@
 and staff only: never a list, a count, search, a feed, a notification, a quote or a guest's cached page),
 and the moderators' approve, reject and reject-and-suspend."""
 
+import json
+
 import pytest
 
 from forum.extensions import db
@@ -11,7 +13,7 @@ from forum.moderation.service import held as review
 from forum.posts.service import held
 from forum.refusals import Conflict, FieldError, Forbidden
 from forum.settings import BY_NAME
-from tests.factories import make_category, make_thread, make_user
+from tests.factories import PASSWORD, make_category, make_thread, make_user
 
 APP_CONFIG = {"NEW_MEMBER_POST_REVIEW": "hold"}
 SECRET = "Zanzibarquokka"  # a word only the held post has
@@ -252,3 +254,13 @@ def test_the_staff_header_counts_held_posts_with_the_open_flags(client, newcomer
     client.sign_in(moderator)
     assert ('<a href="/mod" id="review-queue">Review <span class="count">1'
             '<span class="visually-hidden"> held post</span></span></a>') in client.get("/").text
+
+
+def test_a_members_held_posts_are_in_their_export_and_go_with_their_account(client, newcomer, thread):
+    hold_reply(client, newcomer, thread)
+    client.sign_in(newcomer)
+    exported = json.loads(client.submit("/settings/data/export").text)
+    assert [item["body"] for item in exported["held_posts"]] == [f"{SECRET}! @regular look at this"]
+    deleted = client.submit("/settings/data/delete", {"posts": "remove", "password": PASSWORD})
+    assert deleted.status_code in (302, 303)
+    assert db.session.scalar(db.select(db.func.count(HeldPost.id))) == 0

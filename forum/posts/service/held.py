@@ -5,6 +5,7 @@ or notification can show it to anyone: only its author (here) and the moderators
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from ...database import write_transaction
 from ...extensions import db
@@ -103,4 +104,5 @@ def held_by(member: User) -> list[HeldPost]:
     """The member's held posts, waiting or rejected (approved ones are posts now), newest first."""
     return list(db.session.scalars(select(HeldPost).where(
         HeldPost.author_id == member.id, (HeldPost.decision.is_(None)) | (HeldPost.decision == "rejected"))
+        .options(joinedload(HeldPost.thread), joinedload(HeldPost.category))
         .order_by(HeldPost.id.desc()).limit(100)))
