@@ -57,7 +57,7 @@ def create_app(test_config=None):
     app.before_request(policy.guard_writes)
     app.context_processor(lambda: {"sanction_notices": policy.notices_for,
                                    "unread_notifications": notifications.unread_summary,
-                                   "open_flag_count": moderation_flags.open_flag_count})
+                                   "waiting_for_review": moderation_flags.waiting_for_review})
     app.after_request(htmx.add_vary)
     app.after_request(security.add_headers)
     app.cli.add_command(cli.forum)

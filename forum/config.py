@@ -118,7 +118,11 @@ class Defaults:
     NEW_MEMBER_MAX_MENTIONS = 3  # the same for new members (never more than MAX_MENTIONS)
     NEW_MEMBER_MIN_POSTS = 3  # a member's links are published once they have this many posts…
     NEW_MEMBER_MIN_DAYS = 2  # …and joined at least this many days ago
+    # What a new member's posts do: "publish" at once, "links" (held when they contain a link), "hold" all.
+    NEW_MEMBER_POST_REVIEW = "publish"
     EDIT_GRACE_SECONDS = 300  # edits within this time of posting keep no revision
+    # This many members flagging a new member's post as spam (or one moderator) silence them and hide their posts.
+    SPAM_FLAG_THRESHOLD = 2
     FLAG_HIDE_THRESHOLD = 3  # this many members flagging a post hide it until a moderator reviews it
     UPLOAD_DIR = None  # None means instance/uploads; avatars go in its avatars/ folder
     AVATAR_MAX_BYTES = 2 * 1024 * 1024  # an uploaded picture, before it is re-encoded
