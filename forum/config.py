@@ -24,7 +24,7 @@ class Defaults:
     SITE_DESCRIPTION = "A community forum: conversations anyone can read, and members join in."
     LOGO = ""  # set by uploading one at /admin/settings (a file in UPLOAD_DIR/site/); "" for none
     ACCENT_COLOUR = "#0b5cad"  # buttons and links, as #rrggbb (dark mode uses a lighter mix of it)
-    REGISTRATION_MODE = "open"  # "open", or "closed": nobody may create an account
+    REGISTRATION_MODE = "open"  # "open", "invite" (only with an invitation link) or "closed"
     DATABASE_URL = None  # None means SQLite in instance/forum.sqlite3
     REDIS_URL = None  # None means rate-limit counters live in the database (rate_counters)
     SECRET_KEY = None  # None means generated into instance/secret_key on first run
@@ -85,6 +85,12 @@ class Defaults:
     NEW_MEMBER_MAX_MENTIONS = 3  # the same for new members (never more than MAX_MENTIONS)
     NEW_MEMBER_MIN_POSTS = 3  # a member's links are published once they have this many posts…
     NEW_MEMBER_MIN_DAYS = 2  # …and joined at least this many days ago
+    TRUST_MEMBER_MIN_READ = 0  # …and read this many posts (trust levels: forum/trust.py)
+    TRUST_REGULAR_MIN_POSTS = 20  # a member becomes a regular with this many posts,
+    TRUST_REGULAR_MIN_DAYS = 30  # this many days since joining,
+    TRUST_REGULAR_MIN_READ = 200  # this many posts read,
+    TRUST_REGULAR_MAX_FLAGS = 2  # and no more than this many flags on their posts from others
+    INVITE_DAYS = 7  # an invitation link works this long (REGISTRATION_MODE "invite")
     EDIT_GRACE_SECONDS = 300  # edits within this time of posting keep no revision
     FLAG_HIDE_THRESHOLD = 3  # this many members flagging a post hide it until a moderator reviews it
     UPLOAD_DIR = None  # None means instance/uploads; avatars go in its avatars/ folder

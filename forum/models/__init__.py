@@ -8,7 +8,8 @@ from .moderation import AllowedEmailDomain, Appeal, Flag, ModAction, RateCounter
 from .preferences import Ignore, ThreadSubscription
 from .site import SiteSetting, SiteState
 from .user import User
+from .invite import Invite
 
-__all__ = ["AllowedEmailDomain", "Appeal", "Category", "Draft", "Flag", "Ignore", "LoginSession", "ModAction", "Notification",
+__all__ = ["AllowedEmailDomain", "Appeal", "Category", "Draft", "Flag", "Ignore", "Invite", "LoginSession", "ModAction", "Notification",
            "Post", "PostLike", "PostQuote", "PostRevision", "RateCounter", "RegistrationBlock", "Sanction", "SiteSetting",
            "SiteState", "Thread", "ThreadDraft", "ThreadRead", "ThreadSubscription", "User"]
