@@ -158,9 +158,9 @@ def progress_of(user: User) -> Progress:
               (site_setting(need.read), record.read, "posts read")]
     for target, have, what in wanted:
         if have < target:
-            needs.append(f"{target} {what} (you have {have})")
+            needs.append(f"{target} {what} (now {have})")
     if need.max_flags is not None and record.flags > site_setting(need.max_flags):
-        needs.append(f"no more than {site_setting(need.max_flags)} flags on your posts (they have {record.flags})")
-    if set_by_staff and not needs:
-        needs.append("a moderator to change the level they set")
+        needs.append(f"no more than {site_setting(need.max_flags)} flags from others on their posts (now {record.flags})")
+    if set_by_staff:
+        needs = ["a moderator to change the level they set"]
     return Progress(LEVELS[level], set_by_staff, LEVELS[following], needs, record)
