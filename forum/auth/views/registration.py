@@ -53,7 +53,7 @@ def while_open(view):
     @functools.wraps(view)
     def when_open(*args, **kwargs):
         if site_setting("REGISTRATION_MODE") == "closed":
-            return uncached(render("auth/register_closed.html", status=403))
+            return uncached(render("auth/register_closed.html", invite_only=False, status=403))
         if invites.invite_only() and request.endpoint in ("auth.register_form", "auth.register"):
             token = request.values.get("invite", "")
             if not token:
