@@ -156,3 +156,21 @@ def test_with_open_registration_an_invitation_still_records_who_invited_whom(cli
     assert client.register_through_mail(smtp_server, invite=token).status_code == 302
     assert db.session.scalar(db.select(Invite.used_by_id)) == db.session.scalar(
         db.select(User.id).where(User.username == "rhonda"))
+
+
+def test_the_new_pages_are_valid_html(app, client, tmp_path, invite_only):
+    from tests.test_valid_html import vnu_errors
+    admin, member = make_user(role="admin"), make_user()
+    pages = {"/register (by invitation)": client.get("/register").text}
+    client.sign_in(admin)
+    pages["/invites (made)"] = client.submit("/invites").text
+    pages["/invites (admin)"] = client.get("/invites").text
+    pages["standing (staff)"] = client.get(f"/u/{member.username}/standing").text
+    pages["trust (refused)"] = client.submit(f"/u/{member.username}/trust", {"level": "regular"}).text
+    token = INVITE_LINK.search(pages["/invites (made)"]).group(1)
+    client.post("/logout", data={"csrf_token": client.csrf_token()})
+    pages["/register (invited)"] = client.get(f"/register?invite={token}").text
+    client.sign_in(member)
+    pages["/invites (member)"] = client.get("/invites").text
+    pages["standing (own)"] = client.get(f"/u/{member.username}/standing").text
+    assert vnu_errors(pages, tmp_path) == []
