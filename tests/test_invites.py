@@ -104,6 +104,8 @@ def test_an_expired_invitation_is_refused(client, app, smtp_server, invite_only)
         session.scalar(db.select(Invite)).expires_at = utcnow() - timedelta(seconds=1)
     page = client.get(f"/register?invite={token}")
     assert page.status_code == 410 and "This invitation has expired" in page.text
+    opened = client.get(link)
+    assert opened.status_code == 410 and "This invitation has expired" in opened.text
     finished = client.submit(link, {"username": "rhonda", "password": PASSWORD})
     assert finished.status_code == 410 and "This invitation has expired" in finished.text
     assert users() == 1  # the admin only

@@ -158,6 +158,8 @@ def finish_registration_form(token):
     """Ask for the new account's password, if the mailed link still works."""
     try:
         pending = signup.pending_for(token)
+        if invites.invite_only():  # say now, not after the password, that the invitation is spent or expired
+            invites.check(pending.invite)
     except Refusal as error:  # the link expired, was used, or is garbled
         return _refused(error)
     form = FinishRegistrationForm(username=pending.username)
