@@ -7,9 +7,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 HTMX := static/vendor/htmx.min.js
+HTMX_PTAG := static/vendor/hx-ptag.min.js
+NPM_RUN := node_modules/.installed-run
+NPM_ALL := node_modules/.installed
 # Where the worker processes write their metrics, added up at /metrics (forum/metrics.py); emptied at each start.
 METRICS_DIR := instance/metrics
-HTMX_PTAG := static/vendor/hx-ptag.min.js
 
 .PHONY: run dev test test-pg install install-run browser checker clean bench
 
@@ -51,7 +53,7 @@ bench-data: install ## Build (or reuse) the benchmark's dataset alone; sizes fro
 
 # What running needs (requirements.txt), and on top of it what testing needs (requirements-dev.txt).
 install-run: $(VENV)/.installed-run $(HTMX) $(HTMX_PTAG)
-install: install-run $(VENV)/.installed
+install: install-run $(VENV)/.installed $(NPM_ALL)
 
 $(VENV)/.installed-run: requirements.txt
 	@test -x $(BIN)/python || { echo "Creating the virtualenv in $(VENV)/..."; $(PYTHON) -m venv $(VENV); }
@@ -64,15 +66,22 @@ $(VENV)/.installed: $(VENV)/.installed-run requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
-node_modules/.package-lock.json: package.json package-lock.json
-	@echo "Installing the pinned npm packages (htmx; axe-core and vnu-jar for the tests) into node_modules/..."
-	npm ci --no-audit --no-fund
+# npm: what the forum serves (htmx) for make run; with the test tools (axe-core, vnu-jar) for make test.
+$(NPM_RUN): package.json package-lock.json
+	@echo "Installing the pinned npm packages the forum serves (htmx) into node_modules/..."
+	npm ci --omit=dev --no-audit --no-fund
+	@touch $@
 
-$(HTMX): node_modules/.package-lock.json
+$(NPM_ALL): package.json package-lock.json
+	@echo "Installing the pinned npm packages with the test tools (axe-core, vnu-jar) into node_modules/..."
+	npm ci --no-audit --no-fund
+	@touch $(NPM_RUN) $@
+
+$(HTMX): $(NPM_RUN)
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/
 
-$(HTMX_PTAG): node_modules/.package-lock.json
+$(HTMX_PTAG): $(NPM_RUN)
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/ext/hx-ptag.min.js static/vendor/
 

@@ -202,16 +202,20 @@ def notices_for(user) -> list[Sanction]:
     return g.sanctions_of[1]
 
 
-def write_blocker(user, thread: Thread | None = None) -> Sanction | None:
-    """The sanction that would refuse `user` a write now (anywhere, or a reply in `thread`), so that
-    pages do not offer a control whose use would be refused: a silence, suspension or ban hides every
-    composer and "Start a thread"; a thread ban, that thread's composer. check_may_write still decides."""
+def write_blocker(user, thread: Thread | None = None, thread_id: int | None = None) -> Sanction | None:
+    """The sanction that would refuse `user` a write now (anywhere, or a reply in `thread`, or in the
+    thread of that id), so that pages do not offer a control whose use would be refused: a silence,
+    suspension or ban hides every composer, "Start a thread" and each post's Reply, Quote, Like, Edit,
+    Delete and Flag; a thread ban, that thread's composer and its posts' Reply and Quote.
+    check_may_write still decides."""
     sanctions = notices_for(user)
     for sanction in sanctions:
         if sanction.kind in READ_ONLY_KINDS:
             return sanction
     if thread is not None:
+        thread_id = thread.id
+    if thread_id is not None:
         for sanction in sanctions:
-            if sanction.kind == "thread_ban" and sanction.thread_id == thread.id:
+            if sanction.kind == "thread_ban" and sanction.thread_id == thread_id:
                 return sanction
     return None

@@ -77,3 +77,40 @@ def test_the_new_thread_page_offers_no_form_to_a_read_only_member(client):
     page = client.get("/new").text
     assert "<h1>Start a thread</h1>" in page and 'name="title"' not in page
     assert "You cannot start a thread while your account is silenced until" in page and "Heated words." in page
+
+
+def post_controls(page: str, post) -> str:
+    """The action bar of one post on a page."""
+    article = page[page.index(f'id="p{post.id}"'):]
+    return article[article.index('class="post-actions"'):article.index("</footer>")]
+
+
+@pytest.mark.parametrize("kind", ["silence", "suspension", "ban"])
+def test_a_read_only_members_posts_offer_no_reply_quote_like_edit_delete_or_flag(client, kind):
+    thread, member = make_thread(), make_user()
+    others = make_reply(thread, body="Someone else's view.")
+    own = make_reply(thread, author=member, body="My own words.")
+    client.sign_in(member)
+    before = client.get(f"/t/{thread.id}-{thread.slug}").text
+    for label in (">Reply</a>", ">Quote</a>", ">Like</button>", ">Flag</a>"):
+        assert label in post_controls(before, others)
+    assert ">Edit</a>" in post_controls(before, own) and ">Delete</button>" in post_controls(before, own)
+    issue(member, kind, days=None if kind == "ban" else 2)
+    client.sign_in(member)  # a suspension or ban signed them out; they may sign in to read and appeal
+    page = client.get(f"/t/{thread.id}-{thread.slug}").text
+    for post in (others, own):
+        controls = post_controls(page, post)
+        for label in (">Reply</a>", ">Quote</a>", ">Like</button>", ">Flag</a>", ">Edit</a>", ">Delete</button>"):
+            assert label not in controls, (label, post.body)
+
+
+def test_a_thread_ban_takes_reply_and_quote_from_that_threads_posts_only(client):
+    heated, calm, member = make_thread(title="Heated"), make_thread(title="Calm"), make_user()
+    there, elsewhere = make_reply(heated, body="Hot take."), make_reply(calm, body="Cool take.")
+    issue(member, "thread_ban", thread_id=heated.id, days=3)
+    client.sign_in(member)
+    controls = post_controls(client.get(f"/t/{heated.id}-{heated.slug}").text, there)
+    assert ">Reply</a>" not in controls and ">Quote</a>" not in controls
+    assert ">Like</button>" in controls and ">Flag</a>" in controls  # a thread ban stops replies, not these
+    controls = post_controls(client.get(f"/t/{calm.id}-{calm.slug}").text, elsewhere)
+    assert ">Reply</a>" in controls and ">Quote</a>" in controls
