@@ -126,6 +126,12 @@ def abilities(user) -> Level:
     return LEVELS[level_of(user)]
 
 
+def flag_weight(user) -> int:
+    """How many members' flags `user`'s flag counts as. Staff count as one member: they have the
+    moderation tools themselves, and a flag is how they ask a second pair of eyes."""
+    return 1 if user.is_staff else abilities(user).flag_weight
+
+
 def max_mentions_at(level: int) -> int:
     """@mentions one post may make at `level` (never more than MAX_MENTIONS)."""
     most = current_app.config["MAX_MENTIONS"]

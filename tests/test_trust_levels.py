@@ -182,3 +182,12 @@ def test_a_new_members_flag_counts_once(client, app, ladder):
     client.submit(f"/p/{post.id}/flag", {"reason": "spam"})
     db.session.refresh(post)
     assert post.removal is None
+
+
+def test_a_staff_flag_counts_once(client, app, ladder):
+    save(app, FLAG_HIDE_THRESHOLD=2)
+    post = make_reply(make_thread())
+    client.sign_in(make_user(role="moderator"))
+    client.submit(f"/p/{post.id}/flag", {"reason": "spam"})
+    db.session.refresh(post)
+    assert post.removal is None

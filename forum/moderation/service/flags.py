@@ -17,7 +17,7 @@ from ...policy import check_may_write
 from ...posts import service as posts
 from ...refusals import Conflict, FieldError, Forbidden, Refusal
 from ...settings import site_setting
-from ...trust import abilities
+from ...trust import flag_weight
 from .log import log_action
 
 NOTE_MAX = 500
@@ -110,7 +110,7 @@ def _hide_if_flagged_enough(session, post: Post) -> bool:
         select(Flag.user_id).where(Flag.post_id == post.id, Flag.resolved_at.is_(None))))))
     flaggers = len(members)
     # Each flag counts as its member's trust level says (forum/trust.py: a regular's counts double).
-    if sum(abilities(member).flag_weight for member in members) < threshold:
+    if sum(flag_weight(member) for member in members) < threshold:
         return False
     post.removal, post.removed_at = "flagged", utcnow()
     log_action(session, None, "hide_flagged", "post", post.id,
