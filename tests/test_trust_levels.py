@@ -135,7 +135,7 @@ def test_staff_set_a_level_by_hand_and_it_is_logged(client, app, ladder):
     assert entry.actor_id == moderator.id and entry.target_id == member.id
     assert "automatic to regular" in entry.details and "Known to us offline." in entry.details
     page = client.get(f"/u/{member.username}/standing").text
-    assert "Trust level: Regular" in page and "Set by a moderator." in page
+    assert "Trust level: Regular" in page and "Set by hand by the forum's staff." in page
     back = client.submit(f"/u/{member.username}/trust", {"level": "auto", "reason": "Back to the rules."})
     assert back.status_code == 302
     db.session.refresh(member)
