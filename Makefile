@@ -13,7 +13,7 @@ NPM_ALL := node_modules/.installed
 # Where the worker processes write their metrics, added up at /metrics (forum/metrics.py); emptied at each start.
 METRICS_DIR := instance/metrics
 
-.PHONY: run dev test test-pg install install-run browser checker clean bench
+.PHONY: run dev test test-pg install install-run browser checker deploy-tools clean bench dist
 
 # granian's RSGI interface: a request reaches one of the app's THREADS only once its body is in
 # (forum/serving.py). tests/test_slow_clients.py serves with this recipe's line (make -n run) and
@@ -36,7 +36,7 @@ dev: install-run ## The Flask development server, with reloading and the debugge
 	$(FLASK) run --debug --port $(PORT)
 
 # The architecture (import-linter's contracts in pyproject.toml) and ruff first: both take a second.
-test: checker install browser ## Check the import layers and lint, then run every test (SQLite, or FORUM_TEST_DATABASE_URL)
+test: checker install browser deploy-tools ## Check the import layers and lint, then run every test (SQLite, or FORUM_TEST_DATABASE_URL)
 	$(BIN)/lint-imports
 	$(BIN)/ruff check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -50,6 +50,17 @@ bench: install ## Measure rendering, then the pages under load against hello-wor
 .PHONY: bench-data
 bench-data: install ## Build (or reuse) the benchmark's dataset alone; sizes from BENCH_POSTS=… etc.
 	$(BIN)/python -m bench.dataset
+
+# The release: one wheel that a deploy host installs with pip alone (README "Deploying"). npm has built
+# static/vendor/ (install-run) and the wheel carries it, with templates/ and migrations/, inside the
+# package (pyproject.toml, setup.py), so the host needs no Node. setuptools comes pinned from
+# requirements-dev.txt, hence no build isolation: the build downloads nothing. tests/test_dist.py
+# builds with this recipe's pip line, installs the wheel into a fresh virtualenv and serves a page.
+dist: install-run $(VENV)/.installed ## Build the release wheel into dist/ (Node is needed here, not on the deploy host)
+	rm -rf dist build forum.egg-info
+	$(BIN)/python -m pip wheel --no-deps --no-build-isolation --quiet --wheel-dir dist .
+	rm -rf build forum.egg-info
+	@ls dist/*.whl
 
 # What running needs (requirements.txt), and on top of it what testing needs (requirements-dev.txt).
 install-run: $(VENV)/.installed-run $(HTMX) $(HTMX_PTAG)
@@ -105,5 +116,18 @@ checker:
 		echo "make test needs Java for the Nu HTML checker: apt-get install default-jre-headless"; exit 1; \
 	fi
 
+# tests/test_deploy.py checks deploy/ with the tools that read it: systemd-analyze (Debian's systemd
+# package) for the units, nginx for the site. As root, install what is missing; else the test says so.
+deploy-tools:
+	@missing=""; command -v systemd-analyze >/dev/null 2>&1 || missing="systemd"; \
+	command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing="$$missing nginx"; \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing $$missing for tests/test_deploy.py..."; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else \
+		echo "tests/test_deploy.py skips what needs$$missing (apt-get install$$missing)"; \
+	fi
+
 clean:
-	rm -rf $(VENV) node_modules static/vendor .pytest_cache
+	rm -rf $(VENV) node_modules static/vendor .pytest_cache dist build forum.egg-info

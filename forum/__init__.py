@@ -26,9 +26,9 @@ def create_app(test_config=None):
     """Build the app: configuration, extensions, blueprints, error handlers, CLI."""
     app = Flask(
         __name__,
-        instance_path=str(config.PROJECT_ROOT / "instance"),
-        template_folder=str(config.PROJECT_ROOT / "templates"),
-        static_folder=str(config.PROJECT_ROOT / "static"),
+        instance_path=config.instance_path(),
+        template_folder=str(config.bundled("templates")),
+        static_folder=str(config.bundled("static")),
     )
     config.load(app, test_config)
     logs.configure(app)  # before anything logs: every line in the configured format, with the request id
@@ -40,7 +40,7 @@ def create_app(test_config=None):
     page_cache.register(app)  # guests' pages answered from memory (see forum/page_cache.py)
     compression.register(app)  # around the page cache: gzip for what holds no secret (forum/compression.py)
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(config.PROJECT_ROOT / "migrations"), render_as_batch=True,
+    migrate.init_app(app, db, directory=str(config.bundled("migrations")), render_as_batch=True,
                     include_name=alembic_include_name)
     login_manager.init_app(app)
     csrf.init_app(app)

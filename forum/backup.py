@@ -5,6 +5,9 @@ database as it was at one moment; in WAL mode readers do not block writers, so t
 posting meanwhile. PostgreSQL: `pg_dump --format=custom` (one snapshot too), restored with
 `pg_restore --no-owner --clean --if-exists` in a single transaction.
 
+Both say what they are doing through `step` (one call per stage of STEPS, which `flask forum backup`
+shows as a progress bar) and end with a summary: what was written, its size, and what it holds.
+
 A backup is first written beside PATH under a temporary name and renamed when complete: PATH never
 holds half a backup. Uploaded files (instance/uploads) are not in the database: copy them as well.
 """
@@ -14,9 +17,10 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import create_engine, inspect, select
+from sqlalchemy import create_engine, func, inspect, select
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
@@ -28,53 +32,75 @@ PG_DUMP_HEADER = b"PGDMP"
 KINDS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 # Options of psycopg or SQLAlchemy that may sit in the URL's query but mean nothing to libpq.
 NOT_FOR_LIBPQ = {"prepare_threshold", "autocommit"}
+# The stages of each command, in order, as `step` is told them.
+STEPS = {"backup": ("Copying the database", "Checking the copy", "Counting what it holds"),
+         "restore": ("Checking the backup", "Checking the database is empty", "Restoring", "Counting what it holds")}
+# What the summary counts: (table, one, many).
+COUNTED = (("users", "member", "members"), ("threads", "thread", "threads"), ("posts", "post", "posts"))
+
+
+def _quiet(_stage: str) -> None:
+    """`step` when nobody watches."""
 
 
 class BackupError(Exception):
     """Something the person running the command has to fix; the message says what."""
 
 
-def backup(database_url: str, path, overwrite: bool = False) -> str:
-    """Write a consistent copy of the database to `path` and say what was written."""
+def backup(database_url: str, path, overwrite: bool = False, step: Callable[[str], None] = _quiet) -> str:
+    """Write a consistent copy of the database to `path` and say what was written and what it holds."""
+    copying, checking, counting = STEPS["backup"]
     url = make_url(database_url)
     kind = _kind(url)
     target = _new_file(Path(path), overwrite)
     partial = _partial_beside(target)
     try:
+        step(copying)
         if kind == "sqlite":
-            _sqlite_copy(_sqlite_file(url, must_exist=True), partial)
+            _sqlite_copy(_sqlite_file(url, must_exist=True), partial, checked=lambda: step(checking))
+            step(counting)
+            held = _counts(URL.create("sqlite", database=str(partial)))
         else:
             _run("pg_dump", "--format=custom", "--file", str(partial), "--dbname", _conninfo(url), url=url)
+            step(checking)  # pg_dump checks what it writes; its exit status said so
+            step(counting)
+            held = _counts(url)  # the database as it is now: a moment after the dump's snapshot
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
-    return f"Backed up the {KINDS[kind]} database to {target} ({_size(target)})."
+    return f"Backed up the {KINDS[kind]} database to {target} ({_size(target)}): {held}."
 
 
-def restore(database_url: str, path, force: bool = False) -> str:
+def restore(database_url: str, path, force: bool = False, step: Callable[[str], None] = _quiet) -> str:
     """Put a backup into the database, which must be empty (no rows) unless `force`."""
+    checking, checking_empty, restoring, counting = STEPS["restore"]
     url = make_url(database_url)
     kind = _kind(url)
     source = Path(path)
+    step(checking)
     if not source.is_file():
         raise BackupError(f"There is no backup file at {source}.")
     found = _kind_of_file(source)
     if found != kind:
         what = f"a {KINDS[found]} backup" if found else "not a backup this command made"
         raise BackupError(f"{source} is {what}, and the forum's database is {KINDS[kind]}.")
+    if kind == "sqlite":
+        _check_sqlite(source)
+    step(checking_empty)
     in_use = _tables_with_rows(url)
     if in_use and not force:
         raise BackupError(f"The database is not empty ({', '.join(in_use[:5])} hold rows): restoring would "
                           "replace its content. Stop the forum and pass --force to do that.")
+    step(restoring)
     if kind == "sqlite":
         target = _sqlite_file(url, must_exist=False)
         target.parent.mkdir(parents=True, exist_ok=True)
-        _check_sqlite(source)
         _sqlite_copy(source, target, check=False)
     else:
         _run("pg_restore", "--no-owner", "--clean", "--if-exists", "--single-transaction",
              "--dbname", _conninfo(url), str(source), url=url)
-    return f"Restored {source} into the {KINDS[kind]} database."
+    step(counting)
+    return f"Restored {source} into the {KINDS[kind]} database: {_counts(url)}."
 
 
 def _kind(url: URL) -> str:
@@ -122,12 +148,14 @@ def _sqlite_file(url: URL, must_exist: bool) -> Path:
     return path
 
 
-def _sqlite_copy(source: Path, target: Path, check: bool = True) -> None:
-    """Copy `source` into `target` with the backup API, in one step (one consistent snapshot)."""
+def _sqlite_copy(source: Path, target: Path, check: bool = True, checked: Callable[[], None] = lambda: None) -> None:
+    """Copy `source` into `target` with the backup API, in one step (one consistent snapshot: in steps
+    of some pages, a write meanwhile would start it again, and a busy forum might never let it end)."""
     origin = sqlite3.connect(source, timeout=30)
     copy = sqlite3.connect(target, timeout=30)
     try:
         origin.backup(copy)
+        checked()
         if check:  # the copy is a standalone file (no -wal beside it) and reads back whole
             copy.execute("PRAGMA journal_mode=DELETE")
             _expect_ok(copy, target)
@@ -169,6 +197,21 @@ def _tables_with_rows(url: URL) -> list[str]:
         raise BackupError(f"Cannot read the database: {str(getattr(error, 'orig', None) or error).strip()}") from error
     finally:
         engine.dispose()
+
+
+def _counts(url: URL) -> str:
+    """What a database holds, for the summary: "3 members, 12 threads, 140 posts"."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            present = set(inspect(connection).get_table_names())
+            counts = [(connection.execute(select(func.count()).select_from(db.metadata.tables[table])).scalar_one()
+                       if table in present else 0, one, many) for table, one, many in COUNTED]
+    except SQLAlchemyError as error:
+        return f"its content could not be counted ({str(getattr(error, 'orig', None) or error).strip()})"
+    finally:
+        engine.dispose()
+    return ", ".join(f"{n:,} {one if n == 1 else many}" for n, one, many in counts)
 
 
 def _conninfo(url: URL) -> str:

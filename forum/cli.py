@@ -1,11 +1,12 @@
 """The `flask forum …` command group."""
 
 import secrets
+import sys
 import time
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
+from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import func, select
 
 from . import backup, config
@@ -25,6 +26,15 @@ from .policy import active_sanctions
 from .posts.service.render import RENDER_VERSION
 from .posts.service import rerender
 from .refusals import Refusal
+
+
+def main():
+    """`forum-admin`, the command an installed wheel brings (pyproject.toml): Flask's own CLI with this
+    app preset, so that `forum-admin db upgrade` and `forum-admin forum backup …` work anywhere, with no
+    wsgi.py to find. In a checkout, `flask` (which finds wsgi.py) does the same."""
+    from . import create_app  # here: the factory imports this module
+
+    FlaskGroup(name="forum-admin", create_app=create_app, help="Run the forum's commands (flask, with the app set).")()
 
 
 @click.group()
@@ -124,14 +134,23 @@ def send_mail_command():
 @with_appcontext
 def rerender_command(everything):
     """Bring stored post HTML up to the current renderer (after an upgrade that changes it)."""
+    started = time.perf_counter()
     query = select(Post).order_by(Post.id)
     if not everything:
         query = query.where(Post.render_version < RENDER_VERSION)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     done, last_id = 0, 0
-    while batch := db.session.scalars(query.where(Post.id > last_id).limit(500)).all():
-        last_id = batch[-1].id
-        done += rerender(batch)
-    click.echo(f"Rendered {done} post{'' if done == 1 else 's'} again.")
+    with _progress("Rendering posts:", total) as bar:
+        while batch := db.session.scalars(query.where(Post.id > last_id).limit(500)).all():
+            last_id = batch[-1].id
+            done += rerender(batch)
+            bar.update(len(batch), f"up to post {last_id}")
+    rest = "" if everything else _up_to_date(db.session.scalar(select(func.count(Post.id))) - done)
+    click.echo(f"Rendered {done:,} post{'' if done == 1 else 's'} again.{rest} {_took(started)}")
+
+
+def _up_to_date(others: int) -> str:
+    return f" {others:,} other{' was' if others == 1 else 's were'} up to date." if others else ""
 
 
 def _member_named(username: str):
@@ -257,11 +276,28 @@ def restore_command(path, force):
 
 
 def _on_database(action: str, path: str, **options):
-    """Run backup.backup or backup.restore on the configured database; its refusals become messages."""
+    """Run backup.backup or backup.restore on the configured database, its stages on a progress bar
+    and its summary at the end; its refusals become messages."""
+    started = time.perf_counter()
+    stages = backup.STEPS[action]
     try:
-        click.echo(getattr(backup, action)(current_app.config["SQLALCHEMY_DATABASE_URI"], path, **options))
+        with _progress(f"{action.capitalize()}:", len(stages)) as bar:
+            summary = getattr(backup, action)(current_app.config["SQLALCHEMY_DATABASE_URI"], path,
+                                              step=lambda stage: bar.update(1, stage), **options)
     except backup.BackupError as error:
         raise click.ClickException(str(error)) from error
+    click.echo(f"{summary} {_took(started)}")
+
+
+def _progress(label: str, length: int):
+    """click's progress bar, on stderr so that the summary alone goes to stdout (and to a cron mail).
+    On a terminal it redraws in place; elsewhere (a pipe, a systemd journal) click writes its label once."""
+    return click.progressbar(length=length, label=label, item_show_func=lambda stage: stage, show_eta=False,
+                             show_pos=True, file=sys.stderr)
+
+
+def _took(started: float) -> str:
+    return f"Took {time.perf_counter() - started:.1f} s."
 
 
 @forum.command("seed-bench")

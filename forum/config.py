@@ -2,9 +2,30 @@
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def bundled(name: str) -> Path:
+    """templates/, static/ or migrations/: inside the package when it was installed from the wheel
+    (`make dist` puts them there, pyproject.toml), else beside it in the source tree."""
+    inside = PACKAGE_DIR / name
+    return inside if inside.is_dir() else PROJECT_ROOT / name
+
+
+def instance_path() -> str:
+    """Where the instance's files live (config.py, secret_key, the SQLite file, uploads):
+    FORUM_INSTANCE_PATH, else instance/ in the source tree, else — for an installed package, which
+    must not write into site-packages — Flask's own default, <virtualenv>/var/forum-instance."""
+    if chosen := os.environ.get("FORUM_INSTANCE_PATH"):
+        return str(Path(chosen).resolve())
+    if (PROJECT_ROOT / "wsgi.py").is_file():  # the source tree (a checkout, `make run`)
+        return str(PROJECT_ROOT / "instance")
+    return str(Path(sys.prefix) / "var" / "forum-instance")
+
 
 # Every setting may be given in the environment as FORUM_<KEY> (Flask's from_prefixed_env): values
 # that read as JSON (numbers, true/false, lists) are taken as such, anything else as text.
