@@ -45,7 +45,7 @@ class Defaults:
     SITE_DESCRIPTION = "A community forum: conversations anyone can read, and members join in."
     LOGO = ""  # set by uploading one at /admin/settings (a file in UPLOAD_DIR/site/); "" for none
     ACCENT_COLOUR = "#0b5cad"  # buttons and links, as #rrggbb (dark mode uses a lighter mix of it)
-    REGISTRATION_MODE = "open"  # "open", or "closed": nobody may create an account
+    REGISTRATION_MODE = "open"  # "open", "invite" (only with an invitation link) or "closed"
     # "required": moderators and admins must sign in with a second factor (each is sent to set it up);
     # "optional": any member may turn it on at /settings/two-factor. /admin/settings changes it.
     STAFF_TWO_FACTOR = "optional"
@@ -120,6 +120,12 @@ class Defaults:
     NEW_MEMBER_MIN_DAYS = 2  # …and joined at least this many days ago
     # What a new member's posts do: "publish" at once, "links" (held when they contain a link), "hold" all.
     NEW_MEMBER_POST_REVIEW = "publish"
+    TRUST_MEMBER_MIN_READ = 0  # …and read this many posts (trust levels: forum/trust.py)
+    TRUST_REGULAR_MIN_POSTS = 20  # a member becomes a regular with this many posts,
+    TRUST_REGULAR_MIN_DAYS = 30  # this many days since joining,
+    TRUST_REGULAR_MIN_READ = 200  # this many posts read,
+    TRUST_REGULAR_MAX_FLAGS = 2  # and no more than this many flags on their posts from others
+    INVITE_DAYS = 7  # an invitation link works this long (REGISTRATION_MODE "invite")
     EDIT_GRACE_SECONDS = 300  # edits within this time of posting keep no revision
     # This many members flagging a new member's post as spam (or one moderator) silence them and hide their posts.
     SPAM_FLAG_THRESHOLD = 2

@@ -51,6 +51,7 @@ class RegisterForm(GuestFormTraps, FlaskForm):
     # Asked on this form only when EMAIL_CONFIRMATION is off; otherwise on the page the mailed link opens.
     password = PasswordField("Password", validators=[Optional(), password_length], description=PASSWORD_HINT)
     next = HiddenField()
+    invite = HiddenField()  # the invitation token, when the registration came from an invitation link
     challenge = HiddenField()  # the solved proof-of-work puzzle, filled in by static/js/challenge.js
 
 

@@ -8,8 +8,9 @@ from .moderation import AllowedEmailDomain, Appeal, Flag, ModAction, RateCounter
 from .preferences import Ignore, ThreadSubscription
 from .site import SiteSetting, SiteState
 from .user import RecoveryCode, User
+from .invite import Invite
 
-__all__ = ["AllowedEmailDomain", "Appeal", "Category", "Draft", "Flag", "HeldPost", "Ignore", "LoginSession", "ModAction",
-           "Notification", "Post", "PostLike", "PostQuote", "PostRevision", "RateCounter", "RecoveryCode", "RegistrationBlock",
-           "Sanction", "SiteSetting",
+__all__ = ["AllowedEmailDomain", "Appeal", "Category", "Draft", "Flag", "HeldPost", "Ignore", "Invite", "LoginSession",
+           "ModAction", "Notification", "Post", "PostLike", "PostQuote", "PostRevision", "RateCounter", "RecoveryCode",
+           "RegistrationBlock", "Sanction", "SiteSetting",
            "SiteState", "Thread", "ThreadDraft", "ThreadRead", "ThreadSubscription", "User"]

@@ -46,6 +46,8 @@ class User(UserMixin, db.Model):
     # Set when the member deleted their account: the row stays (moderation history, the held
     # username), its personal data does not.
     deleted_at: Mapped[datetime | None]
+    # The trust level staff set by hand (forum/trust.py), or None: the level the member earned.
+    trust_level_set: Mapped[int | None]
 
     # Set on the member a request is signed in as (forum.auth.service.sessions): the id of the sign-in
     # session's row, and the token its cookies carry. Not columns.

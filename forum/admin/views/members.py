@@ -15,6 +15,7 @@ from .. import bp
 from ..service import activity, blocks
 from ..service import members as service
 from ..forms import BlockForm, RoleForm
+from ... import trust
 
 
 def _per_page(name: str, default: int) -> int:
@@ -66,6 +67,8 @@ def _member(user_id):
 
 def _render_member(member, form, status=200):
     return render("admin/member.html", "role_form", status=status, member=member, form=form,
+                  trust_level=trust.LEVELS[trust.level_of(member)],
+                  invites=service.invites_of(member), invited_by=service.invite_of(member),
                   sanctions=service.sanctions_in_force([member])[member.id],
                   may_sanction=may_sanction(current_user, member), self_role=service.SELF_ROLE)
 

@@ -18,6 +18,7 @@ from ...posts import service as posts
 from ...posts.service import held
 from ...refusals import Conflict, FieldError, Forbidden, Refusal
 from ...settings import site_setting
+from ...trust import flag_weight
 from .log import log_action
 
 NOTE_MAX = 500
@@ -140,9 +141,13 @@ def _silence_if_spam(session, post: Post, flagger: User) -> bool:
 
 def _hide_if_flagged_enough(session, post: Post) -> bool:
     threshold = site_setting("FLAG_HIDE_THRESHOLD")
-    flaggers = session.scalar(select(func.count(func.distinct(Flag.user_id))).where(
-        Flag.post_id == post.id, Flag.resolved_at.is_(None)))
-    if post.removal is not None or flaggers < threshold:
+    if post.removal is not None:
+        return False
+    members = list(session.scalars(select(User).where(User.id.in_(
+        select(Flag.user_id).where(Flag.post_id == post.id, Flag.resolved_at.is_(None))))))
+    flaggers = len(members)
+    # Each flag counts as its member's trust level says (forum/trust.py: a regular's counts double).
+    if sum(flag_weight(member) for member in members) < threshold:
         return False
     post.removal, post.removed_at = "flagged", utcnow()
     log_action(session, None, "hide_flagged", "post", post.id,
