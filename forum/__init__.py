@@ -54,7 +54,7 @@ def create_app(test_config=None):
     errors.register(app)
     metrics.register(app)
     app.before_request(policy.guard_writes)
-    app.context_processor(lambda: {"sanction_notices": policy.notices_for,
+    app.context_processor(lambda: {"sanction_notices": policy.shown_notices,
                                    "unread_notifications": notifications.unread_summary,
                                    "open_flag_count": moderation_flags.open_flag_count})
     app.after_request(htmx.add_vary)

@@ -433,3 +433,16 @@ def test_the_sanction_form_uses_only_the_fields_its_kind_needs(client, moderator
     warning = db.session.scalar(db.select(Sanction))
     assert (warning.kind, warning.thread_id, warning.slow_mode_minutes) == ("warning", None, None)
     assert "one post every" not in client.get(f"/u/{member.username}/standing").text
+
+
+def test_a_read_only_sanction_hides_the_thread_ban_notice(client, admin, member):
+    """A silenced (or suspended, banned) member is not also told "everywhere else is as usual"."""
+    heated = make_thread(title="Heated")
+    issue(admin, member, kind="thread_ban", thread_id=heated.id)
+    client.sign_in(member)
+    assert "everywhere else is as usual" in client.get("/").text
+    issue(admin, member, kind="silence", days=1)
+    page = client.get("/").text
+    assert "You can read the forum, but not post" in page
+    assert "everywhere else is as usual" not in page
+    assert "Heated" in client.get(f"/u/{member.username}/standing").text
