@@ -289,6 +289,11 @@ def test_an_appeal_is_decided_by_another_moderator(app, client, admin, moderator
     assert db.session.get(Sanction, sanction.id).lifted_at is not None
     standing = client.get(f"/u/{member.username}/standing").text
     assert "Decision: lifted." in standing and "Fair point." in standing
+    rows = db.session.scalars(db.select(ModAction).where(ModAction.target_id == member.id)
+                              .order_by(ModAction.id)).all()
+    assert [row.action for row in rows] == ["sanction:silence", "appeal:lifted"]  # one row for the decision
+    log = client.get("/modlog").text
+    assert "appeal granted: sanction lifted" in log and log.count("Fair point.") == 1
     thread = make_thread()
     assert client.submit(f"/t/{thread.id}/reply", {"body": "thank you"}).status_code == 302
 
@@ -384,7 +389,8 @@ def test_on_a_forum_with_one_admin_the_issuer_decides_the_appeal_and_says_so(app
     assert "Decision: upheld." in standing and "It stands." in standing
     assert "Decided by the moderator who issued the sanction" in standing
     log = client.get("/modlog").text
-    assert "appeal upheld by issuer" in log and "It stands." in log
+    assert "appeal refused by the issuer (nobody else could decide): sanction upheld" in log
+    assert "It stands." in log
 
 
 def test_the_issuer_may_not_decide_once_someone_else_could(app, client, admin, member):
@@ -415,7 +421,7 @@ def test_nobody_decides_the_appeal_of_their_own_sanction_even_when_alone(app, ad
     issuer.sign_in(admin)
     lifted = issuer.submit(f"/mod/appeals/{appeal.id}/decide", {"outcome": "lifted", "reason": "Fair."})
     assert lifted.status_code == 302 and db.session.get(Sanction, sanction.id).lifted_at is not None
-    assert "appeal lifted by issuer" in issuer.get("/modlog").text
+    assert "appeal granted by the issuer (nobody else could decide): sanction lifted" in issuer.get("/modlog").text
 
 
 def test_the_sanction_form_uses_only_the_fields_its_kind_needs(client, moderator, member):

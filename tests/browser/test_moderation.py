@@ -351,8 +351,7 @@ def check_modlog(page):
     """Each action with its role and public reason, newest first; no internal note, no removed text."""
     rows = page.locator("table.modlog tbody tr")
     expected = [  # (action, on, reason, by), newest first
-        ("appeal lifted", "member", DECISION, "moderator"),
-        ("lift suspension", "member", f"Appeal granted: {DECISION}", "moderator"),
+        ("appeal granted: sanction lifted", "member", DECISION, "moderator"),  # one row, not two
         ("sanction suspension", "member", SUSPEND_REASON, "admin"),
         ("hide", "post", HIDE_REASON, "moderator"),
     ]
