@@ -113,7 +113,7 @@ def every_write(thread, post):
 
 # Anyone may sign in, register (and finish by the mailed link), sign out, reset a password or
 # unsubscribe from email (by a mailed link); every other POST route is a member's write.
-NOT_MEMBER_WRITES = {"auth.login", "auth.register", "auth.finish_registration", "auth.logout", "auth.reset_request",
+NOT_MEMBER_WRITES = {"auth.login", "auth.register", "auth.finish_registration", "auth.logout", "auth.forget_notice", "auth.reset_request",
                      "auth.reset_password", "notifications.unsubscribe",
                      "account.confirm_email_change"}  # a mailed link, like reset and unsubscribe: works signed out
 FORM = {"body": "words", "title": "A new thread", "version": "1", "reason": "because", "text": "words",
@@ -318,8 +318,21 @@ def test_staff_reach_the_sanction_form_from_a_post_and_a_profile(client, moderat
     thread = make_thread(author=member)
     client.sign_in(moderator)
     form_url = f"/mod/members/{member.username}/sanction"
-    assert f'href="{form_url}">Sanction author</a>' in client.get(f"/t/{thread.id}-{thread.slug}").text
+    # from a post, the form knows the thread (for "cannot reply in a thread")
+    assert f'href="{form_url}?thread={thread.id}">Sanction author</a>' in client.get(f"/t/{thread.id}-{thread.slug}").text
     assert f'href="{form_url}">Sanction this member</a>' in client.get(f"/u/{member.username}").text
+    prefilled = client.get(f"{form_url}?thread={thread.id}").text
+    assert re.search(rf'<input[^>]*id="thread_id"[^>]*value="{thread.id}"', prefilled)
+    assert 'value=""' in re.search(r'<input[^>]*id="thread_id"[^>]*>', client.get(f"{form_url}?thread=x").text).group(0)
+
+
+def test_a_refused_sanction_form_focuses_the_invalid_field(client, moderator, member):
+    """Sent without JavaScript, the form comes back whole: focus goes to the field to correct."""
+    client.sign_in(moderator)
+    refused = client.submit(f"/mod/members/{member.username}/sanction", {"kind": "thread_ban", "reason": "Heat."})
+    assert refused.status_code == 422
+    [tag] = re.findall(r"<[^>]*\sautofocus(?=[\s>=])[^>]*>", refused.text)
+    assert 'id="thread_id"' in tag and 'aria-invalid="true"' in tag
 
 
 def test_members_see_no_sanction_links(client, member):

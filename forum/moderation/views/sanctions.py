@@ -35,8 +35,12 @@ def _sanction_page(member, form, preview=None, status=200):
 @bp.get("/mod/members/<username>/sanction")
 @staff_required
 def sanction_form(username):
-    """The sanction form for a member."""
-    return _sanction_page(_member(username), SanctionForm())
+    """The sanction form for a member; ?thread=<id> (from a post's "Sanction author") fills in the
+    thread a "cannot reply in a thread" sanction would name."""
+    form = SanctionForm()
+    if (thread_id := request.args.get("thread", type=int)) and 0 < thread_id:
+        form.thread_id.data = thread_id
+    return _sanction_page(_member(username), form)
 
 
 @bp.post("/mod/members/<username>/sanction/preview")
