@@ -150,6 +150,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("REGISTRATION_MODE", "choice", "Registration", "New accounts",
             choices=(("open", "Open: anyone may create an account"),
                      ("closed", "Closed: nobody may create an account"))),
+    Setting("STAFF_TWO_FACTOR", "choice", "Sign-in", "Two-factor sign-in for staff",
+            choices=(("optional", "Optional: each member chooses"),
+                     ("required", "Required for moderators and admins")),
+            help="When required, a moderator or admin without it is sent to set it up before any other page."),
     _limit("REGISTER_RATE_LIMIT", "Rate limits", "Registrations",
            "Registration mails, per IP address and per email address."),
     _limit("LOGIN_RATE_LIMIT", "Rate limits", "Failed sign-ins", "Per address and per account."),
@@ -167,8 +171,19 @@ SETTINGS: tuple[Setting, ...] = (
     _limit("NEW_MEMBER_THREAD_RATE_LIMIT", "New members", "New threads by new members"),
     Setting("NEW_MEMBER_MAX_MENTIONS", "int", "New members", "Mentions per post by new members", minimum=0,
             maximum=50, help="Later @names stay plain text. Never more than the limit for everyone."),
+    Setting("NEW_MEMBER_POST_REVIEW", "choice", "New members", "Review of new members’ posts",
+            choices=(("publish", "Published at once"),
+                     ("links", "Published, unless they contain a link: then held for a moderator"),
+                     ("hold", "Held until a moderator approves them")),
+            help="A held post is seen only by its author and the moderators (in the review queue) until it is "
+                 "approved; its mentions and replies notify nobody before then."),
     Setting("FLAG_HIDE_THRESHOLD", "int", "Moderation", "Flags that hide a post", minimum=1, maximum=100,
             help="This many members flagging a post hide it until a moderator reviews it."),
+    Setting("SPAM_FLAG_THRESHOLD", "int", "Moderation", "Spam flags that silence a new member", minimum=1,
+            maximum=100,
+            help="This many members flagging a new member's post as spam (or one moderator doing so) hide all "
+                 "that member's posts and threads and silence them until a moderator reviews it. Lifting the "
+                 "silence on their standing page brings everything back."),
     Setting("PAGE_CACHE_SECONDS", "int", "Performance", "Guest page cache, in seconds", minimum=0, maximum=3600,
             help="Pages as guests see them are kept in memory until anything changes, or at most this long. "
                  "0 turns the cache off."),

@@ -9,6 +9,7 @@ from ...members.service import profiles as members
 from ...models import Appeal, Sanction
 from ...policy import may_sanction, staff_required
 from ...refusals import FieldError, Refusal, show_on
+from ...auth.service.login import ask_for_password_again, is_fresh
 from .. import bp
 from ..service import appeals, log, sanctions
 from ..forms import AppealForm, DecisionForm, LiftForm, SanctionForm
@@ -35,12 +36,15 @@ def _sanction_page(member, form, preview=None, status=200):
 @bp.get("/mod/members/<username>/sanction")
 @staff_required
 def sanction_form(username):
-    """The sanction form for a member; ?thread=<id> (from a post's "Sanction author") fills in the
-    thread a "cannot reply in a thread" sanction would name."""
+    """The sanction form for a member (a staff member's asks for a recent sign-in); ?thread=<id> (from a
+    post's "Sanction author") fills in the thread a "cannot reply in a thread" sanction would name."""
+    member = _member(username)
+    if member.is_staff and not is_fresh():
+        return ask_for_password_again()
     form = SanctionForm()
     if (thread_id := request.args.get("thread", type=int)) and 0 < thread_id:
         form.thread_id.data = thread_id
-    return _sanction_page(_member(username), form)
+    return _sanction_page(member, form)
 
 
 @bp.post("/mod/members/<username>/sanction/preview")
@@ -61,8 +65,11 @@ def sanction_preview(username):
 @bp.post("/mod/members/<username>/sanction")
 @staff_required
 def sanction(username):
-    """Issue a sanction; it starts at once."""
-    member, form = _member(username), SanctionForm()
+    """Issue a sanction; it starts at once. On a staff member, only from a recent sign-in."""
+    member = _member(username)
+    if member.is_staff and not is_fresh():
+        return ask_for_password_again()
+    form = SanctionForm()
     if not form.validate():
         return _sanction_page(member, form, status=422)
     try:
