@@ -50,7 +50,8 @@ def test_a_stale_tab_keeps_the_reply_and_is_told_why(forum, live_app, new_contex
     page.set_viewport_size({"width": 390, "height": 844})  # a phone, where the notice once hid the page
     page.goto(forum["thread_url"])
     box = page.locator("#reply-body")
-    box.fill(TYPED)
+    with page.expect_response(lambda r: r.url.endswith("/draft")):  # saved while still signed in, so no
+        box.fill(TYPED)  # autosave lands later, after the notice is forgotten (with a cleared session's token)
 
     ban_otto(live_app)
     console.step = "refused"
