@@ -55,7 +55,7 @@ def create_app(test_config=None):
     metrics.register(app)
     jobs.configure(app)  # the job queue: Redis, instance/jobs.sqlite3, or at once (forum/jobs.py)
     app.before_request(policy.guard_writes)
-    app.context_processor(lambda: {"sanction_notices": policy.notices_for,
+    app.context_processor(lambda: {"sanction_notices": policy.shown_notices,
                                    "unread_notifications": notifications.unread_summary,
                                    "waiting_for_review": moderation_flags.waiting_for_review})
     app.after_request(htmx.add_vary)

@@ -14,11 +14,15 @@ def is_fragment_request() -> bool:
     )
 
 
-def claim_autofocus() -> bool:
+def claim_autofocus(invalid: bool = False) -> bool:
     """True once per fragment response, for the element a template asks to focus: htmx focuses the
-    first [autofocus] it swaps in, so the member's next step gets focus instead of <body>. Always
-    False for pages: a page loaded whole must not jump to a field (templates/_forms.html)."""
-    if not is_fragment_request() or g.get("autofocus_claimed"):
+    first [autofocus] it swaps in, so the member's next step gets focus instead of <body>. A page
+    loaded whole must not jump to a field (templates/_forms.html), with one exception: a form sent
+    without JavaScript and refused whole (422, 429) focuses its first `invalid` field, where the
+    message and the kept text are, which may be thousands of pixels down a thread page."""
+    if g.get("autofocus_claimed"):
+        return False
+    if not is_fragment_request() and not (invalid and request.method == "POST"):
         return False
     g.autofocus_claimed = True
     return True

@@ -202,6 +202,16 @@ def notices_for(user) -> list[Sanction]:
     return g.sanctions_of[1]
 
 
+def shown_notices(user) -> list[Sanction]:
+    """The notices a page shows the member: all their sanctions in force, but while a silence,
+    suspension or ban stops every write, not a thread ban or slow mode too, whose "everywhere else
+    is as usual" / "once every N minutes" would contradict it (the standing page still lists them)."""
+    sanctions = notices_for(user)
+    if any(sanction.kind in READ_ONLY_KINDS for sanction in sanctions):
+        return [sanction for sanction in sanctions if sanction.kind not in ("thread_ban", "slow_mode")]
+    return sanctions
+
+
 def write_blocker(user, thread: Thread | None = None, thread_id: int | None = None) -> Sanction | None:
     """The sanction that would refuse `user` a write now (anywhere, or a reply in `thread`, or in the
     thread of that id), so that pages do not offer a control whose use would be refused: a silence,

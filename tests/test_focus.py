@@ -37,15 +37,23 @@ def reply(thread, author):
     return make_reply(thread, author=author, body="Beans, then.")
 
 
-def test_a_whole_page_never_carries_autofocus(client, thread, reply):
+def test_a_page_loaded_whole_carries_no_autofocus(client, thread, reply):
     assert focused(client.get(f"/t/{thread.id}-{thread.slug}").text) == []
     assert focused(client.get(f"/p/{reply.id}/edit").text) == []
+
+
+def test_a_refused_whole_page_form_focuses_its_first_invalid_field(client, thread, reply):
+    """Deliberately not "never" any more: without JavaScript a refused reply is the whole thread page,
+    its message and kept text at the bottom of it (4800 px down on a phone); autofocus takes the
+    member there. Only on such an answer (a POST refused with field errors), only the first field."""
     refused = client.submit(f"/p/{reply.id}/edit", {"body": "", "version": str(reply.version)})
     assert refused.status_code == 422
-    assert focused(refused.text) == []
+    [tag] = focused(refused.text)
+    assert tag.startswith("<textarea") and f'id="edit-body-{reply.id}"' in tag and 'aria-invalid="true"' in tag
     refused = client.submit(f"/t/{thread.id}/reply", {"body": ""})
     assert refused.status_code == 422
-    assert focused(refused.text) == []
+    [tag] = focused(refused.text)
+    assert tag.startswith("<textarea") and 'id="reply-body"' in tag
 
 
 def test_the_edit_fragment_focuses_its_text_box(client, reply):

@@ -403,5 +403,8 @@ def test_slow_mode_keeps_the_reply_as_a_fragment_and_as_a_page(app, client):
     assert 'id="reply-body-error">Slow down: this thread is in slow mode' in fragment.text
     page = reply(client, thread, "A second thought, typed with care.")
     assert page.status_code == 429 and "<html" in page.text and 'id="reply-body-error">Slow down' in page.text
+    # the answer is the whole thread page: the box with the message and the text gets the focus
+    assert re.findall(r"<[^>]*\sautofocus(?=[\s>=])[^>]*>", page.text) == [
+        re.search(r'<textarea[^>]*id="reply-body"[^>]*>', page.text).group(0)]
     assert "A second thought, typed with care.</textarea>" in page.text
     assert posts_by(member) == 1

@@ -113,7 +113,8 @@ def every_write(thread, post):
 
 # Anyone may sign in, register (and finish by the mailed link), sign out, reset a password or
 # unsubscribe from email (by a mailed link); every other POST route is a member's write.
-NOT_MEMBER_WRITES = {"auth.login", "auth.second_step_submit", "auth.register", "auth.finish_registration", "auth.logout", "auth.reset_request",
+NOT_MEMBER_WRITES = {"auth.login", "auth.second_step_submit", "auth.register", "auth.finish_registration", "auth.logout",
+                     "auth.forget_notice", "auth.reset_request",
                      "auth.reset_password", "notifications.unsubscribe",
                      "account.confirm_email_change"}  # a mailed link, like reset and unsubscribe: works signed out
 FORM = {"body": "words", "title": "A new thread", "version": "1", "reason": "because", "text": "words",
@@ -289,6 +290,11 @@ def test_an_appeal_is_decided_by_another_moderator(app, client, admin, moderator
     assert db.session.get(Sanction, sanction.id).lifted_at is not None
     standing = client.get(f"/u/{member.username}/standing").text
     assert "Decision: lifted." in standing and "Fair point." in standing
+    rows = db.session.scalars(db.select(ModAction).where(ModAction.target_id == member.id)
+                              .order_by(ModAction.id)).all()
+    assert [row.action for row in rows] == ["sanction:silence", "appeal:lifted"]  # one row for the decision
+    log = client.get("/modlog").text
+    assert "appeal granted: sanction lifted" in log and log.count("Fair point.") == 1
     thread = make_thread()
     assert client.submit(f"/t/{thread.id}/reply", {"body": "thank you"}).status_code == 302
 
@@ -313,8 +319,21 @@ def test_staff_reach_the_sanction_form_from_a_post_and_a_profile(client, moderat
     thread = make_thread(author=member)
     client.sign_in(moderator)
     form_url = f"/mod/members/{member.username}/sanction"
-    assert f'href="{form_url}">Sanction author</a>' in client.get(f"/t/{thread.id}-{thread.slug}").text
+    # from a post, the form knows the thread (for "cannot reply in a thread")
+    assert f'href="{form_url}?thread={thread.id}">Sanction author</a>' in client.get(f"/t/{thread.id}-{thread.slug}").text
     assert f'href="{form_url}">Sanction this member</a>' in client.get(f"/u/{member.username}").text
+    prefilled = client.get(f"{form_url}?thread={thread.id}").text
+    assert re.search(rf'<input[^>]*id="thread_id"[^>]*value="{thread.id}"', prefilled)
+    assert 'value=""' in re.search(r'<input[^>]*id="thread_id"[^>]*>', client.get(f"{form_url}?thread=x").text).group(0)
+
+
+def test_a_refused_sanction_form_focuses_the_invalid_field(client, moderator, member):
+    """Sent without JavaScript, the form comes back whole: focus goes to the field to correct."""
+    client.sign_in(moderator)
+    refused = client.submit(f"/mod/members/{member.username}/sanction", {"kind": "thread_ban", "reason": "Heat."})
+    assert refused.status_code == 422
+    [tag] = re.findall(r"<[^>]*\sautofocus(?=[\s>=])[^>]*>", refused.text)
+    assert 'id="thread_id"' in tag and 'aria-invalid="true"' in tag
 
 
 def test_members_see_no_sanction_links(client, member):
@@ -384,7 +403,8 @@ def test_on_a_forum_with_one_admin_the_issuer_decides_the_appeal_and_says_so(app
     assert "Decision: upheld." in standing and "It stands." in standing
     assert "Decided by the moderator who issued the sanction" in standing
     log = client.get("/modlog").text
-    assert "appeal upheld by issuer" in log and "It stands." in log
+    assert "appeal refused by the issuer (nobody else could decide): sanction upheld" in log
+    assert "It stands." in log
 
 
 def test_the_issuer_may_not_decide_once_someone_else_could(app, client, admin, member):
@@ -415,7 +435,7 @@ def test_nobody_decides_the_appeal_of_their_own_sanction_even_when_alone(app, ad
     issuer.sign_in(admin)
     lifted = issuer.submit(f"/mod/appeals/{appeal.id}/decide", {"outcome": "lifted", "reason": "Fair."})
     assert lifted.status_code == 302 and db.session.get(Sanction, sanction.id).lifted_at is not None
-    assert "appeal lifted by issuer" in issuer.get("/modlog").text
+    assert "appeal granted by the issuer (nobody else could decide): sanction lifted" in issuer.get("/modlog").text
 
 
 def test_the_sanction_form_uses_only_the_fields_its_kind_needs(client, moderator, member):
@@ -433,3 +453,16 @@ def test_the_sanction_form_uses_only_the_fields_its_kind_needs(client, moderator
     warning = db.session.scalar(db.select(Sanction))
     assert (warning.kind, warning.thread_id, warning.slow_mode_minutes) == ("warning", None, None)
     assert "one post every" not in client.get(f"/u/{member.username}/standing").text
+
+
+def test_a_read_only_sanction_hides_the_thread_ban_notice(client, admin, member):
+    """A silenced (or suspended, banned) member is not also told "everywhere else is as usual"."""
+    heated = make_thread(title="Heated")
+    issue(admin, member, kind="thread_ban", thread_id=heated.id)
+    client.sign_in(member)
+    assert "everywhere else is as usual" in client.get("/").text
+    issue(admin, member, kind="silence", days=1)
+    page = client.get("/").text
+    assert "You can read the forum, but not post" in page
+    assert "everywhere else is as usual" not in page
+    assert "Heated" in client.get(f"/u/{member.username}/standing").text

@@ -171,3 +171,49 @@ def test_a_form_sent_without_javascript_shows_the_notice_and_the_text(app, admin
     answer = tab.post(f"/t/{thread.id}/reply", data={"csrf_token": csrf, "body": "my careful reply"})
     assert answer.status_code == 401 and NOTICE in answer.text
     assert "my careful reply</textarea>" in answer.text
+
+
+def test_the_stale_tab_gets_the_notice_above_the_form_and_a_guests_header(app, admin, member, thread):
+    tab = app.test_client()
+    tab.sign_in(member)
+    csrf = token_of(tab)
+    issue(admin, member, kind="suspension", days=2)
+    headers = {**HTMX, "HX-Source": "form#reply-form", "HX-Current-URL": f"http://localhost/t/{thread.id}"}
+    answer = tab.post(f"/t/{thread.id}/reply", data={"csrf_token": csrf, "body": "my careful reply"},
+                      headers=headers).text
+    # in the page's flow above the composer, not in the sticky #flash region (which says only "Not sent")
+    assert '<hx-partial hx-target="closest form" hx-swap="beforebegin">' in answer and "autofocus" in answer
+    flash = answer[answer.index('<div id="flash"'):]
+    assert "Not sent" in flash and NOTICE not in flash
+    assert '<hx-partial hx-target="#signed-out-in-place" hx-swap="delete">' in answer  # never two
+    nav = answer[answer.index('<hx-partial hx-target="#account-nav"'):answer.index('<div id="flash"')]
+    assert "Sign in" in nav and "Sign out" not in nav and "New thread" not in nav and "Trouble" not in nav
+    assert f"/login?next=/t/{thread.id}" in nav
+    unnamed = tab.post(f"/t/{thread.id}/reply", data={"csrf_token": csrf, "body": "x"}, headers=HTMX).text
+    assert '<hx-partial hx-target="#main" hx-swap="afterbegin">' in unnamed
+    saved = tab.post(f"/t/{thread.id}/draft", data={"csrf_token": csrf, "body": "x"},  # autosaved while typing
+                     headers={**HTMX, "HX-Source": "textarea#reply-body"}).text
+    assert '<hx-partial hx-target="closest form" hx-swap="beforebegin">' in saved and "autofocus" not in saved
+
+
+def test_forgetting_the_notice_in_place_and_without_javascript(app, admin, member, thread):
+    with_js, without_js = app.test_client(), app.test_client()
+    with_js.sign_in(member)
+    without_js.sign_in(member)
+    issue(admin, member)
+    page = thread_page(with_js, thread).text
+    assert 'action="/signed-out/forget"' in page and 'data-hx-post="/signed-out/forget"' in page
+    assert f'name="next" value="/t/{thread.id}-{thread.slug}"' in page
+    removed = with_js.post("/signed-out/forget", data={"csrf_token": CSRF_IN_PAGE.search(page).group(1)},
+                           headers={**HTMX, "HX-Current-URL": f"http://localhost/t/{thread.id}-{thread.slug}"})
+    assert removed.status_code == 200 and "HX-Redirect" not in removed.headers
+    assert '<hx-partial hx-target=".signed-out" hx-swap="delete">' in removed.text
+    assert "Notice removed" in removed.text and "You are signed out" not in removed.text
+    assert NOTICE not in thread_page(with_js, thread).text
+
+    page = thread_page(without_js, thread).text
+    back = without_js.post("/signed-out/forget", data={"csrf_token": CSRF_IN_PAGE.search(page).group(1),
+                                                       "next": f"/t/{thread.id}-{thread.slug}"})
+    assert back.status_code == 302 and back.headers["Location"] == f"/t/{thread.id}-{thread.slug}"
+    landed = thread_page(without_js, thread).text
+    assert "Notice removed" in landed and NOTICE not in landed and "You are signed out" not in landed

@@ -261,8 +261,11 @@ def reply_after_suspension(otto, thread_url, notice, axe_check, screenshot):
         with page.expect_response(lambda r: r.url.endswith("/reply")) as answered:
             page.locator("#reply-form").get_by_role("button", name="Reply").click()
         assert answered.value.status == 401, f"the reply got {answered.value.status}"
-        expect(flash(page)).to_contain_text("You were signed out: your account is suspended until")
-        expect(flash(page)).to_contain_text(SUSPEND_REASON)
+        # the notice in the page's flow above the composer (no longer over it in #flash), the flash says "not sent"
+        in_place = page.locator("#signed-out-in-place + #reply-form").locator("xpath=preceding-sibling::*[1]")
+        expect(in_place).to_contain_text("You were signed out: your account is suspended until")
+        expect(in_place).to_contain_text(SUSPEND_REASON)
+        expect(flash(page)).to_contain_text("Not sent: you were signed out.")
         expect(box).to_have_value(DRAFT)
         otto.assert_same_document(armed)
     else:
@@ -351,8 +354,7 @@ def check_modlog(page):
     """Each action with its role and public reason, newest first; no internal note, no removed text."""
     rows = page.locator("table.modlog tbody tr")
     expected = [  # (action, on, reason, by), newest first
-        ("appeal lifted", "member", DECISION, "moderator"),
-        ("lift suspension", "member", f"Appeal granted: {DECISION}", "moderator"),
+        ("appeal granted: sanction lifted", "member", DECISION, "moderator"),  # one row, not two
         ("sanction suspension", "member", SUSPEND_REASON, "admin"),
         ("hide", "post", HIDE_REASON, "moderator"),
     ]

@@ -47,9 +47,11 @@ def test_a_stale_tab_keeps_the_reply_and_is_told_why(forum, live_app, new_contex
     otto = Visitor(new_context(True), True, name="otto", console=console)
     otto.sign_in(forum["base"], "otto")
     page = otto.page
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone, where the notice once hid the page
     page.goto(forum["thread_url"])
     box = page.locator("#reply-body")
-    box.fill(TYPED)
+    with page.expect_response(lambda r: r.url.endswith("/draft")):  # saved while still signed in, so no
+        box.fill(TYPED)  # autosave lands later, after the notice is forgotten (with a cleared session's token)
 
     ban_otto(live_app)
     console.step = "refused"
@@ -57,9 +59,19 @@ def test_a_stale_tab_keeps_the_reply_and_is_told_why(forum, live_app, new_contex
     with page.expect_response(lambda r: r.url.endswith("/reply")) as answered:
         page.locator("#reply-form").get_by_role("button", name="Reply").click()
     assert answered.value.status == 401
-    notice = page.locator("#flash section.signed-out")
+    # in the page's flow just above the composer, not over it in the sticky #flash region
+    notice = page.locator("#signed-out-in-place + #reply-form").locator("xpath=preceding-sibling::*[1]") \
+        .locator("section.signed-out")
     expect(notice.get_by_role("heading")).to_have_text(
         "You were signed out: your account is banned, with no end date.")
+    expect(notice.get_by_role("heading")).to_be_focused()  # in view, and read out
+    expect(page.locator("#flash section.signed-out")).to_have_count(0)
+    expect(page.locator("#flash")).to_have_text("Not sent: you were signed out. What you typed is still in the form.")
+    assert page.locator("#flash").bounding_box()["height"] < 120
+    header = page.locator("#account-nav")  # the header says who the browser is now: a guest
+    expect(header.get_by_role("button", name="Sign out", include_hidden=True)).to_have_count(0)
+    expect(header.get_by_role("link", name="New thread", include_hidden=True)).to_have_count(0)
+    expect(header).not_to_contain_text("Otto")
     expect(notice).to_contain_text(REASON)
     expect(notice.get_by_role("link", name="Your standing")).to_be_visible()
     expect(notice.get_by_role("link", name="Appeal the ban")).to_be_visible()
@@ -68,11 +80,28 @@ def test_a_stale_tab_keeps_the_reply_and_is_told_why(forum, live_app, new_contex
     otto.assert_same_document(armed)
     axe_check(page, "the stale tab with the signed-out notice")
     screenshot(page, "stale-tab-notice")
+    page.screenshot(path="/work/notes/shots/polisha/stale-notice-phone-viewport.png")
+
+    # a second refusal replaces the notice rather than adding one
+    with page.expect_response(lambda r: r.url.endswith("/reply")):
+        page.locator("#reply-form").get_by_role("button", name="Reply").click()
+    expect(page.locator("#flash")).to_contain_text("Not sent")
+    expect(page.locator("section.signed-out")).to_have_count(1)
+
+    page.wait_for_timeout(200)  # the console reports the 401 a moment after the answer
+    console.step = "forgotten"
+    page.get_by_role("button", name="Forget this notice on this browser").click()
+    expect(page.locator("section.signed-out")).to_have_count(0)
+    expect(page.locator("#flash")).to_have_text("Notice removed. This browser will not show it again.")
+    expect(box).to_have_value(TYPED)  # removed in place: the composer still holds the reply
+    otto.assert_same_document(armed)
+    axe_check(page, "the stale tab after forgetting the notice")
+    page.screenshot(path="/work/notes/shots/polisha/after-forget-phone-viewport.png")
 
     console.step = "reloaded"
     page.reload()
-    expect(page.locator("main > section.signed-out")).to_contain_text(REASON)
-    expect(page.get_by_role("button", name="Sign out")).to_have_count(0)  # not signed back in
+    expect(page.locator("section.signed-out")).to_have_count(0)  # forgotten on this browser
+    expect(page.get_by_role("button", name="Sign out", include_hidden=True)).to_have_count(0)  # not signed back in
     screenshot(page, "reloaded")
 
     guest = Visitor(new_context(True), True, name="guest", console=console)
@@ -112,3 +141,9 @@ def test_without_javascript_the_next_page_says_why(forum, live_app, new_context,
     expect(stale.get_by_role("heading", name="Sign in")).to_be_visible()
     expect(stale.locator("section.signed-out")).to_contain_text(REASON)  # the sign-in page says so too
     screenshot(stale, "sign-in-notice")
+
+    page.get_by_role("button", name="Forget this notice on this browser").click()  # back to the same page
+    expect(page).to_have_url(forum["thread_url"])
+    expect(page.locator("#flash")).to_have_text("Notice removed. This browser will not show it again.")
+    expect(page.locator("section.signed-out")).to_have_count(0)
+    screenshot(page, "forgotten")

@@ -27,6 +27,7 @@ def test_a_limited_reply_keeps_its_text(javascript, live_app, live_server, new_c
     wren = Visitor(new_context(javascript), javascript, name="wren")
     wren.sign_in(live_server, "wren")
     page = wren.page
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the thread page is long
     page.goto(url)
     for n in range(limit):
         page.locator("#reply-body").fill(f"Reply number {n}.")
@@ -45,6 +46,10 @@ def test_a_limited_reply_keeps_its_text(javascript, live_app, live_server, new_c
     expect(box).to_have_attribute("aria-describedby", "reply-body-error")
     if javascript:
         wren.assert_same_document(armed)
+    else:  # the whole thread page answers: the box with the message and the text has the focus, in view
+        expect(box).to_be_focused()
+        expect(box).to_be_in_viewport()
+        page.screenshot(path="/work/notes/shots/polisha/rate-limit-nojs-phone-viewport.png")
     expect(posts(page)).to_have_count(limit + 1)
     axe_check(page, "the composer refused for coming too fast")
     screenshot(page, "slowed-down")

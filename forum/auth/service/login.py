@@ -4,6 +4,7 @@ request for a member page gets."""
 import functools
 import hashlib
 import logging
+import re
 import time
 from datetime import timedelta
 
@@ -165,16 +166,40 @@ def note_signed_out() -> None:
 
 def signed_out_answer(status: int = 401):
     """What a write from a browser a sanction signed out gets: the notice, never the sign-in page in
-    its place. A fragment puts the notice in the #flash region and swaps nothing else (the composer
-    keeps its text); a page shows the notice with the text that was sent."""
+    its place. A fragment puts the notice in the page's flow just above the form that was sent (htmx's
+    HX-Source names the element; else at the top of the page), swaps nothing else (the composer keeps its
+    text), and turns the header's account links into a guest's; a page shows the notice with the
+    text that was sent."""
     sanction = signed_out_by()
     if is_fragment_request():
-        html = render_template("auth/_signed_out_flash.html", sanction=sanction)
+        tag, _, source_id = request.headers.get("HX-Source", "").partition("#")
+        if tag in ("form", "button", "input", "textarea", "select"):
+            place = ("closest form", "beforebegin")  # above the whole form, not between a label and its box
+        elif re.fullmatch(r"[A-Za-z][\w-]*", source_id):
+            place = (f"#{source_id}", "beforebegin")
+        else:
+            place = ("#main", "afterbegin")
+        # focus (and so scroll to) the notice when the member pressed something; a draft saved in the
+        # background while they type must not take the caret away from the box
+        html = render_template("auth/_signed_out_in_place.html", sanction=sanction, place=place,
+                               focus_heading=tag in ("form", "button"),
+                               sign_in_next=notice_return_path() or None)
         response = make_response(html, status)
         response.headers["HX-Reswap"] = "none"
         return response
     typed = request.form.get("body", "") if request.method == "POST" else ""
     return make_response(render_template("auth/signed_out.html", sanction=sanction, typed=typed), status)
+
+
+def notice_return_path() -> str:
+    """The page the member is reading, for the notice's "forget" form to come back to: this page for
+    a GET, the htmx tab's page for a fragment, the referring page for a form sent without JavaScript
+    ('' when unknown)."""
+    if request.method == "GET" and not is_fragment_request():
+        return request.full_path.rstrip("?")
+    if is_fragment_request():
+        return _path_of(request.headers.get("HX-Current-URL", ""))
+    return _path_of(request.referrer or "")
 
 
 @login_manager.unauthorized_handler

@@ -2,17 +2,17 @@
 
 import logging
 
-from flask import flash, redirect, request, url_for
+from flask import flash, make_response, redirect, request, url_for
 
 from ...extensions import limiter
-from ...htmx import is_fragment_request, redirect_fragment, render
+from ...htmx import flash_region, is_fragment_request, redirect_fragment, render
 from ...security import safe_next
 from ...settings import site_setting
 from .. import bp
 from ..service import accounts as service
 from ..service import devices, two_factor
 from ..forms import LoginForm
-from ..service.login import begin_second_step, note_signed_out, sign_in, sign_out, signed_out_by
+from ..service.login import begin_second_step, note_signed_out, notice_return_path, sign_in, sign_out, signed_out_by
 from ..service.names import canonical_username
 from ..service.traps import Verdict
 from .traps import judge, stamped
@@ -44,7 +44,7 @@ def _account_limit_reached(_limit) -> None:
 
 # Every page can tell a browser a sanction signed out why (templates/auth/_signed_out.html in base.html).
 bp.before_app_request(note_signed_out)
-bp.app_context_processor(lambda: {"signed_out_by": signed_out_by})
+bp.app_context_processor(lambda: {"signed_out_by": signed_out_by, "notice_return_path": notice_return_path})
 
 
 @bp.get("/login")
@@ -94,3 +94,20 @@ def logout():
     flash("You are signed out.", "info")
     home = url_for("threads.index")
     return redirect_fragment(home) if is_fragment_request() else redirect(home)
+
+
+@bp.post("/signed-out/forget")
+def forget_notice():
+    """"Forget this notice on this browser": the notice a sanction's sign-out left goes. With htmx it
+    is removed in place (every copy on the page) and nothing else changes, so a composer keeps its
+    text; without, the member comes back to the page they were reading. A signed-in member has no
+    such notice: nothing happens to their session here."""
+    if signed_out_by() is not None:
+        sign_out()  # not signed in: forgets the ended session's row and this browser's cookies
+    message = [("info", "Notice removed. This browser will not show it again.")]
+    if is_fragment_request():
+        html = ('<hx-partial hx-target=".signed-out" hx-swap="delete"></hx-partial>'
+                '<hx-partial hx-target="#signed-out-in-place" hx-swap="delete"></hx-partial>')
+        return make_response(html + flash_region(message))
+    flash(*reversed(message[0]))
+    return redirect(safe_next(request.form.get("next")))

@@ -101,7 +101,8 @@ def decide(actor: User, filed: Appeal, outcome: str, reason: str) -> Appeal:
     if outcome == "lifted":
         granted = "Appeal granted by the moderator who issued it (no other could decide)" if by_issuer \
             else "Appeal granted"
-        sanctions.lift(actor, filed.sanction, f"{granted}: {reason.strip()}")
+        # the appeal's row below is the log's one entry for it: a second "lift" row read as another event
+        sanctions.lift(actor, filed.sanction, f"{granted}: {reason.strip()}", logged=False)
     with write_transaction() as session:
         current = session.get(Appeal, filed.id, with_for_update=True)
         if current.decided_at is not None:

@@ -119,8 +119,9 @@ def lift_refusal(actor: User, sanction: Sanction) -> Refusal | None:
     return None
 
 
-def lift(actor: User, sanction: Sanction, reason: str) -> Sanction:
-    """End a sanction early (with a logged reason); posts it removed come back."""
+def lift(actor: User, sanction: Sanction, reason: str, logged: bool = True) -> Sanction:
+    """End a sanction early (with a logged reason); posts it removed come back. `logged=False` when
+    the caller writes the log's one row for it (a granted appeal: appeals.decide)."""
     if refused := lift_refusal(actor, sanction):
         raise refused
     if not reason.strip():
@@ -136,8 +137,9 @@ def lift(actor: User, sanction: Sanction, reason: str) -> Sanction:
                 removal=None, removal_reason=None, removed_at=None, removed_by_sanction_id=None))
         session.execute(update(Thread).where(Thread.removed_by_sanction_id == current.id).values(
             removed_at=None, removed_by_sanction_id=None))
-        log_action(session, actor, f"lift:{current.kind}", "member", current.user_id,
-                   public_reason=current.lift_reason)
+        if logged:
+            log_action(session, actor, f"lift:{current.kind}", "member", current.user_id,
+                       public_reason=current.lift_reason)
         rerender_quoting(session, restored)
     log.info("Sanction %s lifted: %s of member %s by member %s (%s posts restored)", current.id, current.kind,
              current.user_id, actor.id, len(restored))

@@ -37,11 +37,15 @@ def _sanction_page(member, form, preview=None, status=200):
 @bp.get("/mod/members/<username>/sanction")
 @staff_required
 def sanction_form(username):
-    """The sanction form for a member (a staff member's asks for a recent sign-in)."""
+    """The sanction form for a member (a staff member's asks for a recent sign-in); ?thread=<id> (from a
+    post's "Sanction author") fills in the thread a "cannot reply in a thread" sanction would name."""
     member = _member(username)
     if member.is_staff and not is_fresh():
         return ask_for_password_again()
-    return _sanction_page(member, SanctionForm())
+    form = SanctionForm()
+    if (thread_id := request.args.get("thread", type=int)) and 0 < thread_id:
+        form.thread_id.data = thread_id
+    return _sanction_page(member, form)
 
 
 @bp.post("/mod/members/<username>/sanction/preview")
