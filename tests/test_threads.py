@@ -222,3 +222,17 @@ def test_a_half_written_new_thread_is_kept_until_it_is_posted(client):
     assert "Your unfinished thread" not in client.get("/new").text
     other = make_user()
     assert threads.drafts.thread_draft_for(other) is None
+
+
+def test_post_authors_link_to_their_profiles_but_a_deleted_one_does_not(client):
+    ada = make_user(username="ada", display_name="Ada Lovelace")
+    gone = make_user(username="gone", display_name="Gone Member")
+    thread = make_thread(author=ada, title="Profiles", body="Opening.")
+    make_reply(thread, author=gone, body="A reply from someone who left.")
+    with write_transaction() as session:
+        session.get(type(gone), gone.id).deleted_at = utcnow()
+    page = client.get(f"/t/{thread.id}-{thread.slug}").text
+    assert re.search(r'<span class="author"><a href="/u/ada"><bdi>Ada Lovelace</bdi></a>', page)
+    assert 'href="/u/gone"' not in page
+    client.sign_in(make_user())
+    assert '<a href="/u/ada"><bdi>Ada Lovelace</bdi></a>' in client.get(f"/t/{thread.id}-{thread.slug}").text
