@@ -18,6 +18,9 @@ METRICS_DIR := instance/metrics
 # granian's RSGI interface: a request reaches one of the app's THREADS only once its body is in
 # (forum/serving.py). tests/test_slow_clients.py serves with this recipe's line (make -n run) and
 # checks that README "Deploying" gives granian the same flags.
+# The job worker (forum/jobs.py: mail, notification mail, clean-ups) runs beside granian, in the background
+# of its own recipe line: --stop-with make's process id stops it once make ends (granian stopped, or
+# Ctrl-C). Production runs it as a service of its own (README "Deploying").
 # FORUM_LOCAL_HTTP marks a local trial: plain-http cookies, and rate limits one person can try a
 # conversation among several members under (forum/config.py LocalTrial; the environment still wins).
 run: install-run ## Serve the forum with demo content on http://127.0.0.1:$(PORT)
@@ -26,6 +29,7 @@ run: install-run ## Serve the forum with demo content on http://127.0.0.1:$(PORT
 	@FORUM_LOCAL_HTTP=true $(FLASK) forum first-run
 	@FORUM_LOCAL_HTTP=true $(FLASK) forum banner --url http://127.0.0.1:$(PORT)
 	@rm -rf $(METRICS_DIR) && mkdir -p $(METRICS_DIR)
+	FORUM_LOCAL_HTTP=true PROMETHEUS_MULTIPROC_DIR=$(METRICS_DIR) $(FLASK) forum worker --stop-with $$PPID &
 	FORUM_LOCAL_HTTP=true FORUM_APP_THREADS=$(THREADS) PROMETHEUS_MULTIPROC_DIR=$(METRICS_DIR) \
 		$(BIN)/granian --interface rsgi --factory --no-ws \
 		--host 127.0.0.1 --port $(PORT) --workers $(WORKERS) --respawn-failed-workers forum.serving:create_server

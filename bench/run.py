@@ -12,7 +12,8 @@
 5. Members replying to one thread at once; rows counted before and after.
 6. Worker memory before and after all that.
 
-The table is printed and written to bench-results/bench.txt; each server's output is kept beside it.
+The table is printed and written to bench-results/bench.txt, its "x hello" column drawn as a chart in
+bench-results/bench.svg (bench.chart); each server's output is kept beside it.
 """
 
 import math
@@ -26,11 +27,13 @@ from datetime import UTC, datetime
 from sqlalchemy import create_engine, func, select, text
 
 from . import dataset, posting, wrk
+from .chart import share_chart
 from .seed import BENCH_PASSWORD, BIG_TITLE
 from .servers import FORUM, HELLO, THREADS, WORKERS, Server
 from .web import Session, percentile, server_times
 
 RESULTS = dataset.RESULTS / "bench.txt"
+CHART = dataset.RESULTS / "bench.svg"
 DURATION = int(os.environ.get("BENCH_DURATION", 10))
 RUNS = int(os.environ.get("BENCH_RUNS", 3))
 SAMPLES = int(os.environ.get("BENCH_SAMPLES", 200))
@@ -235,10 +238,13 @@ def report(data: dataset.Dataset, results: Results) -> str:
 
 def main() -> int:
     data = dataset.ensure()
-    text_report = report(data, run_servers(data, Facts.read(data.url)))
+    results = run_servers(data, Facts.read(data.url))
+    text_report = report(data, results)
     print("\n" + text_report)
     RESULTS.write_text(text_report + "\n")
-    print(f"\nWritten to {RESULTS.relative_to(dataset.ROOT)}")
+    CHART.write_text(share_chart([(f"{row.page}, {row.who}", row.median("requests_per_second")) for row in results.rows],
+                                 results.hello_rate, when=f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"))
+    print(f"\nWritten to {RESULTS.relative_to(dataset.ROOT)} and {CHART.relative_to(dataset.ROOT)}")
     return 0
 
 

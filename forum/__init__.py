@@ -3,7 +3,7 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import (cleaning, cli, compression, config, database, errors, htmx, ids, logs, metrics, page_cache, policy,
+from . import (cleaning, cli, compression, config, database, errors, htmx, ids, jobs, logs, metrics, page_cache, policy,
                security, settings, templating, timing)
 from .account import bp as account_bp
 from .admin import bp as admin_bp
@@ -53,10 +53,11 @@ def create_app(test_config=None):
         app.register_blueprint(blueprint)
     errors.register(app)
     metrics.register(app)
+    jobs.configure(app)  # the job queue: Redis, instance/jobs.sqlite3, or at once (forum/jobs.py)
     app.before_request(policy.guard_writes)
     app.context_processor(lambda: {"sanction_notices": policy.notices_for,
                                    "unread_notifications": notifications.unread_summary,
-                                   "open_flag_count": moderation_flags.open_flag_count})
+                                   "waiting_for_review": moderation_flags.waiting_for_review})
     app.after_request(htmx.add_vary)
     app.after_request(security.add_headers)
     app.cli.add_command(cli.forum)

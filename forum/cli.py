@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import func, select
 
-from . import backup, config
+from . import backup, config, jobs
 from .admin.service import blocks
 from .admin.service import members as admin
 from .auth.service import accounts
@@ -127,6 +127,21 @@ def send_mail_command():
     if report.failed:
         raise click.ClickException(f"Could not send to {len(report.failed)} member(s) "
                                    f"(see the log); the next run tries again: {', '.join(report.failed)}")
+
+
+@forum.command("worker")
+@click.option("--threads", default=2, show_default=True, help="Jobs run at the same time.")
+@click.option("--stop-with", type=int, default=None, metavar="PID",
+              help="Stop once process PID has ended (make run stops its worker with itself).")
+@with_appcontext
+def worker_command(threads, stop_with):
+    """Run the job worker: mail, notification mail and digests, clean-ups (README "Background jobs")."""
+    from . import tasks  # noqa: F401  (here: its periodic jobs are the worker's alone)
+
+    try:
+        jobs.work(workers=threads, stop_with=stop_with)
+    except RuntimeError as error:
+        raise click.ClickException(str(error)) from error
 
 
 @forum.command("rerender")

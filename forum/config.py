@@ -45,9 +45,21 @@ class Defaults:
     SITE_DESCRIPTION = "A community forum: conversations anyone can read, and members join in."
     LOGO = ""  # set by uploading one at /admin/settings (a file in UPLOAD_DIR/site/); "" for none
     ACCENT_COLOUR = "#0b5cad"  # buttons and links, as #rrggbb (dark mode uses a lighter mix of it)
-    REGISTRATION_MODE = "open"  # "open", or "closed": nobody may create an account
+    REGISTRATION_MODE = "open"  # "open", "invite" (only with an invitation link) or "closed"
+    # "required": moderators and admins must sign in with a second factor (each is sent to set it up);
+    # "optional": any member may turn it on at /settings/two-factor. /admin/settings changes it.
+    STAFF_TWO_FACTOR = "optional"
+    # Sensitive staff actions (roles, blocks, site settings, sanctions on staff) ask for the password
+    # again when this session last confirmed it longer ago than this.
+    FRESH_SIGN_IN_MINUTES = 30
+    # "Don't ask for a code on this browser" lasts this long (a new password, a suspension or a ban ends it).
+    TWO_FACTOR_TRUSTED_DAYS = 30
     DATABASE_URL = None  # None means SQLite in instance/forum.sqlite3
     REDIS_URL = None  # None means rate-limit counters live in the database (rate_counters)
+    # The job queue (forum/jobs.py): in Redis with REDIS_URL, else in this SQLite file (None means
+    # instance/jobs.sqlite3). JOBS_IMMEDIATE runs each job at once where it is queued, with no worker (tests).
+    JOBS_FILE = None
+    JOBS_IMMEDIATE = False
     SECRET_KEY = None  # None means generated into instance/secret_key on first run
     PROXY_HOPS = 0  # reverse proxies in front whose X-Forwarded-For/-Proto are trusted (README "Deploying")
     # Logs (forum/logs.py): "text" (a plain line each) or "json" (a JSON object a line), and from what level.
@@ -106,7 +118,17 @@ class Defaults:
     NEW_MEMBER_MAX_MENTIONS = 3  # the same for new members (never more than MAX_MENTIONS)
     NEW_MEMBER_MIN_POSTS = 3  # a member's links are published once they have this many posts…
     NEW_MEMBER_MIN_DAYS = 2  # …and joined at least this many days ago
+    # What a new member's posts do: "publish" at once, "links" (held when they contain a link), "hold" all.
+    NEW_MEMBER_POST_REVIEW = "publish"
+    TRUST_MEMBER_MIN_READ = 0  # …and read this many posts (trust levels: forum/trust.py)
+    TRUST_REGULAR_MIN_POSTS = 20  # a member becomes a regular with this many posts,
+    TRUST_REGULAR_MIN_DAYS = 30  # this many days since joining,
+    TRUST_REGULAR_MIN_READ = 200  # this many posts read,
+    TRUST_REGULAR_MAX_FLAGS = 2  # and no more than this many flags on their posts from others
+    INVITE_DAYS = 7  # an invitation link works this long (REGISTRATION_MODE "invite")
     EDIT_GRACE_SECONDS = 300  # edits within this time of posting keep no revision
+    # This many members flagging a new member's post as spam (or one moderator) silence them and hide their posts.
+    SPAM_FLAG_THRESHOLD = 2
     FLAG_HIDE_THRESHOLD = 3  # this many members flagging a post hide it until a moderator reviews it
     UPLOAD_DIR = None  # None means instance/uploads; avatars go in its avatars/ folder
     AVATAR_MAX_BYTES = 2 * 1024 * 1024  # an uploaded picture, before it is re-encoded

@@ -28,8 +28,8 @@ from .database import WRITE_OPTION, upsertable_insert
 from .extensions import db, limiter
 from .models import RateCounter
 from .models.base import utcnow
-from .policy import links_allowed_for
 from .settings import site_setting
+from .trust import NEW, abilities, level_of
 
 log = logging.getLogger(__name__)
 
@@ -40,16 +40,15 @@ FALLBACK_PREFIX = "fallback+"  # fallback+redis://…: Redis, or the database wh
 # --- The rules -------------------------------------------------------------------------------
 
 def is_new_member() -> bool:
-    """Whether the signed-in member is still new (not established): tighter limits apply."""
-    return current_user.is_authenticated and not links_allowed_for(current_user)
+    """Whether the signed-in member is at the lowest trust level, "new" (forum/trust.py): tighter limits apply."""
+    return current_user.is_authenticated and level_of(current_user) == NEW
 
 
-def _by_standing(setting: str):
-    """A limit that reads NEW_MEMBER_<setting> for new members and <setting> for the others (site settings,
-    read for each request: an admin may change them while the forum runs)."""
+def _by_standing(kind: str):
+    """A limit that reads the setting the member's trust level names for `kind` ("reply_limit" or
+    "thread_limit", forum/trust.py's LEVELS), read for each request: an admin may change it while the forum runs."""
     def limit_for_member() -> str:
-        prefix = "NEW_MEMBER_" if is_new_member() else ""
-        return site_setting(prefix + setting)
+        return site_setting(getattr(abilities(current_user), kind))
     return limit_for_member
 
 
@@ -67,8 +66,8 @@ def _created(response) -> bool:
 
 
 # Put each below @login_required, so that the member is known when the limit is checked.
-limit_replies = limiter.limit(_by_standing("REPLY_RATE_LIMIT"), key_func=_member, deduct_when=_created)
-limit_threads = limiter.limit(_by_standing("THREAD_RATE_LIMIT"), key_func=_member, deduct_when=_created)
+limit_replies = limiter.limit(_by_standing("reply_limit"), key_func=_member, deduct_when=_created)
+limit_threads = limiter.limit(_by_standing("thread_limit"), key_func=_member, deduct_when=_created)
 # Pictures decoded per member (each upload costs real CPU to decode and re-encode).
 limit_uploads = limiter.limit(_setting("AVATAR_RATE_LIMIT"), key_func=_member)
 # Accounts created, per address (the limiter's key function).
@@ -201,6 +200,13 @@ class DatabaseStorage(Storage):
                 connection.execute(delete(RateCounter).where(RateCounter.expires_at <= now))
         except SQLAlchemyError:  # another process sweeping at the same moment: it will do
             log.warning("Could not delete expired rate-limit counters", exc_info=True)
+
+
+def delete_expired_counters() -> int:
+    """Delete the database's expired rate-limit counters (the worker's hourly clean-up; each process also
+    sweeps now and then while it counts); how many went."""
+    with _writing() as connection:
+        return connection.execute(delete(RateCounter).where(RateCounter.expires_at <= utcnow())).rowcount
 
 
 def _insert_for(dialect: str):

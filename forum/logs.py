@@ -22,6 +22,7 @@ import re
 import secrets
 import sys
 import time
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from flask import g, request, session
@@ -36,6 +37,7 @@ GIVEN_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 JSON_FIELDS = ["levelname", "name", "request_id", "message"]  # and "time", in ISO 8601 with its time zone
 NO_REQUEST = "-"
+LOCAL_PART = re.compile(r"[^\s@<>'\"(),;:\[\]]+@")
 # In the WSGI environ: the path to log in place of the real one, and the endpoint that answered
 # (set by Flask, or by the page cache for a page answered from memory), and who asked.
 LOGGED_PATH = "forum.logs.path"
@@ -49,6 +51,21 @@ _request_id: ContextVar[str] = ContextVar("request_id", default=NO_REQUEST)
 def current_request_id() -> str:
     """The id of the request being answered ("-" outside a request)."""
     return _request_id.get()
+
+
+@contextmanager
+def request_id_as(request_id: str):
+    """Log lines written inside carry `request_id`: a job's, the id of the request that queued it."""
+    token = _request_id.set(request_id)
+    try:
+        yield
+    finally:
+        _request_id.reset(token)
+
+
+def without_addresses(text: str) -> str:
+    """The text with each email address's local part masked (an SMTP error may quote the address)."""
+    return LOCAL_PART.sub("…@", text)
 
 
 def configure(app) -> None:

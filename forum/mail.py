@@ -4,14 +4,16 @@ Settings (forum/config.py): MAIL_SERVER, MAIL_PORT, MAIL_USERNAME, MAIL_PASSWORD
 MAIL_SSL, MAIL_SENDER, MAIL_TIMEOUT, and BASE_URL for the links. Without MAIL_SERVER every message
 is printed to standard output instead of sent. Sending never raises: a failure is logged and
 reported as False, so a request that sends mail still answers normally.
+
+Mail a request sends (`send(…, background=True)`) is a job (forum/jobs.py): the request does not
+wait for the SMTP server, and a mail the server refuses or cannot take now is tried again with
+back-off by the worker, and listed for the admins if it never goes.
 """
 
-import contextvars
 import logging
-import re
 import smtplib
 import ssl
-import threading
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid, parseaddr
 from urllib.parse import urlsplit
@@ -19,15 +21,13 @@ from urllib.parse import urlsplit
 from flask import current_app, has_request_context, render_template, request
 from jinja2 import TemplateNotFound
 
-from . import metrics
+from . import jobs, logs, metrics
 from .settings import site_setting
 
 log = logging.getLogger(__name__)
-LOCAL_PART = re.compile(r"[^\s@<>'\"(),;:\[\]]+@")
 
 SETTINGS = ("MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_STARTTLS", "MAIL_SSL",
             "MAIL_TIMEOUT")
-_background: set[threading.Thread] = set()
 
 
 class MailError(RuntimeError):
@@ -83,34 +83,34 @@ def compose(to: str, subject: str, template: str, headers: dict | None = None, *
 def send(message: EmailMessage, background: bool = False) -> bool:
     """Send the message (or print it, with no MAIL_SERVER); False, and logged, when that failed.
 
-    `background` sends from a thread of its own, so the request does not wait for the SMTP server:
-    a slow server neither holds up the page nor tells, by the delay, who has an account.
+    `background` queues it as a job (True once queued), so the request does not wait for the SMTP
+    server: a slow server neither holds up the page nor tells, by the delay, who has an account.
     """
     settings = {name: current_app.config.get(name) for name in SETTINGS}
     if not settings["MAIL_SERVER"]:
         return _print(message)
     if not background:
         return _deliver(settings, message)
-    # Not a daemon: a worker that is stopping waits for it (each SMTP step has MAIL_TIMEOUT).
-    # In a copy of this context: its log lines carry the id of the request that sent it.
-    thread = threading.Thread(target=contextvars.copy_context().run, args=(_deliver_in_background, settings, message),
-                              daemon=False)
-    _background.add(thread)
-    thread.start()
+    deliver(message.as_bytes())
     return True
 
 
+@jobs.task()
+def deliver(message: bytes) -> None:
+    """The job: send a composed message with the worker's mail settings; raise (to be tried again) if it
+    did not go."""
+    parsed = message_from_bytes(message, policy=policy.default)
+    if not _deliver({name: current_app.config.get(name) for name in SETTINGS}, parsed):
+        raise MailNotSent(f"the mail server did not take mail {parsed['Subject']!r} (the worker's log says why)")
+
+
+class MailNotSent(RuntimeError):
+    """A queued mail did not go: the job is tried again."""
+
+
 def wait_for_background(timeout: float = 10.0) -> None:
-    """Wait until the mail being sent in the background has gone (or failed): for tests."""
-    for thread in list(_background):
-        thread.join(timeout)
-
-
-def _deliver_in_background(settings: dict, message: EmailMessage) -> None:
-    try:
-        _deliver(settings, message)
-    finally:
-        _background.discard(threading.current_thread())
+    """Nothing to wait for: mail queued in a test (JOBS_IMMEDIATE) was sent when it was queued. Kept for
+    the tests that wait for mail sent from a request."""
 
 
 def _deliver(settings: dict, message: EmailMessage) -> bool:
@@ -146,9 +146,7 @@ def recipient(message: EmailMessage) -> str:
     return "an address at " + str(message["To"]).rpartition("@")[2].rstrip(">")
 
 
-def without_addresses(text: str) -> str:
-    """The text with each email address's local part masked (an SMTP error may quote the address)."""
-    return LOCAL_PART.sub("…@", text)
+without_addresses = logs.without_addresses
 
 
 def _print(message: EmailMessage) -> bool:

@@ -1,9 +1,9 @@
 """Prometheus metrics (prometheus_client), served at /metrics (forum/ops) to METRICS_ALLOW only.
 
 What is counted: every request by endpoint and status with its duration (the histogram's _count is
-the number of requests), guests' pages answered from memory or rendered, mail sent or failed,
-sign-ups and posts (counted when their transaction commits), and, read from the database at each
-scrape, the flags waiting for a moderator.
+the number of requests), guests' pages answered from memory or rendered, mail sent or failed, jobs
+done, retried and failed, sign-ups and posts (counted when their transaction commits), and, read at each
+scrape, the flags waiting for a moderator and the jobs waiting (forum/jobs.py).
 
 Several worker processes: with PROMETHEUS_MULTIPROC_DIR set in the environment before the server
 starts (an empty folder, emptied at each start: `make run` and README "Deploying" do so), each worker
@@ -43,8 +43,14 @@ PAGE_CACHE = Counter("forum_page_cache_requests", "Guests' pages that may be kep
 PAGE_CACHE_HIT, PAGE_CACHE_MISS = PAGE_CACHE.labels("hit"), PAGE_CACHE.labels("miss")
 MAIL = Counter("forum_mail", "Mail handed to the mail server (sent) or that could not be (failed).", ["result"])
 MAIL_SENT, MAIL_FAILED = MAIL.labels("sent"), MAIL.labels("failed")
+JOBS = Counter("forum_jobs", "Jobs run by the job queue: done, failed and to be tried again (retried), "
+               "or failed for good (failed).", ["result"])
+JOBS_DONE, JOBS_RETRIED, JOBS_FAILED = JOBS.labels("done"), JOBS.labels("retried"), JOBS.labels("failed")
 SIGNUPS = Counter("forum_signups", "Accounts created.")
 POSTS = Counter("forum_posts", "Posts written (a new thread's first post included).")
+# Gauges read at each scrape by the modules above (forum/jobs.py: the jobs waiting): name -> a function
+# yielding metric families.
+AT_SCRAPE = {}
 NEW_ROWS = "forum.metrics.new_rows"  # in a session's info: accounts and posts flushed, counted at commit
 
 
@@ -95,6 +101,8 @@ class Scrape:
             yield from REGISTRY.collect()
         waiting = db.session.scalar(select(func.count()).select_from(Flag).where(Flag.resolved_at.is_(None)))
         yield GaugeMetricFamily("forum_flags_waiting", "Flags no moderator has decided on yet.", value=waiting)
+        for gauges in list(AT_SCRAPE.values()):
+            yield from gauges()
 
 
 def _note_new_rows(session, flush_context) -> None:

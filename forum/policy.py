@@ -9,7 +9,6 @@ inside its transaction, so a write that was in flight when a ban landed does not
 
 import math
 from dataclasses import dataclass
-from datetime import timedelta
 from functools import wraps
 
 from flask import abort, current_app, g, request
@@ -21,7 +20,7 @@ from .extensions import db, login_manager
 from .models import Category, Post, Sanction, Thread, User
 from .models.base import utcnow
 from .models.moderation import READ_ONLY_KINDS
-from .settings import site_setting
+from .trust import abilities
 
 
 # --- Reading ---------------------------------------------------------------------------------
@@ -100,14 +99,8 @@ def may_change(user, post: Post) -> bool:
 
 
 def links_allowed_for(author: User) -> bool:
-    """Whether the member is established enough for their links to be published."""
-    if author.is_staff:
-        return True
-    old_enough = author.created_at <= utcnow() - timedelta(days=site_setting("NEW_MEMBER_MIN_DAYS"))
-    if not old_enough:
-        return False
-    posts = db.session.scalar(select(func.count(Post.id)).where(Post.author_id == author.id))
-    return posts >= site_setting("NEW_MEMBER_MIN_POSTS")
+    """Whether the member's trust level publishes their links (forum/trust.py's table)."""
+    return abilities(author).links
 
 
 # What a member under a read-only sanction may still do.

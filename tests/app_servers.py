@@ -122,7 +122,8 @@ class Granian:
         (folder / "worker_wsgi.py").write_text(WRAPPER)
         environment = {name: value for name, value in os.environ.items() if not name.startswith("FORUM_")}
         environment.update({"PYTHONPATH": os.pathsep.join([str(folder), str(PROJECT_ROOT)]),
-                            "FORUM_LOCAL_HTTP": "true", **FAST_PASSWORDS, **INSTANT_FORMS, **env})
+                            "FORUM_LOCAL_HTTP": "true", **FAST_PASSWORDS, **INSTANT_FORMS,
+                            "FORUM_JOBS_FILE": str(folder / "jobs.sqlite3"), **env})
         self.log_path = folder / f"granian-{self.port}.log"
         self._log = self.log_path.open("w")
         self.process = subprocess.Popen(
@@ -189,7 +190,8 @@ class MakeRun(Granian):
         assignments, command = make_run_command(self.port)
         self.workers = int(command[command.index("--workers") + 1])
         environment = {name: value for name, value in os.environ.items() if not name.startswith("FORUM_")}
-        environment.update({"PYTHONPATH": str(PROJECT_ROOT), **assignments, **FAST_PASSWORDS, **INSTANT_FORMS, **env})
+        environment.update({"PYTHONPATH": str(PROJECT_ROOT), **assignments, **FAST_PASSWORDS, **INSTANT_FORMS,
+                            "FORUM_JOBS_FILE": str(folder / "jobs.sqlite3"), **env})
         self.log_path = folder / f"granian-{self.port}.log"
         self._log = self.log_path.open("w")
         self.process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=environment, stdout=self._log,

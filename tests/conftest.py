@@ -1,5 +1,6 @@
 """Fixtures: a fresh app per test on SQLite (or FORUM_TEST_DATABASE_URL), clients, sign-in."""
 
+import math
 import os
 import re
 
@@ -8,7 +9,7 @@ from flask import g, has_app_context, has_request_context
 from flask.testing import FlaskClient
 from sqlalchemy import event
 
-from forum import create_app
+from forum import create_app, settings
 from forum.database import WRITE_OPTION, new_pages_version
 from forum.extensions import db
 
@@ -28,6 +29,8 @@ def test_config(database_url, **overrides):
         "ARGON2_MEMORY_COST": 1024,
         "ARGON2_PARALLELISM": 1,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Jobs run where they are queued (forum/jobs.py); tests/test_jobs.py runs a real worker.
+        "JOBS_IMMEDIATE": True,
         # The bot traps' own tests (tests/test_traps.py, tests/browser/test_bot_traps.py) set these
         # back: elsewhere a test client sends its forms at once and registers without solving a
         # puzzle, and a browser solves a small one (a full-size one takes a loaded machine seconds).
@@ -94,8 +97,11 @@ def client(app):
 
 
 @pytest.fixture
-def queries(app):
-    """A list that collects every SQL statement run while the test is active."""
+def queries(app, monkeypatch):
+    """A list that collects every SQL statement run while the test is active. The site settings are not
+    read again on a timer meanwhile (forum/settings.py REFRESH_SECONDS): a count must not depend on how
+    long the test took; they are still read when the site changes, as in production."""
+    monkeypatch.setattr(settings, "REFRESH_SECONDS", math.inf)
     statements = []
 
     def record(conn, cursor, statement, *args):

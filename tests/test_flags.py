@@ -15,6 +15,10 @@ from forum.refusals import Conflict, FieldError, Forbidden
 from tests.conftest import HTMX
 from tests.factories import make_reply, make_thread, make_user
 
+# Flags on an established member's posts: a new member's post flagged as spam silences its author
+# (SPAM_FLAG_THRESHOLD, tests/test_spam_signals.py) before these thresholds are reached.
+APP_CONFIG = {"NEW_MEMBER_MIN_DAYS": 0, "NEW_MEMBER_MIN_POSTS": 0}
+
 
 def assert_varies(response):
     vary = {v.strip() for v in response.headers.get("Vary", "").split(",")}

@@ -16,6 +16,10 @@ from forum.moderation.service.sanctions import SanctionRequest
 from forum.refusals import FieldError, Forbidden
 from tests.factories import make_reply, make_thread, make_user
 
+# Flags on established members' posts: one moderator's spam flag on a new member's post silences its
+# author at once (tests/test_spam_signals.py), which is not what these tests are about.
+APP_CONFIG = {"NEW_MEMBER_MIN_DAYS": 0, "NEW_MEMBER_MIN_POSTS": 0}
+
 PAGE_AND_FRAGMENT = pytest.mark.parametrize("htmx", [False, True], ids=["page", "fragment"])
 
 

@@ -19,6 +19,7 @@ import pytest
 from forum.config import PROJECT_ROOT
 from forum.demo import seed_demo
 from forum.moderation.service.flags import flag_post
+from forum.posts.service.held import hold_reply
 from forum.models import Post, Thread
 from forum.extensions import db
 from tests.factories import make_user
@@ -99,11 +100,14 @@ def vnu_errors(pages: dict[str, str], folder) -> list[str]:
 
 @pytest.fixture
 def forum(app):
-    """The demo forum, with an admin, a member, and a flag waiting in the queue."""
+    """The demo forum, with an admin, a member, a flag waiting in the queue, and a reply of the member's
+    held for a moderator (the member sees it on the thread page and /held, the admin in the queue)."""
     admin, member = make_user(role="admin"), make_user()
     seed_demo()
     post = db.session.scalar(db.select(Post).where(Post.author_id != member.id).order_by(Post.id))
     flag_post(post, member, "spam", "Selling things.")
+    app.config["NEW_MEMBER_POST_REVIEW"] = "hold"
+    hold_reply(post.thread, member, "My first post, *waiting*.", "new")
     return admin, member
 
 
@@ -137,9 +141,11 @@ def test_every_page_is_valid_html(app, forum, tmp_path):
         client.sign_in(visitor)
         pages.update({f"{url} ({visitor.role})": html for url, html in crawl(client).items()})
         pages.update({f"{url} ({visitor.role})": html for url, html in refused_member_forms(client).items()})
+        pages[f"/held ({visitor.role})"] = client.get("/held").text  # linked from held posts only, deep in a thread
     assert len(pages) > 60, sorted(pages)  # the crawl reached the forum, not just the home page
     assert all(name in pages for name in ("reply (refused) (admin)", "/settings/profile (refused) (member)",
-                                          "/no-such-page"))
+                                          "/no-such-page", "/held (member)"))
+    assert "Waiting for a moderator" in pages["/held (member)"] and "Approve and publish" in pages["/mod (admin)"]
     print(f"{len(pages)} pages checked")  # shown with pytest -s
     errors = vnu_errors(pages, tmp_path)
     assert errors == [], f"{len(errors)} errors in {len(pages)} pages:\n" + "\n".join(errors)

@@ -4,7 +4,7 @@ What a picture may be is decided in members/service/avatars.py; the rules beyond
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import EmailField, PasswordField, RadioField, SelectChoice, TextAreaField
+from wtforms import EmailField, PasswordField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Email, Length
 
 from ..auth.forms import NewPasswordForm, RegisterForm
@@ -84,3 +84,13 @@ class ChangeEmailForm(FlaskForm):
         validators=[DataRequired("Enter your password to confirm."), Length(max=MAX_LENGTH)],
         description="To be sure it is you.",
     )
+
+
+class TwoFactorCodeForm(FlaskForm):
+    code = StringField("Code from your app", validators=[DataRequired("Enter the 6-digit code your app shows."),
+                                                        Length(max=16)],
+                       description="After adding the key, your app shows a new 6-digit code every 30 seconds.")
+
+
+class TwoFactorPasswordForm(FlaskForm):
+    password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=MAX_LENGTH)])

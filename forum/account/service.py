@@ -14,8 +14,8 @@ from ..auth.service.accounts import canonical_email
 from ..auth.service.passwords import hash_password, verify_password
 from ..database import write_transaction
 from ..extensions import db
-from ..models import (Draft, Ignore, LoginSession, Notification, Post, PostLike, PostRevision, ThreadDraft, ThreadRead,
-                      ThreadSubscription, User)
+from ..models import (Draft, HeldPost, Ignore, LoginSession, Notification, Post, PostLike, PostRevision, RecoveryCode,
+                      ThreadDraft, ThreadRead, ThreadSubscription, User)
 from ..models.base import utcnow
 from ..models.user import DELETED_NAME, new_session_token
 from ..policy import links_allowed_for
@@ -32,7 +32,9 @@ BIO_MAX = 500
 # deleted member on their list, and the deleted member's list goes).
 PERSONAL_ROWS = ((Draft, Draft.user_id), (ThreadDraft, ThreadDraft.user_id), (Notification, Notification.user_id), (ThreadRead, ThreadRead.user_id),
                  (ThreadSubscription, ThreadSubscription.user_id), (Ignore, Ignore.user_id),
-                 (Ignore, Ignore.ignored_id), (LoginSession, LoginSession.user_id))
+                 (Ignore, Ignore.ignored_id), (LoginSession, LoginSession.user_id),
+                 (RecoveryCode, RecoveryCode.user_id),
+                 (HeldPost, HeldPost.author_id))  # posts no moderator published: only ever theirs
 
 
 def update_bio(user: User, bio: str) -> User:
@@ -96,6 +98,11 @@ def export(user: User) -> dict:
         "new_thread_draft": [{"category": d.category_slug, "title": d.title, "body": d.body,
                               "updated_at": _iso(d.updated_at)}
                              for d in db.session.scalars(select(ThreadDraft).where(ThreadDraft.user_id == user.id))],
+        "held_posts": [{"thread_id": h.thread_id, "new_thread_title": h.title, "body": h.body,
+                        "written_at": _iso(h.created_at), "decision": h.decision, "reason": h.reject_reason}
+                       for h in db.session.scalars(select(HeldPost).where(HeldPost.author_id == user.id,
+                                                                          HeldPost.post_id.is_(None))
+                                                   .order_by(HeldPost.id))],
         "sessions": [{"browser": s.user_agent, "address": s.address, "signed_in": _iso(s.created_at),
                       "last_seen": _iso(s.last_seen_at)}
                      for s in db.session.scalars(select(LoginSession).where(LoginSession.user_id == user.id)
@@ -146,6 +153,7 @@ def delete_account(user: User, password: str, keep_posts: bool) -> User:
         member.bio = member.bio_html = ""
         member.avatar = None
         member.password_hash = unusable
+        member.totp_secret = member.totp_last_step = None
         member.session_token = new_session_token()
         member.role = "member"
         member.deleted_at = now
@@ -170,12 +178,13 @@ def _remove_posts(session, member_id: int, now) -> None:
     """Every post the member could still be read by becomes "deleted by its author", and the words
     of all their posts, with every earlier revision, are erased: only the placeholders stay.
 
-    Posts hidden by flags go too; those removed with a ban stay removed even if the ban is lifted.
+    Posts hidden by flags go too (and those hidden with a silence for spam); those removed with a ban
+    stay removed even if the ban is lifted.
     Posts a moderator removed keep the moderator's placeholder (and nothing to restore).
     """
     unsynced = {"synchronize_session": False}
     session.execute(update(Post).where(Post.author_id == member_id,
-                                       or_(Post.removal.is_(None), Post.removal == "flagged"))
+                                       or_(Post.removal.is_(None), Post.removal.in_(("flagged", "spam"))))
                     .values(removal="author", removed_at=now), execution_options=unsynced)
     session.execute(update(Post).where(Post.author_id == member_id)
                     .values(body="", body_html="", search_text="", removed_by_sanction_id=None),

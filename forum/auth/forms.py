@@ -51,6 +51,7 @@ class RegisterForm(GuestFormTraps, FlaskForm):
     # Asked on this form only when EMAIL_CONFIRMATION is off; otherwise on the page the mailed link opens.
     password = PasswordField("Password", validators=[Optional(), password_length], description=PASSWORD_HINT)
     next = HiddenField()
+    invite = HiddenField()  # the invitation token, when the registration came from an invitation link
     challenge = HiddenField()  # the solved proof-of-work puzzle, filled in by static/js/challenge.js
 
 
@@ -93,3 +94,20 @@ class NewPasswordForm(FlaskForm):
         "Repeat new password",
         validators=[DataRequired("Repeat the new password."), EqualTo("new_password", "The two passwords differ.")],
     )
+
+
+class SecondStepForm(FlaskForm):
+    """The sign-in's second step: a code from the authenticator app, or a recovery code."""
+
+    code = StringField("Code", validators=[DataRequired("Enter the code your app shows, or a recovery code."),
+                                           Length(max=32)],
+                       description="6 digits from your authenticator app, or one of your recovery codes.")
+    trust = BooleanField("Don't ask for a code on this browser for 30 days",
+                         description="Your password is still asked. A new password, a suspension or a ban ends this.")
+
+
+class ConfirmPasswordForm(FlaskForm):
+    """Asked again before a sensitive staff action when the sign-in is no longer recent."""
+
+    password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=MAX_LENGTH)])
+    next = HiddenField()

@@ -1,14 +1,16 @@
 """The forum's models: members, and the categories, threads and posts they write."""
 
-from .content import Category, Post, Thread
+from .content import Category, HeldPost, Post, Thread
 from .login_session import LoginSession
 from .conversation import Draft, Notification, PostLike, PostQuote, PostRevision, ThreadDraft
 from .reading import ThreadRead
 from .moderation import AllowedEmailDomain, Appeal, Flag, ModAction, RateCounter, RegistrationBlock, Sanction
 from .preferences import Ignore, ThreadSubscription
 from .site import SiteSetting, SiteState
-from .user import User
+from .user import RecoveryCode, User
+from .invite import Invite
 
-__all__ = ["AllowedEmailDomain", "Appeal", "Category", "Draft", "Flag", "Ignore", "LoginSession", "ModAction", "Notification",
-           "Post", "PostLike", "PostQuote", "PostRevision", "RateCounter", "RegistrationBlock", "Sanction", "SiteSetting",
+__all__ = ["AllowedEmailDomain", "Appeal", "Category", "Draft", "Flag", "HeldPost", "Ignore", "Invite", "LoginSession",
+           "ModAction", "Notification", "Post", "PostLike", "PostQuote", "PostRevision", "RateCounter", "RecoveryCode",
+           "RegistrationBlock", "Sanction", "SiteSetting",
            "SiteState", "Thread", "ThreadDraft", "ThreadRead", "ThreadSubscription", "User"]

@@ -10,7 +10,7 @@ from .base import utcnow
 from .user import User
 
 # Why a post no longer shows its text; each has its own placeholder.
-REMOVAL_KINDS = ("author", "moderator", "banned", "flagged")
+REMOVAL_KINDS = ("author", "moderator", "banned", "flagged", "spam")
 
 
 class Category(db.Model):
@@ -46,6 +46,9 @@ class Thread(db.Model):
     locked: Mapped[bool] = mapped_column(default=False)
     pinned: Mapped[bool] = mapped_column(default=False)
     removed_at: Mapped[datetime | None]
+    # The silence for spam that removed this thread with its author's posts; lifting it brings them back.
+    # A sanctions.id, kept without a foreign key: sanctions already refer to threads (thread bans).
+    removed_by_sanction_id: Mapped[int | None]
     slow_mode_minutes: Mapped[int | None]
 
     category: Mapped[Category] = relationship()
@@ -64,6 +67,8 @@ class Post(db.Model):
     __table_args__ = (
         Index("ix_posts_thread_order", "thread_id", "id"),
         Index("ix_posts_thread_likes", "thread_id", "like_count", "id"),  # a thread read most liked first
+        # The admin charts: posts per day and the busiest threads of a period, read from the index alone.
+        Index("ix_posts_created_thread", "created_at", "thread_id"),
         # A form carries a one-time key, so a double click or a retried submission cannot post twice.
         UniqueConstraint("author_id", "request_key", name="uq_posts_author_request_key"),
     )
@@ -121,4 +126,48 @@ def placeholder_text(removal: str | None, reason: str | None = None) -> str | No
         return "Removed: the member was banned."
     if removal == "flagged":
         return "Hidden until a moderator reviews it: several members flagged it."
+    if removal == "spam":
+        return "Hidden until a moderator reviews it: flagged as spam."
     return "This post was deleted by its author."
+
+
+class HeldPost(db.Model):
+    """A new member's post (or new thread) waiting for a moderator, kept apart from `posts` until it is
+    approved: what is not a post yet cannot leak into a list, a count, search, a feed, a quote or a
+    notification. Approving writes the post (and thread) then, as if it were written at that moment,
+    and sends its notifications; rejecting keeps the row, with the reason, for its author to read."""
+
+    __tablename__ = "held_posts"
+    __table_args__ = (UniqueConstraint("author_id", "request_key", name="uq_held_posts_author_request_key"),
+                      Index("ix_held_posts_waiting", "decided_at", "created_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # A reply names its thread; a new thread names its category and title instead.
+    thread_id: Mapped[int | None] = mapped_column(ForeignKey("threads.id"), index=True)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    title: Mapped[str | None] = mapped_column(String(150))
+    body: Mapped[str] = mapped_column(Text)
+    # Rendered when written, for its author and the moderators only.
+    body_html: Mapped[str] = mapped_column(Text)
+    links_allowed: Mapped[bool] = mapped_column(default=False)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"))
+    request_key: Mapped[str | None] = mapped_column(String(64))
+    why: Mapped[str] = mapped_column(String(16))  # "links" or "new": which setting held it
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decision: Mapped[str | None] = mapped_column(String(16))  # "approved" or "rejected"
+    reject_reason: Mapped[str | None] = mapped_column(String(200))
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"))  # the post approval wrote
+
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    thread: Mapped[Thread | None] = relationship()
+    category: Mapped[Category | None] = relationship()
+
+    @property
+    def is_thread(self) -> bool:
+        return self.thread_id is None
+
+    def __repr__(self) -> str:
+        return f"<HeldPost {self.id} by {self.author_id}>"

@@ -23,6 +23,9 @@ class LoginSession(db.Model):
     generation: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the member last gave their password in this session (signing in, or confirming it again):
+    # sensitive staff actions ask for it again once this is older than FRESH_SIGN_IN_MINUTES.
+    confirmed_at: Mapped[datetime] = mapped_column(default=utcnow)
     address: Mapped[str] = mapped_column(String(45), default="")
     user_agent: Mapped[str] = mapped_column(String(255), default="")
     # Set when a suspension or a ban ended this session: the browser that still carries its cookie is

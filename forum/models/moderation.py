@@ -37,8 +37,8 @@ class Flag(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(String(500), default="")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    resolved_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # flags per day (admin)
+    resolved_at: Mapped[datetime | None] = mapped_column(index=True)  # how long flags waited (admin)
 
     post: Mapped[Post] = relationship()
     flagger: Mapped[User] = relationship()
@@ -54,8 +54,9 @@ class Sanction(db.Model):
     slow_mode_minutes: Mapped[int | None]
     reason: Mapped[str] = mapped_column(String(500))  # shown to the member
     note: Mapped[str] = mapped_column(Text, default="")  # for staff only
-    issued_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    starts_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # None: the forum itself issued it (a new member's post flagged as spam by enough members).
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    starts_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # sanctions per day (admin)
     ends_at: Mapped[datetime | None]
     remove_posts: Mapped[bool] = mapped_column(default=False)
     lifted_at: Mapped[datetime | None]
@@ -63,7 +64,7 @@ class Sanction(db.Model):
     lift_reason: Mapped[str | None] = mapped_column(String(500))
 
     member: Mapped[User] = relationship(foreign_keys=[user_id])
-    issued_by: Mapped[User] = relationship(foreign_keys=[issued_by_id])
+    issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id])
     thread: Mapped[Thread | None] = relationship()
 
     def is_active(self, now: datetime) -> bool:

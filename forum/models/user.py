@@ -4,7 +4,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import String, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -30,8 +30,12 @@ class User(UserMixin, db.Model):
     # Every sign-in session records it; rotating it ends them all, and every remember-me cookie.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     role: Mapped[str] = mapped_column(String(16), default="member")
+    # Two-factor sign-in (forum/auth/service/two_factor.py): the TOTP secret (base32) while it is on,
+    # and the last 30-second step a code was accepted for, so no code signs in twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None] = mapped_column()
     name_style: Mapped[str] = mapped_column(String(8), default="full")
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # sign-ups per day (admin)
     # Notification email: "off", "each" (soon after each notification) or "daily" (a digest).
     email_notifications: Mapped[str] = mapped_column(String(8), default="off", server_default="off")
     email_digest_sent_at: Mapped[datetime | None]
@@ -42,6 +46,8 @@ class User(UserMixin, db.Model):
     # Set when the member deleted their account: the row stays (moderation history, the held
     # username), its personal data does not.
     deleted_at: Mapped[datetime | None]
+    # The trust level staff set by hand (forum/trust.py), or None: the level the member earned.
+    trust_level_set: Mapped[int | None]
 
     # Set on the member a request is signed in as (forum.auth.service.sessions): the id of the sign-in
     # session's row, and the token its cookies carry. Not columns.
@@ -97,3 +103,14 @@ def short_name(full: str) -> str:
     if len(parts) < 2:
         return full
     return f"{parts[0]} {parts[-1][0]}."
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the authenticator app; only its hash is kept, and the row
+    goes when the code is used (or when a new set replaces the old)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))

@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from ..ids import MAX_ID
 from ..models.moderation import FLAG_REASONS, SANCTION_KINDS, SIGN_OUT_KINDS
 from .service import flags
+from .service.trust_levels import TRUST_CHOICES
 
 
 class SanctionForm(FlaskForm):
@@ -66,3 +67,14 @@ class FlagForm(FlaskForm):
                         validators=[InputRequired("Choose why you are flagging this post.")])
     note = TextAreaField("Note for the moderators", validators=[Optional(), Length(max=flags.NOTE_MAX)],
                          description="Needed for “Something else”. Only staff see it.")
+
+
+class TrustForm(FlaskForm):
+    level = RadioField(
+        "Trust level",
+        choices=[SelectChoice(value, label) for value, label in TRUST_CHOICES.items()],
+        validators=[DataRequired("Choose a level, or automatic.")],
+        description="A level set by hand stays until it is set back to automatic (README, “Trust levels”).",
+    )
+    reason = StringField("Why", validators=[Length(max=400, message="Use at most 400 characters.")],
+                         description="For the moderation log, seen by staff.")

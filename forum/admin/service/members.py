@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from ...auth.service.invites import invite_of, invites_of  # noqa: F401  (the member page shows them)
 from ...database import write_transaction
 from ...extensions import db
 from ...models import Flag, Sanction, User
@@ -145,3 +146,4 @@ def change_role(actor: User | None, member: User, role: str, via: str = "") -> U
         log_action(session, actor, f"role:{role}", "member", target.id,
                    details=f"{target.username}: {old} to {role}{via_text}")
     return target
+

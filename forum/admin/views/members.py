@@ -3,16 +3,19 @@
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
+from ... import charts, jobs
 from ...htmx import is_fragment_request, render
 from ...limits import store_outage
 from ...models.base import utcnow
 from ...pagination import Page, requested_page
 from ...policy import admin_required, may_sanction, staff_required
 from ...refusals import FieldError, Refusal, show_on
+from ...auth.service.login import fresh_sign_in_required
 from .. import bp
-from ..service import blocks
+from ..service import activity, blocks
 from ..service import members as service
 from ..forms import BlockForm, RoleForm
+from ... import trust
 
 
 def _per_page(name: str, default: int) -> int:
@@ -34,17 +37,28 @@ def index():
     with_email = current_user.is_admin  # email addresses are private: admins only
     page = requested_page(service.count_members(wanted, with_email), _per_page("ADMIN_MEMBERS_PER_PAGE", 25))
     members = service.members_page(wanted, page, with_email)
-    overview = {} if is_fragment_request() else _overview()
+    overview = {} if is_fragment_request() else _overview(_chart_days())
     return render("admin/index.html", "member_list", members=members, page=page, wanted=wanted,
                   sanctions=service.sanctions_in_force(members), may_sanction=may_sanction, **overview)
 
 
-def _overview() -> dict:
+def _chart_days() -> int:
+    """The charts' period, ?days=30 (the default) or ?days=90."""
+    days = request.args.get("days", str(activity.PERIODS[0]))
+    if not days.isdigit() or int(days) not in activity.PERIODS:
+        abort(400, "The charts cover the last 30 or 90 days: ?days=30 or ?days=90.")
+    return int(days)
+
+
+def _overview(days: int) -> dict:
     """What the page shows around the members list; the list's fragment needs none of it."""
-    return {"flags": service.flag_summary(), "signups": service.recent_signups(),
+    return {"activity": activity.activity(days), "periods": activity.PERIODS, "series": activity.SERIES,
+            "columns": charts.columns, "bars": charts.bars,
+            "flags": service.flag_summary(), "signups": service.recent_signups(),
             "recent_sanctions": service.recent_sanctions(), "now": utcnow(),
             "role_labels": service.ROLE_LABELS, "standings": service.STANDINGS,
-            "limit_store_outage": store_outage() if current_user.is_admin else None}
+            "limit_store_outage": store_outage() if current_user.is_admin else None,
+            "jobs": jobs.summary() if current_user.is_admin else None}
 
 
 def _member(user_id):
@@ -53,6 +67,8 @@ def _member(user_id):
 
 def _render_member(member, form, status=200):
     return render("admin/member.html", "role_form", status=status, member=member, form=form,
+                  trust_level=trust.LEVELS[trust.level_of(member)],
+                  invites=service.invites_of(member), invited_by=service.invite_of(member),
                   sanctions=service.sanctions_in_force([member])[member.id],
                   may_sanction=may_sanction(current_user, member), self_role=service.SELF_ROLE)
 
@@ -67,6 +83,7 @@ def member(user_id):
 
 @bp.post("/members/<int:user_id>/role")
 @admin_required
+@fresh_sign_in_required
 def set_role(user_id):
     """Appoint or remove a moderator or admin."""
     member = _member(user_id)
@@ -86,6 +103,7 @@ def set_role(user_id):
 
 @bp.get("/blocks")
 @admin_required
+@fresh_sign_in_required
 def blocks_index():
     """Email addresses and IP networks that may not register."""
     page = requested_page(blocks.count_blocks(), _per_page("ADMIN_BLOCKS_PER_PAGE", 50))
@@ -103,6 +121,7 @@ def _first_page():
 
 @bp.post("/blocks")
 @admin_required
+@fresh_sign_in_required
 def add_block():
     """Block an email address or IP network from registering."""
     form = BlockForm()
@@ -122,6 +141,7 @@ def add_block():
 
 @bp.post("/blocks/<int:block_id>/delete")
 @admin_required
+@fresh_sign_in_required
 def remove_block(block_id):
     """Lift a registration block."""
     block = blocks.get_block(block_id) or abort(404, "There is no such block.")

@@ -6,6 +6,7 @@ from flask_login import current_user
 from ...htmx import is_fragment_request, redirect_fragment, render
 from ...policy import admin_required
 from ...refusals import Refusal, show_on
+from ...auth.service.login import fresh_sign_in_required
 from .. import bp
 from ..forms import LogoForm, SettingsForm
 from ..service import settings as service
@@ -46,6 +47,7 @@ def _saved(message: str):
 
 @bp.get("/settings")
 @admin_required
+@fresh_sign_in_required
 def settings():
     """Every site setting with its value now; those fixed by the environment say so."""
     return _render()
@@ -53,6 +55,7 @@ def settings():
 
 @bp.post("/settings")
 @admin_required
+@fresh_sign_in_required
 def update_settings():
     """Save the settings that changed; each bad value comes back with its message beside it (422)."""
     form = _form()
@@ -76,6 +79,7 @@ def update_settings():
 
 @bp.post("/settings/logo")
 @admin_required
+@fresh_sign_in_required
 def upload_logo():
     """Make an uploaded picture the logo, re-encoded as avatars are."""
     form = LogoForm()
@@ -92,6 +96,7 @@ def upload_logo():
 
 @bp.post("/settings/logo/remove")
 @admin_required
+@fresh_sign_in_required
 def remove_logo():
     """Show the site's name alone again."""
     try:

@@ -10,8 +10,9 @@ from ...extensions import db
 from ...models import User
 from ...models.user import NAME_STYLES, new_session_token
 from ...posts.service import rerender_quotes_of
-from ...refusals import FieldError
+from ...refusals import FieldError, Refusal
 from . import blocks as registration_blocks
+from . import invites
 from .names import canonical_username, clean_display_name, display_name_problem, username_problem
 from .passwords import hash_password, needs_rehash, password_problem, verify_password
 
@@ -50,13 +51,15 @@ def checked_names(account: NewAccount, allow_reserved: bool = False) -> tuple[st
 
 
 def register(account: NewAccount, role: str = "member", allow_reserved: bool = False,
-             remote_addr: str | None = None) -> User:
+             remote_addr: str | None = None, invite: str = "", invite_required: bool = False) -> User:
     """Create a member at once; raises FieldError naming the field when a rule is broken.
 
     For the command line, the demo and the mailed registration link (forum/auth/service/signup.py), whose
     holder has shown they own the address: its answers may say that an address is taken.
     `allow_reserved` lets the command line create staff accounts such as "admin". `remote_addr`,
-    the address the registration came from, is checked against the registration blocks.
+    the address the registration came from, is checked against the registration blocks. `invite`, an
+    invitation token, is spent in the same transaction (invites.py): refused when used or expired if
+    `invite_required` (REGISTRATION_MODE "invite"), else only recorded while it is still good.
     """
     username, display_name, email, name_style = checked_names(account, allow_reserved)
     if problem := password_problem(account.password, username, email):
@@ -80,6 +83,14 @@ def register(account: NewAccount, role: str = "member", allow_reserved: bool = F
                 name_style=name_style,
             )
             session.add(user)
+            if invite:
+                try:
+                    invites.spend(session, invite, user)
+                except Refusal:
+                    if invite_required:
+                        raise
+            elif invite_required:
+                raise invites.UNKNOWN
     except IntegrityError as error:  # a concurrent registration took the name first
         raise FieldError("username", "That username or email is already registered.") from error
     return user

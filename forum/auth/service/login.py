@@ -1,17 +1,24 @@
 """Flask-Login hooks, and signing a browser in and out: who is signed in, and what an anonymous
 request for a member page gets."""
 
+import functools
+import hashlib
 import logging
+import time
+from datetime import timedelta
 
 from flask import current_app, g, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_login.utils import decode_cookie
+from sqlalchemy import select
 
-from ...extensions import login_manager
+from ...extensions import db, login_manager
 from ... import page_cache
 from ...htmx import is_fragment_request
-from ...models import Sanction
+from ...models import LoginSession, Sanction, User
+from ...models.base import utcnow
 from ...security import safe_next
+from ...database import write_transaction
 from . import sessions
 
 log = logging.getLogger("forum.auth")
@@ -36,6 +43,85 @@ def sign_in(user, remember: bool = False) -> None:
     login_user(user, remember=remember)
     log.info("Sign-in: member %s (@%s), session %s, from %s", user.id, user.username, begun.record.id,
              request.remote_addr)
+
+
+# The half-way state between a right password and the second step. It is not a session: nothing but
+# the code page reads it (current_user stays anonymous everywhere), it names the member's session
+# token (a ban or a new password in between voids it) and it lasts SECOND_STEP_SECONDS.
+SECOND_STEP_KEY = "second_step"
+SECOND_STEP_SECONDS = 300
+
+
+def _generation(user) -> str:
+    return hashlib.sha256(user.session_token.encode()).hexdigest()[:32]
+
+
+def begin_second_step(user, remember: bool, next_url: str) -> None:
+    """The password was right and the member has two-factor sign-in on: remember, in this browser's
+    signed session cookie only, whom the code page is for. The browser is signed in to nothing."""
+    if current_user.is_authenticated:
+        sign_out()
+    session.clear()
+    session[SECOND_STEP_KEY] = {"member": user.id, "generation": _generation(user), "remember": bool(remember),
+                                "next": next_url, "at": int(time.time())}
+
+
+def second_step() -> tuple[User, dict] | None:
+    """The member the code page is for, and what the password form asked (remember, next); None
+    when there is no such half-way state, it expired, or the member's session token changed."""
+    pending = session.get(SECOND_STEP_KEY)
+    if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > SECOND_STEP_SECONDS:
+        return None
+    member = db.session.get(User, pending.get("member"))
+    if member is None or member.is_deleted or not member.totp_secret or pending.get("generation") != _generation(member):
+        return None
+    return member, pending
+
+
+def end_second_step() -> None:
+    session.pop(SECOND_STEP_KEY, None)
+
+
+def is_fresh() -> bool:
+    """Whether this session gave the password within FRESH_SIGN_IN_MINUTES."""
+    if not current_user.is_authenticated:
+        return False
+    confirmed = db.session.scalar(select(LoginSession.confirmed_at).where(
+        LoginSession.id == current_user.login_session_id))
+    window = timedelta(minutes=max(1, current_app.config["FRESH_SIGN_IN_MINUTES"]))  # 0 would ask forever
+    return confirmed is not None and utcnow() - confirmed <= window
+
+
+def confirm_password_again() -> None:
+    """The member gave their password again in this session: sensitive actions are open once more."""
+    with write_transaction(public=False) as write:
+        record = write.get(LoginSession, current_user.login_session_id)
+        if record is not None:
+            record.confirmed_at = utcnow()
+
+
+def ask_for_password_again():
+    """The answer to a sensitive request from a session whose password is not recent: the page that
+    asks for it (auth.confirm_password), then back to the page the request came from. A form sent
+    from a stale page is not carried out; the member sends it again after confirming."""
+    back = request.full_path.rstrip("?") if request.method == "GET" else _path_of(request.referrer or "")
+    target = url_for("auth.confirm_password_form", next=safe_next(back))
+    if is_fragment_request():
+        response = make_response("", 401)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+def fresh_sign_in_required(view):
+    """For sensitive staff actions: only from a session that gave the password within
+    FRESH_SIGN_IN_MINUTES (else ask_for_password_again). Put it after the role check."""
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        if current_user.is_authenticated and not is_fresh():
+            return ask_for_password_again()
+        return view(*args, **kwargs)
+    return wrapper
 
 
 def sign_out() -> None:

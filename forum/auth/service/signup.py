@@ -29,6 +29,7 @@ from ...models import User
 from ...refusals import FieldError, Forbidden, Gone, Malformed
 from ...settings import site_setting
 from . import blocks as registration_blocks
+from . import invites
 from .accounts import TAKEN, NewAccount, checked_names, register
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ class Pending:
     email: str
     name_style: str = "full"
     next: str = ""
+    invite: str = ""  # an invitation token (invites.py), spent when the account is made
 
 
 EXPIRED = Gone("This link has expired. Links to finish creating an account work for a limited time: "
@@ -76,7 +78,7 @@ def start(pending: Pending, remote_addr: str | None = None) -> str:
     # A throwaway domain is public knowledge, not the address's: the page may say so.
     if disposable := registration_blocks.disposable_domain(db.session, email):
         raise FieldError("email", registration_blocks.disposable_refusal(disposable))
-    pending = Pending(username, display_name, email, name_style, pending.next[:MAX_NEXT])
+    pending = Pending(username, display_name, email, name_style, pending.next[:MAX_NEXT], pending.invite[:100])
     return _mail(pending)
 
 
@@ -140,7 +142,7 @@ def create_at_once(pending: Pending, password: str, remote_addr: str | None = No
     if disposable := registration_blocks.disposable_domain(db.session, pending.email):
         raise FieldError("email", registration_blocks.disposable_refusal(disposable))
     account = NewAccount(pending.username, pending.display_name, pending.email, password, pending.name_style)
-    user = register(account, remote_addr=remote_addr)
+    user = register(account, remote_addr=remote_addr, invite=pending.invite, invite_required=invites.invite_only())
     log.info("account @%s made without email confirmation (EMAIL_CONFIRMATION is off)", user.username)
     return user
 
@@ -156,7 +158,8 @@ def finish(pending: Pending, username: str, password: str, remote_addr: str | No
     if disposable := registration_blocks.disposable_domain(db.session, pending.email):  # disallowed since
         raise Forbidden(registration_blocks.disposable_refusal(disposable))
     try:
-        return register(account, remote_addr=remote_addr)
+        return register(account, remote_addr=remote_addr, invite=pending.invite,
+                        invite_required=invites.invite_only())
     except FieldError as error:
         if error.field in ("username", "password"):
             raise

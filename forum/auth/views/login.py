@@ -10,9 +10,9 @@ from ...security import safe_next
 from ...settings import site_setting
 from .. import bp
 from ..service import accounts as service
-from ..service import devices
+from ..service import devices, two_factor
 from ..forms import LoginForm
-from ..service.login import note_signed_out, sign_in, sign_out, signed_out_by
+from ..service.login import begin_second_step, note_signed_out, sign_in, sign_out, signed_out_by
 from ..service.names import canonical_username
 from ..service.traps import Verdict
 from .traps import judge, stamped
@@ -64,6 +64,9 @@ def login():
     verdict = judge(form, "sign-in")  # bot traps: a filled honeypot is answered as a wrong password
     if form.validate() and verdict is not Verdict.TOO_FAST:
         user = service.authenticate(form.username.data, form.password.data) if verdict is Verdict.OK else None
+        if user is not None and user.totp_secret and not two_factor.browser_trusted(user):
+            begin_second_step(user, form.remember.data, safe_next(form.next.data))
+            return redirect(url_for("auth.second_step_form"))
         if user is not None:
             sign_in(user, remember=form.remember.data)
             flash(f"Signed in as {user.display_name}.", "success")

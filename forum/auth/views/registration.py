@@ -11,7 +11,7 @@ from ...refusals import FieldError, Refusal, show_on
 from ...security import safe_next
 from ...settings import site_setting
 from .. import bp
-from ..service import signup, traps
+from ..service import invites, signup, traps
 from ..forms import FinishRegistrationForm, RegisterForm
 from ..service.login import sign_in
 from ..service.accounts import canonical_email
@@ -47,20 +47,38 @@ def _sent(address: str) -> str:
 
 def while_open(view):
     """Registration's pages answer "closed" (403) while an admin has closed registration: a link
-    mailed before then no longer makes an account either."""
+    mailed before then no longer makes an account either. While registration is by invitation, the
+    form needs a good invitation (?invite= or the form's hidden field); the mailed link is checked
+    when the account is made (the invitation is spent then)."""
     @functools.wraps(view)
     def when_open(*args, **kwargs):
         if site_setting("REGISTRATION_MODE") == "closed":
-            return uncached(render("auth/register_closed.html", status=403))
+            return uncached(render("auth/register_closed.html", invite_only=False, status=403))
+        if invites.invite_only() and request.endpoint in ("auth.register_form", "auth.register"):
+            token = request.values.get("invite", "")
+            if not token:
+                return uncached(render("auth/register_closed.html", invite_only=True, status=403))
+            try:
+                invites.check(token)
+            except Refusal as error:
+                return _refused(error)
         return view(*args, **kwargs)
     return when_open
+
+
+def _inviter():
+    """Who sent the invitation the registration came with, if it is still good (for the form's greeting)."""
+    try:
+        return invites.check(request.values.get("invite", "")).inviter
+    except Refusal:
+        return None
 
 
 @bp.get("/register")
 @while_open
 def register_form():
     """Show the registration form."""
-    form = RegisterForm(next=request.args.get("next", ""))
+    form = RegisterForm(next=request.args.get("next", ""), invite=request.args.get("invite", "")[:100])
     return _form(form)
 
 
@@ -69,7 +87,7 @@ def _form(form, status=200):
     if not signup.confirmation_required():
         form.email.description = "Never shown to other members."
     return render("auth/register.html", form=stamped(form, "register"), challenge=traps.new_challenge(),
-                  status=status)
+                  inviter=_inviter() if form.invite.data else None, status=status)
 
 
 @bp.post("/register")
@@ -99,7 +117,8 @@ def register():
     if valid and verdict is Verdict.OK:
         try:
             signup.start(signup.Pending(form.username.data, form.display_name.data, form.email.data,
-                                        form.name_style.data, form.next.data or ""), remote_addr=request.remote_addr)
+                                        form.name_style.data, form.next.data or "", form.invite.data or ""),
+                         remote_addr=request.remote_addr)
         except FieldError as error:
             show_on(form, error)
         else:
@@ -114,12 +133,14 @@ def _create_at_once(form):
         form.password.errors.append("Choose a password.")
         return _form(form, status=422)
     pending = signup.Pending(form.username.data, form.display_name.data, form.email.data, form.name_style.data,
-                             form.next.data or "")
+                             form.next.data or "", form.invite.data or "")
     try:
         user = signup.create_at_once(pending, form.password.data, remote_addr=request.remote_addr)
     except FieldError as error:
         show_on(form, error)
         return _form(form, status=422)
+    except Refusal as error:  # the invitation was spent or expired meanwhile
+        return _refused(error)
     sign_in(user)
     flash(f"Welcome, {user.display_name}! Your account is ready and you are signed in.", "success")
     return redirect(safe_next(pending.next))
@@ -137,6 +158,8 @@ def finish_registration_form(token):
     """Ask for the new account's password, if the mailed link still works."""
     try:
         pending = signup.pending_for(token)
+        if invites.invite_only():  # say now, not after the password, that the invitation is spent or expired
+            invites.check(pending.invite)
     except Refusal as error:  # the link expired, was used, or is garbled
         return _refused(error)
     form = FinishRegistrationForm(username=pending.username)

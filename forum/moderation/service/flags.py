@@ -4,19 +4,21 @@ post until it is reviewed, and moderators hide, restore or dismiss."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ...database import write_transaction
 from ...extensions import db
-from ...models import Appeal, Flag, Post, Thread, User
+from ...models import Appeal, Flag, HeldPost, Post, Sanction, Thread, User
 from ...models.base import utcnow
-from ...models.moderation import FLAG_REASONS
-from ...policy import check_may_write
+from ...models.moderation import FLAG_REASONS, READ_ONLY_KINDS
+from ...policy import active_sanctions, check_may_write
 from ...posts import service as posts
+from ...posts.service import held
 from ...refusals import Conflict, FieldError, Forbidden, Refusal
 from ...settings import site_setting
+from ...trust import flag_weight
 from .log import log_action
 
 NOTE_MAX = 500
@@ -25,6 +27,8 @@ QUEUE_SIZE = 100
 ALREADY_FLAGGED = "You already flagged this post."
 # Removals a moderator may undo here; an author's deletion is theirs, a ban's removals follow the ban.
 RESTORABLE = ("moderator", "flagged")
+SPAM_NOTICE = ("Your post was flagged as spam, so your posts are hidden and you cannot post until a moderator "
+               "reviews them. If this is a mistake, appeal: a moderator will look soon.")
 
 
 @dataclass
@@ -94,18 +98,56 @@ def flag_post(post: Post, member: User, reason: str, note: str = "") -> Flag:
             flag = Flag(post_id=current.id, user_id=member.id, reason=reason, note=note.strip())
             session.add(flag)
             session.flush()
-            if _hide_if_flagged_enough(session, current):
+            if _silence_if_spam(session, current, member) or _hide_if_flagged_enough(session, current):
                 posts.rerender_quoting(session, [current.id])
     except IntegrityError:  # the same member's second flag raced the first
         raise Conflict(ALREADY_FLAGGED) from None
     return flag
 
 
+def _silence_if_spam(session, post: Post, flagger: User) -> bool:
+    """When a new member's post is flagged as spam by SPAM_FLAG_THRESHOLD members (or by one moderator):
+    silence the member, hide every post and thread of theirs until a moderator reviews it, and log it.
+    All of it hangs on the silence: lifting it (one action, on their standing page) brings it all back."""
+    author = session.get(User, post.author_id)
+    if author.is_staff or not held.is_new_member(author):
+        return False
+    spam_flaggers = session.scalar(select(func.count(func.distinct(Flag.user_id))).where(
+        Flag.post_id == post.id, Flag.reason == "spam", Flag.resolved_at.is_(None)))
+    if not spam_flaggers or (spam_flaggers < site_setting("SPAM_FLAG_THRESHOLD") and not flagger.is_staff):
+        return False
+    if any(s.kind in READ_ONLY_KINDS for s in active_sanctions(session, author.id)):
+        return False  # already kept from writing: a moderator decides what more to do
+    now = utcnow()
+    by = "a moderator" if flagger.is_staff else f"{spam_flaggers} members"
+    silence = Sanction(user_id=author.id, kind="silence", reason=SPAM_NOTICE,
+                       note=f"Automatic: post {post.id} was flagged as spam by {by}.",
+                       issued_by_id=flagger.id if flagger.is_staff else None, starts_at=now)
+    session.add(silence)
+    session.flush()
+    hidden = list(session.scalars(select(Post.id).where(Post.author_id == author.id, Post.removal.is_(None))))
+    if hidden:
+        session.execute(update(Post).where(Post.id.in_(hidden)).values(
+            removal="spam", removed_at=now, removed_by_sanction_id=silence.id))
+    threads = session.execute(update(Thread).where(Thread.author_id == author.id, Thread.removed_at.is_(None))
+                              .values(removed_at=now, removed_by_sanction_id=silence.id)).rowcount
+    log_action(session, flagger if flagger.is_staff else None, "sanction:silence", "member", author.id,
+               public_reason=f"A new member's post was flagged as spam by {by}: their posts are hidden and they "
+                             "are silenced until a moderator reviews it.",
+               details=f"post {post.id}; {len(hidden)} posts and {threads} threads hidden")
+    posts.rerender_quoting(session, hidden)
+    return True
+
+
 def _hide_if_flagged_enough(session, post: Post) -> bool:
     threshold = site_setting("FLAG_HIDE_THRESHOLD")
-    flaggers = session.scalar(select(func.count(func.distinct(Flag.user_id))).where(
-        Flag.post_id == post.id, Flag.resolved_at.is_(None)))
-    if post.removal is not None or flaggers < threshold:
+    if post.removal is not None:
+        return False
+    members = list(session.scalars(select(User).where(User.id.in_(
+        select(Flag.user_id).where(Flag.post_id == post.id, Flag.resolved_at.is_(None))))))
+    flaggers = len(members)
+    # Each flag counts as its member's trust level says (forum/trust.py: a regular's counts double).
+    if sum(flag_weight(member) for member in members) < threshold:
         return False
     post.removal, post.removed_at = "flagged", utcnow()
     log_action(session, None, "hide_flagged", "post", post.id,
@@ -204,9 +246,11 @@ def entries_for(post_ids: list[int]) -> list[QueueEntry]:
     return list(entries.values())
 
 
-def open_flag_count() -> int:
-    """Flags no moderator has dealt with yet: the number beside the staff header's review link."""
-    return db.session.scalar(select(func.count(Flag.id)).where(Flag.resolved_at.is_(None)))
+def waiting_for_review() -> tuple[int, int]:
+    """(open flags, held posts waiting), in one query: the numbers beside the staff header's review link."""
+    flags_open = select(func.count(Flag.id)).where(Flag.resolved_at.is_(None)).scalar_subquery()
+    held_open = select(func.count(HeldPost.id)).where(HeldPost.decided_at.is_(None)).scalar_subquery()
+    return tuple(db.session.execute(select(flags_open, held_open)).one())
 
 
 def counts() -> QueueCounts:

@@ -133,7 +133,9 @@ def lift(actor: User, sanction: Sanction, reason: str) -> Sanction:
         restored = list(session.scalars(select(Post.id).where(Post.removed_by_sanction_id == current.id)))
         if restored:
             session.execute(update(Post).where(Post.id.in_(restored)).values(
-                removal=None, removed_at=None, removed_by_sanction_id=None))
+                removal=None, removal_reason=None, removed_at=None, removed_by_sanction_id=None))
+        session.execute(update(Thread).where(Thread.removed_by_sanction_id == current.id).values(
+            removed_at=None, removed_by_sanction_id=None))
         log_action(session, actor, f"lift:{current.kind}", "member", current.user_id,
                    public_reason=current.lift_reason)
         rerender_quoting(session, restored)

@@ -14,7 +14,7 @@ from ...refusals import FieldError, Refusal, show_on
 from ...security import safe_next
 from ...threads import service as thread_lists
 from .. import bp
-from ..service import flags, threads
+from ..service import flags, held, threads
 from ..forms import FlagForm
 
 
@@ -87,7 +87,45 @@ def _flagged(post: Post, form: FlagForm) -> bool:
 @staff_required
 def queue():
     """The review queue: posts with open flags, the longest waiting first."""
-    return render("moderation/queue.html", "queue", entries=flags.queue(), counts=flags.counts(), hide_error="")
+    return _queue_page()
+
+
+def _queue_page(status: int = 200, held_errors: dict | None = None):
+    return render("moderation/queue.html", "queue", status=status, entries=flags.queue(), counts=flags.counts(),
+                  hide_error="", held_posts=held.waiting(), held_errors=held_errors or {},
+                  suspend_days=held.SUSPEND_DAYS)
+
+
+def _held(held_id):
+    return held.get(held_id) or abort(404, "There is no such held post.")
+
+
+@bp.post("/mod/held/<int:held_id>/approve")
+@staff_required
+def approve_held(held_id):
+    """Publish a new member's held post; the members it names are notified now."""
+    decided = held.approve(current_user, _held(held_id))
+    flash("The post is approved and published." if decided.held.thread_id else
+          "The thread is approved and published.", "success")
+    return redirect(url_for("moderation.queue"), 303)
+
+
+@bp.post("/mod/held/<int:held_id>/reject")
+@staff_required
+def reject_held(held_id):
+    """Refuse a held post with a reason its author reads; with ?suspend, suspend its author too."""
+    waiting = _held(held_id)
+    suspend = request.form.get("suspend") == "1"
+    try:
+        if suspend:
+            held.reject_and_suspend(current_user, waiting, request.form.get("reason", ""))
+        else:
+            held.reject(current_user, waiting, request.form.get("reason", ""))
+    except FieldError as error:
+        return _queue_page(422, {waiting.id: error.message})
+    flash(f"The post is rejected and its author suspended for {held.SUSPEND_DAYS} days." if suspend
+          else "The post is rejected.", "success")
+    return redirect(url_for("moderation.queue"), 303)
 
 
 @bp.post("/mod/posts/<int:post_id>/hide")

@@ -8,10 +8,12 @@ from ...htmx import render
 from ...members.service import profiles as members
 from ...models import Appeal, Sanction
 from ...policy import may_sanction, staff_required
+from ... import trust
 from ...refusals import FieldError, Refusal, show_on
+from ...auth.service.login import ask_for_password_again, is_fresh
 from .. import bp
-from ..service import appeals, log, sanctions
-from ..forms import AppealForm, DecisionForm, LiftForm, SanctionForm
+from ..service import appeals, log, sanctions, trust_levels
+from ..forms import AppealForm, DecisionForm, LiftForm, SanctionForm, TrustForm
 
 
 def _member(username):
@@ -35,8 +37,11 @@ def _sanction_page(member, form, preview=None, status=200):
 @bp.get("/mod/members/<username>/sanction")
 @staff_required
 def sanction_form(username):
-    """The sanction form for a member."""
-    return _sanction_page(_member(username), SanctionForm())
+    """The sanction form for a member (a staff member's asks for a recent sign-in)."""
+    member = _member(username)
+    if member.is_staff and not is_fresh():
+        return ask_for_password_again()
+    return _sanction_page(member, SanctionForm())
 
 
 @bp.post("/mod/members/<username>/sanction/preview")
@@ -57,8 +62,11 @@ def sanction_preview(username):
 @bp.post("/mod/members/<username>/sanction")
 @staff_required
 def sanction(username):
-    """Issue a sanction; it starts at once."""
-    member, form = _member(username), SanctionForm()
+    """Issue a sanction; it starts at once. On a staff member, only from a recent sign-in."""
+    member = _member(username)
+    if member.is_staff and not is_fresh():
+        return ask_for_password_again()
+    form = SanctionForm()
     if not form.validate():
         return _sanction_page(member, form, status=422)
     try:
@@ -95,16 +103,40 @@ def my_standing():
 @bp.get("/u/<username>/standing")
 @login_required
 def standing(username):
-    """A member's warnings and sanctions, past and present: for the member and for staff."""
+    """A member's trust level, warnings and sanctions, past and present: for the member and for staff."""
     member = _member(username)
     if member.id != current_user.id and not current_user.is_staff:
         abort(403, "A member's standing is private to them and the forum's staff.")
+    return _standing_page(member)
+
+
+def _standing_page(member, trust_form=None, status=200):
     history, filed = sanctions.history_of(member), appeals.appeals_for(member)
-    return render("moderation/standing.html", member=member, history=history, appeals=filed,
+    return render("moderation/standing.html", status=status, member=member, history=history, appeals=filed,
                   issuer_decides={sanction.id for sanction in history
                                   if sanction.id in filed and appeals.issuer_decides(sanction)},
                   decided_by_issuer=appeals.decided_by_issuer, appeal_form=AppealForm(), lift_form=LiftForm(),
-                  name=member.name_seen_by(current_user), may_act=may_sanction(current_user, member))
+                  name=member.name_seen_by(current_user), may_act=may_sanction(current_user, member),
+                  progress=trust.progress_of(member), mentions=trust.max_mentions_at(trust.level_of(member)),
+                  trust_form=trust_form or TrustForm(formdata=None, level=trust_levels.choice_of(member)))
+
+
+@bp.post("/u/<username>/trust")
+@staff_required
+def set_trust(username):
+    """Set a member's trust level by hand, or give it back to the rules; logged in the modlog."""
+    member = _member(username)
+    form = TrustForm()
+    try:
+        if not form.validate():
+            raise FieldError("level", "Choose a level, or automatic.")
+        member = trust_levels.set_trust_level(current_user, member, form.level.data, form.reason.data)
+    except Refusal as error:
+        show_on(form, error)
+        return _standing_page(member, trust_form=form, status=error.status)
+    how = "set by hand" if member.trust_level_set is not None else "automatic"
+    flash(f"@{member.username}'s trust level is now {trust.LEVELS[trust.level_of(member)].name} ({how}).", "success")
+    return redirect(url_for("moderation.standing", username=member.username))
 
 
 @bp.post("/standing/<int:sanction_id>/appeal")

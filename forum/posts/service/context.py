@@ -2,13 +2,12 @@
 
 from dataclasses import replace
 
-from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from ...models import Post, User
-from ...settings import site_setting
+from ...trust import MEMBER, NEW, max_mentions_at
 from .render import RenderContext, Rendered, references, render_body
 
 
@@ -59,5 +58,4 @@ def _looked_up(post_ids: set[int], usernames: set[str]) -> RenderContext:
 
 def max_mentions(established: bool) -> int:
     """How many members one post may mention (and notify)."""
-    most = current_app.config["MAX_MENTIONS"]
-    return most if established else min(most, site_setting("NEW_MEMBER_MAX_MENTIONS"))
+    return max_mentions_at(MEMBER if established else NEW)

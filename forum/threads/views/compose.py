@@ -1,13 +1,13 @@
 """The thread page's composer: replying, previewing a reply, and keeping its draft as the member types."""
 
-from flask import abort, current_app, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from ...htmx import is_fragment_request, render, render_partial
 from ...limits import limit_replies
 from ...pagination import Page, page_of_position
 from ...policy import links_allowed_for
-from ...posts.service import drafts
+from ...posts.service import drafts, held
 from ...posts import service as posts
 from ...posts.service.context import render_post
 from ...posts.service.display import conversation_for, post_url
@@ -32,6 +32,8 @@ def reply(thread_id):
     if not form.validate():
         return refused_reply(thread, form)
     earlier = posts.posted_with(current_user, form.request_key.data)
+    if earlier is None and (why := held.hold_reason(current_user, form.body.data)):
+        return _held_reply(thread, form, why)
     try:
         post = earlier or posts.add_reply(thread, current_user, form.body.data, form.answered_post_id,
                                           form.request_key.data)
@@ -48,6 +50,24 @@ def reply(thread_id):
     return render_partial("posts/created.html", status=201, thread=thread, post=post, page=page,
                           form=ReplyForm.fresh(), answering=None, answered=answered,
                           convo=conversation_for(thread, [post, answered] if answered else [post], current_user))
+
+
+def _held_reply(thread, form, why):
+    """A new member's reply kept for a moderator: shown to its author alone, marked as waiting."""
+    earlier = held.held_with(current_user, form.request_key.data)
+    try:
+        waiting = earlier or held.hold_reply(thread, current_user, form.body.data, why, form.answered_post_id,
+                                             form.request_key.data)
+    except posts.QuoteRefused as refused:
+        show_on(form, refused)
+        return refused_reply(thread, form)
+    if not is_fragment_request():
+        flash(held.WAITING, "success")
+        page = Page.last(thread.post_count, current_app.config["POSTS_PER_PAGE"])
+        return redirect(url_for("threads.show", thread_id=thread.id, slug=thread.slug,
+                                page=page.number if page.number > 1 else None, _anchor=f"held-{waiting.id}"), 303)
+    return render_partial("posts/held_created.html", status=201, thread=thread, held_post=waiting,
+                          form=ReplyForm.fresh(), answering=None, appended=earlier is None)
 
 
 def refused_reply(thread, form, status=422):

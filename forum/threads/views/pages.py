@@ -9,7 +9,7 @@ from ...limits import limit_threads
 from ...page_cache import for_guests
 from ...pagination import Page, requested_page
 from ...policy import MembersOnly
-from ...posts.service import drafts
+from ...posts.service import drafts, held
 from ...posts import service as posts_service
 from ...posts.service.display import conversation_for
 from ...posts.forms import ReplyForm
@@ -105,7 +105,8 @@ def render_thread(thread, form, status=200, composing=False, preview=None, order
     response = render("threads/show.html", "posts", status=status, thread=thread, posts=posts, page=page,
                       order=order, new_from=new_from, form=form, preview=preview,
                       description=service.summary(thread, opening),
-                      convo=conversation_for(thread, posts, current_user), answering=answered_post(form))
+                      convo=conversation_for(thread, posts, current_user), answering=answered_post(form),
+                      held_posts=held.waiting_in(thread, current_user) if page.is_last and order == "oldest" else [])
     if order == "oldest":
         unread.mark_read(current_user, thread, posts, state)
     return response
@@ -141,6 +142,8 @@ def create():
     thread = service.started_with(current_user, form.request_key.data)
     if thread is not None:  # sent twice (a double click): off to the thread, as the first copy went
         return _go_to(thread, created=False)
+    if why := held.hold_reason(current_user, form.body.data):
+        return _held_thread(form, why)
     category = service.category_by_slug(form.category.data)
     try:
         thread = service.start_thread(current_user, category, form.title.data, form.body.data,
@@ -161,6 +164,19 @@ def _go_to(thread, created: bool):
     if request.headers.get("HX-Request") == "true":
         return redirect_fragment(location, 201 if created else 200)
     return redirect(location, 302 if created else 303)
+
+
+def _held_thread(form, why):
+    """A new member's thread kept for a moderator: its author is shown it on their waiting page."""
+    if held.held_with(current_user, form.request_key.data) is None:
+        category = service.category_by_slug(form.category.data)
+        try:
+            held.hold_thread(current_user, category, form.title.data, form.body.data, why, form.request_key.data)
+        except posts_service.QuoteRefused as refused:
+            show_on(form, refused)
+            return render("threads/new.html", form=form.keep_key(), draft=None, status=422)
+        flash(held.WAITING_THREAD, "success")
+    return redirect(url_for("posts.held"), 303)
 
 
 @bp.post("/new/draft")

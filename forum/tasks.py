@@ -1,0 +1,35 @@
+"""The jobs the worker runs on a schedule (forum/jobs.py runs them; `flask forum worker` loads this module).
+
+Every minute: the notification mail that is due (what `flask forum send-mail` does from cron, which
+is no longer needed). Every hour: the clean-ups: expired rate-limit counters, and the usernames of
+accounts deleted longer ago than DELETED_USERNAME_HOLD_DAYS. Each is safe to run twice (a worker
+killed mid-job runs it again when it starts): a notification is mailed once (its claim is written
+before the mail goes), and a clean-up that finds nothing left does nothing.
+"""
+
+import logging
+
+from huey import crontab
+
+from . import jobs, limits
+from .account.service import release_usernames
+from .notifications import mail as notification_mail
+
+log = logging.getLogger(__name__)
+
+
+@jobs.task(retries=0, periodic=crontab(minute="*"))
+def notification_mail_due() -> None:
+    """Mail each member what is due (their choice: each notification, or a daily digest)."""
+    report = notification_mail.send_due()
+    if report.sent or report.failed:
+        log.info("Notification mail: %d sent, %d to try again next minute", report.sent, len(report.failed))
+
+
+@jobs.task(retries=0, periodic=crontab(minute="7"))
+def clean_up() -> None:
+    """Delete what has outlived its use."""
+    counters = limits.delete_expired_counters()
+    freed = release_usernames()
+    log.info("Clean-up: %d expired rate-limit counter%s deleted, %d username%s freed", counters,
+             "" if counters == 1 else "s", len(freed), "" if len(freed) == 1 else "s")

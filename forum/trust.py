@@ -1,0 +1,172 @@
+"""Trust levels: what a member may do grows with what they have shown, reached on its own or set by staff.
+
+LEVELS below is the one table of what each level may do (the README copies it). A member's level is
+worked out when it is asked for, from columns already on their row (when they joined, the level staff
+set) and, only once they are old enough for the next level, one query that counts their posts, the posts
+they have read and the flags their posts received. A new member, the common case on a hot page, costs no
+query at all. Staff set a level by hand (users.trust_level_set, logged in the modlog); staff themselves
+have the top level's abilities.
+
+The thresholds are site settings (forum/settings.py, section "Trust levels").
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from .extensions import db
+from .models import Flag, Post, ThreadRead, User
+from .models.base import utcnow
+from .settings import site_setting
+
+NEW, MEMBER, REGULAR = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Level:
+    """One rung of the ladder and what it may do. `mentions` and the rate limits name site settings."""
+
+    number: int
+    name: str
+    links: bool  # links in posts published (else "link hidden — new member")
+    images: bool  # images in posts, once posts have them
+    mentions: str  # the setting that caps @mentions per post
+    invites: bool  # may create invitation links
+    flag_weight: int  # how many members' flags one flag counts as, towards FLAG_HIDE_THRESHOLD
+    reply_limit: str  # the setting with the replies rate limit
+    thread_limit: str  # the setting with the new threads rate limit
+
+
+LEVELS: tuple[Level, ...] = (
+    Level(NEW, "new", links=False, images=False, mentions="NEW_MEMBER_MAX_MENTIONS", invites=False, flag_weight=1,
+          reply_limit="NEW_MEMBER_REPLY_RATE_LIMIT", thread_limit="NEW_MEMBER_THREAD_RATE_LIMIT"),
+    Level(MEMBER, "member", links=True, images=True, mentions="MAX_MENTIONS", invites=False, flag_weight=1,
+          reply_limit="REPLY_RATE_LIMIT", thread_limit="THREAD_RATE_LIMIT"),
+    Level(REGULAR, "regular", links=True, images=True, mentions="MAX_MENTIONS", invites=True, flag_weight=2,
+          reply_limit="REPLY_RATE_LIMIT", thread_limit="THREAD_RATE_LIMIT"),
+)
+NAMES = {level.name: level.number for level in LEVELS}
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """What a level asks of a member: the settings holding the numbers."""
+
+    days: str
+    posts: str
+    read: str
+    max_flags: str | None = None
+
+
+# How each level above "new" is reached (each also needs the one below).
+REQUIREMENTS = {
+    MEMBER: Requirement("NEW_MEMBER_MIN_DAYS", "NEW_MEMBER_MIN_POSTS", "TRUST_MEMBER_MIN_READ"),
+    REGULAR: Requirement("TRUST_REGULAR_MIN_DAYS", "TRUST_REGULAR_MIN_POSTS", "TRUST_REGULAR_MIN_READ",
+                         "TRUST_REGULAR_MAX_FLAGS"),
+}
+
+
+@dataclass(frozen=True)
+class Record:
+    """What a member has shown: the numbers the levels ask for."""
+
+    days: int
+    posts: int
+    read: int
+    flags: int
+
+
+def record_of(user: User) -> Record:
+    """The member's numbers now (one query)."""
+    posts = select(func.count(Post.id)).where(Post.author_id == user.id).scalar_subquery()
+    read = select(func.coalesce(func.sum(ThreadRead.read_count), 0)).where(
+        ThreadRead.user_id == user.id).scalar_subquery()
+    flags = (select(func.count(Flag.id)).join(Post, Post.id == Flag.post_id)
+             .where(Post.author_id == user.id, Flag.user_id != user.id).scalar_subquery())
+    row = db.session.execute(select(posts, read, flags)).one()
+    return Record(days=max(0, (utcnow() - user.created_at).days), posts=row[0], read=int(row[1]), flags=row[2])
+
+
+def _meets(record: Record, level: int) -> bool:
+    need = REQUIREMENTS[level]
+    if record.days < site_setting(need.days) or record.posts < site_setting(need.posts):
+        return False
+    if record.read < site_setting(need.read):
+        return False
+    return need.max_flags is None or record.flags <= site_setting(need.max_flags)
+
+
+def earned_level(user: User) -> int:
+    """The level the member has reached on their own (ignoring a level staff set)."""
+    if utcnow() - user.created_at < timedelta(days=site_setting("NEW_MEMBER_MIN_DAYS")):
+        return NEW  # too new for any query: most pages of a new member cost nothing here
+    record = record_of(user)
+    level = NEW
+    for number in (MEMBER, REGULAR):
+        if not _meets(record, number):
+            break
+        level = number
+    return level
+
+
+def level_of(user) -> int:
+    """The member's trust level: the one staff set, else the one they earned. Staff rank as the top."""
+    if not getattr(user, "is_authenticated", False):
+        return NEW
+    if user.is_staff:
+        return LEVELS[-1].number
+    if user.trust_level_set is not None:
+        return user.trust_level_set
+    return earned_level(user)
+
+
+def abilities(user) -> Level:
+    return LEVELS[level_of(user)]
+
+
+def flag_weight(user) -> int:
+    """How many members' flags `user`'s flag counts as. Staff count as one member: they have the
+    moderation tools themselves, and a flag is how they ask a second pair of eyes."""
+    return 1 if user.is_staff else abilities(user).flag_weight
+
+
+def max_mentions_at(level: int) -> int:
+    """@mentions one post may make at `level` (never more than MAX_MENTIONS)."""
+    most = current_app.config["MAX_MENTIONS"]
+    name = LEVELS[level].mentions
+    return most if name == "MAX_MENTIONS" else min(most, site_setting(name))
+
+
+@dataclass(frozen=True)
+class Progress:
+    """For the standing page: the level, whether staff set it, and what the next one needs."""
+
+    level: Level
+    set_by_staff: bool
+    next_level: Level | None
+    needs: list[str]  # what is still missing for the next level, in words
+    record: Record | None
+
+
+def progress_of(user: User) -> Progress:
+    level = level_of(user)
+    set_by_staff = user.trust_level_set is not None and not user.is_staff
+    if user.is_staff or level >= LEVELS[-1].number:
+        return Progress(LEVELS[level], set_by_staff, None, [], None)
+    record = record_of(user)
+    following = level + 1
+    need = REQUIREMENTS[following]
+    needs = []
+    wanted = [(site_setting(need.days), record.days, "days since joining"),
+              (site_setting(need.posts), record.posts, "posts"),
+              (site_setting(need.read), record.read, "posts read")]
+    for target, have, what in wanted:
+        if have < target:
+            needs.append(f"{target} {what} (now {have})")
+    if need.max_flags is not None and record.flags > site_setting(need.max_flags):
+        needs.append(f"no more than {site_setting(need.max_flags)} flags from others on their posts (now {record.flags})")
+    if set_by_staff:
+        needs = ["a moderator to change the level they set"]
+    return Progress(LEVELS[level], set_by_staff, LEVELS[following], needs, record)
