@@ -2,7 +2,7 @@
 is 55–70 KiB of HTML; gzip makes it a fifth of that), except answers that carry secrets.
 
 Which answers: 200s of a text type (HTML, CSS, JavaScript, JSON, XML, SVG) of at least SMALLEST
-bytes, to a GET from a client whose Accept-Encoding takes gzip; they say `Vary: Accept-Encoding`,
+bytes, to a GET (or a HEAD, answered as its GET without the body) from a client whose Accept-Encoding takes gzip; they say `Vary: Accept-Encoding`,
 and a strong ETag becomes weak (W/"…"), as nginx does, since the bytes differ from the plain ones.
 
 Never compressed: anything rendered for a signed-in member, and any page that rendered a CSRF token
@@ -151,6 +151,28 @@ class Compress:
         self._lock = threading.Lock()
 
     def __call__(self, environ, start_response):
+        if environ["REQUEST_METHOD"] == "HEAD":
+            return self._head(environ, start_response)
+        return self._get(environ, start_response)
+
+    def _head(self, environ, start_response):
+        """A HEAD is answered as its GET is, body left out: the same headers (Content-Encoding, the
+        compressed Content-Length, the page cache's), as HTTP asks. Flask would answer a HEAD itself, but
+        uncompressed and never from the page cache, which both wait for a GET."""
+        environ["REQUEST_METHOD"] = "GET"
+        try:
+            chunks = self._get(environ, start_response)
+            try:
+                for _ in chunks:  # run it to its end (a generator's work is done as it is read)
+                    pass
+            finally:
+                if hasattr(chunks, "close"):
+                    chunks.close()
+        finally:
+            environ["REQUEST_METHOD"] = "HEAD"  # as it came: the request log says HEAD
+        return []
+
+    def _get(self, environ, start_response):
         if environ["REQUEST_METHOD"] != "GET" or not accepts_gzip(environ):
             return self.wsgi_app(environ, start_response)
         held = {}

@@ -88,15 +88,19 @@ TIMESTAMP = Markup('<time datetime="{iso}" title="{long}"><span class="ago">{ago
 
 
 # The query arguments that choose what a page shows; any other (tracking tags, say) is left out of its
-# canonical address.
-CANONICAL_ARGS = {"page": "1", "order": "oldest", "q": ""}
+# canonical address. A thread sorted another way (?order=newest, ?order=top) shows the same posts as the
+# plain thread, so its canonical address is the plain thread's: no order, and no page either (page 2 of
+# the newest first is not page 2 of the oldest first).
+CANONICAL_ARGS = {"page": "1", "q": ""}
 
 
 def canonical_url() -> str:
     """This page's one address, for search engines: its path, and the arguments that choose its
     content when not their defaults, at public_url."""
+    sorted_otherwise = request.args.get("order", "oldest") not in ("", "oldest")
     query = [(name, request.args[name]) for name in CANONICAL_ARGS
-             if request.args.get(name, CANONICAL_ARGS[name]) != CANONICAL_ARGS[name]]
+             if request.args.get(name, CANONICAL_ARGS[name]) != CANONICAL_ARGS[name]
+             and not (sorted_otherwise and name == "page")]
     return public_url(request.path + ("?" + urlencode(query) if query else ""))
 
 

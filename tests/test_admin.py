@@ -376,3 +376,14 @@ def test_moderators_may_only_read_the_overview_and_member_pages(app, client, htm
         else:
             assert response.status_code == 403, (method, url)
     assert state(member) == before
+
+
+def test_the_staff_header_names_the_admin_area_apart_from_an_admin_called_admin(client):
+    """The first-run admin is called "Admin": their own link and the admin area's must not both say so."""
+    import re
+    client.sign_in(make_user(role="admin", username="siteadmin", display_name="Admin"))
+    nav = re.search(r'<nav class="account".*?</nav>', client.get("/").text, re.S).group(0)
+    links = [re.sub(r"<[^>]+>", "", text).strip() for text in re.findall(r"<a [^>]*>(.*?)</a>", nav, re.S)]
+    assert "Admin area" in links and links.count("Admin") == 1
+    assert len(links) == len(set(links)), links
+    assert '<a href="/admin">Admin area</a>' in nav and "<bdi>Admin</bdi>" in nav

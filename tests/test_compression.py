@@ -161,3 +161,38 @@ def test_the_forum_as_make_run_serves_it_compresses_pages_from_memory_too(tmp_pa
     assert any(cache == "hit" for cache, _, _ in answers)
     for _, encoding, body in answers:
         assert encoding == "gzip" and "Served squeezed" in gzip.decompress(body).decode()
+
+
+PER_ANSWER = {"Content-Security-Policy", "Server-Timing", HEADER, "X-Request-ID"}
+
+
+def same_headers(head, get, differ=frozenset()) -> None:
+    """A HEAD says what its GET says: every header, the encoding and the compressed length too."""
+    assert head.status_code == get.status_code == 200 and head.data == b""
+    assert sorted(head.headers.keys()) == sorted(get.headers.keys())
+    assert {k: v for k, v in head.headers.items() if k not in PER_ANSWER | differ} == \
+        {k: v for k, v in get.headers.items() if k not in PER_ANSWER | differ}
+
+
+def test_a_head_of_a_cached_page_says_what_its_get_says(client, thread):
+    first = client.head(address(thread), headers=GZIP)  # rendered, and kept
+    assert first.headers[HEADER] == "miss" and first.headers["Content-Encoding"] == "gzip"
+    kept = client.head(address(thread), headers=GZIP)
+    assert kept.headers[HEADER] == "hit"
+    same_headers(kept, client.get(address(thread), headers=GZIP))
+    same_headers(client.head("/", headers=GZIP), client.get("/", headers=GZIP))
+    same_headers(client.head(address(thread)), client.get(address(thread)))  # plain, for a client without gzip
+    assert "Content-Encoding" not in client.head(address(thread)).headers
+
+
+def test_a_head_of_a_page_the_cache_leaves_out_says_what_its_get_says(client, thread):
+    url = "/search?q=words"
+    get = client.get(url, headers=GZIP)
+    assert HEADER not in get.headers and get.headers["Content-Encoding"] == "gzip"
+    head = client.head(url, headers=GZIP)
+    # compressed afresh, each with its own nonce: the lengths may differ by a byte or two
+    same_headers(head, get, differ={"Content-Length"})
+    assert abs(int(head.headers["Content-Length"]) - int(get.headers["Content-Length"])) < 16
+    with client.get("/static/css/forum.css", headers=GZIP) as css:
+        with client.head("/static/css/forum.css", headers=GZIP) as head:
+            same_headers(head, css)

@@ -310,7 +310,7 @@ def test_members_with_the_same_shown_name_are_told_apart(client):
     page = client.get(url_of(thread)).text
     assert '<bdi>Jose L.</bdi> <small class="name-suffix">@jose_l</small>' in page
     assert '<bdi>Jose L.</bdi> <small class="name-suffix">@jose_lima</small>' in page
-    assert '<bdi>Susan T.</bdi></span>' in page
+    assert '<bdi>Susan T.</bdi></a></span>' in page  # no suffix; the name links to the profile
 
 
 def test_changing_name_style_updates_attributions_of_quotes(client, lou):

@@ -69,7 +69,21 @@ def test_a_later_thread_page_is_described_by_the_opening_post_too(app, client):
     make_reply(thread, body="A reply on page two.")
     page = client.get(f"/t/{thread.id}-{thread.slug}?page=2&order=newest").text
     assert meta(page, "description") == "The opening words."
-    assert canonical(page) == f"http://localhost/t/{thread.id}-{thread.slug}?page=2&order=newest"
+    assert canonical(page) == f"http://localhost/t/{thread.id}-{thread.slug}"
+    oldest = client.get(f"/t/{thread.id}-{thread.slug}?page=2&order=oldest").text
+    assert canonical(oldest) == f"http://localhost/t/{thread.id}-{thread.slug}?page=2"
+
+
+def test_a_sorted_thread_names_the_plain_thread_as_canonical(app, client):
+    app.config["POSTS_PER_PAGE"] = 1
+    thread = make_thread(body="The opening words.")
+    make_reply(thread, body="A reply on page two.")
+    address = f"http://localhost/t/{thread.id}-{thread.slug}"
+    for order in ("newest", "top"):
+        assert canonical(client.get(f"/t/{thread.id}-{thread.slug}?order={order}").text) == address
+        assert canonical(client.get(f"/t/{thread.id}-{thread.slug}?order={order}&page=2").text) == address
+        page = client.get(f"/t/{thread.id}-{thread.slug}?order={order}").text
+        assert meta(page, "og:url") == address
 
 
 def test_a_removed_opening_post_is_not_quoted_in_the_description(client):

@@ -114,3 +114,12 @@ def test_a_thread_ban_takes_reply_and_quote_from_that_threads_posts_only(client)
     assert ">Like</button>" in controls and ">Flag</a>" in controls  # a thread ban stops replies, not these
     controls = post_controls(client.get(f"/t/{calm.id}-{calm.slug}").text, elsewhere)
     assert ">Reply</a>" in controls and ">Quote</a>" in controls
+
+
+def test_the_list_offers_one_primary_new_thread_button(client):
+    """The header's "New thread" is the page's primary action; the list's "Start a thread" is secondary."""
+    make_thread()
+    client.sign_in(make_user())
+    index = client.get("/").text
+    assert index.count(NEW_THREAD_BUTTON) == 1 and ">New thread</a>" in index
+    assert '<a class="button secondary" href="/new">Start a thread</a>' in index

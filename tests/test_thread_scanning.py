@@ -155,3 +155,15 @@ def test_the_header_folds_search_and_account_links_into_a_menu_that_needs_no_scr
     menu = header[header.index('<details class="site-menu">'):header.index("</details>")]
     assert "Menu</summary>" in menu
     assert 'id="site-search-q"' in menu and "Sign out</button>" in menu and "New thread</a>" in menu
+
+
+def test_a_deleted_last_post_does_not_name_its_author_as_the_last_poster(client):
+    from forum.posts import service as posts
+    bob, ann = make_user(display_name="Bob Baker"), make_user(display_name="Ann Archer")
+    thread = make_thread(author=make_user(), title="Fence repairs")
+    make_reply(thread, author=bob, body="I have a saw.")
+    taken_back = make_reply(thread, author=ann, body="Never mind.")
+    posts.delete_post(taken_back, ann)
+    row = client.get("/").text
+    row = row[row.index('<li class="thread-row">'):row.index("</li>", row.index('<li class="thread-row">'))]
+    assert 'last post by <bdi class="last-poster">Bob Baker</bdi>' in row and "Ann Archer" not in row

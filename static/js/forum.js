@@ -39,7 +39,19 @@
     }
   });
 
+  // The composers the member has been in: until then the caret of a restored draft is at its start
+  // (where the browser leaves it), and text is added at the end, after what is written.
+  const visited = new WeakSet();
+  document.addEventListener("focusin", (event) => {
+    if (event.target instanceof HTMLTextAreaElement) visited.add(event.target);
+  });
+
+  function toEnd(box) {
+    box.setSelectionRange(box.value.length, box.value.length);
+  }
+
   function insertAtCaret(box, text) {
+    if (!visited.has(box)) toEnd(box);
     const start = box.selectionStart ?? box.value.length;
     const before = box.value.slice(0, start);
     const spacer = before && !before.endsWith("\n\n") ? (before.endsWith("\n") ? "\n" : "\n\n") : "";
@@ -87,7 +99,10 @@
     cancel.setAttribute("aria-label", `Cancel replying to ${post.dataset.author}`);
     context.replaceChildren("Replying to ", target, " · ", cancel);
     context.hidden = false;
-    box.focus();
+    if (document.activeElement !== box) {  // after a quote it has the caret already, after the quote
+      box.focus();
+      toEnd(box);  // the member goes on writing after their draft, not in front of it
+    }
     saveDraft(box);  // a reload restores the post it answers, and only that one
   }
 

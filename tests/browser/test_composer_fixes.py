@@ -51,6 +51,39 @@ def test_a_restored_reply_target_is_shown_and_can_be_cancelled(javascript, live_
     assert f"/p/{lou_id}" not in mine.inner_html()
 
 
+def test_reply_and_quote_go_on_after_a_restored_draft(live_app, live_server, new_context, axe_check, screenshot):
+    """The caret goes after what is written: Reply and Quote on a restored draft never type in front of it."""
+    with live_app.app_context():
+        thread = make_thread(author=make_user(), title="Stale tab", body="The opening words.")
+        make_reply(thread, author=make_user(display_name="Lou Daniels"), body="I can bring tools.")
+        member = make_user(username="rhonda")
+        save_draft(member, thread, "Draft text.")
+        thread_url = f"{live_server}/t/{thread.id}-{thread.slug}"
+    page = new_context().new_page()
+    sign_in(page, live_server, "rhonda")
+    page.goto(thread_url)
+    box = page.locator("#reply-body")
+    expect(box).to_have_value("Draft text.")
+    lou = posts(page).filter(has_text="I can bring tools.")
+    lou.get_by_role("link", name="Reply").click()
+    expect(box).to_be_focused()
+    page.keyboard.type(" Replying.")
+    expect(box).to_have_value("Draft text. Replying.")
+    screenshot(page, "reply-after-draft")
+    page.wait_for_timeout(1500)  # the draft is saved a second after the typing stops
+    page.wait_for_load_state("networkidle")
+    page.reload()  # the draft again, its caret at the start: a quote goes after it, and so does typing
+    expect(box).to_have_value("Draft text. Replying.")
+    lou.get_by_role("link", name="Quote").click()
+    expect(box).to_be_focused()
+    page.keyboard.type("Quoted.")
+    value = box.input_value()
+    assert value.startswith("Draft text. Replying.\n\n") and "I can bring tools." in value, value
+    assert value.endswith("Quoted."), value
+    screenshot(page, "quote-after-draft")
+    axe_check(page, "the composer after a quote")
+
+
 FIELDS = {"days": "For how many days", "thread": "Thread number", "minutes": "Minutes between posts",
           "remove": "Also remove all of this member's posts"}
 SHOWN = {  # what each kind needs; the rest of FIELDS is hidden

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from forum.extensions import db
 from forum.models import Post, User
 from tests.browser.visitor import Visitor
-from tests.factories import make_reply, make_thread, make_user
+from tests.factories import PASSWORD, make_reply, make_thread, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -354,6 +354,25 @@ def test_j_and_k_move_between_posts_but_never_in_a_field(live_server, forum, new
     page.keyboard.type("jk")
     assert page.locator("#reply-body").input_value() == "jk"
     wait_focus(page, "#reply-body")
+
+
+def test_the_j_and_k_hint_never_covers_a_phones_post_actions(live_server, forum, new_context, screenshot):
+    """A phone (touch, narrow) has no J and K to hint at: a fixed box there covered the post actions."""
+    visitor = Visitor(new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True),
+                      javascript=True)
+    page = visitor.page
+    page.goto(live_server + "/login")
+    page.get_by_label("Username or email", exact=True).fill("bob")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("summary", has_text="Menu")).to_be_visible()
+    expect(page).not_to_have_url(live_server + "/login")
+    first = forum["replies"][0]
+    start_at(page, live_server + forum["url"], first)
+    tab_to(page, f"#p{first} a")  # a permalink has the focus, as the reviewer's did
+    assert active(page)["post"] == f"p{first}"
+    assert page.locator("#post-keys").bounding_box()["width"] <= 1
+    screenshot(page, "phone-permalink-focused")
 
 
 def test_without_javascript_nothing_takes_the_focus_and_the_skip_link_works(live_server, forum, new_context):

@@ -76,3 +76,37 @@ def test_editing_keeps_the_posts_header_previews_in_place_and_cancels_back(
     axe_check(page, f"the edit form with its preview, {scheme}")
     editing.get_by_role("link", name="Cancel").click()
     expect(mine.locator(".post-body")).to_have_text("First thoughts.")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_wrapped_category_keeps_its_pill_beside_it_and_the_queues_hide_is_a_button(
+        scheme, new_context, live_app, live_server, axe_check, screenshot):
+    """The sidebar's long members-only name wrapped and a flex row pushed its pill to the far right; in
+    the review queue "Hide" looked like a link beside the "Dismiss flags" button."""
+    from forum.moderation.service.flags import flag_post
+    from tests.factories import make_category
+    with live_app.app_context():
+        make_category(name="Members' Lounge and Long Talk", slug="lounge", members_only=True)
+        make_user(username="moe", display_name="Mo Moderator", role="moderator")
+        thread = make_thread(title="Elm Street branch", body="The council voted.")
+        flag_post(make_reply(thread, body="Buy cheap watches."), make_user(), "spam", "An advert.")
+    page = new_context(color_scheme=scheme, viewport={"width": 1280, "height": 800}).new_page()
+    page.goto(live_server + "/login")
+    page.get_by_label("Username or email", exact=True).fill("moe")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("main").get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    page.goto(live_server + "/")
+    link = page.locator(".categories a", has_text="Members' Lounge")
+    pill, box = link.locator(".badge-members").bounding_box(), link.bounding_box()
+    assert pill["x"] + pill["width"] < box["x"] + box["width"] - 20, "the pill follows the name, not the far edge"
+    screenshot(page, f"sidebar-{scheme}")
+    page.goto(live_server + "/mod")
+    hide = page.locator(".queue-actions .mod-hide summary")
+    dismiss = page.locator(".queue-actions").get_by_role("button", name="Dismiss flags")
+    for style in ("border-top-style", "border-top-color", "font-weight", "border-radius"):
+        assert hide.evaluate(f"e => getComputedStyle(e)['{style}']") == \
+            dismiss.evaluate(f"e => getComputedStyle(e)['{style}']"), style
+    assert abs(hide.bounding_box()["height"] - dismiss.bounding_box()["height"]) < 2
+    screenshot(page, f"queue-{scheme}")
+    axe_check(page, f"the review queue, {scheme}")

@@ -1,5 +1,7 @@
 """Thread rules: starting threads, and the lists that show them."""
 
+from datetime import datetime
+
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
@@ -54,21 +56,23 @@ def latest_threads(page: Page, category: Category | None = None, viewer=None) ->
     return list(db.session.scalars(query))
 
 
-def last_posters(threads: list[Thread]) -> dict[int, User]:
-    """Who wrote each thread's latest post (the one its last activity is), in one query for the list:
-    each thread's highest post id comes from the (thread_id, id) index, not a scan of its posts."""
+def last_posters(threads: list[Thread]) -> dict[int, tuple[User, datetime]]:
+    """Who wrote each thread's latest post still shown, and when, in one query for the list: a post its
+    author deleted or a moderator hid is not "the last post" (its author's name would point at nothing
+    on the thread). Each thread's highest post id comes from the (thread_id, id) index."""
     if not threads:
         return {}
     latest = aliased(Post)
-    last_id = select(func.max(latest.id)).where(latest.thread_id == Thread.id).correlate(Thread).scalar_subquery()
+    last_id = (select(func.max(latest.id)).where(latest.thread_id == Thread.id, latest.removal.is_(None))
+               .correlate(Thread).scalar_subquery())
     rows = db.session.execute(
-        select(Thread.id, User)
+        select(Thread.id, User, Post.created_at)
         .select_from(Thread)
         .join(Post, Post.id == last_id)
         .join(User, User.id == Post.author_id)
         .where(Thread.id.in_([thread.id for thread in threads]))
     )
-    return {key: value for key, value in rows}
+    return {key: (poster, at) for key, poster, at in rows}
 
 
 def get_thread(thread_id: int, viewer) -> Thread | None:

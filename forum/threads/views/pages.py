@@ -4,7 +4,7 @@ from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from ...htmx import render
+from ...htmx import redirect_fragment, render
 from ...limits import limit_threads
 from ...page_cache import for_guests
 from ...pagination import Page, requested_page
@@ -140,19 +140,30 @@ def create():
     if not form.validate():
         return render("threads/new.html", form=form.keep_key(), draft=None, status=422)
     thread = service.started_with(current_user, form.request_key.data)
-    if thread is None and (why := held.hold_reason(current_user, form.body.data)):
+    if thread is not None:  # sent twice (a double click): off to the thread, as the first copy went
+        return _go_to(thread, created=False)
+    if why := held.hold_reason(current_user, form.body.data):
         return _held_thread(form, why)
-    if thread is None:
-        category = service.category_by_slug(form.category.data)
-        try:
-            thread = service.start_thread(current_user, category, form.title.data, form.body.data,
-                                          form.request_key.data)
-        except posts_service.QuoteRefused as refused:
-            show_on(form, refused)
-            return render("threads/new.html", form=form.keep_key(), draft=None, status=422)
-        unread.mark_thread_read(current_user, thread)
-        flash("Your thread is posted.", "success")
-    return redirect(url_for("threads.show", thread_id=thread.id, slug=thread.slug))
+    category = service.category_by_slug(form.category.data)
+    try:
+        thread = service.start_thread(current_user, category, form.title.data, form.body.data,
+                                      form.request_key.data)
+    except posts_service.QuoteRefused as refused:
+        show_on(form, refused)
+        return render("threads/new.html", form=form.keep_key(), draft=None, status=422)
+    unread.mark_thread_read(current_user, thread)
+    flash("Your thread is posted.", "success")
+    return _go_to(thread, created=True)
+
+
+def _go_to(thread, created: bool):
+    """Send the browser to the thread's address: a redirect for a page (302 when it was made, which the
+    rate limit counts, 303 for a copy sent again, which it does not), and for an htmx request HX-Redirect,
+    never a redirect that htmx would follow and swap in while the address bar stayed on /new."""
+    location = url_for("threads.show", thread_id=thread.id, slug=thread.slug)
+    if request.headers.get("HX-Request") == "true":
+        return redirect_fragment(location, 201 if created else 200)
+    return redirect(location, 302 if created else 303)
 
 
 def _held_thread(form, why):
