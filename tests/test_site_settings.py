@@ -90,6 +90,7 @@ def test_an_environment_variable_fixes_a_setting_whatever_is_saved(monkeypatch, 
             db.session.execute(SiteSetting.__table__.delete())
             db.session.commit()
             db.session.remove()
+            db.engine.dispose()  # this app's own pool, as the app fixture closes its (an open one warns on PostgreSQL)
 
 
 @pytest.mark.parametrize("name, value, expected", [
@@ -298,6 +299,7 @@ def test_a_setting_fixed_by_the_environment_is_shown_fixed_and_cannot_be_changed
             with db.engine.begin() as connection:
                 for table in reversed(db.metadata.sorted_tables):
                     connection.execute(table.delete())
+            db.engine.dispose()  # this app's own pool, as the app fixture closes its (an open one warns on PostgreSQL)
 
 
 def test_the_admin_overview_links_to_the_page(admin_client):
