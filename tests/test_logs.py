@@ -44,6 +44,8 @@ def make_app(database_url, _schema):
             with db.engine.begin() as connection:
                 for table in reversed(db.metadata.sorted_tables):
                     connection.execute(table.delete())
+    for app in made:  # each app's own pool (on PostgreSQL, connections left open warn when collected)
+        with app.app_context():
             db.engine.dispose()
 
 

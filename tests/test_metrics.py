@@ -2,6 +2,7 @@
 cache, mail, sign-ups, posts and waiting flags, and adding up every worker process's numbers."""
 
 import secrets
+from contextlib import contextmanager
 from email.message import EmailMessage
 
 import pytest
@@ -51,9 +52,21 @@ def test_metrics_are_served_to_loopback_and_refused_to_an_outside_address(client
     assert refused.status_code == 403 and "forum_" not in refused.text
 
 
-def test_behind_a_proxy_the_visitors_address_decides_and_cannot_be_forged(database_url, _schema):
-    app = create_app(test_config(database_url, PROXY_HOPS=1))
+@contextmanager
+def app_of_its_own(database_url, **settings):
+    """An app with settings of its own, its connection pool closed after, as the app fixture closes its
+    (on PostgreSQL, connections left open warn when collected, failing whichever test is running)."""
+    app = create_app(test_config(database_url, **settings))
     with app.app_context():
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_behind_a_proxy_the_visitors_address_decides_and_cannot_be_forged(database_url, _schema):
+    with app_of_its_own(database_url, PROXY_HOPS=1) as app:
         client = app.test_client()
         # Through nginx on the same host: the peer is loopback, the visitor is who nginx says.
         assert client.get("/metrics", headers={"X-Forwarded-For": "127.0.0.1"}).status_code == 200
@@ -65,8 +78,7 @@ def test_behind_a_proxy_the_visitors_address_decides_and_cannot_be_forged(databa
 
 
 def test_the_operator_chooses_the_allowed_networks(database_url, _schema):
-    app = create_app(test_config(database_url, METRICS_ALLOW=["10.0.0.0/8"]))
-    with app.app_context():
+    with app_of_its_own(database_url, METRICS_ALLOW=["10.0.0.0/8"]) as app:
         client = app.test_client()
         assert client.get("/metrics", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 200
         assert client.get("/metrics").status_code == 403  # loopback is no longer in the list
