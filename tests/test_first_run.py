@@ -41,11 +41,17 @@ def local_app(database_url, _schema, monkeypatch):
         monkeypatch.delenv(f"FORUM_{name}", raising=False)
     settings = {name: value for name, value in test_config(database_url).items() if not name.endswith("RATE_LIMIT")}
 
+    made = []
+
     def make(**environment):
         for name, value in environment.items():
             monkeypatch.setenv(f"FORUM_{name}", value)
-        return create_app(settings)
-    return make
+        made.append(create_app(settings))
+        return made[-1]
+    yield make
+    for app in made:  # each app's own pool (the banner reads the site settings): open ones warn on PostgreSQL
+        with app.app_context():
+            db.engine.dispose()
 
 
 def test_a_local_trial_relaxes_the_limits_one_person_meets(local_app):
