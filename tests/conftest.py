@@ -56,6 +56,18 @@ def _a_tests_own_commit_is_seen_by_guests(session):
         new_pages_version(session)
 
 
+@pytest.fixture(autouse=True)
+def _every_apps_pool_closed():
+    """After each test, close the connection pools of every app it made, its own create_app()s too (the
+    app fixture closes its pool itself). On PostgreSQL a pool left open warns when it is collected, and
+    the warning (an error here) would fail whichever later test was running then. Flask-SQLAlchemy keeps
+    each live app's engines in db._app_engines."""
+    yield
+    for engines in list(db._app_engines.values()):
+        for engine in engines.values():
+            engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     return os.environ.get("FORUM_TEST_DATABASE_URL") or (
