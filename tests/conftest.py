@@ -3,6 +3,7 @@
 import math
 import os
 import re
+import weakref
 
 import pytest
 from flask import g, has_app_context, has_request_context
@@ -58,14 +59,16 @@ def _a_tests_own_commit_is_seen_by_guests(session):
 
 @pytest.fixture(autouse=True)
 def _every_apps_pool_closed():
-    """After each test, close the connection pools of every app it made, its own create_app()s too (the
+    """After each test, close the connection pools of the apps it made, its own create_app()s too (the
     app fixture closes its pool itself). On PostgreSQL a pool left open warns when it is collected, and
     the warning (an error here) would fail whichever later test was running then. Flask-SQLAlchemy keeps
     each live app's engines in db._app_engines."""
+    earlier = weakref.WeakSet(db._app_engines.keys())  # a module's or the session's own apps stay open
     yield
-    for engines in list(db._app_engines.values()):
-        for engine in engines.values():
-            engine.dispose()
+    for app, engines in list(db._app_engines.items()):
+        if app not in earlier:
+            for engine in engines.values():
+                engine.dispose()
 
 
 @pytest.fixture(scope="session")
