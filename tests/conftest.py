@@ -112,6 +112,20 @@ def client(app):
 
 
 @pytest.fixture
+def admin(app):
+    """An administrator, @boss."""
+    from tests.factories import make_user
+    return make_user(role="admin", username="boss")
+
+
+@pytest.fixture
+def admin_client(client, admin):
+    """The test client, signed in as the administrator."""
+    client.sign_in(admin)
+    return client
+
+
+@pytest.fixture
 def queries(app, monkeypatch):
     """A list that collects every SQL statement run while the test is active. The site settings are not
     read again on a timer meanwhile (forum/settings.py REFRESH_SECONDS): a count must not depend on how

@@ -21,12 +21,6 @@ def admin(app):
     return make_user(role="admin", username="boss", display_name="Bea Boss", email="boss@example.com")
 
 
-@pytest.fixture
-def admin_client(client, admin):
-    client.sign_in(admin)
-    return client
-
-
 def sanction(member, kind="silence", days=3, actor=None, **fields):
     actor = actor or make_user(role="moderator")
     return sanctions.issue(actor, member, sanctions.SanctionRequest(kind=kind, reason=f"A {kind}.", days=days,

@@ -3,7 +3,6 @@
 import re
 from datetime import datetime, timedelta
 
-import pytest
 from sqlalchemy import update
 
 from forum.admin.service import activity
@@ -14,12 +13,6 @@ from forum.models.base import utcnow
 from tests.factories import make_reply, make_thread, make_user
 
 NOW = datetime(2026, 12, 6, 15, 0)
-
-
-@pytest.fixture
-def admin_client(client, app):
-    client.sign_in(make_user(role="admin", username="boss"))
-    return client
 
 
 def backdate(model, column, row_id, when):

@@ -10,17 +10,6 @@ from forum.refusals import FieldError
 from tests.factories import make_category, make_thread, make_user
 
 
-@pytest.fixture
-def admin(app):
-    return make_user(role="admin", username="boss")
-
-
-@pytest.fixture
-def admin_client(client, admin):
-    client.sign_in(admin)
-    return client
-
-
 def category_named(slug):
     return db.session.scalar(select(Category).where(Category.slug == slug))
 

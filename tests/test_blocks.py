@@ -13,17 +13,6 @@ from tests.factories import PASSWORD, make_user
 from tests.mail_server import links_in, text_of
 
 
-@pytest.fixture
-def admin(app):
-    return make_user(role="admin", username="boss")
-
-
-@pytest.fixture
-def admin_client(client, admin):
-    client.sign_in(admin)
-    return client
-
-
 def blocked(kind, value, admin):
     return blocks.add_block(admin, kind, value, "Ban evasion.")
 

@@ -12,11 +12,6 @@ from tests.factories import make_reply, make_thread, make_user
 
 
 @pytest.fixture
-def admin(app):
-    return make_user(role="admin", username="boss")
-
-
-@pytest.fixture
 def run(app):
     runner = app.test_cli_runner()
 

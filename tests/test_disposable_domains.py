@@ -12,17 +12,6 @@ from tests.factories import make_user
 from tests.mail_server import finish_link
 
 
-@pytest.fixture
-def admin(app):
-    return make_user(role="admin", username="boss")
-
-
-@pytest.fixture
-def admin_client(client, admin):
-    client.sign_in(admin)
-    return client
-
-
 def ask(client, email):
     return client.submit("/register", {"username": "rhonda", "display_name": "Rhonda Bird", "name_style": "full",
                                        "email": email})

@@ -217,11 +217,6 @@ def test_a_blocked_network_is_refused_on_the_page_before_usernames_are_looked_at
     assert smtp_server.messages == []
 
 
-@pytest.fixture
-def admin(app):
-    return make_user(username="boss", role="admin")
-
-
 # The service, as the command line and the link use it
 
 
