@@ -252,6 +252,19 @@
     if (form) showKindFields(form);
   });
   document.addEventListener("htmx:after:swap", showAllKindFields);  // the preview swaps the form in again
+
+  // A swap that removes the focused element (a notice's own "Forget" button, say) would drop focus
+  // to <body>, and a keyboard or screen reader user back to the top of the page: it goes to <main>
+  // instead, where the next Tab continues. Swaps that leave focus alone (live updates) change nothing.
+  let focusedBeforeSwap = null;
+  document.addEventListener("htmx:before:swap", () => { focusedBeforeSwap ??= document.activeElement; });
+  document.addEventListener("htmx:after:swap", () => setTimeout(() => {
+    const lost = focusedBeforeSwap && focusedBeforeSwap !== document.body && !focusedBeforeSwap.isConnected;
+    focusedBeforeSwap = null;
+    if (lost && (document.activeElement === document.body || !document.activeElement)) {
+      document.getElementById("main")?.focus({ preventScroll: true });
+    }
+  }, 0));
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", showAllKindFields);
   else showAllKindFields();
 })();

@@ -80,7 +80,6 @@ def test_a_stale_tab_keeps_the_reply_and_is_told_why(forum, live_app, new_contex
     otto.assert_same_document(armed)
     axe_check(page, "the stale tab with the signed-out notice")
     screenshot(page, "stale-tab-notice")
-    page.screenshot(path="/work/notes/shots/polisha/stale-notice-phone-viewport.png")
 
     # a second refusal replaces the notice rather than adding one
     with page.expect_response(lambda r: r.url.endswith("/reply")):
@@ -95,8 +94,9 @@ def test_a_stale_tab_keeps_the_reply_and_is_told_why(forum, live_app, new_contex
     expect(page.locator("#flash")).to_have_text("Notice removed. This browser will not show it again.")
     expect(box).to_have_value(TYPED)  # removed in place: the composer still holds the reply
     otto.assert_same_document(armed)
+    expect(page.locator("main#main")).to_be_focused()  # not <body>: the next Tab goes on from the page's content
     axe_check(page, "the stale tab after forgetting the notice")
-    page.screenshot(path="/work/notes/shots/polisha/after-forget-phone-viewport.png")
+    screenshot(page, "notice-forgotten")
 
     console.step = "reloaded"
     page.reload()

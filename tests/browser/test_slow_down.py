@@ -49,7 +49,6 @@ def test_a_limited_reply_keeps_its_text(javascript, live_app, live_server, new_c
     else:  # the whole thread page answers: the box with the message and the text has the focus, in view
         expect(box).to_be_focused()
         expect(box).to_be_in_viewport()
-        page.screenshot(path="/work/notes/shots/polisha/rate-limit-nojs-phone-viewport.png")
     expect(posts(page)).to_have_count(limit + 1)
     axe_check(page, "the composer refused for coming too fast")
     screenshot(page, "slowed-down")
