@@ -76,7 +76,7 @@ class SettingsForm(FlaskForm):
 
 
 def _setting_field(setting: Setting):
-    if setting.kind == "choice":
+    if setting.kind in ("choice", "bool"):
         return RadioField(setting.label, choices=[SelectChoice(value, label) for value, label in setting.choices],
                           description=setting.help, validate_choice=False)
     if setting.kind == "int":

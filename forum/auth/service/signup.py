@@ -132,7 +132,7 @@ def pending_for(token: str) -> Pending:
 def confirmation_required() -> bool:
     """EMAIL_CONFIRMATION (on by default): whether an account waits for its mailed link. Off (a private or
     trusted community), the registration form asks for the password and makes the account at once."""
-    return bool(current_app.config["EMAIL_CONFIRMATION"])
+    return bool(site_setting("EMAIL_CONFIRMATION"))
 
 
 def create_at_once(pending: Pending, password: str, remote_addr: str | None = None) -> User:

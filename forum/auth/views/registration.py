@@ -2,7 +2,7 @@
 
 import functools
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 
 from ...extensions import limiter
 from ...htmx import render, uncached
@@ -32,7 +32,7 @@ def _mailed(response) -> bool:
 
 
 def _unsolved_limit() -> str:
-    return current_app.config["REGISTER_UNSOLVED_RATE_LIMIT"]
+    return site_setting("REGISTER_UNSOLVED_RATE_LIMIT")
 
 
 def _challenge_solved() -> bool:
