@@ -126,6 +126,7 @@ class Defaults:
     TRUST_REGULAR_MIN_READ = 200  # this many posts read,
     TRUST_REGULAR_MAX_FLAGS = 2  # and no more than this many flags on their posts from others
     INVITE_DAYS = 7  # an invitation link works this long (REGISTRATION_MODE "invite")
+    INVITE_RATE_LIMIT = "10 per day"  # invitation links made, per member (admins too)
     EDIT_GRACE_SECONDS = 300  # edits within this time of posting keep no revision
     # This many members flagging a new member's post as spam (or one moderator) silence them and hide their posts.
     SPAM_FLAG_THRESHOLD = 2

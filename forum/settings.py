@@ -200,6 +200,7 @@ SETTINGS: tuple[Setting, ...] = (
     _limit("REPLY_RATE_LIMIT", "Rate limits", "Replies", "Replies posted, per member."),
     _limit("THREAD_RATE_LIMIT", "Rate limits", "New threads", "Threads started, per member."),
     _limit("AVATAR_RATE_LIMIT", "Rate limits", "Picture uploads", "Per member."),
+    _limit("INVITE_RATE_LIMIT", "Rate limits", "Invitations", "Invitation links made, per member (admins too)."),
     Setting("NEW_MEMBER_MIN_POSTS", "int", "Trust levels", "Posts to become a member", minimum=0, maximum=1000,
             help="Trust levels (README, “Trust levels”): a new member becomes a member once they have this many "
                  "posts, are old enough and have read enough (below). New members' links are hidden and their "
