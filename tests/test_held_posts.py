@@ -13,7 +13,10 @@ from forum.moderation.service import held as review
 from forum.posts.service import held
 from forum.refusals import Conflict, FieldError, Forbidden
 from forum.settings import BY_NAME
+from forum.database import write_transaction
+from forum.models import User
 from tests.factories import PASSWORD, make_category, make_thread, make_user
+from tests.mail_server import text_of
 
 APP_CONFIG = {"NEW_MEMBER_POST_REVIEW": "hold"}
 SECRET = "Zanzibarquokka"  # a word only the held post has
@@ -218,6 +221,31 @@ def test_rejecting_needs_a_reason_and_shows_it_to_the_author_alone(client, newco
     mine = client.get("/held").text
     assert "Rejected by a moderator" in mine and "Advertising is not allowed." in mine
     assert SECRET not in client.get(f"/t/{thread.id}-{thread.slug}").text  # no longer waiting on the page
+
+
+def choose_mail(member, choice):
+    with write_transaction() as session:
+        session.get(User, member.id).email_notifications = choice
+
+
+def test_rejecting_mails_its_author_the_reason_when_they_take_email(client, newcomer, moderator, thread, smtp_server):
+    choose_mail(newcomer, "daily")
+    hold_reply(client, newcomer, thread)
+    [waiting_post] = waiting()
+    client.sign_in(moderator)
+    client.submit(f"/mod/held/{waiting_post.id}/reject", {"reason": "Advertising is not allowed."})
+    text = text_of(smtp_server.last_to(newcomer.email))
+    assert "Advertising is not allowed." in text and "Talk about birds" in text
+    assert "/held" in text and "/settings/email" in text and SECRET in text  # what they wrote, so nothing is lost
+
+
+def test_rejecting_mails_nobody_whose_email_is_off(client, newcomer, moderator, thread, smtp_server):
+    choose_mail(newcomer, "off")
+    hold_reply(client, newcomer, thread)
+    [waiting_post] = waiting()
+    client.sign_in(moderator)
+    assert client.submit(f"/mod/held/{waiting_post.id}/reject", {"reason": "Spam."}).status_code == 303
+    assert smtp_server.messages == []
 
 
 def test_reject_and_suspend_rejects_all_their_waiting_posts_and_suspends_them(client, newcomer, moderator, thread):
