@@ -248,6 +248,37 @@ def test_rejecting_mails_nobody_whose_email_is_off(client, newcomer, moderator, 
     assert smtp_server.messages == []
 
 
+def test_with_htmx_approving_swaps_the_item_alone_and_focuses_it(client, newcomer, moderator, thread):
+    hold_reply(client, newcomer, thread)
+    [waiting_post] = waiting()
+    client.sign_in(moderator)
+    page = client.get("/mod").text
+    assert f'data-hx-post="/mod/held/{waiting_post.id}/approve"' in page
+    assert f'data-hx-target="#held-item-{waiting_post.id}"' in page
+    answer = client.submit(f"/mod/held/{waiting_post.id}/approve", htmx=True)
+    assert answer.status_code == 200 and "HX-Request" in answer.headers["Vary"]
+    post = db.session.scalar(db.select(Post).where(Post.author_id == newcomer.id))
+    item = answer.text.split('<div id="flash"')[0]
+    assert item.lstrip().startswith(f'<article class="queue-item held-item held-decided" id="held-item-{waiting_post.id}"')
+    assert 'tabindex="-1" autofocus' in item and f'href="/p/{post.id}"' in item and "<html" not in answer.text
+    assert "The post is approved and published." in answer.text  # #flash, out of band
+
+
+def test_with_htmx_a_refused_rejection_comes_back_in_place_and_a_rejection_swaps_the_item(client, newcomer,
+                                                                                          moderator, thread):
+    hold_reply(client, newcomer, thread)
+    [waiting_post] = waiting()
+    client.sign_in(moderator)
+    refused = client.submit(f"/mod/held/{waiting_post.id}/reject", {"reason": " "}, htmx=True)
+    assert refused.status_code == 422 and "<html" not in refused.text
+    assert refused.text.lstrip().startswith(f'<article class="queue-item held-item" id="held-item-{waiting_post.id}"')
+    assert 'aria-invalid="true"' in refused.text and "autofocus" in refused.text
+    done = client.submit(f"/mod/held/{waiting_post.id}/reject", {"reason": "Off topic."}, htmx=True)
+    assert done.status_code == 200 and "Rejected, for the reason “Off topic.”" in done.text and waiting() == []
+    again = client.submit(f"/mod/held/{waiting_post.id}/approve", htmx=True)
+    assert again.status_code == 409 and "already rejected" in again.text and again.headers["HX-Reswap"] == "none"
+
+
 def test_reject_and_suspend_rejects_all_their_waiting_posts_and_suspends_them(client, newcomer, moderator, thread):
     hold_reply(client, newcomer, thread, body="First spam")
     hold_reply(client, newcomer, thread, body="Second spam")
