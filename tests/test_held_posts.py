@@ -323,3 +323,20 @@ def test_a_members_held_posts_are_in_their_export_and_go_with_their_account(clie
     deleted = client.submit("/settings/data/delete", {"posts": "remove", "password": PASSWORD})
     assert deleted.status_code in (302, 303)
     assert db.session.scalar(db.select(db.func.count(HeldPost.id))) == 0
+
+
+def test_a_held_reply_never_comes_in_the_live_updates(client, newcomer, regular, moderator, thread):
+    """The live "new replies" poll shows posts, and a held reply is none: no reader gets it from there,
+    not staff, and not its author either, who saw it marked waiting in the answer to their reply and
+    sees it at the end of the thread's page (a poll that asked for it would cost every reader a query)."""
+    opening = db.session.scalar(db.select(Post.id).where(Post.thread_id == thread.id))
+    hold_reply(client, newcomer, thread)
+    for member in (regular, moderator, newcomer):
+        client.sign_in(member)
+        count = client.fragment(f"/t/{thread.id}/new-replies?after={opening}&seen=0")
+        posts = client.fragment(f"/t/{thread.id}/new-replies/posts?after={opening}")
+        assert count.status_code == 200 and posts.status_code == 200, member.username
+        assert SECRET not in count.text + posts.text and "new repl" not in count.text, member.username
+        client.post("/logout", data={"csrf_token": client.csrf_token()})
+    client.sign_in(newcomer)
+    assert SECRET in client.get(f"/t/{thread.id}-{thread.slug}").text  # the author's own page shows it
