@@ -101,3 +101,12 @@ class AllowDomainForm(FlaskForm):
         "Reason, for staff",
         validators=[DataRequired("Say why, for the other staff."), Length(max=500)],
     )
+
+
+class TwoFactorResetForm(FlaskForm):
+    reason = StringField(
+        "Reason, for staff",
+        validators=[Length(max=500)],
+        description="How you know the request is the member's own (they lost their phone and their recovery "
+                    "codes). Kept in the moderation log for staff; the member is told by mail.",
+    )
