@@ -262,6 +262,8 @@ def test_with_htmx_approving_swaps_the_item_alone_and_focuses_it(client, newcome
     assert item.lstrip().startswith(f'<article class="queue-item held-item held-decided" id="held-item-{waiting_post.id}"')
     assert 'tabindex="-1" autofocus' in item and f'href="/p/{post.id}"' in item and "<html" not in answer.text
     assert "The post is approved and published." in answer.text  # #flash, out of band
+    assert '<span id="held-queue-count">0</span>' in answer.text  # the queue's count, and the header's
+    assert '<hx-partial hx-target="#account-nav"' in answer.text and 'id="review-queue">Review</a>' in answer.text
 
 
 def test_with_htmx_a_refused_rejection_comes_back_in_place_and_a_rejection_swaps_the_item(client, newcomer,

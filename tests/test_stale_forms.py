@@ -88,3 +88,28 @@ def test_a_picture_cannot_be_kept_so_the_page_says_to_choose_it_again(client):
     confirmed = client.submit("/login/confirm", {**fields, "password": PASSWORD})
     assert confirmed.status_code == 200 and "choose it again" in confirmed.text and "Send it now" not in confirmed.text
     assert 'href="/admin/settings"' in confirmed.text
+
+
+def test_the_new_pages_are_valid_html(client, tmp_path, monkeypatch):
+    from forum.database import write_transaction
+    from forum.models import RecoveryCode
+    from tests.test_valid_html import vnu_errors
+    admin = stale_admin(client)
+    member = make_user(username="lou")
+    with write_transaction(public=False) as session:
+        session.get(User, member.id).totp_secret = "JBSWY3DPEHPK3PXP"
+        session.add(RecoveryCode(user_id=member.id, code_hash="0" * 64))
+    page_url = f"/admin/members/{member.id}"
+    asked = send_stale(client, f"{page_url}/two-factor/reset", {"reason": "Lost <phone> & codes"}, referer=page_url)
+    fields = {name: value for name, value in hidden(asked.text).items() if name != "csrf_token"}
+    pages = {"confirm (stale form)": asked.text,
+             "confirm (wrong password)": client.submit("/login/confirm", {**fields, "password": "x"}).text,
+             "send again": client.submit("/login/confirm", {**fields, "password": PASSWORD}).text,
+             "member (two-factor on)": client.get(page_url).text,
+             "member (reason missing)": client.submit(f"{page_url}/two-factor/reset", {"reason": ""}).text,
+             "member (own)": client.get(f"/admin/members/{admin.id}").text}
+    monkeypatch.setitem(client.application.config, "INVITE_RATE_LIMIT", "1 per day")
+    client.submit("/invites")
+    pages["invites (limit)"] = client.submit("/invites").text
+    assert "most allowed" in pages["invites (limit)"]
+    assert vnu_errors(pages, tmp_path) == []
