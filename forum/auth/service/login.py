@@ -109,7 +109,8 @@ def ask_for_password_again():
     typed, so that the member can send it again with one button once the password is given."""
     if request.method == "POST":
         back = safe_next(_path_of(request.referrer or ""), "")
-        return redirect(url_for("auth.confirm_stale_form", next=back or None, resend_to=request.path), 307)
+        return redirect(url_for("auth.confirm_stale_form", next=back or None,
+                                resend_to=request.full_path.rstrip("?")), 307)
     target = url_for("auth.confirm_password_form", next=safe_next(request.full_path.rstrip("?")))
     if is_fragment_request():
         response = make_response("", 401)
