@@ -89,20 +89,38 @@ TRIAL_LIMITS = {"REGISTER_RATE_LIMIT": "accounts registered from one address",
 @click.option("--url", required=True, help="The address the forum is about to serve on.")
 @with_appcontext
 def banner(url):
-    """What `make run` prints before serving: where, and the rate limits a local trial relaxes."""
-    settings = current_app.config
+    """What `make run` prints before serving: where, the rate limits a local trial relaxes, and whether
+    newcomers confirm their address. Each value is the one in force (forum/settings.py): FORUM_<NAME>
+    in the environment, else an admin's choice at /admin/settings, else the configuration."""
+    settings = current_app.extensions["settings"]
     click.echo("=" * 72)
     click.echo(f"  The forum is starting on {url}   (Ctrl-C stops it)")
-    if settings.get("LOCAL_HTTP"):
+    if current_app.config.get("LOCAL_HTTP"):
         click.echo("  A local trial (FORUM_LOCAL_HTTP): rate limits loose enough for one person to")
         click.echo("  register several members and have them talk to each other:")
         for name, what in TRIAL_LIMITS.items():
-            value, strict, trial = settings[name], getattr(config.Defaults, name), getattr(config.LocalTrial, name)
-            note = "" if value == trial else "   (set in your configuration)"
+            value, strict, trial = settings.value(name), getattr(config.Defaults, name), getattr(config.LocalTrial, name)
+            note = "" if value == trial else f"   ({_set_where(settings, name)})"
             click.echo(f"    {what}: {value}" + (f" (a deployment: {strict})" if value != strict else "") + note)
         click.echo("  A deployment (FORUM_LOCAL_HTTP unset) keeps the strict limits; FORUM_<NAME>")
         click.echo("  settings win over both (README \"Configuration\").")
+    confirming = settings.value("EMAIL_CONFIRMATION")
+    where = "" if confirming is config.Defaults.EMAIL_CONFIRMATION else f" ({_set_where(settings, 'EMAIL_CONFIRMATION')})"
+    if not confirming:
+        click.echo(f"  Email confirmation is off{where}: a newcomer is signed in at once.")
+    elif current_app.config["MAIL_SERVER"]:
+        click.echo(f"  Email confirmation is on{where}: newcomers follow a mailed link.")
+    else:
+        click.echo(f"  Email confirmation is on{where}: with no mail server, the mailed links are printed here.")
     click.echo("=" * 72)
+
+
+def _set_where(settings, name: str) -> str:
+    if settings.fixed(name):
+        return f"set by FORUM_{name}"
+    if name in settings.saved():
+        return "set at /admin/settings"
+    return "set in your configuration"
 
 
 @forum.command("seed-demo")

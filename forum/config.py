@@ -126,6 +126,7 @@ class Defaults:
     TRUST_REGULAR_MIN_READ = 200  # this many posts read,
     TRUST_REGULAR_MAX_FLAGS = 2  # and no more than this many flags on their posts from others
     INVITE_DAYS = 7  # an invitation link works this long (REGISTRATION_MODE "invite")
+    INVITE_RATE_LIMIT = "10 per day"  # invitation links made, per member (admins too)
     EDIT_GRACE_SECONDS = 300  # edits within this time of posting keep no revision
     # This many members flagging a new member's post as spam (or one moderator) silence them and hide their posts.
     SPAM_FLAG_THRESHOLD = 2
@@ -149,12 +150,14 @@ class Defaults:
     PASSWORD_RESET_MAX_AGE = 3600  # seconds a password-reset link works (once)
     PASSWORD_RESET_RATE_LIMIT = "5 per hour"  # reset requests, per IP address and per email address
     REGISTER_LINK_MAX_AGE = 86400  # seconds a mailed link to finish creating an account works
-    # Whether an account exists only once its address answered the mailed link (forum/auth/service/signup.py).
+    # Whether an account exists only once its address answered the mailed link (forum/auth/service/signup.py;
+    # a site setting, as is REFUSE_DISPOSABLE_EMAIL).
     # False (a private or trusted community): the registration form asks for the password and signs in at once.
     EMAIL_CONFIRMATION = True
     EMAIL_CHANGE_MAX_AGE = 86400  # seconds a link confirming a member's new email address works (once)
     EMAIL_CHANGE_RATE_LIMIT = "5 per hour"  # requests to change the address, per member
-    # Bot traps (forum/auth/service/traps.py, README "Bot traps"). A guest form sent back sooner than
+    # Bot traps (forum/auth/service/traps.py, README "Bot traps"); the next four are site settings
+    # (forum/settings.py: read them with site_setting()). A guest form sent back sooner than
     # this after it was shown is shown again with a message: registration, then sign-in and reset
     # (password managers fill those in a blink, so their minimum is small).
     REGISTER_MIN_SECONDS = 3

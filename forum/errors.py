@@ -56,7 +56,10 @@ def handle_members_only(error: MembersOnly):
 
 
 def handle_rate_limited(error: RateLimitExceeded):
-    """A rate limit was reached: say when to try again (the typed text is kept, as for any error)."""
+    """A rate limit was reached: say when to try again (the typed text is kept, as for any error). A
+    limit whose on_breach callback answered itself (beside its form) gives that answer."""
+    if error.response is not None:
+        return error.response
     message, retry_after = limits.refusal(error)
     body, status, headers = respond(429, message, title="Slow down")
     headers["Retry-After"] = str(retry_after)

@@ -74,15 +74,25 @@ limit_uploads = limiter.limit(_setting("AVATAR_RATE_LIMIT"), key_func=_member)
 limit_registrations = limiter.limit(_setting("REGISTER_RATE_LIMIT"), deduct_when=_created)
 
 
+def limit_invites(on_breach):
+    """Invitation links made, per member. `on_breach(message, retry_after)` answers the refused request
+    itself (the invitations page, with the message beside its form)."""
+    def answer(breached):
+        return on_breach(*breach_refusal(breached))
+    return limiter.limit(_setting("INVITE_RATE_LIMIT"), key_func=_member, deduct_when=_created, on_breach=answer)
+
+
 # --- The answer when a limit is reached ------------------------------------------------------
 
-NOUNS = {"threads.reply": ("reply", "replies"), "threads.create": ("new thread", "new threads")}
+NOUNS = {"threads.reply": ("reply", "replies"), "threads.create": ("new thread", "new threads"),
+         "auth.create_invite": ("invitation", "invitations")}
 REFUSALS = {
     "auth.login": ("Too many attempts to sign in. You can try again {wait}. If this is your account, you can "
                    "still sign in from a browser you have signed in on before, or reset your password."),
     "auth.register": "Too many new accounts from your network or for this address. You can register again {wait}.",
     "threads.reply": "You have reached the limit of {limit}{standing}. You can post again {wait}.",
     "threads.create": "You have reached the limit of {limit}{standing}. You can start another {wait}.",
+    "auth.create_invite": "You have made {limit}, the most allowed. You can make another {wait}.",
 }
 DEFAULT_REFUSAL = "Too many attempts. You can try again {wait}."
 # Registrations without a solved puzzle (forum/auth/views/registration.py names its limit this).
@@ -95,14 +105,22 @@ def refusal(error: RateLimitExceeded) -> tuple[str, int]:
     """What to tell someone who reached a limit, and the seconds until they may try again."""
     breached = limiter.current_limit
     window_end = breached.window.reset_time if breached else time.time() + error.limit.limit.get_expiry()
+    return _refusal(error.limit.limit, getattr(error.limit, "scope", None), window_end)
+
+
+def breach_refusal(breached) -> tuple[str, int]:
+    """The same, from a limit's on_breach callback (a flask_limiter RequestLimit)."""
+    return _refusal(breached.limit, None, breached.window.reset_time)
+
+
+def _refusal(item, scope, window_end: float) -> tuple[str, int]:
     seconds = max(1, math.ceil(window_end - time.time()))
     endpoint = request.endpoint or ""
     template = REFUSALS.get(endpoint, DEFAULT_REFUSAL)
-    if endpoint == "auth.register" and getattr(error.limit, "scope", None) == UNSOLVED_SCOPE:
+    if endpoint == "auth.register" and scope == UNSOLVED_SCOPE:
         template = UNSOLVED_REFUSAL
     standing = " for new members" if endpoint in NOUNS and is_new_member() else ""
-    message = template.format(limit=_describe(error.limit.limit, endpoint), standing=standing,
-                              wait=_in_words(seconds))
+    message = template.format(limit=_describe(item, endpoint), standing=standing, wait=_in_words(seconds))
     return message, seconds
 
 

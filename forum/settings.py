@@ -49,8 +49,8 @@ LIMIT_HINT = "such as “10 per minute”, several joined by “;” (“5 per m
 @dataclass(frozen=True)
 class Setting:
     """One setting. `name` is its app.config key (and FORUM_<name>); `kind` says how it is typed and
-    checked: text, int, choice, limit (a rate limit), colour (#rrggbb) or image (an uploaded picture's
-    file name, set by its own form)."""
+    checked: text, int, choice, bool (on or off, `choices` naming "true" and "false"), limit (a rate
+    limit), colour (#rrggbb) or image (an uploaded picture's file name, set by its own form)."""
 
     name: str
     kind: str
@@ -78,6 +78,8 @@ class Setting:
             if not self.minimum <= value <= self.maximum:
                 raise FieldError(self.field_name, f"Enter a whole number from {self.minimum} to {self.maximum}.")
             return value
+        if self.kind == "bool":
+            return _clean_bool(self, value)
         if not isinstance(value, str):
             raise FieldError(self.field_name, "Enter a value.")
         value = value.strip()
@@ -97,9 +99,23 @@ class Setting:
 
     def describe(self, value) -> str:
         """The value as the page and the log say it."""
-        if self.kind == "choice":
-            return dict(self.choices).get(value, str(value))
+        if self.kind in ("choice", "bool"):
+            return dict(self.choices).get(self.form_value(value), str(value))
         return str(value) if value != "" else "(none)"
+
+    def form_value(self, value):
+        """The value as the form's input holds it ("true" or "false" for an on/off setting)."""
+        if self.kind == "bool":
+            return "true" if value else "false"
+        return value
+
+
+def _clean_bool(setting: Setting, value) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise FieldError(setting.field_name, "Choose one of the options.")
 
 
 def _clean_limit(setting: Setting, value: str) -> str:
@@ -155,8 +171,27 @@ SETTINGS: tuple[Setting, ...] = (
             choices=(("optional", "Optional: each member chooses"),
                      ("required", "Required for moderators and admins")),
             help="When required, a moderator or admin without it is sent to set it up before any other page."),
+    Setting("EMAIL_CONFIRMATION", "bool", "Registration", "Email confirmation",
+            choices=(("true", "Required: an account is made once its address has followed the mailed link"),
+                     ("false", "Not required: the form asks for a password and signs the newcomer in at once "
+                               "(a private or trusted community)"))),
+    Setting("REFUSE_DISPOSABLE_EMAIL", "bool", "Registration", "Throwaway addresses",
+            choices=(("true", "Refused, except the domains allowed at /admin/domains"),
+                     ("false", "Accepted like any other address"))),
     Setting("INVITE_DAYS", "int", "Registration", "Days an invitation works", minimum=1, maximum=90,
             help="An invitation link makes one account, within this many days of being made."),
+    Setting("REGISTER_MIN_SECONDS", "int", "Bot traps", "Seconds before a registration may be sent",
+            minimum=0, maximum=60, help="A registration form sent back sooner after it was shown comes back with "
+                                        "a message, everything typed kept. 0 turns the check off."),
+    Setting("GUEST_FORM_MIN_SECONDS", "int", "Bot traps", "Seconds before a sign-in or reset may be sent",
+            minimum=0, maximum=60, help="The same for the sign-in and password-reset forms (password managers "
+                                        "fill those fast: keep it small). 0 turns the check off."),
+    Setting("REGISTER_CHALLENGE_MAX_NUMBER", "int", "Bot traps", "Size of the registration puzzle",
+            minimum=1000, maximum=10_000_000,
+            help="The numbers a browser may have to try to solve the proof-of-work puzzle: 100000 is about a "
+                 "second's work; ten times more is ten times slower, for bots and people alike."),
+    _limit("REGISTER_UNSOLVED_RATE_LIMIT", "Bot traps", "Registrations without JavaScript",
+           "Registrations sent without a solved puzzle, per IP address, on top of the limit for all registrations."),
     _limit("REGISTER_RATE_LIMIT", "Rate limits", "Registrations",
            "Registration mails, per IP address and per email address."),
     _limit("LOGIN_RATE_LIMIT", "Rate limits", "Failed sign-ins", "Per address and per account."),
@@ -165,6 +200,7 @@ SETTINGS: tuple[Setting, ...] = (
     _limit("REPLY_RATE_LIMIT", "Rate limits", "Replies", "Replies posted, per member."),
     _limit("THREAD_RATE_LIMIT", "Rate limits", "New threads", "Threads started, per member."),
     _limit("AVATAR_RATE_LIMIT", "Rate limits", "Picture uploads", "Per member."),
+    _limit("INVITE_RATE_LIMIT", "Rate limits", "Invitations", "Invitation links made, per member (admins too)."),
     Setting("NEW_MEMBER_MIN_POSTS", "int", "Trust levels", "Posts to become a member", minimum=0, maximum=1000,
             help="Trust levels (README, “Trust levels”): a new member becomes a member once they have this many "
                  "posts, are old enough and have read enough (below). New members' links are hidden and their "

@@ -51,3 +51,25 @@ def test_confirmation_is_on_by_default_and_the_environment_sets_it(database_url,
     assert create_app(test_config(database_url)).config["EMAIL_CONFIRMATION"] is True
     monkeypatch.setenv("FORUM_EMAIL_CONFIRMATION", "false")
     assert create_app(test_config(database_url)).config["EMAIL_CONFIRMATION"] is False
+
+
+def test_a_honeypot_bot_gets_a_persons_answer_and_nothing_is_made(client, smtp_server):
+    """With confirmation off a person is signed in and sent on with a welcome: so is the bot's answer,
+    not "check your email" (which would tell it that it was caught), and no account is made."""
+    bot = client.submit("/register", {**PERSON, "password": PASSWORD, "comment": "spam", "next": "/c/general"})
+    assert bot.status_code == 302 and bot.location == "/c/general"
+    assert "Welcome, Rhonda Bird! Your account is ready and you are signed in." in client.get("/").text
+    assert users() == 0 and smtp_server.messages == []
+    person = client.submit("/register", {**PERSON, "password": PASSWORD, "next": "/c/general"})
+    assert (person.status_code, person.location) == (bot.status_code, bot.location)
+
+
+def test_a_honeypot_bot_is_refused_as_a_person_would_be_for_what_it_typed(client):
+    missing = client.submit("/register", {**PERSON, "comment": "spam"})
+    assert missing.status_code == 422 and "Choose a password." in missing.text
+    weak = client.submit("/register", {**PERSON, "password": "rhonda@example.com", "comment": "spam"})
+    assert weak.status_code == 422 and 'value="Rhonda Bird"' in weak.text
+    throwaway = client.submit("/register", {**PERSON, "email": "r@mailinator.com", "password": PASSWORD,
+                                            "comment": "spam"})
+    assert throwaway.status_code == 422 and "throwaway" in throwaway.text
+    assert users() == 0

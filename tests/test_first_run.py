@@ -1,13 +1,16 @@
 """A newcomer's first `make run`: it says what it is doing, installs only what running needs, and
 serves a local trial whose rate limits let one person try a conversation among several members."""
 
+import json
 import subprocess
 
 import pytest
 
 from forum import create_app
 from forum.config import PROJECT_ROOT, Defaults, LocalTrial
+from forum.database import write_transaction
 from forum.extensions import db
+from forum.models import SiteSetting
 from tests.conftest import ForumClient, test_config
 from tests.factories import make_category, make_thread, make_user
 
@@ -102,4 +105,29 @@ def test_the_banner_names_the_address_and_the_relaxed_limits(local_app):
     assert "http://127.0.0.1:5000" in output and "local trial" in output
     assert f"accounts registered from one address: {LocalTrial.REGISTER_RATE_LIMIT}" in output
     assert "(a deployment: 5 per hour)" in output
-    assert "replies by other members: 7 per minute" in output and "set in your configuration" in output
+    assert "replies by other members: 7 per minute" in output and "set by FORUM_REPLY_RATE_LIMIT" in output
+
+
+def test_the_banner_shows_a_limit_an_admin_saved_not_the_configurations(local_app):
+    app = local_app()
+    with app.app_context():
+        try:
+            with write_transaction() as session:
+                session.merge(SiteSetting(name="REPLY_RATE_LIMIT", value=json.dumps("9 per minute")))
+            output = app.test_cli_runner().invoke(args=["forum", "banner", "--url", "http://127.0.0.1:5000"]).output
+            assert "replies by other members: 9 per minute" in output and "set at /admin/settings" in output
+        finally:
+            db.session.execute(SiteSetting.__table__.delete())
+            db.session.commit()
+            db.session.remove()
+
+
+def test_the_banner_says_whether_newcomers_confirm_their_address(local_app):
+    output = local_app().test_cli_runner().invoke(args=["forum", "banner", "--url", "http://127.0.0.1:5000"]).output
+    assert "Email confirmation is on: with no mail server, the mailed links are printed here." in output
+
+
+def test_the_environment_wins_over_the_banners_email_confirmation(local_app):
+    app = local_app(EMAIL_CONFIRMATION="false")
+    output = app.test_cli_runner().invoke(args=["forum", "banner", "--url", "http://127.0.0.1:5000"]).output
+    assert "Email confirmation is off (set by FORUM_EMAIL_CONFIRMATION): a newcomer is signed in at once." in output

@@ -13,7 +13,10 @@ from forum.moderation.service import held as review
 from forum.posts.service import held
 from forum.refusals import Conflict, FieldError, Forbidden
 from forum.settings import BY_NAME
+from forum.database import write_transaction
+from forum.models import User
 from tests.factories import PASSWORD, make_category, make_thread, make_user
+from tests.mail_server import text_of
 
 APP_CONFIG = {"NEW_MEMBER_POST_REVIEW": "hold"}
 SECRET = "Zanzibarquokka"  # a word only the held post has
@@ -220,6 +223,64 @@ def test_rejecting_needs_a_reason_and_shows_it_to_the_author_alone(client, newco
     assert SECRET not in client.get(f"/t/{thread.id}-{thread.slug}").text  # no longer waiting on the page
 
 
+def choose_mail(member, choice):
+    with write_transaction() as session:
+        session.get(User, member.id).email_notifications = choice
+
+
+def test_rejecting_mails_its_author_the_reason_when_they_take_email(client, newcomer, moderator, thread, smtp_server):
+    choose_mail(newcomer, "daily")
+    hold_reply(client, newcomer, thread)
+    [waiting_post] = waiting()
+    client.sign_in(moderator)
+    client.submit(f"/mod/held/{waiting_post.id}/reject", {"reason": "Advertising is not allowed."})
+    text = text_of(smtp_server.last_to(newcomer.email))
+    assert "Advertising is not allowed." in text and "Talk about birds" in text
+    assert "/held" in text and "/settings/email" in text and SECRET in text  # what they wrote, so nothing is lost
+
+
+def test_rejecting_mails_nobody_whose_email_is_off(client, newcomer, moderator, thread, smtp_server):
+    choose_mail(newcomer, "off")
+    hold_reply(client, newcomer, thread)
+    [waiting_post] = waiting()
+    client.sign_in(moderator)
+    assert client.submit(f"/mod/held/{waiting_post.id}/reject", {"reason": "Spam."}).status_code == 303
+    assert smtp_server.messages == []
+
+
+def test_with_htmx_approving_swaps_the_item_alone_and_focuses_it(client, newcomer, moderator, thread):
+    hold_reply(client, newcomer, thread)
+    [waiting_post] = waiting()
+    client.sign_in(moderator)
+    page = client.get("/mod").text
+    assert f'data-hx-post="/mod/held/{waiting_post.id}/approve"' in page
+    assert f'data-hx-target="#held-item-{waiting_post.id}"' in page
+    answer = client.submit(f"/mod/held/{waiting_post.id}/approve", htmx=True)
+    assert answer.status_code == 200 and "HX-Request" in answer.headers["Vary"]
+    post = db.session.scalar(db.select(Post).where(Post.author_id == newcomer.id))
+    item = answer.text.split('<div id="flash"')[0]
+    assert item.lstrip().startswith(f'<article class="queue-item held-item held-decided" id="held-item-{waiting_post.id}"')
+    assert 'tabindex="-1" autofocus' in item and f'href="/p/{post.id}"' in item and "<html" not in answer.text
+    assert "The post is approved and published." in answer.text  # #flash, out of band
+    assert '<span id="held-queue-count">0</span>' in answer.text  # the queue's count, and the header's
+    assert '<hx-partial hx-target="#account-nav"' in answer.text and 'id="review-queue">Review</a>' in answer.text
+
+
+def test_with_htmx_a_refused_rejection_comes_back_in_place_and_a_rejection_swaps_the_item(client, newcomer,
+                                                                                          moderator, thread):
+    hold_reply(client, newcomer, thread)
+    [waiting_post] = waiting()
+    client.sign_in(moderator)
+    refused = client.submit(f"/mod/held/{waiting_post.id}/reject", {"reason": " "}, htmx=True)
+    assert refused.status_code == 422 and "<html" not in refused.text
+    assert refused.text.lstrip().startswith(f'<article class="queue-item held-item" id="held-item-{waiting_post.id}"')
+    assert 'aria-invalid="true"' in refused.text and "autofocus" in refused.text
+    done = client.submit(f"/mod/held/{waiting_post.id}/reject", {"reason": "Off topic."}, htmx=True)
+    assert done.status_code == 200 and "Rejected, for the reason “Off topic.”" in done.text and waiting() == []
+    again = client.submit(f"/mod/held/{waiting_post.id}/approve", htmx=True)
+    assert again.status_code == 409 and "already rejected" in again.text and again.headers["HX-Reswap"] == "none"
+
+
 def test_reject_and_suspend_rejects_all_their_waiting_posts_and_suspends_them(client, newcomer, moderator, thread):
     hold_reply(client, newcomer, thread, body="First spam")
     hold_reply(client, newcomer, thread, body="Second spam")
@@ -264,3 +325,20 @@ def test_a_members_held_posts_are_in_their_export_and_go_with_their_account(clie
     deleted = client.submit("/settings/data/delete", {"posts": "remove", "password": PASSWORD})
     assert deleted.status_code in (302, 303)
     assert db.session.scalar(db.select(db.func.count(HeldPost.id))) == 0
+
+
+def test_a_held_reply_never_comes_in_the_live_updates(client, newcomer, regular, moderator, thread):
+    """The live "new replies" poll shows posts, and a held reply is none: no reader gets it from there,
+    not staff, and not its author either, who saw it marked waiting in the answer to their reply and
+    sees it at the end of the thread's page (a poll that asked for it would cost every reader a query)."""
+    opening = db.session.scalar(db.select(Post.id).where(Post.thread_id == thread.id))
+    hold_reply(client, newcomer, thread)
+    for member in (regular, moderator, newcomer):
+        client.sign_in(member)
+        count = client.fragment(f"/t/{thread.id}/new-replies?after={opening}&seen=0")
+        posts = client.fragment(f"/t/{thread.id}/new-replies/posts?after={opening}")
+        assert count.status_code == 200 and posts.status_code == 200, member.username
+        assert SECRET not in count.text + posts.text and "new repl" not in count.text, member.username
+        client.post("/logout", data={"csrf_token": client.csrf_token()})
+    client.sign_in(newcomer)
+    assert SECRET in client.get(f"/t/{thread.id}-{thread.slug}").text  # the author's own page shows it

@@ -176,3 +176,26 @@ def test_the_new_pages_are_valid_html(app, client, tmp_path, invite_only):
     pages["/invites (member)"] = client.get("/invites").text
     pages["standing (own)"] = client.get(f"/u/{member.username}/standing").text
     assert vnu_errors(pages, tmp_path) == []
+
+
+def test_making_invitations_is_rate_limited_with_the_reason_beside_the_form(client, app):
+    save(app, INVITE_RATE_LIMIT="2 per day")
+    client.sign_in(make_user(role="admin"))
+    assert [client.submit("/invites").status_code for _ in range(2)] == [201, 201]
+    refused = client.submit("/invites")
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 3600
+    form = refused.text.split('class="stack invite-form"')[1].split("</form>")[0]
+    assert "You have made 2 invitations per day, the most allowed. You can make another in" in form
+    assert 'aria-describedby="invite-limit"' in form
+    assert db.session.scalar(db.select(db.func.count(Invite.id))) == 2
+
+
+def test_the_invitation_limit_is_a_site_setting_counted_per_member(client, app):
+    from forum.settings import BY_NAME
+    assert BY_NAME["INVITE_RATE_LIMIT"].kind == "limit"
+    save(app, INVITE_RATE_LIMIT="1 per day")
+    client.sign_in(make_user(role="admin"))
+    assert [client.submit("/invites").status_code for _ in range(2)] == [201, 429]
+    client.post("/logout", data={"csrf_token": client.csrf_token()})
+    client.sign_in(make_user(role="admin"))
+    assert client.submit("/invites").status_code == 201

@@ -76,7 +76,7 @@ class SettingsForm(FlaskForm):
 
 
 def _setting_field(setting: Setting):
-    if setting.kind == "choice":
+    if setting.kind in ("choice", "bool"):
         return RadioField(setting.label, choices=[SelectChoice(value, label) for value, label in setting.choices],
                           description=setting.help, validate_choice=False)
     if setting.kind == "int":
@@ -100,4 +100,13 @@ class AllowDomainForm(FlaskForm):
     reason = StringField(
         "Reason, for staff",
         validators=[DataRequired("Say why, for the other staff."), Length(max=500)],
+    )
+
+
+class TwoFactorResetForm(FlaskForm):
+    reason = StringField(
+        "Reason, for staff",
+        validators=[Length(max=500)],
+        description="How you know the request is the member's own (they lost their phone and their recovery "
+                    "codes). Kept in the moderation log for staff; the member is told by mail.",
     )

@@ -111,3 +111,4 @@ class ConfirmPasswordForm(FlaskForm):
 
     password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=MAX_LENGTH)])
     next = HiddenField()
+    resend_to = HiddenField()  # the form a stale page sent, offered again once the password is given

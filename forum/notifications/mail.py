@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 from .. import mail
 from ..database import write_transaction
 from ..extensions import db
-from ..models import Notification, Post, User
+from ..models import HeldPost, Notification, Post, Thread, User
 from ..models.base import utcnow
 from ..refusals import FieldError
 from ..settings import site_setting
@@ -163,3 +163,21 @@ def _message(member: User, ids: list[int], digest: bool):
 
 def _count(n: int) -> str:
     return f"{n} new notification{'' if n == 1 else 's'}"
+
+
+def tell_rejected(held: HeldPost) -> None:
+    """Mail a held post's author that a moderator rejected it, with the reason and what they wrote (so that
+    nothing is lost), if they chose notification email at all ("each" or "daily": a decision on their own
+    post is sent at once, not in a digest). Queued as a job (forum/mail.py), so the moderator does not wait."""
+    author = db.session.get(User, held.author_id)
+    if author is None or author.deleted_at is not None or author.email_notifications == "off":
+        return
+    where = f"a new thread, “{held.title}”" if held.thread_id is None else \
+        f"a reply in “{db.session.get(Thread, held.thread_id).title}”"
+    unsubscribe = mail.external_url("notifications.unsubscribe_form", token=unsubscribe_token(author))
+    message = mail.compose(
+        author.email, f"Your post on {site_setting('SITE_NAME')} was not published", "held_rejected",
+        headers={"List-Unsubscribe": f"<{unsubscribe}>"}, member=author, where=where, held=held,
+        held_link=mail.external_url("posts.held"), settings_link=mail.external_url("account.email_settings"),
+        unsubscribe_link=unsubscribe, choice=CHOICES[author.email_notifications])
+    mail.send(message, background=True)

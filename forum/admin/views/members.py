@@ -14,7 +14,8 @@ from ...auth.service.login import fresh_sign_in_required
 from .. import bp
 from ..service import activity, blocks
 from ..service import members as service
-from ..forms import BlockForm, RoleForm
+from ..service import two_factor
+from ..forms import BlockForm, RoleForm, TwoFactorResetForm
 from ... import trust
 
 
@@ -65,8 +66,10 @@ def _member(user_id):
     return service.get_member(user_id) or abort(404, "There is no such member.")
 
 
-def _render_member(member, form, status=200):
-    return render("admin/member.html", "role_form", status=status, member=member, form=form,
+def _render_member(member, form=None, status=200, block="role_form", reset_form=None):
+    form = form or RoleForm(formdata=None, role=member.role)
+    return render("admin/member.html", block, status=status, member=member, form=form,
+                  two_factor=two_factor.status(member), reset_form=reset_form or TwoFactorResetForm(formdata=None),
                   trust_level=trust.LEVELS[trust.level_of(member)],
                   invites=service.invites_of(member), invited_by=service.invite_of(member),
                   sanctions=service.sanctions_in_force([member])[member.id],
@@ -99,6 +102,29 @@ def set_role(user_id):
             return _render_member(member, RoleForm(formdata=None, role=member.role))
         return redirect(url_for("admin.member", user_id=member.id))
     return _render_member(member, form, status=422)
+
+
+@bp.post("/members/<int:user_id>/two-factor/reset")
+@admin_required
+@fresh_sign_in_required
+def reset_two_factor(user_id):
+    """Turn off a member's two-factor sign-in (they lost their phone and codes), with a reason."""
+    member = _member(user_id)
+    form = TwoFactorResetForm()
+    if form.validate():
+        try:
+            two_factor.reset(current_user, member, form.reason.data or "")
+        except FieldError as error:
+            show_on(form, error)
+        except Refusal as error:
+            abort(error.status, error.message)
+        else:
+            flash(f"Two-factor sign-in for @{member.username} is reset: their browsers are signed out and they "
+                  "are told by mail.", "success")
+            if is_fragment_request():
+                return _render_member(member, block="two_factor_panel")
+            return redirect(url_for("admin.member", user_id=member.id), 303)
+    return _render_member(member, status=422, block="two_factor_panel", reset_form=form)
 
 
 @bp.get("/blocks")

@@ -31,7 +31,7 @@ def _allow_logo_uploads(endpoint, values):
 
 def _render(form=None, status=200, refused_fixed=(), block="settings_form", logo_form=None):
     if form is None:
-        values = {item.setting.field_name: item.value for section in service.shown().values() for item in section}
+        values = {item.setting.field_name: item.setting.form_value(item.value) for section in service.shown().values() for item in section}
         form = _form(formdata=None, data=values)
     return render("admin/settings.html", block, status=status, form=form, sections=service.shown(),
                   refused_fixed=refused_fixed, logo_form=logo_form or LogoForm(formdata=None))

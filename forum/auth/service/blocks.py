@@ -5,10 +5,10 @@ name. Admins add and remove the blocks (forum/admin/service/blocks.py)."""
 import ipaddress
 
 from disposable_email_domains import blocklist as DISPOSABLE_DOMAINS
-from flask import current_app
 from sqlalchemy import select
 
 from ...models import AllowedEmailDomain, RegistrationBlock
+from ...settings import site_setting
 
 REFUSED = ("Registration from this address is not possible. "
            "Contact the forum's staff if you think this is a mistake.")
@@ -64,7 +64,7 @@ def refuses_email(session, email: str) -> bool:
 def disposable_domain(session, email: str) -> str | None:
     """The throwaway-mail domain of this address (from the pinned disposable-email-domains list, a
     subdomain of one included), unless an admin allowed it; None when the address may register."""
-    if not current_app.config["REFUSE_DISPOSABLE_EMAIL"]:
+    if not site_setting("REFUSE_DISPOSABLE_EMAIL"):
         return None
     domain = email.strip().lower().rpartition("@")[2].rstrip(".")
     labels = domain.split(".")

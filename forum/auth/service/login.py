@@ -104,9 +104,14 @@ def confirm_password_again() -> None:
 def ask_for_password_again():
     """The answer to a sensitive request from a session whose password is not recent: the page that
     asks for it (auth.confirm_password), then back to the page the request came from. A form sent
-    from a stale page is not carried out; the member sends it again after confirming."""
-    back = request.full_path.rstrip("?") if request.method == "GET" else _path_of(request.referrer or "")
-    target = url_for("auth.confirm_password_form", next=safe_next(back))
+    from a stale page is not carried out: the browser is sent on with it, as it was (307 keeps the
+    method and the body), to auth.confirm_stale_form, which asks for the password and keeps what was
+    typed, so that the member can send it again with one button once the password is given."""
+    if request.method == "POST":
+        back = safe_next(_path_of(request.referrer or ""), "")
+        return redirect(url_for("auth.confirm_stale_form", next=back or None,
+                                resend_to=request.full_path.rstrip("?")), 307)
+    target = url_for("auth.confirm_password_form", next=safe_next(request.full_path.rstrip("?")))
     if is_fragment_request():
         response = make_response("", 401)
         response.headers["HX-Redirect"] = target

@@ -31,6 +31,7 @@ from ...settings import site_setting
 from . import blocks as registration_blocks
 from . import invites
 from .accounts import TAKEN, NewAccount, checked_names, register
+from .passwords import password_problem
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,7 @@ def pending_for(token: str) -> Pending:
 def confirmation_required() -> bool:
     """EMAIL_CONFIRMATION (on by default): whether an account waits for its mailed link. Off (a private or
     trusted community), the registration form asks for the password and makes the account at once."""
-    return bool(current_app.config["EMAIL_CONFIRMATION"])
+    return bool(site_setting("EMAIL_CONFIRMATION"))
 
 
 def create_at_once(pending: Pending, password: str, remote_addr: str | None = None) -> User:
@@ -145,6 +146,19 @@ def create_at_once(pending: Pending, password: str, remote_addr: str | None = No
     user = register(account, remote_addr=remote_addr, invite=pending.invite, invite_required=invites.invite_only())
     log.info("account @%s made without email confirmation (EMAIL_CONFIRMATION is off)", user.username)
     return user
+
+
+def rehearse_at_once(pending: Pending, password: str) -> str:
+    """What create_at_once would refuse in what was typed (FieldError), without writing anything or
+    asking who else is registered; the display name a welcome would use. For a bot caught by the
+    honeypot while EMAIL_CONFIRMATION is off: it gets a person's answer, and nothing is made."""
+    if disposable := registration_blocks.disposable_domain(db.session, pending.email):
+        raise FieldError("email", registration_blocks.disposable_refusal(disposable))
+    account = NewAccount(pending.username, pending.display_name, pending.email, password, pending.name_style)
+    username, display_name, email, _style = checked_names(account)
+    if problem := password_problem(password, username, email):
+        raise FieldError("password", problem)
+    return display_name
 
 
 def finish(pending: Pending, username: str, password: str, remote_addr: str | None = None) -> User:

@@ -12,6 +12,9 @@
   solves in about a second. Each solution works once. With JavaScript off the form posts without
   one and is still accepted, but such registrations share a tighter limit
   (REGISTER_UNSOLVED_RATE_LIMIT, per address): see README "Bot traps".
+
+The fill times, the puzzle's size and that limit are site settings (forum/settings.py): read them with
+site_setting(), so that an admin's change at /admin/settings applies at once.
 """
 
 import base64
@@ -25,6 +28,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from ...extensions import limiter
+from ...settings import site_setting
 
 HONEYPOT = "comment"  # the trap input's name: bots fill every text input they find
 STAMP_SALT = "guest-form-shown"
@@ -73,7 +77,7 @@ def _now() -> float:
 
 def minimum_seconds(form_name: str) -> float:
     setting = "REGISTER_MIN_SECONDS" if form_name == "register" else "GUEST_FORM_MIN_SECONDS"
-    return float(current_app.config[setting])
+    return float(site_setting(setting))
 
 
 def check(form_name: str, honeypot: str | None, shown: str | None) -> Verdict:
@@ -102,7 +106,7 @@ def new_challenge() -> dict:
     expires = datetime.datetime.now(datetime.UTC) + datetime.timedelta(
         seconds=current_app.config["REGISTER_CHALLENGE_MAX_AGE"])
     challenge = altcha.create_challenge_v1(
-        hmac_key=_hmac_key(), max_number=current_app.config["REGISTER_CHALLENGE_MAX_NUMBER"], expires=expires)
+        hmac_key=_hmac_key(), max_number=site_setting("REGISTER_CHALLENGE_MAX_NUMBER"), expires=expires)
     return {"algorithm": challenge.algorithm, "challenge": challenge.challenge, "maxnumber": challenge.max_number,
             "salt": challenge.salt, "signature": challenge.signature}
 

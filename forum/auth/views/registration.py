@@ -2,7 +2,7 @@
 
 import functools
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 
 from ...extensions import limiter
 from ...htmx import render, uncached
@@ -32,7 +32,7 @@ def _mailed(response) -> bool:
 
 
 def _unsolved_limit() -> str:
-    return current_app.config["REGISTER_UNSOLVED_RATE_LIMIT"]
+    return site_setting("REGISTER_UNSOLVED_RATE_LIMIT")
 
 
 def _challenge_solved() -> bool:
@@ -106,8 +106,7 @@ def register():
     valid = form.validate()
     verdict = judge(form, "register")
     if verdict is Verdict.BOT and valid:
-        flash(_sent(form.email.data.strip()), "info")
-        return redirect(url_for("auth.register_sent"))
+        return _as_if_made(form)
     if valid and verdict is Verdict.OK and not traps.unsolved(request.form) \
             and not traps.use_solution(form.challenge.data):
         refuse(form, "register", Verdict.CHALLENGE_FAILED)
@@ -116,9 +115,7 @@ def register():
         return _create_at_once(form)
     if valid and verdict is Verdict.OK:
         try:
-            signup.start(signup.Pending(form.username.data, form.display_name.data, form.email.data,
-                                        form.name_style.data, form.next.data or "", form.invite.data or ""),
-                         remote_addr=request.remote_addr)
+            signup.start(_pending(form), remote_addr=request.remote_addr)
         except FieldError as error:
             show_on(form, error)
         else:
@@ -127,13 +124,41 @@ def register():
     return _form(form, status=422)
 
 
+def _as_if_made(form):
+    """A honeypot bot's answer: the one a person sending this form would get, with nothing done. With
+    EMAIL_CONFIRMATION on, "check your email" and no mail; off, the refusal a person would get for what was
+    typed, or the welcome and the redirect a new member gets, with no account made and no sign-in."""
+    if signup.confirmation_required():
+        flash(_sent(form.email.data.strip()), "info")
+        return redirect(url_for("auth.register_sent"))
+    if not form.password.data:
+        form.password.errors.append("Choose a password.")
+        return _form(form, status=422)
+    pending = _pending(form)
+    try:
+        display_name = signup.rehearse_at_once(pending, form.password.data)
+    except FieldError as error:
+        show_on(form, error)
+        return _form(form, status=422)
+    flash(_welcome(display_name), "success")
+    return redirect(safe_next(pending.next))
+
+
+def _pending(form) -> signup.Pending:
+    return signup.Pending(form.username.data, form.display_name.data, form.email.data, form.name_style.data,
+                          form.next.data or "", form.invite.data or "")
+
+
+def _welcome(display_name: str) -> str:
+    return f"Welcome, {display_name}! Your account is ready and you are signed in."
+
+
 def _create_at_once(form):
     """EMAIL_CONFIRMATION off: the account is made from this form and its member signed in."""
     if not form.password.data:
         form.password.errors.append("Choose a password.")
         return _form(form, status=422)
-    pending = signup.Pending(form.username.data, form.display_name.data, form.email.data, form.name_style.data,
-                             form.next.data or "", form.invite.data or "")
+    pending = _pending(form)
     try:
         user = signup.create_at_once(pending, form.password.data, remote_addr=request.remote_addr)
     except FieldError as error:
@@ -142,7 +167,7 @@ def _create_at_once(form):
     except Refusal as error:  # the invitation was spent or expired meanwhile
         return _refused(error)
     sign_in(user)
-    flash(f"Welcome, {user.display_name}! Your account is ready and you are signed in.", "success")
+    flash(_welcome(user.display_name), "success")
     return redirect(safe_next(pending.next))
 
 

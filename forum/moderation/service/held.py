@@ -12,6 +12,7 @@ from ...extensions import db
 from ...models import HeldPost, Post, Thread, User
 from ...models.base import utcnow
 from ...models.moderation import READ_ONLY_KINDS
+from ...notifications import mail as notification_mail
 from ...policy import active_sanctions
 from ...posts import service as posts
 from ...posts.service.context import render_post
@@ -100,7 +101,8 @@ def _clean_reason(reason: str) -> str:
 
 
 def reject(actor: User, held: HeldPost, reason: str) -> Decided:
-    """Refuse the held post; its author sees it with the reason, nobody else ever sees it."""
+    """Refuse the held post; its author sees it with the reason (and is mailed it, if they take notification
+    email), nobody else ever sees it."""
     reason = _clean_reason(reason)
     with write_transaction(public=False) as session:
         current = _decidable(session, actor, held)
@@ -108,6 +110,7 @@ def reject(actor: User, held: HeldPost, reason: str) -> Decided:
         current.reject_reason = reason
         log_action(session, actor, "reject_held", "member", current.author_id,
                    details=f"held post {current.id} rejected: {reason}")
+    notification_mail.tell_rejected(current)
     return Decided(current)
 
 

@@ -107,7 +107,14 @@ def approve_held(held_id):
     decided = held.approve(current_user, _held(held_id))
     flash("The post is approved and published." if decided.held.thread_id else
           "The thread is approved and published.", "success")
-    return redirect(url_for("moderation.queue"), 303)
+    return _held_decided(decided)
+
+
+def _held_decided(decided: held.Decided):
+    """After a decision on a held post: the queue again (page), or the item alone, decided (fragment)."""
+    if not is_fragment_request():
+        return redirect(url_for("moderation.queue"), 303)
+    return render_partial("moderation/_held_decided.html", held_post=decided.held, post=decided.post)
 
 
 @bp.post("/mod/held/<int:held_id>/reject")
@@ -118,14 +125,17 @@ def reject_held(held_id):
     suspend = request.form.get("suspend") == "1"
     try:
         if suspend:
-            held.reject_and_suspend(current_user, waiting, request.form.get("reason", ""))
+            decided = held.reject_and_suspend(current_user, waiting, request.form.get("reason", ""))
         else:
-            held.reject(current_user, waiting, request.form.get("reason", ""))
+            decided = held.reject(current_user, waiting, request.form.get("reason", ""))
     except FieldError as error:
+        if is_fragment_request():
+            return render_partial("moderation/_held_item.html", status=422, held_post=waiting,
+                                  held_errors={waiting.id: error.message}, suspend_days=held.SUSPEND_DAYS)
         return _queue_page(422, {waiting.id: error.message})
     flash(f"The post is rejected and its author suspended for {held.SUSPEND_DAYS} days." if suspend
           else "The post is rejected.", "success")
-    return redirect(url_for("moderation.queue"), 303)
+    return _held_decided(decided)
 
 
 @bp.post("/mod/posts/<int:post_id>/hide")
