@@ -126,6 +126,9 @@ class Defaults:
     TRUST_REGULAR_MIN_READ = 200  # this many posts read,
     TRUST_REGULAR_MAX_FLAGS = 2  # and no more than this many flags on their posts from others
     INVITE_DAYS = 7  # an invitation link works this long (REGISTRATION_MODE "invite")
+    # A change to a quoted post (a removal, a restore) renders the posts quoting it again: up to this many
+    # inside the request (about 1 ms each), more in a job, hidden meanwhile (forum/posts/service/pending.py).
+    RERENDER_IN_REQUEST = 100
     EDIT_GRACE_SECONDS = 300  # edits within this time of posting keep no revision
     # This many members flagging a new member's post as spam (or one moderator) silence them and hide their posts.
     SPAM_FLAG_THRESHOLD = 2

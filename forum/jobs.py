@@ -98,6 +98,8 @@ def task(retries: int = RETRIES, retry_delay: int = RETRY_DELAY, periodic=None):
 
         @wraps(func)
         def run(*args, task=None, request_id=None, **kwargs):
+            if task is None:  # call_local(): part of the caller's work, in its context and log lines
+                return func(*args, **kwargs)
             with logs.request_id_as(request_id or f"job-{task.id[:8]}"), _app_context():
                 started = time.monotonic()
                 log.info("Job %s started (job %s%s)", name, task.id, _attempt(task, retries))
