@@ -136,6 +136,7 @@ class Defaults:
     UPLOAD_DIR = None  # None means instance/uploads; avatars go in its avatars/ folder
     AVATAR_MAX_BYTES = 2 * 1024 * 1024  # an uploaded picture, before it is re-encoded
     AVATAR_MAX_PIXELS = 4096 * 4096  # larger images are refused before they are decoded
+    AVATAR_IN_REQUEST_PIXELS = 1024 * 1024  # larger ones (but JPEGs) are re-encoded by a job: README "Background jobs"
     AVATAR_RATE_LIMIT = "10 per hour"  # picture uploads per member
     DELETED_USERNAME_HOLD_DAYS = 180  # a deleted member's username stays taken this long
     # Email: sent through MAIL_SERVER over SMTP; with no MAIL_SERVER (development) it is printed to the
