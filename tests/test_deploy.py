@@ -145,3 +145,9 @@ def test_the_readme_shows_the_nginx_site_as_it_is_in_deploy():
     without_comments = "\n".join(line for line in site.splitlines() if not line.startswith("#")) + "\n"
     blocks = re.findall(r"```nginx\n(.*?)```", README, re.S)
     assert without_comments in blocks
+
+
+def test_the_scheduled_backup_keeps_the_newest_fourteen():
+    [database, _uploads] = [line for line in _settings("forum-backup.service") if line.startswith("ExecStart=")]
+    command = shlex.split(shlex.split(database.removeprefix("ExecStart="))[2])
+    assert command[:4] == ["exec", f"{VENV_BIN}forum-admin", "forum", "backup"] and command[-2:] == ["--keep", "14"]
