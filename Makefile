@@ -34,10 +34,12 @@ run: install-run ## Serve the forum with demo content on http://127.0.0.1:$(PORT
 		$(BIN)/granian --interface rsgi --factory --no-ws \
 		--host 127.0.0.1 --port $(PORT) --workers $(WORKERS) --respawn-failed-workers forum.serving:create_server
 
-dev: install-run ## The Flask development server, with reloading and the debugger
+dev: install-run ## The Flask development server, with reloading and the debugger (and the job worker, as make run)
 	$(FLASK) db upgrade
 	$(FLASK) forum first-run
-	$(FLASK) run --debug --port $(PORT)
+	@rm -rf $(METRICS_DIR) && mkdir -p $(METRICS_DIR)
+	PROMETHEUS_MULTIPROC_DIR=$(METRICS_DIR) $(FLASK) forum worker --stop-with $$PPID &
+	PROMETHEUS_MULTIPROC_DIR=$(METRICS_DIR) $(FLASK) run --debug --port $(PORT)
 
 # The architecture (import-linter's contracts in pyproject.toml) and ruff first: both take a second.
 test: checker install browser deploy-tools ## Check the import layers and lint, then run every test (SQLite, or FORUM_TEST_DATABASE_URL)

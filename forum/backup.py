@@ -71,6 +71,17 @@ def backup(database_url: str, path, overwrite: bool = False, step: Callable[[str
     return f"Backed up the {KINDS[kind]} database to {target} ({_size(target)}): {held}."
 
 
+def prune(kept: Path, keep: int) -> list[Path]:
+    """After a backup: keep the `keep` newest backups beside `kept` (files of its suffix in its folder,
+    by modification time; `kept` always stays) and delete the others. Returns what was deleted."""
+    older = sorted((path for path in kept.parent.glob(f"*{kept.suffix}") if path.is_file() and path != kept),
+                   key=lambda path: path.stat().st_mtime, reverse=True)
+    gone = older[max(keep - 1, 0):]
+    for path in gone:
+        path.unlink(missing_ok=True)
+    return gone
+
+
 def restore(database_url: str, path, force: bool = False, step: Callable[[str], None] = _quiet) -> str:
     """Put a backup into the database, which must be empty (no rows) unless `force`."""
     checking, checking_empty, restoring, counting = STEPS["restore"]

@@ -3,6 +3,7 @@
 import secrets
 import sys
 import time
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -293,10 +294,16 @@ def release_usernames_command():
 @forum.command("backup")
 @click.argument("path", type=click.Path())
 @click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+@click.option("--keep", type=click.IntRange(min=1), help="Then keep only the N newest backups in PATH's folder "
+              "(files ending as PATH does), deleting older ones: a scheduled backup's rotation.")
 @with_appcontext
-def backup_command(path, force):
+def backup_command(path, force, keep):
     """Back up the database while the forum serves (SQLite backup API, or pg_dump -Fc)."""
     _on_database("backup", path, overwrite=force)
+    if keep:
+        gone = backup.prune(Path(path), keep)
+        click.echo(f"Kept the {keep} newest; deleted {len(gone)} older backup{'' if len(gone) == 1 else 's'}"
+                   f"{': ' + ', '.join(p.name for p in gone) if gone else ''}.")
 
 
 @forum.command("restore")

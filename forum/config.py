@@ -127,6 +127,9 @@ class Defaults:
     TRUST_REGULAR_MAX_FLAGS = 2  # and no more than this many flags on their posts from others
     INVITE_DAYS = 7  # an invitation link works this long (REGISTRATION_MODE "invite")
     INVITE_RATE_LIMIT = "10 per day"  # invitation links made, per member (admins too)
+    # A change to a quoted post (a removal, a restore) renders the posts quoting it again: up to this many
+    # inside the request (about 1 ms each), more in a job, hidden meanwhile (forum/posts/service/pending.py).
+    RERENDER_IN_REQUEST = 100
     EDIT_GRACE_SECONDS = 300  # edits within this time of posting keep no revision
     # This many members flagging a new member's post as spam (or one moderator) silence them and hide their posts.
     SPAM_FLAG_THRESHOLD = 2
@@ -134,6 +137,7 @@ class Defaults:
     UPLOAD_DIR = None  # None means instance/uploads; avatars go in its avatars/ folder
     AVATAR_MAX_BYTES = 2 * 1024 * 1024  # an uploaded picture, before it is re-encoded
     AVATAR_MAX_PIXELS = 4096 * 4096  # larger images are refused before they are decoded
+    AVATAR_IN_REQUEST_PIXELS = 1024 * 1024  # larger ones (but JPEGs) are re-encoded by a job: README "Background jobs"
     AVATAR_RATE_LIMIT = "10 per hour"  # picture uploads per member
     DELETED_USERNAME_HOLD_DAYS = 180  # a deleted member's username stays taken this long
     # Email: sent through MAIL_SERVER over SMTP; with no MAIL_SERVER (development) it is printed to the

@@ -44,6 +44,9 @@ def _configure_sqlite(engine: Engine):
             connection.exec_driver_sql("BEGIN")
 
 
+AFTER_COMMIT = "forum.after_commit"
+
+
 @contextmanager
 def write_transaction(public: bool = True):
     """Run the block in a fresh write transaction and commit it; roll back on any error.
@@ -66,7 +69,16 @@ def write_transaction(public: bool = True):
         session.commit()
     except BaseException:
         session.rollback()
+        session.info.pop(AFTER_COMMIT, None)
         raise
+    for action in session.info.pop(AFTER_COMMIT, []):
+        action()
+
+
+def after_commit(session, action) -> None:
+    """Call `action()` once this write transaction has committed (never if it rolls back): queue a job
+    that must see what the transaction wrote."""
+    session.info.setdefault(AFTER_COMMIT, []).append(action)
 
 
 def new_pages_version(session) -> None:

@@ -98,6 +98,8 @@ def task(retries: int = RETRIES, retry_delay: int = RETRY_DELAY, periodic=None):
 
         @wraps(func)
         def run(*args, task=None, request_id=None, **kwargs):
+            if task is None:  # call_local(): part of the caller's work, in its context and log lines
+                return func(*args, **kwargs)
             with logs.request_id_as(request_id or f"job-{task.id[:8]}"), _app_context():
                 started = time.monotonic()
                 log.info("Job %s started (job %s%s)", name, task.id, _attempt(task, retries))
@@ -170,7 +172,8 @@ def _note_ended(signal, task, *exc):
         else:
             metrics.JOBS_FAILED.inc()
             queue.put(FAILED + task.id, {"name": task.name, "id": task.id, "failed_at": _utcnow(),
-                                         "error": _safe(exc[0]) if exc else signal})
+                                         "error": _safe(exc[0]) if exc else signal,
+                                         "message": queue.serialize_task(task)})  # for a retry
 
 
 def recover() -> int:
@@ -207,8 +210,33 @@ def failed() -> list[dict]:
     return sorted(records, key=lambda record: record["failed_at"], reverse=True)[:MAX_FAILED_SHOWN]
 
 
-def forget_failed() -> int:
-    """Clear the list of failed jobs (an admin has read it)."""
+def failed_job(job_id: str) -> dict | None:
+    """The record of this job that failed for good, or None (never failed, retried, or cleared)."""
+    return queue.get(FAILED + job_id, peek=True)
+
+
+def retry_failed(job_id: str) -> dict | None:
+    """Queue a job that failed for good again, with its tries and back-off afresh and its log lines
+    under the id of the request asking; its record leaves the list. None when there is no such record
+    (another admin retried or cleared it first), or it was kept before records held the job itself."""
+    record = queue.get(FAILED + job_id)  # taken: two admins pressing Retry queue it once
+    if record is None:
+        return None
+    if "message" not in record:
+        queue.put(FAILED + job_id, record)
+        return None
+    old = queue.deserialize_task(record["message"])
+    request_id = logs.current_request_id()
+    kwargs = {**old.kwargs, "request_id": None if request_id == logs.NO_REQUEST else request_id}
+    queue.enqueue(type(old)(args=old.args, kwargs=kwargs, id=old.id, priority=old.priority))
+    log.info("Job %s (job %s) queued again by hand after it failed for good", record["name"], job_id)
+    return record
+
+
+def forget_failed(job_id: str | None = None) -> int:
+    """Take this job (or every one) off the list of failed jobs: an admin has read it."""
+    if job_id is not None:
+        return 1 if queue.delete(FAILED + job_id) else 0
     keys = [key for key in queue.storage.result_items() if str(key).startswith(FAILED)]
     for key in keys:
         queue.delete(key)

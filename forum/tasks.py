@@ -1,8 +1,9 @@
 """The jobs the worker runs on a schedule (forum/jobs.py runs them; `flask forum worker` loads this module).
 
 Every minute: the notification mail that is due (what `flask forum send-mail` does from cron, which
-is no longer needed). Every hour: the clean-ups: expired rate-limit counters, and the usernames of
-accounts deleted longer ago than DELETED_USERNAME_HOLD_DAYS. Each is safe to run twice (a worker
+is no longer needed). Every hour: the clean-ups: expired rate-limit counters, the usernames of
+accounts deleted longer ago than DELETED_USERNAME_HOLD_DAYS, and any post still waiting to be rendered
+again (its job lost: forum/posts/service/pending.py). Each is safe to run twice (a worker
 killed mid-job runs it again when it starts): a notification is mailed once (its claim is written
 before the mail goes), and a clean-up that finds nothing left does nothing.
 """
@@ -14,6 +15,7 @@ from huey import crontab
 from . import jobs, limits
 from .account.service import release_usernames
 from .notifications import mail as notification_mail
+from .posts.service.pending import rerender_pending
 
 log = logging.getLogger(__name__)
 
@@ -33,3 +35,6 @@ def clean_up() -> None:
     freed = release_usernames()
     log.info("Clean-up: %d expired rate-limit counter%s deleted, %d username%s freed", counters,
              "" if counters == 1 else "s", len(freed), "" if len(freed) == 1 else "s")
+    if rendered := rerender_pending.call_local():  # left pending by a job that was lost
+        log.warning("Clean-up: %d post%s waiting to be rendered again rendered now", rendered,
+                    "" if rendered == 1 else "s")

@@ -166,3 +166,23 @@ def test_a_missing_pg_dump_is_named(monkeypatch, tmp_path):
     with pytest.raises(backup.BackupError, match="pg_dump was not found: install the PostgreSQL client"):
         backup.backup("postgresql+psycopg://forum@127.0.0.1:5432/forum", tmp_path / "forum.backup")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_keep_rotates_the_backups_in_the_folder_and_keeps_the_new_one(app, tmp_path):
+    """A scheduled backup (deploy/systemd/forum-backup.timer) keeps the N newest: older ones go, other
+    files stay, and a failed backup deletes nothing."""
+    import os
+
+    for day in range(1, 6):
+        old = tmp_path / f"forum-2024-01-0{day}.backup"
+        old.write_text("an older backup")
+        os.utime(old, (1_700_000_000 + day * 86_400,) * 2)
+    (tmp_path / "notes.txt").write_text("not a backup")
+    failed = invoke(app, "backup", "--keep", "2", str(tmp_path / "forum-2024-01-05.backup"))  # exists: refused
+    assert failed.exit_code == 1 and len(list(tmp_path.glob("*.backup"))) == 5
+    result = invoke(app, "backup", "--keep", "3", str(tmp_path / "forum-2024-01-09.backup"))
+    assert result.exit_code == 0, result.output
+    assert "Kept the 3 newest; deleted 3 older backups" in result.output
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "forum-2024-01-04.backup", "forum-2024-01-05.backup", "forum-2024-01-09.backup", "notes.txt"]
+    assert invoke(app, "backup", "--keep", "0", str(tmp_path / "x.backup")).exit_code == 2  # at least 1

@@ -80,13 +80,42 @@ def test_the_web_unit_serves_with_the_flags_make_run_gives_granian():
         return [a for i, a in enumerate(args) if a not in ("--host", "--port")
                 and (i == 0 or args[i - 1] not in ("--host", "--port"))]
     assert flags(unit[1:]) == flags(make_run)
-    text = (DEPLOY / "systemd" / "forum.service").read_text()
-    assert "Environment=PROMETHEUS_MULTIPROC_DIR=/run/forum-web/metrics" in text
-    assert "RuntimeDirectory=forum-web/metrics" in text  # emptied at each start, as /metrics needs
+
+
+def _settings(unit: str) -> list[str]:
+    text = (DEPLOY / "systemd" / unit).read_text().replace("\\\n", " ")
+    return [line for line in text.splitlines() if line and not line.startswith("#")]
+
+
+def test_the_worker_writes_its_metrics_where_the_web_server_reads_them_emptied_when_the_web_server_starts():
+    """/metrics adds up the files of every process in PROMETHEUS_MULTIPROC_DIR: the worker's (jobs done,
+    mail sent) must be there too. Neither unit's stop removes the folder (the other may still write to
+    it); the web unit empties it before it starts, and restarting the web unit restarts the worker
+    (PartOf), after it (After), so no process keeps writing to a file that was deleted."""
+    web, worker = _settings("forum.service"), _settings("forum-worker.service")
+    metrics_dir = "Environment=PROMETHEUS_MULTIPROC_DIR=/run/forum-metrics"
+    assert metrics_dir in web and metrics_dir in worker
+    for unit in (web, worker):
+        assert "RuntimeDirectory=forum-metrics" in unit and "RuntimeDirectoryPreserve=yes" in unit
+    [clean] = [line for line in web if line.startswith("ExecStartPre=")]
+    assert clean == "ExecStartPre=/usr/bin/find /run/forum-metrics -mindepth 1 -delete"
+    assert "PartOf=forum.service" in worker
+    assert any(line.startswith("After=") and "forum.service" in line.split("=", 1)[1].split() for line in worker)
 
 
 def test_the_worker_unit_runs_the_wheels_command():
     assert _exec_start("forum-worker.service") == [f"{VENV_BIN}forum-admin", "forum", "worker"]
+
+
+def test_make_dev_starts_the_worker_too_as_make_run_does():
+    recipe = subprocess.run(["make", "--no-print-directory", "-n", "dev"], cwd=PROJECT_ROOT, capture_output=True,
+                            text=True, check=True).stdout.replace("\\\n", " ").splitlines()
+    [worker] = [line for line in recipe if " forum worker " in line]
+    [server] = [line for line in recipe if " run --debug " in line]
+    assert worker.endswith("--stop-with $PPID &")  # in the background, stopped once make ends
+    assert recipe.index(worker) < recipe.index(server)
+    metrics_dir = "PROMETHEUS_MULTIPROC_DIR=instance/metrics"
+    assert metrics_dir in worker and metrics_dir in server
 
 
 def _nginx_test(tmp_path, site: str) -> subprocess.CompletedProcess:
@@ -116,3 +145,9 @@ def test_the_readme_shows_the_nginx_site_as_it_is_in_deploy():
     without_comments = "\n".join(line for line in site.splitlines() if not line.startswith("#")) + "\n"
     blocks = re.findall(r"```nginx\n(.*?)```", README, re.S)
     assert without_comments in blocks
+
+
+def test_the_scheduled_backup_keeps_the_newest_fourteen():
+    [database, _uploads] = [line for line in _settings("forum-backup.service") if line.startswith("ExecStart=")]
+    command = shlex.split(shlex.split(database.removeprefix("ExecStart="))[2])
+    assert command[:4] == ["exec", f"{VENV_BIN}forum-admin", "forum", "backup"] and command[-2:] == ["--keep", "14"]

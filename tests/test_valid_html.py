@@ -23,6 +23,7 @@ from forum.posts.service.held import hold_reply
 from forum.models import Post, Thread
 from forum.extensions import db
 from tests.factories import make_user
+from tests.test_admin_jobs import failed_mail
 
 VNU = PROJECT_ROOT / "node_modules/vnu-jar/build/dist/vnu.jar"
 PER_SHAPE = 2  # addresses of one shape visited (/t/N/slug, /u/name…)
@@ -101,13 +102,15 @@ def vnu_errors(pages: dict[str, str], folder) -> list[str]:
 @pytest.fixture
 def forum(app):
     """The demo forum, with an admin, a member, a flag waiting in the queue, and a reply of the member's
-    held for a moderator (the member sees it on the thread page and /held, the admin in the queue)."""
+    held for a moderator (the member sees it on the thread page and /held, the admin in the queue),
+    and a job that failed for good."""
     admin, member = make_user(role="admin"), make_user()
     seed_demo()
     post = db.session.scalar(db.select(Post).where(Post.author_id != member.id).order_by(Post.id))
     flag_post(post, member, "spam", "Selling things.")
     app.config["NEW_MEMBER_POST_REVIEW"] = "hold"
     hold_reply(post.thread, member, "My first post, *waiting*.", "new")
+    failed_mail(app, "Nobody listens")  # /admin lists it, with its Retry and Clear buttons
     return admin, member
 
 
@@ -146,6 +149,7 @@ def test_every_page_is_valid_html(app, forum, tmp_path):
     assert all(name in pages for name in ("reply (refused) (admin)", "/settings/profile (refused) (member)",
                                           "/no-such-page", "/held (member)"))
     assert "Waiting for a moderator" in pages["/held (member)"] and "Approve and publish" in pages["/mod (admin)"]
+    assert ">Retry<" in pages["/admin (admin)"]
     print(f"{len(pages)} pages checked")  # shown with pytest -s
     errors = vnu_errors(pages, tmp_path)
     assert errors == [], f"{len(errors)} errors in {len(pages)} pages:\n" + "\n".join(errors)

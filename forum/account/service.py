@@ -1,5 +1,6 @@
 """A member's own account: their profile (bio, picture), a copy of their data, and deleting it all."""
 
+import logging
 import secrets
 from datetime import timedelta
 
@@ -8,7 +9,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import joinedload
 
-from .. import mail
+from .. import jobs, mail
 from ..auth.service import blocks as registration_blocks
 from ..auth.service.accounts import canonical_email
 from ..auth.service.passwords import hash_password, verify_password
@@ -25,6 +26,7 @@ from ..refusals import FieldError, Gone, Malformed
 from ..templating import isotime
 from ..members.service import avatars
 
+log = logging.getLogger(__name__)
 BIO_MAX = 500
 
 # Rows that are only the member's own business, erased with the account: (model, its member column).
@@ -49,23 +51,52 @@ def update_bio(user: User, bio: str) -> User:
     return member
 
 
-def set_avatar(user: User, data: bytes) -> User:
-    """Replace the member's picture with this upload, re-encoded; raises FieldError for the picture."""
+def set_avatar(user: User, data: bytes) -> bool:
+    """Replace the member's picture with this upload, re-encoded: here if that is cheap, else by the
+    prepare_avatar job (the old picture shows until it is done). Raises FieldError for the picture
+    (what its header and chunks show); returns whether the new picture is in place already."""
     avatars.check_size(data)
-    name = avatars.store(user.id, avatars.reencode(data))
+    if avatars.cheap_to_reencode(data):
+        avatars.forget_waiting(user.id)
+        _use_avatar(user.id, avatars.store(user.id, avatars.reencode(data)))
+        return True
+    waiting = avatars.keep_waiting(user.id, data)
+    prepare_avatar(user.id, waiting)
+    return not avatars.is_waiting(waiting)  # done already where jobs run at once
+
+
+@jobs.task(retries=2, retry_delay=10)
+def prepare_avatar(user_id: int, waiting: str) -> None:
+    """Re-encode a member's upload and make it their picture, unless a newer upload took its place."""
+    data = avatars.waiting_upload(waiting)
+    if data is None:
+        return
+    try:
+        webp = avatars.reencode(data)
+    except FieldError as error:  # its pixels were unreadable after all: no retry will change that
+        log.warning("Member %s's picture could not be used: %s", user_id, error.message)
+        avatars.refuse_waiting(waiting, error.message)
+        return
+    if not avatars.is_waiting(waiting):
+        return  # replaced or removed while this ran
+    _use_avatar(user_id, avatars.store(user_id, webp))
+    avatars.forget_waiting(user_id)
+
+
+def _use_avatar(user_id: int, name: str) -> None:
     try:
         with write_transaction() as session:
-            member = session.get(User, user.id)
-            old, member.avatar = member.avatar, name
+            member = session.get(User, user_id)
+            old, member.avatar = member.avatar, (None if member.is_deleted else name)
     except BaseException:
         avatars.discard(name)
         raise
     avatars.discard(old)
-    return member
 
 
 def remove_avatar(user: User) -> User:
-    """Go back to the generated initials picture."""
+    """Go back to the generated initials picture (an upload still waiting for the job is dropped)."""
+    avatars.forget_waiting(user.id)
     with write_transaction() as session:
         member = session.get(User, user.id)
         old, member.avatar = member.avatar, None

@@ -45,8 +45,11 @@ def _profile_page(block=None, status=200, avatar_form=None, bio_form=None, name_
         bio_form = BioForm(formdata=None, bio=current_user.bio)
     if name_form is None:
         name_form = _name_form()
+    avatar_waiting, refused = avatars.upload_state(current_user.id)
+    if refused and not avatar_form.picture.errors:  # the job could not read the last upload after all
+        avatar_form.picture.errors = [f"Your last upload could not be used. {refused}"]
     return render(PROFILE_PAGE, block, status=status, member=current_user, avatar_form=avatar_form,
-                  bio_form=bio_form, profile=name_form)
+                  bio_form=bio_form, profile=name_form, avatar_waiting=avatar_waiting)
 
 
 @bp.get("/settings/profile")
@@ -81,11 +84,12 @@ def upload_avatar():
     if form.validate():
         upload = form.picture.data.stream.read(current_app.config["AVATAR_MAX_BYTES"] + 1)
         try:
-            account.set_avatar(current_user, upload)
+            in_place = account.set_avatar(current_user, upload)
         except Refusal as error:  # 422 for the picture; 503 when the folder would not take it
             show_on(form, error)
             return _profile_page("avatar_panel", status=error.status, avatar_form=form)
-        return _saved("Your picture is updated.", "avatar_panel")
+        return _saved("Your picture is updated." if in_place else
+                      "Your picture is being prepared: it replaces the old one in a moment.", "avatar_panel")
     return _profile_page("avatar_panel", status=422, avatar_form=form)
 
 

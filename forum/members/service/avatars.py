@@ -77,6 +77,29 @@ def avatar_url(user) -> str:
     return url_for("members.avatar_svg", user_id=user.id, v=svg_version(user))
 
 
+def cheap_to_reencode(data: bytes, field: str = FIELD) -> bool:
+    """Whether re-encoding this upload is cheap enough for the request (a JPEG, which is decoded at a
+    reduced size, or a picture of at most AVATAR_IN_REQUEST_PIXELS), after the checks that need only
+    its header and a walk over its chunks: refused here (FieldError), beside the field, are what is not
+    a picture we decode, what is over the pixel limit, and a PNG that is cut short or corrupt.
+    A 4096×4096 PNG or WebP takes about half a second of CPU to decode and shrink: that is a job's."""
+    max_pixels = current_app.config["AVATAR_MAX_PIXELS"]
+    try:
+        with Image.open(io.BytesIO(data), formats=FORMATS) as image:
+            pixels, kind = image.width * image.height, image.format
+            if pixels > max_pixels:
+                raise FieldError(field, TOO_MANY_PIXELS.format(limit=int(max_pixels ** 0.5)))
+            if kind == "PNG":
+                image.verify()  # every chunk's checksum, without decoding the pixels
+    except FieldError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise FieldError(field, TOO_MANY_PIXELS.format(limit=int(max_pixels ** 0.5))) from error
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as error:
+        raise FieldError(field, NOT_AN_IMAGE) from error
+    return kind == "JPEG" or pixels <= current_app.config["AVATAR_IN_REQUEST_PIXELS"]
+
+
 def reencode(data: bytes, within: tuple[int, int] | None = None, field: str = FIELD) -> bytes:
     """The picture cropped to a SIZE×SIZE square (or, given `within`, shrunk to fit that box, uncropped:
     the site's logo) and written afresh as WebP, with no metadata.
@@ -161,3 +184,61 @@ def remove_quietly(path: Path) -> None:
         path.unlink(missing_ok=True)
     except OSError as error:
         current_app.logger.warning("Could not delete the picture file %s: %s", path, error)
+
+
+# --- Uploads waiting for the job that re-encodes them (account.service.prepare_avatar) -----------------
+# In a folder the picture route never serves: <member id>-<token>.upload while it waits, and
+# <member id>-<token>.refused (holding the reason) when the job could not read it after all.
+
+def _waiting_folder() -> Path:
+    return folder() / "waiting"
+
+
+def keep_waiting(user_id: int, data: bytes) -> str:
+    """Keep an upload for the job, in place of any of the member's still waiting; returns its name."""
+    forget_waiting(user_id)
+    name = f"{user_id}-{secrets.token_urlsafe(9)}.upload"
+    store_as(_waiting_folder() / name, data)
+    return name
+
+
+def waiting_upload(name: str) -> bytes | None:
+    """The upload kept under this name, or None once it is gone (a newer upload took its place)."""
+    try:
+        return (_waiting_folder() / name).read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def is_waiting(name: str) -> bool:
+    return (_waiting_folder() / name).exists()
+
+
+def refuse_waiting(name: str, reason: str) -> None:
+    """The job could not use this upload: say why to the member, on their profile settings, once."""
+    target = _waiting_folder() / name
+    target.with_suffix(".refused").write_text(reason)
+    remove_quietly(target)
+
+
+def forget_waiting(user_id: int, keep: str | None = None) -> None:
+    """Delete the member's waiting uploads and refusals (but `keep`)."""
+    if _waiting_folder().is_dir():
+        for path in _waiting_folder().glob(f"{user_id}-*"):
+            if path.name != keep:
+                remove_quietly(path)
+
+
+def upload_state(user_id: int) -> tuple[bool, str | None]:
+    """(an upload of the member's is waiting for the job, the reason the job refused their last one).
+    The refusal is told once: reading it deletes it."""
+    if not _waiting_folder().is_dir():
+        return False, None
+    waiting, refused = False, None
+    for path in _waiting_folder().glob(f"{user_id}-*"):
+        if path.suffix == ".upload":
+            waiting = True
+        elif path.suffix == ".refused":
+            refused = path.read_text()[:200]
+            remove_quietly(path)
+    return waiting, refused

@@ -16,6 +16,8 @@ from ...models.preferences import ignorable
 from ...policy import WriteRefused, check_may_write, links_allowed_for, may_change
 from .context import render_post, render_posts
 from ..forms import BODY_MAX
+from .pending import mark_pending
+from .pending import rendered_row as _rendered_row
 from .plain import text_of
 from .render import RENDER_VERSION, Rendered
 
@@ -209,18 +211,18 @@ def rerender_quotes_of(session, member_id: int) -> int:
 
 def _rerender_in(session, post_ids: set[int]) -> int:
     """Render these posts again and store the result, RERENDER_BATCH at a time: a few statements per
-    batch (read, look up what they quote, write), however many posts quote what changed."""
+    batch (read, look up what they quote, write), however many posts quote what changed. Beyond
+    RERENDER_IN_REQUEST posts (about a millisecond each), they are marked pending instead and a job
+    renders them (posts/service/pending.py): either way, none shows its old quote once this commits."""
+    if len(post_ids) > current_app.config["RERENDER_IN_REQUEST"]:
+        mark_pending(session, sorted(post_ids))
+        return len(post_ids)
     for chunk in _batches(sorted(post_ids)):
         rows = session.execute(select(Post.id, Post.body, Post.links_allowed).where(Post.id.in_(chunk))).all()
         rendered = render_posts([(body, allowed) for _, body, allowed in rows])
         session.execute(update(Post), [_rendered_row(post_id, fresh.html)
                                        for (post_id, _, _), fresh in zip(rows, rendered, strict=True)])
     return len(post_ids)
-
-
-def _rendered_row(post_id: int, html: str) -> dict:
-    """The columns a new rendering changes: the HTML, the text search reads, and the renderer's version."""
-    return {"id": post_id, "body_html": html, "search_text": text_of(html), "render_version": RENDER_VERSION}
 
 
 def _batches(ids: list[int]):
