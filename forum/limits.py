@@ -78,12 +78,12 @@ limit_registrations = limiter.limit(_setting("REGISTER_RATE_LIMIT"), deduct_when
 IMAGE_SCOPE = "image-uploads"
 
 
-def take_image_upload() -> int | None:
-    """Count one image the signed-in member uploads for a post against IMAGE_UPLOAD_RATE_LIMIT: the
-    composer's paste and drop and the forms' file field count together. None when it may go ahead, else
-    the seconds until it may (nothing is counted then)."""
+def take_image_upload(member_id: int) -> int | None:
+    """Count one image the member uploads for a post against IMAGE_UPLOAD_RATE_LIMIT: the composer's
+    paste and drop and the forms' file field count together. None when it may go ahead, else the
+    seconds until it may (nothing is counted then)."""
     items = parse_many(site_setting("IMAGE_UPLOAD_RATE_LIMIT"))
-    identity = (_member(), IMAGE_SCOPE)
+    identity = (f"member:{member_id}", IMAGE_SCOPE)
     for item in items:
         if not limiter.limiter.test(item, *identity):
             reset, _ = limiter.limiter.get_window_stats(item, *identity)

@@ -421,3 +421,13 @@ def test_the_hourly_clean_up_clears_unused_uploads(client, member):
         session.execute(update(Upload).values(created_at=utcnow() - timedelta(days=2)))
     tasks.clean_up()  # queued, and run at once (JOBS_IMMEDIATE)
     assert db.session.query(Upload).count() == 0
+
+
+def test_a_form_that_may_carry_an_image_still_bounds_its_text(client, member):
+    """Only a multipart body is let past MAX_CONTENT_LENGTH, and its text fields stay within
+    MAX_FORM_MEMORY_SIZE: a huge reply is a 413 either way."""
+    thread = make_thread(author=member)
+    huge = "x" * 300_000
+    assert client.submit(f"/t/{thread.id}/reply", {"body": huge}).status_code == 413
+    assert client.submit(f"/t/{thread.id}/reply", {"body": huge, "image": (io.BytesIO(b""), "")},
+                         content_type="multipart/form-data").status_code == 413

@@ -95,7 +95,7 @@ def accept(owner: User, data: bytes, file_name: str | None, field: str = FIELD) 
     if site_setting("IMAGES_PER_POST") == 0:
         raise FieldError(field, NO_IMAGES)
     pictures.check_size(data, site_setting("IMAGE_MAX_KB") * 1024, field)
-    if (wait := take_image_upload()) is not None:
+    if (wait := take_image_upload(owner.id)) is not None:
         raise UploadsExhausted(wait, field)
     full, display, size = _encoded(data, field)
     sha256 = hashlib.sha256(full).hexdigest()

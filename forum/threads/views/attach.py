@@ -15,8 +15,10 @@ ATTACHING = {"threads.reply", "threads.preview", "threads.create"}
 
 @bp.url_value_preprocessor
 def _allow_attachment(endpoint, values) -> None:
-    """Let one image through to the form before anything reads the body (the CSRF check does)."""
-    if endpoint in ATTACHING:
+    """Let one image through to the form before anything reads the body (the CSRF check does). Only a
+    multipart body can carry one; its text fields stay within MAX_FORM_MEMORY_SIZE, and any other body
+    within MAX_CONTENT_LENGTH."""
+    if endpoint in ATTACHING and request.mimetype == "multipart/form-data":
         request.max_content_length = uploads.body_limit()
 
 
