@@ -32,7 +32,7 @@ class ImageFields:
     """An image attached through the form itself (without JavaScript): the server uploads it and adds its
     reference to the end of the text, where the member can move it and write a caption under it."""
 
-    image = FileField("Attach an image", description="A PNG, JPEG, GIF or WebP picture. Its reference is "
+    image = FileField("Image file", description="A PNG, JPEG, GIF or WebP picture. Its reference is "
                                                      "added to the end of your text, where you can move it.")
     image_alt = StringField("Image description (alt text)", description=ALT_HINT,
                             validators=[Length(max=ALT_MAX, message=f"Keep it to {ALT_MAX} characters.")])
