@@ -139,6 +139,11 @@ class Defaults:
     AVATAR_MAX_PIXELS = 4096 * 4096  # larger images are refused before they are decoded
     AVATAR_IN_REQUEST_PIXELS = 1024 * 1024  # larger ones (but JPEGs) are re-encoded by a job: README "Background jobs"
     AVATAR_RATE_LIMIT = "10 per hour"  # picture uploads per member
+    # Images in posts (forum/posts/service/uploads.py, README "Uploads"): site settings, changed at /admin/settings.
+    IMAGE_MAX_KB = 5 * 1024  # an uploaded image, before it is re-encoded
+    IMAGE_MAX_MEGAPIXELS = 24  # larger images are refused from their header, before they are decoded
+    IMAGES_PER_POST = 10  # image references one post may hold (0: no images in posts)
+    IMAGE_UPLOAD_RATE_LIMIT = "30 per hour"  # images uploaded per member (each costs a decode and re-encode)
     DELETED_USERNAME_HOLD_DAYS = 180  # a deleted member's username stays taken this long
     # Email: sent through MAIL_SERVER over SMTP; with no MAIL_SERVER (development) it is printed to the
     # console instead. MAIL_PORT None means 465 with MAIL_SSL, 587 with MAIL_STARTTLS, else 25.

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 from flask import request
 from flask_limiter import RateLimitExceeded
 from flask_login import current_user
+from limits import parse_many
 from limits.errors import ConfigurationError
 from limits.storage import RedisClusterStorage, RedisSentinelStorage, RedisStorage, Storage, storage_from_string
 from sqlalchemy import case, delete, literal, select
@@ -80,6 +81,24 @@ def limit_invites(on_breach):
     def answer(breached):
         return on_breach(*breach_refusal(breached))
     return limiter.limit(_setting("INVITE_RATE_LIMIT"), key_func=_member, deduct_when=_created, on_breach=answer)
+
+
+IMAGE_SCOPE = "image-uploads"
+
+
+def take_image_upload(member_id: int) -> int | None:
+    """Count one image the member uploads for a post against IMAGE_UPLOAD_RATE_LIMIT: the composer's
+    paste and drop and the forms' file field count together. None when it may go ahead, else the
+    seconds until it may (nothing is counted then)."""
+    items = parse_many(site_setting("IMAGE_UPLOAD_RATE_LIMIT"))
+    identity = (f"member:{member_id}", IMAGE_SCOPE)
+    for item in items:
+        if not limiter.limiter.test(item, *identity):
+            reset, _ = limiter.limiter.get_window_stats(item, *identity)
+            return max(1, math.ceil(reset - time.time()))
+    for item in items:
+        limiter.limiter.hit(item, *identity)
+    return None
 
 
 # --- The answer when a limit is reached ------------------------------------------------------

@@ -201,6 +201,17 @@ SETTINGS: tuple[Setting, ...] = (
     _limit("THREAD_RATE_LIMIT", "Rate limits", "New threads", "Threads started, per member."),
     _limit("AVATAR_RATE_LIMIT", "Rate limits", "Picture uploads", "Per member."),
     _limit("INVITE_RATE_LIMIT", "Rate limits", "Invitations", "Invitation links made, per member (admins too)."),
+    _limit("IMAGE_UPLOAD_RATE_LIMIT", "Rate limits", "Images in posts",
+           "Images uploaded for posts, per member (pasted, dropped or attached)."),
+    Setting("IMAGE_MAX_KB", "int", "Images in posts", "Largest image, in KB", minimum=50, maximum=50 * 1024,
+            help="An uploaded file larger than this is refused before it is read. Every image is re-encoded "
+                 "(metadata such as a photo's location removed) and stored afresh."),
+    Setting("IMAGE_MAX_MEGAPIXELS", "int", "Images in posts", "Largest image, in megapixels", minimum=1,
+            maximum=100, help="Width × height, read from the file's header before it is decoded: a small file "
+                              "may claim an enormous picture."),
+    Setting("IMAGES_PER_POST", "int", "Images in posts", "Images per post", minimum=0, maximum=50,
+            help="0 turns images in posts off. New members' images show as “image hidden — new member”, "
+                 "as their links do."),
     Setting("NEW_MEMBER_MIN_POSTS", "int", "Trust levels", "Posts to become a member", minimum=0, maximum=1000,
             help="Trust levels (README, “Trust levels”): a new member becomes a member once they have this many "
                  "posts, are old enough and have read enough (below). New members' links are hidden and their "

@@ -2,7 +2,8 @@
 
 Every minute: the notification mail that is due (what `flask forum send-mail` does from cron, which
 is no longer needed). Every hour: the clean-ups: expired rate-limit counters, the usernames of
-accounts deleted longer ago than DELETED_USERNAME_HOLD_DAYS, and any post still waiting to be rendered
+accounts deleted longer ago than DELETED_USERNAME_HOLD_DAYS, images uploaded a day ago that no post
+shows (nor a draft or a post waiting for a moderator), and any post still waiting to be rendered
 again (its job lost: forum/posts/service/pending.py). Each is safe to run twice (a worker
 killed mid-job runs it again when it starts): a notification is mailed once (its claim is written
 before the mail goes), and a clean-up that finds nothing left does nothing.
@@ -15,6 +16,7 @@ from huey import crontab
 from . import jobs, limits
 from .account.service import release_usernames
 from .notifications import mail as notification_mail
+from .posts.service import uploads
 from .posts.service.pending import rerender_pending
 
 log = logging.getLogger(__name__)
@@ -33,8 +35,10 @@ def clean_up() -> None:
     """Delete what has outlived its use."""
     counters = limits.delete_expired_counters()
     freed = release_usernames()
-    log.info("Clean-up: %d expired rate-limit counter%s deleted, %d username%s freed", counters,
-             "" if counters == 1 else "s", len(freed), "" if len(freed) == 1 else "s")
+    images = uploads.clear_unused()
+    log.info("Clean-up: %d expired rate-limit counter%s deleted, %d username%s freed, %d unused image%s deleted",
+             counters, "" if counters == 1 else "s", len(freed), "" if len(freed) == 1 else "s",
+             images, "" if images == 1 else "s")
     if rendered := rerender_pending.call_local():  # left pending by a job that was lost
         log.warning("Clean-up: %d post%s waiting to be rendered again rendered now", rendered,
                     "" if rendered == 1 else "s")

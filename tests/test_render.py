@@ -20,12 +20,15 @@ from forum.posts.forms import BODY_MAX
 from forum.posts.service.render import HIDDEN_LINK, RenderContext, render_body
 
 REL = "nofollow ugc noopener noreferrer"
-FORBIDDEN_TAGS = {"script", "iframe", "object", "embed", "form", "input", "img", "svg", "math", "style",
+FORBIDDEN_TAGS = {"script", "iframe", "object", "embed", "form", "input", "svg", "math", "style",
                   "button", "textarea", "select", "link", "meta", "base", "frame", "frameset", "video",
                   "audio", "source", "template", "noscript", "xmp", "details", "title", "body", "html"}
 ALLOWED_TAGS = {"a", "blockquote", "br", "cite", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6",
-                "hr", "li", "ol", "p", "pre", "s", "span", "strong", "ul"}
+                "hr", "img", "li", "ol", "p", "pre", "s", "span", "strong", "ul"}
 ALLOWED_ATTRIBUTES = {"href", "class", "rel", "title", "data-quote", "start"}
+# An <img> shows one of this forum's uploads (README "Uploads") and loads nothing else.
+IMG_ATTRIBUTES = {"src", "alt", "width", "height", "loading", "decoding"}
+UPLOAD_SRC = re.compile(r"/uploads/[0-9a-f]{64}(-display)?\.webp")
 SAFE_SCHEME = re.compile(r"^(?:https?|mailto):", re.IGNORECASE)
 
 # --- Hostile input ----------------------------------------------------------------------------
@@ -265,8 +268,7 @@ def violations(fragment: str) -> list[str]:
     """Everything in a stored body that breaks promise 1; empty when the body is safe to show."""
     found = []
     lowered = fragment.lower()
-    for needle in ("<script", "<iframe", "<object", "<embed", "<form", "<input", "<img", "<svg", "<math",
-                   "<style"):
+    for needle in ("<script", "<iframe", "<object", "<embed", "<form", "<input", "<svg", "<math", "<style"):
         if needle in lowered:
             found.append(f"{needle} in the markup")
     parsed = parse(fragment)
@@ -282,8 +284,10 @@ def violations(fragment: str) -> list[str]:
                 found.append(f"htmx attribute {name}= on <{tag}>")
             if name == "style":
                 found.append(f"style= on <{tag}>")
-            if name not in ALLOWED_ATTRIBUTES:
+            if name not in (IMG_ATTRIBUTES if tag == "img" else ALLOWED_ATTRIBUTES):
                 found.append(f"unexpected attribute {name}= on <{tag}>")
+            if tag == "img" and name == "src" and not UPLOAD_SRC.fullmatch(value or ""):
+                found.append(f"<img> loading {value!r}, not one of our uploads")
             if name == "href" and not href_is_safe(value or ""):
                 found.append(f"unsafe href {value!r}")
         if tag == "a" and attrs.get("rel") != REL:

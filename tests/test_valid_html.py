@@ -7,6 +7,7 @@ as files, since vnu refuses localhost URLs. `make test` installs Java where it i
 Chromium; a machine without it fails here rather than skipping, so that CI never passes unchecked.
 """
 
+import io
 import json
 import re
 import shutil
@@ -15,10 +16,12 @@ from html.parser import HTMLParser
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
+from PIL import Image
 
 from forum.config import PROJECT_ROOT
 from forum.demo import seed_demo
 from forum.moderation.service.flags import flag_post
+from forum.posts.service import add_reply, uploads
 from forum.posts.service.held import hold_reply
 from forum.models import Post, Thread
 from forum.extensions import db
@@ -28,7 +31,7 @@ from tests.test_admin_jobs import failed_mail
 VNU = PROJECT_ROOT / "node_modules/vnu-jar/build/dist/vnu.jar"
 PER_SHAPE = 2  # addresses of one shape visited (/t/N/slug, /u/name…)
 MOST_PAGES = 150  # per visitor: a bound, should the forum grow a great many shapes
-NOT_PAGES = ("/static/", "/avatars/", "/feeds/", ".xml", ".atom")
+NOT_PAGES = ("/static/", "/avatars/", "/uploads/", "/feeds/", ".xml", ".atom")
 
 
 class Links(HTMLParser):
@@ -100,13 +103,18 @@ def vnu_errors(pages: dict[str, str], folder) -> list[str]:
 
 
 @pytest.fixture
-def forum(app):
-    """The demo forum, with an admin, a member, a flag waiting in the queue, and a reply of the member's
-    held for a moderator (the member sees it on the thread page and /held, the admin in the queue),
-    and a job that failed for good."""
+def forum(app, tmp_path):
+    """The demo forum, with an admin, a member, a flag waiting in the queue, a reply of the member's
+    held for a moderator (the member sees it on the thread page and /held, the admin in the queue), an
+    admin's reply showing an image (a wide one, shown by its smaller copy), and a job that failed for good."""
     admin, member = make_user(role="admin"), make_user()
     seed_demo()
     post = db.session.scalar(db.select(Post).where(Post.author_id != member.id).order_by(Post.id))
+    app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
+    photo = io.BytesIO()
+    Image.new("RGB", (1600, 900), (40, 90, 60)).save(photo, "PNG")
+    image = uploads.accept(admin, photo.getvalue(), "harbour at dusk.png")
+    add_reply(post.thread, admin, "The harbour:\n\n" + uploads.reference(image) + "\nPhoto: the author.")
     flag_post(post, member, "spam", "Selling things.")
     app.config["NEW_MEMBER_POST_REVIEW"] = "hold"
     hold_reply(post.thread, member, "My first post, *waiting*.", "new")
@@ -128,6 +136,8 @@ def refused_member_forms(client) -> dict[str, str]:
     answers = {"/new (refused)": client.submit("/new", {"title": "", "body": ""}),
                "reply (refused)": client.submit(f"/t/{thread.id}/reply", {"body": ""}),
                "reply (preview)": client.submit(f"/t/{thread.id}/preview", {"body": "A *preview*."}),
+               "reply (refused image)": client.submit(f"/t/{thread.id}/reply", {
+                   "body": "Words.", "image": (io.BytesIO(b"<svg/>"), "x.svg")}, content_type="multipart/form-data"),
                "/settings/password (refused)": client.submit("/settings/password", {"current_password": "x"}),
                "/settings/profile (refused)": client.submit("/settings/profile", {"display_name": ""})}
     return {url: answer.text for url, answer in answers.items() if answer.status_code in (200, 422)}

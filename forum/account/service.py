@@ -21,7 +21,7 @@ from ..models.base import utcnow
 from ..models.user import DELETED_NAME, new_session_token
 from ..policy import links_allowed_for
 from ..posts.service.context import render_post
-from ..posts.service import rerender_quotes_of
+from ..posts.service import forget_uploads_of, rerender_quotes_of, uploads
 from ..refusals import FieldError, Gone, Malformed
 from ..templating import isotime
 from ..members.service import avatars
@@ -189,7 +189,9 @@ def delete_account(user: User, password: str, keep_posts: bool) -> User:
         member.role = "member"
         member.deleted_at = now
         rerender_quotes_of(session, member.id)  # quotes name "deleted member", or collapse to the placeholder
+        images = forget_uploads_of(session, member.id)  # their images go from every page and the disk
     avatars.discard(old_avatar)
+    uploads.discard(images)
     return member
 
 

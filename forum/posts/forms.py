@@ -3,7 +3,8 @@
 import secrets
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, TextAreaField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from ..ids import parse_id
@@ -22,11 +23,34 @@ def body_field(label: str) -> TextAreaField:
     )
 
 
+ALT_MAX = 200
+ALT_HINT = ("Say what the image shows, for people who cannot see it. Left empty, the words of the file's "
+            "name are used.")
+
+
+class ImageFields:
+    """An image attached through the form itself (without JavaScript): the server uploads it and adds its
+    reference to the end of the text, where the member can move it and write a caption under it."""
+
+    image = FileField("Image file", description="A PNG, JPEG, GIF or WebP picture. Its reference is "
+                                                     "added to the end of your text, where you can move it.")
+    image_alt = StringField("Image description (alt text)", description=ALT_HINT,
+                            validators=[Length(max=ALT_MAX, message=f"Keep it to {ALT_MAX} characters.")])
+
+
+class ImageUploadForm(FlaskForm):
+    """The composer's paste, drop or file choice, with JavaScript: answered with the reference."""
+
+    image = FileField("Image", validators=[FileRequired("Choose an image to upload.")])
+    alt = StringField("Image description (alt text)",
+                      validators=[Length(max=ALT_MAX, message=f"Keep it to {ALT_MAX} characters.")])
+
+
 def _number(field) -> int | None:
     return int(field.data) if (field.data or "").isdigit() else None
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(ImageFields, FlaskForm):
     body = body_field("Your reply")
     # The post being answered, if any.
     parent_id = HiddenField()

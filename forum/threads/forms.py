@@ -6,12 +6,12 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..posts.forms import body_field
+from ..posts.forms import ImageFields, body_field
 
 TITLE_MIN, TITLE_MAX = 3, 150
 
 
-class ThreadForm(FlaskForm):
+class ThreadForm(ImageFields, FlaskForm):
     category = SelectField("Category", coerce=str, validators=[DataRequired("Choose a category.")])
     title = StringField(
         "Title",

@@ -235,6 +235,103 @@
     if (box) choose(box, option);
   });
 
+  // Images: pasted, dropped or chosen in a composer, uploaded at once (with progress and a Cancel button)
+  // and put in the text at the caret as ![description](/uploads/…), the description selected so that
+  // typing replaces it. Without this file the form sends the chosen image with the text, and the server
+  // adds the reference at the end.
+  function imageParts(box) {
+    const set = box?.form?.querySelector(".attach-image");
+    if (!set) return null;
+    return {set, message: set.querySelector(".upload-message"), row: set.querySelector(".upload-progress"),
+            alt: set.querySelector("input[name=image_alt]")};
+  }
+
+  function uploadImage(box, file) {
+    const parts = imageParts(box);
+    if (!parts) return Promise.resolve();
+    const {set, message, row, alt} = parts;
+    const bar = row.querySelector("progress");
+    const typed = alt.value.trim();
+    const data = new FormData();
+    data.append("csrf_token", box.form.querySelector("input[name=csrf_token]").value);
+    data.append("image", file, file.name || "image.png");
+    data.append("alt", typed);
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", set.dataset.uploadUrl);
+    xhr.upload.addEventListener("progress", (event) => {
+      if (event.lengthComputable) bar.value = Math.round((event.loaded / event.total) * 100);
+    });
+    message.textContent = `Uploading ${file.name || "the image"}…`;
+    bar.value = 0;
+    row.hidden = false;
+    row.querySelector(".upload-cancel").onclick = () => xhr.abort();
+    return new Promise((resolve) => {
+      const finish = (text) => {
+        row.hidden = true;
+        message.textContent = text;
+        resolve();
+      };
+      xhr.addEventListener("abort", () => { finish("Upload cancelled."); box.focus(); });
+      xhr.addEventListener("error", () => finish("The image could not be uploaded: the connection failed. Try again."));
+      xhr.addEventListener("load", () => {
+        let answer = {};
+        try { answer = JSON.parse(xhr.responseText); } catch { /* not ours: a proxy's page */ }
+        if (xhr.status !== 201 || !answer.markdown) {
+          finish(answer.error || (xhr.status === 413 ? "That file is too large." : "The image could not be uploaded. Try again."));
+          return;
+        }
+        alt.value = "";
+        insertAtCaret(box, answer.markdown + "\n");
+        const end = box.selectionStart - 1;
+        const start = end - answer.markdown.length;
+        const words = answer.markdown.slice(2, answer.markdown.lastIndexOf("](/uploads/"));
+        if (!typed) box.setSelectionRange(start + 2, start + 2 + words.length);
+        finish(typed ? "Image added to your text."
+                     : `Image added. Its description, “${words}”, is selected in your text: type to replace it.`);
+      });
+      xhr.send(data);
+    });
+  }
+
+  async function uploadImages(box, files) {
+    for (const file of files) await uploadImage(box, file);
+  }
+
+  function imageFiles(transfer) {
+    return [...(transfer?.files || [])].filter((file) => file.type.startsWith("image/"));
+  }
+
+  document.addEventListener("paste", (event) => {
+    const box = event.target;
+    if (!(box instanceof HTMLTextAreaElement) || !imageParts(box)) return;
+    const files = imageFiles(event.clipboardData);
+    if (!files.length) return;
+    event.preventDefault();
+    uploadImages(box, files);
+  });
+  document.addEventListener("dragover", (event) => {
+    if (event.target instanceof HTMLTextAreaElement && imageParts(event.target)
+        && [...event.dataTransfer.types].includes("Files")) event.preventDefault();
+  });
+  document.addEventListener("drop", (event) => {
+    const box = event.target;
+    if (!(box instanceof HTMLTextAreaElement) || !imageParts(box)) return;
+    const files = imageFiles(event.dataTransfer);
+    if (!files.length) return;
+    event.preventDefault();
+    visited.add(box);  // the reference goes at the caret
+    uploadImages(box, files);
+  });
+  document.addEventListener("change", (event) => {
+    const input = event.target;
+    if (!input.matches?.(".attach-image input[type=file]")) return;
+    const box = input.form?.querySelector("textarea");
+    if (!box) return;
+    const files = [...input.files];
+    input.value = "";  // uploaded now: not sent again with the form
+    uploadImages(box, files);
+  });
+
   // The sanction form: only the fields the chosen kind needs. Hidden fields are disabled too, so
   // a value typed for another kind is not sent. Without this file every field shows, each saying
   // which kind it is for, and the server ignores the ones the chosen kind does not use.

@@ -92,7 +92,7 @@ def save(actor: User, cleaned: dict[str, object]) -> list[Setting]:
 
 def set_logo(actor: User, data: bytes) -> None:
     """Make this upload the logo: re-encoded (as avatars are), written under a new name, saved and logged.
-    Raises FieldError (or AvatarNotStored, 503) on the "logo" field."""
+    Raises FieldError (or PictureNotStored, 503) on the "logo" field."""
     if store().fixed("LOGO"):
         raise FieldError("logo", "The logo is fixed by FORUM_LOGO in the server's environment; change it there.")
     avatars.check_size(data, field="logo")

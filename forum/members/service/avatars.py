@@ -2,7 +2,6 @@
 
 import hashlib
 import io
-import os
 import re
 import secrets
 from pathlib import Path
@@ -11,30 +10,14 @@ from flask import current_app, url_for
 from markupsafe import escape
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from ...refusals import FieldError, Refusal
+from ... import pictures
+from ...pictures import FORMATS, NOT_AN_IMAGE, TOO_MANY_PIXELS
+from ...refusals import FieldError
+from ...pictures import readable_size, remove_quietly  # noqa: F401  (the logo's service uses them from here)
 
 SIZE = 256  # pixels, square
-# Only the common web formats are decoded: Pillow's other decoders (EPS, for one) are attack surface.
-FORMATS = ("PNG", "JPEG", "GIF", "WEBP")
 FILE_NAME = re.compile(r"[0-9]+-[A-Za-z0-9_-]{12}\.webp")
-
-NOT_AN_IMAGE = "That file is not a picture we can read. Use a PNG, JPEG, GIF or WebP image."
-TOO_MANY_PIXELS = "That picture is too large. Use one of at most {limit} pixels on each side."
-TOO_MANY_BYTES = "That file is too large. Pictures may be at most {limit}."
 FIELD = "picture"  # the upload form's input: every refusal of an upload is shown beside it
-NOT_STORED = ("Your picture could not be saved: the forum cannot write to its picture folder just now. "
-              "Nothing was changed. Please try again later.")
-
-
-class AvatarNotStored(Refusal):
-    """The picture was fine, but the upload folder would not take it (a full disk, a folder that is
-    not writable): our fault, not the picture's, so 503. The path and the error are in the log; the
-    message, beside the picture field, is for the member."""
-
-    status = 503
-
-    def __init__(self, field: str = FIELD):
-        super().__init__(NOT_STORED, field=field)
 
 
 def initials(name: str) -> str:
@@ -102,74 +85,43 @@ def cheap_to_reencode(data: bytes, field: str = FIELD) -> bool:
 
 def reencode(data: bytes, within: tuple[int, int] | None = None, field: str = FIELD) -> bytes:
     """The picture cropped to a SIZE×SIZE square (or, given `within`, shrunk to fit that box, uncropped:
-    the site's logo) and written afresh as WebP, with no metadata.
+    the site's logo) and written afresh as WebP, with no metadata (forum/pictures.py decodes it).
 
-    Raises FieldError (on `field`) for anything that is not a readable picture of a sensible size; the
-    pixel count is checked from the header, before anything is decoded (decompression bombs).
+    Raises FieldError (on `field`) for anything that is not a readable picture of a sensible size.
     """
-    max_pixels = current_app.config["AVATAR_MAX_PIXELS"]
     box = within or (SIZE, SIZE)
-    try:
-        with Image.open(io.BytesIO(data), formats=FORMATS) as image:
-            if image.width * image.height > max_pixels:
-                raise FieldError(field, TOO_MANY_PIXELS.format(limit=int(max_pixels ** 0.5)))
-            image.draft("RGB", (box[0] * 2, box[1] * 2))  # JPEG: decode at a reduced size, much faster
-            upright = ImageOps.exif_transpose(image).convert("RGBA")
-            if within:
-                shaped = ImageOps.contain(upright, within, Image.Resampling.LANCZOS)
-            else:
-                shaped = ImageOps.fit(upright, box, Image.Resampling.LANCZOS)
-    except FieldError:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise FieldError(field, TOO_MANY_PIXELS.format(limit=int(max_pixels ** 0.5))) from error
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as error:
-        raise FieldError(field, NOT_AN_IMAGE) from error
-    # Only the pixels travel on: no EXIF (location, camera), ICC or XMP from the upload.
-    clean = Image.frombytes("RGBA", shaped.size, shaped.tobytes())
-    out = io.BytesIO()
-    clean.save(out, "WEBP", quality=85, method=4)
-    return out.getvalue()
+    if within:
+        def shape(upright):
+            return ImageOps.contain(upright, within, Image.Resampling.LANCZOS)
+    else:
+        def shape(upright):
+            return ImageOps.fit(upright, box, Image.Resampling.LANCZOS)
+    picture, _ = pictures.decoded(data, current_app.config["AVATAR_MAX_PIXELS"], field, shape,
+                                  draft_box=(box[0] * 2, box[1] * 2))
+    return pictures.webp(picture)
 
 
 def check_size(data: bytes, field: str = FIELD) -> None:
-    limit = current_app.config["AVATAR_MAX_BYTES"]
-    if len(data) > limit:
-        raise FieldError(field, TOO_MANY_BYTES.format(limit=readable_size(limit)))
-
-
-def readable_size(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):g} MB"
-    return f"{size // 1024} KB"
+    pictures.check_size(data, current_app.config["AVATAR_MAX_BYTES"], field)
 
 
 def folder() -> Path:
     """Where uploaded avatars are kept (created by the first upload)."""
-    base = current_app.config.get("UPLOAD_DIR") or os.path.join(current_app.instance_path, "uploads")
-    return Path(base) / "avatars"
+    return pictures.upload_folder() / "avatars"
 
 
 def store(user_id: int, webp: bytes) -> str:
     """Write the picture under a new name (so caches never serve an old one); returns the name.
 
-    Raises AvatarNotStored, after logging the path and the error, when the folder will not take it."""
+    Raises PictureNotStored, after logging the path and the error, when the folder will not take it."""
     name = f"{user_id}-{secrets.token_urlsafe(9)}.webp"
     store_as(folder() / name, webp)
     return name
 
 
 def store_as(target: Path, webp: bytes, field: str = FIELD) -> None:
-    """Write a picture to `target` whole or not at all; AvatarNotStored (on `field`) when it cannot be."""
-    partial = target.with_suffix(".part")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_bytes(webp)
-        os.replace(partial, target)  # readers never see half a file
-    except OSError as error:
-        current_app.logger.error("Could not store an uploaded picture as %s: %s", target, error)
-        remove_quietly(partial)
-        raise AvatarNotStored(field) from error
+    """Write a picture to `target` whole or not at all; PictureNotStored (on `field`) when it cannot be."""
+    pictures.store_as(target, webp, field)
 
 
 def discard(name: str | None) -> None:
@@ -177,13 +129,6 @@ def discard(name: str | None) -> None:
     already saved when this runs, so a file that cannot be deleted is logged and left behind."""
     if name and FILE_NAME.fullmatch(name):
         remove_quietly(folder() / name)
-
-
-def remove_quietly(path: Path) -> None:
-    try:
-        path.unlink(missing_ok=True)
-    except OSError as error:
-        current_app.logger.warning("Could not delete the picture file %s: %s", path, error)
 
 
 # --- Uploads waiting for the job that re-encodes them (account.service.prepare_avatar) -----------------

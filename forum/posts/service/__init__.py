@@ -14,7 +14,10 @@ from ...models import (Category, Draft, Ignore, Notification, Post, PostQuote, P
 from ...models.base import utcnow
 from ...models.preferences import ignorable
 from ...policy import WriteRefused, check_may_write, links_allowed_for, may_change
+from ...settings import site_setting
+from . import uploads
 from .context import render_post, render_posts
+from .images import hashes_in
 from ..forms import BODY_MAX
 from .pending import mark_pending
 from .pending import rendered_row as _rendered_row
@@ -33,14 +36,21 @@ class EditConflict(Exception):
         self.current = current
 
 
-class QuoteRefused(WriteRefused):
-    """The text quotes a post guests may not read into a thread they may. Views show the message
-    beside the body field and keep the text; any other caller still answers 422 with it."""
+class BodyRefused(WriteRefused):
+    """The text cannot be posted as it is. Views show the message beside the body field and keep the
+    text; any other caller still answers 422 with it."""
 
     field = "body"  # for refusals.show_on
 
-    def __init__(self, message: str = MEMBERS_ONLY_QUOTE):
+    def __init__(self, message: str):
         super().__init__(message, status=422)
+
+
+class QuoteRefused(BodyRefused):
+    """The text quotes a post guests may not read into a thread they may."""
+
+    def __init__(self, message: str = MEMBERS_ONLY_QUOTE):
+        super().__init__(message)
 
 
 def get_post(post_id: int) -> Post | None:
@@ -84,6 +94,7 @@ def new_post(session, thread_id: int, author: User, body: str, rendered: Rendere
     session.add(post)
     session.flush()
     record_references(session, post, rendered, author.id)
+    uploads.link(session, post, body)
     return post
 
 
@@ -173,6 +184,7 @@ def edit_post(post: Post, editor: User, body: str, expected_version: int | None)
         current.render_version, current.links_allowed = RENDER_VERSION, allowed
         current.version += 1
         record_references(session, current, rendered, editor.id, notified=already)
+        uploads.link(session, current, body)
     return current
 
 
@@ -207,6 +219,15 @@ def rerender_quotes_of(session, member_id: int) -> int:
     quoted = select(Post.id).where(Post.author_id == member_id)
     quoting = session.scalars(select(PostQuote.post_id).where(PostQuote.quoted_post_id.in_(quoted)))
     return _rerender_in(session, set(quoting))
+
+
+def forget_uploads_of(session, member_id: int) -> set[str]:
+    """Delete a member's uploads (their account is being deleted) inside that write transaction, and render
+    again the posts that showed them ("image removed" now). Returns the hashes whose files no one else
+    has, for uploads.discard once the transaction is committed."""
+    post_ids, orphaned = uploads.forget_member(session, member_id)
+    _rerender_in(session, set(post_ids))
+    return orphaned
 
 
 def _rerender_in(session, post_ids: set[int]) -> int:
@@ -253,8 +274,13 @@ def posted_with(author: User, request_key: str | None) -> Post | None:
 
 
 def check_length(body: str):
-    if len(body) > BODY_MAX:  # forms say so first; this guards every other caller
+    """Refuse a body too long to render (ValueError: forms say so first; this guards every other caller),
+    or one showing more images than IMAGES_PER_POST (BodyRefused)."""
+    if len(body) > BODY_MAX:
         raise ValueError(f"post bodies are at most {BODY_MAX} characters")
+    limit = site_setting("IMAGES_PER_POST")
+    if len(hashes_in(body)) > limit:
+        raise BodyRefused(uploads.TOO_MANY_IMAGES.format(limit=limit) if limit else uploads.NO_IMAGES)
 
 
 def _posted_with(author_id: int, request_key: str) -> Post | None:

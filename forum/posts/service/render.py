@@ -15,10 +15,11 @@ from markdown_it.token import Token
 from markupsafe import escape
 
 from ...ids import parse_id
+from .images import ImageInfo, img_src_only_uploads, show_images
 from .linkify import linkify as bounded_linkify
 
 # Bumped whenever the output changes, so `flask forum rerender` can bring stored HTML up to date.
-RENDER_VERSION = 4
+RENDER_VERSION = 5
 
 QUOTED_POST = re.compile(r"^/p/(\d+)$")
 MENTION = re.compile(r"(?<![\w@/.])@([A-Za-z0-9][A-Za-z0-9_-]{2,19})")
@@ -38,8 +39,7 @@ def _site_path(url: str) -> str | None:
 _markdown = (
     MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False, "breaks": True})
     .enable(["linkify", "strikethrough"])
-    .disable("image")  # no hot-linked images: a post cannot make readers' browsers fetch anything
-)
+)  # images: only this forum's uploads are shown; any other address stays a link (images.py)
 _markdown.inline.ruler.at("linkify", bounded_linkify)
 # Bare "www.example.com" without a scheme is not linked: linkify-it's fuzzy matching backtracks for
 # seconds on hostile input. Every "https://…" is still linked.
@@ -47,17 +47,20 @@ _markdown.linkify.set({"fuzzy_link": False})
 
 _cleaner = nh3.Cleaner(
     tags={"a", "blockquote", "br", "cite", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6",
-          "hr", "li", "ol", "p", "pre", "s", "span", "strong", "ul"},
+          "hr", "img", "li", "ol", "p", "pre", "s", "span", "strong", "ul"},
     attributes={
         "a": {"href", "class"},
         "blockquote": {"class", "data-quote"},
         "cite": {"class"},
+        "img": {"src", "alt", "width", "height"},
         "ol": {"start"},
         "p": {"class"},
         "span": {"class"},
     },
     url_schemes={"http", "https", "mailto"},
     url_relative=_site_path,
+    tag_attribute_values={"img": {"loading": {"lazy"}, "decoding": {"async"}}},
+    attribute_filter=img_src_only_uploads,  # an <img> loads this forum's uploads and nothing else
     link_rel="nofollow ugc noopener noreferrer",
     strip_comments=True,
 )
@@ -75,6 +78,8 @@ class RenderContext:
     # Canonical username -> member id, for the members that exist; only these become mentions.
     members: dict[str, int] = field(default_factory=dict)
     max_mentions: int = 10
+    # Upload sha256 -> its size and default alt text, for the uploads this forum holds (images.py).
+    images: dict[str, ImageInfo] = field(default_factory=dict)
 
 
 @dataclass
@@ -105,6 +110,7 @@ def render_body(body: str, context: RenderContext | None = None) -> Rendered:
         if token.type in ("blockquote_open", "blockquote_close"):
             quote_depth += token.nesting
         if token.type == "inline" and token.children:
+            token.children = show_images(token.children, context.images, context.links_allowed)
             # @names inside a quote are linked, but only the quoting author's own mentions notify.
             token.children = _link_mentions(token.children, context, mentioned if quote_depth == 0 else None)
             if not context.links_allowed:
@@ -249,10 +255,11 @@ def _self_check():
     """Refuse to start with a sanitiser that lets any of these through."""
     hostile = ('<a href="javascript:alert(1)" onclick="x" hx-get="/logout" data-hx-post="/x" '
                'style="color:red">x</a><script>alert(1)</script><iframe src="/"></iframe><form></form>'
-               '<img src=x onerror=alert(1)><a href="data:text/html,x">d</a><a href="//evil.example/">e</a>')
+               '<img src=x onerror=alert(1)><a href="data:text/html,x">d</a><a href="//evil.example/">e</a>'
+               '<img src="https://tracker.example/p.gif"><img src="/logout">')
     cleaned = _cleaner.clean(hostile).lower()
     for needle in ("javascript:", "onclick", "hx-get", "data-hx", "style=", "<script", "<iframe",
-                   "<form", "<img", "onerror", "data:text", "evil.example"):
+                   "<form", "onerror", "data:text", "evil.example", "tracker.example", "src="):
         if needle in cleaned:
             raise RuntimeError(f"the post sanitiser lets {needle!r} through: fix forum/posts/service/render.py")
 

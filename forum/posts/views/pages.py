@@ -86,7 +86,7 @@ def update(post_id):
     except service.EditConflict as conflict:
         form.version.data = str(conflict.current.version)
         return render_edit_form(conflict.current, form, status=409, conflict=True)
-    except service.QuoteRefused as refused:
+    except service.BodyRefused as refused:
         show_on(form, refused)
         return render_edit_form(post, form, status=422)
     if is_fragment_request():

@@ -15,6 +15,7 @@ from ...posts.forms import ReplyForm
 from ...refusals import show_on
 from .. import bp, service
 from ..service import unread
+from .attach import attach_image
 from .pages import answered_post, render_thread
 
 
@@ -29,6 +30,8 @@ def reply(thread_id):
     """Add a reply: the fragment appends it and clears the form; a page redirects to it."""
     thread = existing_thread(thread_id)
     form = ReplyForm()
+    if (refused := attach_image(form)) is not None:
+        return refused_reply(thread, form, status=refused.status)
     if not form.validate():
         return refused_reply(thread, form)
     earlier = posts.posted_with(current_user, form.request_key.data)
@@ -37,7 +40,7 @@ def reply(thread_id):
     try:
         post = earlier or posts.add_reply(thread, current_user, form.body.data, form.answered_post_id,
                                           form.request_key.data)
-    except posts.QuoteRefused as refused:
+    except posts.BodyRefused as refused:
         show_on(form, refused)
         return refused_reply(thread, form)
     unread.mark_read(current_user, thread, [post], None)  # their own post is never unread to them
@@ -58,7 +61,7 @@ def _held_reply(thread, form, why):
     try:
         waiting = earlier or held.hold_reply(thread, current_user, form.body.data, why, form.answered_post_id,
                                              form.request_key.data)
-    except posts.QuoteRefused as refused:
+    except posts.BodyRefused as refused:
         show_on(form, refused)
         return refused_reply(thread, form)
     if not is_fragment_request():
@@ -92,6 +95,8 @@ def preview(thread_id):
     """Show the reply as it will look, rendered exactly as saving would; the text stays in the form."""
     thread = existing_thread(thread_id)
     form = ReplyForm()
+    if (refused := attach_image(form)) is not None:
+        return refused_reply(thread, form, status=refused.status)
     form.validate()
     html = render_post(form.body.data or "", links_allowed_for(current_user)).html
     if is_fragment_request():

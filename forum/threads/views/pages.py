@@ -17,6 +17,7 @@ from ...refusals import show_on
 from .. import bp, service
 from ..service import drafts as thread_drafts, unread
 from ..forms import ThreadForm
+from .attach import attach_image
 
 
 @bp.get("/")
@@ -137,6 +138,8 @@ def new_form():
 def create():
     """Start a thread and go to it; the same form sent twice goes to the thread the first one started."""
     form = thread_form()
+    if (refused := attach_image(form)) is not None:
+        return render("threads/new.html", form=form.keep_key(), draft=None, status=refused.status)
     if not form.validate():
         return render("threads/new.html", form=form.keep_key(), draft=None, status=422)
     thread = service.started_with(current_user, form.request_key.data)
@@ -148,7 +151,7 @@ def create():
     try:
         thread = service.start_thread(current_user, category, form.title.data, form.body.data,
                                       form.request_key.data)
-    except posts_service.QuoteRefused as refused:
+    except posts_service.BodyRefused as refused:
         show_on(form, refused)
         return render("threads/new.html", form=form.keep_key(), draft=None, status=422)
     unread.mark_thread_read(current_user, thread)
@@ -172,7 +175,7 @@ def _held_thread(form, why):
         category = service.category_by_slug(form.category.data)
         try:
             held.hold_thread(current_user, category, form.title.data, form.body.data, why, form.request_key.data)
-        except posts_service.QuoteRefused as refused:
+        except posts_service.BodyRefused as refused:
             show_on(form, refused)
             return render("threads/new.html", form=form.keep_key(), draft=None, status=422)
         flash(held.WAITING_THREAD, "success")
