@@ -2,6 +2,8 @@
 posts in the same transaction, in batches: both commit together or neither does, and the work does not
 grow into a statement and a transaction per removed post."""
 
+import math
+
 import pytest
 from sqlalchemy import event
 
@@ -9,6 +11,7 @@ import forum.posts.service.context as context
 from forum.auth.service import accounts
 from forum.database import write_transaction
 from forum.extensions import db
+from forum import settings
 from forum.account import service as account
 from forum.models import ModAction, Post, Sanction, User
 from forum.moderation.service import flags, sanctions
@@ -131,7 +134,9 @@ def work_of_a_ban(admin, removed: int, quoting: int):
     return len(statements), len(commits)
 
 
-def test_a_ban_removing_many_quoted_posts_is_one_transaction_of_a_few_statements(app, admin):
+def test_a_ban_removing_many_quoted_posts_is_one_transaction_of_a_few_statements(app, admin, monkeypatch):
+    # the site settings' once-a-second re-read would add a statement to whichever ban it fell in
+    monkeypatch.setattr(settings, "REFRESH_SECONDS", math.inf)
     small = work_of_a_ban(admin, removed=1, quoting=1)
     large = work_of_a_ban(admin, removed=6, quoting=12)
     assert large[1] == 1  # one commit: the ban, the removals and the re-rendered quotes
@@ -139,6 +144,7 @@ def test_a_ban_removing_many_quoted_posts_is_one_transaction_of_a_few_statements
 
 
 def test_rerendering_goes_in_batches_and_misses_none(app, admin, monkeypatch):
+    monkeypatch.setattr(settings, "REFRESH_SECONDS", math.inf)  # as above: no timed read inside a count
     monkeypatch.setattr(posts, "RERENDER_BATCH", 4)
     statements, commits = work_of_a_ban(admin, removed=5, quoting=10)  # ids in 2 batches, posts in 3
     monkeypatch.setattr(posts, "RERENDER_BATCH", 200)
