@@ -9,8 +9,9 @@ from .preferences import Ignore, ThreadSubscription
 from .site import SiteSetting, SiteState
 from .user import RecoveryCode, User
 from .invite import Invite
+from .article import Article
 
-__all__ = ["AllowedEmailDomain", "Appeal", "Category", "Draft", "Flag", "HeldPost", "Ignore", "Invite", "LoginSession",
+__all__ = ["AllowedEmailDomain", "Appeal", "Article", "Category", "Draft", "Flag", "HeldPost", "Ignore", "Invite", "LoginSession",
            "ModAction", "Notification", "Post", "PostLike", "PostQuote", "PostRevision", "RateCounter", "RecoveryCode",
            "RegistrationBlock", "Sanction", "SiteSetting",
            "SiteState", "Thread", "ThreadDraft", "ThreadRead", "ThreadSubscription", "User"]
