@@ -336,3 +336,14 @@ def test_the_frames_pages_are_valid_html(app, client, article_thread, tmp_path):
     client.sign_in(make_user(role="moderator"))
     pages.update({"moderator": client.get(address).text, "signed in": client.get("/embed/signed-in").text})
     assert vnu_errors(pages, tmp_path) == []
+
+
+@pytest.mark.parametrize("third_party, testing, samesite", [(True, False, "None"), (False, False, "Lax"),
+                                                            (True, True, "Lax")])
+def test_cookies_are_sent_inside_the_frame_only_when_asked_for_and_over_https(database_url, _schema, third_party,
+                                                                             testing, samesite):
+    """SameSite=None only with EMBED_THIRD_PARTY_COOKIES, and only where cookies are Secure (not on local http)."""
+    app = create_app(test_config(database_url, TESTING=testing, EMBED_THIRD_PARTY_COOKIES=third_party))
+    assert app.config["SESSION_COOKIE_SAMESITE"] == app.config["REMEMBER_COOKIE_SAMESITE"] == samesite
+    if samesite == "None":
+        assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_NAME"].startswith("__Host-")
