@@ -8,6 +8,7 @@ from . import (cleaning, cli, compression, config, database, errors, htmx, ids, 
 from .account import bp as account_bp
 from .admin import bp as admin_bp
 from .auth import bp as auth_bp
+from .embed import bp as embed_bp
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .feeds import bp as feeds_bp
 from .members import bp as members_bp
@@ -49,7 +50,7 @@ def create_app(test_config=None):
     templating.configure(app)
     htmx.register(app)
     for blueprint in (auth_bp, account_bp, threads_bp, posts_bp, members_bp, notifications_bp, moderation_bp, admin_bp,
-                      feeds_bp, search_bp, ops_bp):
+                      feeds_bp, search_bp, ops_bp, embed_bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     metrics.register(app)

@@ -101,6 +101,17 @@ class Defaults:
     # (0 turns the cache off); PAGE_CACHE_BYTES bounds each worker's share. See forum/page_cache.py.
     PAGE_CACHE_SECONDS = 30
     PAGE_CACHE_BYTES = 32 * 1024 * 1024
+    # Comments under articles (forum/embed/, README "Comments under articles"): the publisher sites allowed
+    # to embed them (a list of origins), the category (slug) their threads go in, and who starts them ("":
+    # the first admin). /admin/settings changes the three.
+    EMBED_ORIGINS = []
+    EMBED_CATEGORY = ""
+    EMBED_AUTHOR = ""
+    # How long the publisher's article page may take to answer when the forum checks it names itself.
+    EMBED_FETCH_SECONDS = 5
+    # True: the session and remember-me cookies are SameSite=None (over HTTPS only), so a member signed in on
+    # the forum is signed in inside the comments frame on the publisher's site too (README).
+    EMBED_THIRD_PARTY_COOKIES = False
     # Rate limits ("N per second/minute/hour/day", several joined by ";"), counted in Redis when
     # REDIS_URL is set, else in the database, so that all worker processes count together.
     LOGIN_RATE_LIMIT = "5 per minute; 20 per hour"  # failed sign-ins, per address and per account
@@ -217,6 +228,8 @@ def load(app, test_config=None):
     if app.config["LOG_FORMAT"] not in LOG_FORMATS:
         raise ValueError(f"LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, not {app.config['LOG_FORMAT']!r}")
     _host_only_cookies(app.config)
+    if app.config.get("EMBED_THIRD_PARTY_COOKIES") and app.config["SESSION_COOKIE_SECURE"]:
+        app.config["SESSION_COOKIE_SAMESITE"] = app.config["REMEMBER_COOKIE_SAMESITE"] = "None"
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or (

@@ -98,6 +98,9 @@ class Page:
     nonce: str
     gzip: GzipTemplate | None = None  # the body compressed once, for clients that accept gzip
     endpoint: str = "none"  # the view that rendered it, named in the request log and the metrics
+    # Its Content-Security-Policy as rendered, nonce and all: it may name who may frame it (an embed page's
+    # publisher, forum/embed/), so each answer gets this one with a fresh nonce, never the default.
+    csp: str = ""
 
     @property
     def size(self) -> int:
@@ -234,8 +237,9 @@ class GuestPages:
         else:
             body = page.body.replace(page.nonce.encode(), nonce.encode())
             headers = page.headers + [("Content-Length", str(len(body)))]
+        csp = page.csp.replace(page.nonce, nonce) if page.csp else CSP.format(nonce=nonce)
         start_response("200 OK", headers + [
-            ("Content-Security-Policy", CSP.format(nonce=nonce)), (HEADER, "hit"),
+            ("Content-Security-Policy", csp), (HEADER, "hit"),
             ("Server-Timing", f"app;dur={(time.perf_counter() - started) * 1000:.2f}")])
         return [body]
 
@@ -258,9 +262,11 @@ class GuestPages:
             if session is None:
                 version, nonce, endpoint = environ[KEEP]
                 headers = [(name, value) for name, value in answer["headers"] if name not in MADE_PER_ANSWER]
+                csp = next((value for name, value in answer["headers"] if name == "Content-Security-Policy"), "")
                 expires = time.monotonic() + self.cache.seconds
                 compressed = GzipTemplate.of(body, nonce.encode()) if MAY_COMPRESS in environ else None
-                self.cache.put(environ[GUEST_KEY], Page(version, expires, body, headers, nonce, compressed, endpoint))
+                self.cache.put(environ[GUEST_KEY], Page(version, expires, body, headers, nonce, compressed, endpoint,
+                                                        csp))
                 if compressed is not None and accepts_gzip(environ):  # compressed once: the answer too
                     environ[COMPRESSED] = compressed.fill(nonce.encode())
             else:  # a page of theirs may hold their own CSRF token: not kept, but they are a guest

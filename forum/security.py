@@ -20,6 +20,19 @@ CSP = (
 HSTS = "max-age=31536000; includeSubDomains"
 
 
+def allow_framing_by(origins: list[str]) -> None:
+    """Let this response be framed by pages of `origins` alone (checked origins, forum.settings.origin_of):
+    the comments under a publisher's article (forum/embed/). Only the embed blueprint's routes may: on
+    any other page it is ignored, and every other response refuses to be framed at all."""
+    g.frame_ancestors = tuple(origins)
+
+
+def frame_ancestors() -> str:
+    """This response's CSP frame-ancestors sources: 'none', or the origins an embed route allowed."""
+    allowed = g.get("frame_ancestors") if request.blueprint == "embed" else None
+    return " ".join(allowed) if allowed else "'none'"
+
+
 def csp_nonce() -> str:
     """The nonce of this response's Content-Security-Policy (one per request)."""
     if "csp_nonce" not in g:
@@ -29,10 +42,13 @@ def csp_nonce() -> str:
 
 def add_headers(response):
     """Security headers on every response: pages, fragments, errors and static files."""
-    response.headers["Content-Security-Policy"] = CSP.format(nonce=csp_nonce())
+    ancestors = frame_ancestors()
+    response.headers["Content-Security-Policy"] = CSP.format(nonce=csp_nonce()).replace(
+        "frame-ancestors 'none'", f"frame-ancestors {ancestors}")
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
-    response.headers["X-Frame-Options"] = "DENY"
+    if ancestors == "'none'":  # X-Frame-Options cannot name an origin: framed pages rely on the CSP alone
+        response.headers["X-Frame-Options"] = "DENY"
     response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
     if request.is_secure or current_app.config["SESSION_COOKIE_SECURE"]:
         response.headers["Strict-Transport-Security"] = HSTS

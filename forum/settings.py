@@ -26,6 +26,7 @@ import time
 from dataclasses import dataclass, field
 from hashlib import sha256
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import current_app, url_for
 from limits import parse_many
@@ -50,7 +51,8 @@ LIMIT_HINT = "such as “10 per minute”, several joined by “;” (“5 per m
 class Setting:
     """One setting. `name` is its app.config key (and FORUM_<name>); `kind` says how it is typed and
     checked: text, int, choice, bool (on or off, `choices` naming "true" and "false"), limit (a rate
-    limit), colour (#rrggbb) or image (an uploaded picture's file name, set by its own form)."""
+    limit), colour (#rrggbb), image (an uploaded picture's file name, set by its own form) or origins (a
+    list of site addresses, scheme://host[:port])."""
 
     name: str
     kind: str
@@ -70,6 +72,8 @@ class Setting:
 
     def clean(self, value):
         """The value as stored, from what a form or the database gave; FieldError when it is not one."""
+        if self.kind == "origins":
+            return _clean_origins(self, value)
         if self.kind == "int":
             if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,9}\s*", value):
                 value = int(value)
@@ -101,6 +105,8 @@ class Setting:
         """The value as the page and the log say it."""
         if self.kind in ("choice", "bool"):
             return dict(self.choices).get(self.form_value(value), str(value))
+        if self.kind == "origins":
+            return ", ".join(value) if value else "(none)"
         return str(value) if value != "" else "(none)"
 
     def form_value(self, value):
@@ -116,6 +122,47 @@ def _clean_bool(setting: Setting, value) -> bool:
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
     raise FieldError(setting.field_name, "Choose one of the options.")
+
+
+MAX_ORIGINS = 20
+
+
+def origin_of(url: str) -> str | None:
+    """The origin (scheme://host[:port], lower case, without a default port) of an http(s) address, or None
+    for anything else (another scheme, no host, a user name or password in it, a port out of range)."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or parts.username or parts.password:
+        return None
+    if any(ch.isspace() or ch in "\\<>\"'`" for ch in url.strip()):
+        return None
+    scheme, host = parts.scheme.lower(), parts.hostname.lower()
+    if ":" in host:
+        host = f"[{host}]"
+    default = {"http": 80, "https": 443}[scheme]
+    return f"{scheme}://{host}" + (f":{port}" if port not in (None, default) else "")
+
+
+def _clean_origins(setting: Setting, value) -> list[str]:
+    """A list of origins, from a list (the database, FORUM_EMBED_ORIGINS as JSON) or text (the form, or the
+    environment as plain text): one per line, or separated by spaces or commas. Each is a site's address alone."""
+    items = value if isinstance(value, list) else re.split(r"[\s,]+", value) if isinstance(value, str) else None
+    if items is None or not all(isinstance(item, str) for item in items):
+        raise FieldError(setting.field_name, "Write one site address a line, such as https://news.example.com.")
+    origins: list[str] = []
+    for item in filter(None, (item.strip() for item in items)):
+        origin = origin_of(item)
+        if origin is None or urlsplit(item).path not in ("", "/") or urlsplit(item).query or "#" in item:
+            raise FieldError(setting.field_name, f"“{item[:80]}” is not a site address: write the scheme, host "
+                                                 "and port alone, such as https://news.example.com.")
+        if origin not in origins:
+            origins.append(origin)
+    if len(origins) > MAX_ORIGINS:
+        raise FieldError(setting.field_name, f"List at most {MAX_ORIGINS} sites.")
+    return origins
 
 
 def _clean_limit(setting: Setting, value: str) -> str:
@@ -248,6 +295,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PAGE_CACHE_SECONDS", "int", "Performance", "Guest page cache, in seconds", minimum=0, maximum=3600,
             help="Pages as guests see them are kept in memory until anything changes, or at most this long. "
                  "0 turns the cache off."),
+    Setting("EMBED_ORIGINS", "origins", "Comments under articles", "Publisher sites", required=False,
+            max_length=2000,
+            help="The sites whose articles may show their comments from this forum (README, “Comments under "
+                 "articles”): one address a line, scheme, host and port alone, such as https://news.example.com. "
+                 "Only these may frame the comments or have a thread made for an article. Empty: none."),
+    Setting("EMBED_CATEGORY", "text", "Comments under articles", "Category of article threads", required=False,
+            max_length=60,
+            help="The address name (slug) of the category an article's thread is started in, the first time its "
+                 "comments are shown. Empty: no new article threads."),
+    Setting("EMBED_AUTHOR", "text", "Comments under articles", "Article threads are started by", required=False,
+            max_length=20,
+            help="The username of the account whose opening post links to the article (an editor's, say). "
+                 "Empty: the first administrator."),
 )
 BY_NAME = {setting.name: setting for setting in SETTINGS}
 
@@ -369,7 +429,14 @@ def logo_url() -> str | None:
 
 
 def register(app) -> None:
-    """The store, and `setting(name)` and the accent stylesheet's address (threads.site_css) for templates."""
+    """The store, and `setting(name)` and the accent stylesheet's address (threads.site_css) for templates.
+    A list of origins in the configuration is checked here: a wrong one stops the start, with the reason."""
+    for setting in SETTINGS:
+        if setting.kind == "origins":
+            try:
+                app.config[setting.name] = setting.clean(app.config[setting.name])
+            except FieldError as wrong:
+                raise ValueError(f"{setting.name}: {wrong.message}") from None
     app.extensions["settings"] = SettingsStore(app)
     app.jinja_env.globals["setting"] = site_setting
     app.jinja_env.globals["site_css_url"] = site_css_url

@@ -32,9 +32,14 @@ def admin_client(client, admin):
 
 def page_values(**changes) -> dict:
     """The whole form as the page fills it in now, with some values changed."""
-    values = {setting.field_name: str(site_setting(setting.name)) for setting in SETTINGS if setting.kind != "image"}
+    values = {setting.field_name: as_typed(site_setting(setting.name)) for setting in SETTINGS if setting.kind != "image"}
     values.update(changes)
     return values
+
+
+def as_typed(value) -> str:
+    """A value as its input shows it: a list (of origins) one item a line."""
+    return "\n".join(value) if isinstance(value, list) else str(value)
 
 
 def save_directly(name, value):

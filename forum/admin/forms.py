@@ -75,7 +75,16 @@ class SettingsForm(FlaskForm):
                 if setting.field_name in self and setting.field_name in sent}
 
 
+class LinesField(TextAreaField):
+    """A list shown one item a line (a setting of kind "origins"); what is typed comes back as typed."""
+
+    def _value(self):
+        return "\n".join(self.data) if isinstance(self.data, list) else super()._value()
+
+
 def _setting_field(setting: Setting):
+    if setting.kind == "origins":
+        return LinesField(setting.label, description=setting.help, render_kw={"rows": 3, "maxlength": setting.max_length})
     if setting.kind in ("choice", "bool"):
         return RadioField(setting.label, choices=[SelectChoice(value, label) for value, label in setting.choices],
                           description=setting.help, validate_choice=False)

@@ -10,8 +10,9 @@ from .site import SiteSetting, SiteState
 from .user import RecoveryCode, User
 from .invite import Invite
 from .upload import PostUpload, Upload
+from .article import Article
 
-__all__ = ["AllowedEmailDomain", "Appeal", "Category", "Draft", "Flag", "HeldPost", "Ignore", "Invite", "LoginSession",
-           "ModAction", "Notification", "Post", "PostLike", "PostQuote", "PostRevision", "PostUpload", "RateCounter",
-           "RecoveryCode", "RegistrationBlock", "Sanction", "SiteSetting",
+__all__ = ["AllowedEmailDomain", "Appeal", "Article", "Category", "Draft", "Flag", "HeldPost", "Ignore", "Invite",
+           "LoginSession", "ModAction", "Notification", "Post", "PostLike", "PostQuote", "PostRevision", "PostUpload",
+           "RateCounter", "RecoveryCode", "RegistrationBlock", "Sanction", "SiteSetting",
            "SiteState", "Thread", "ThreadDraft", "ThreadRead", "ThreadSubscription", "Upload", "User"]

@@ -1,0 +1,49 @@
+// The publisher's snippet: put the forum's comments for this article in a frame after this script.
+//   <script src="https://forum.example/static/js/embed.js" data-url="https://news.example/2026/story"
+//           data-title="The story's headline" async></script>
+// data-url is the article's canonical address (else the page's <link rel="canonical">); data-theme
+// ("light", "dark") forces a theme, else the host page's own color-scheme decides, else the reader's.
+// The frame tells its height by postMessage; only messages from the forum's origin and from this very
+// frame are read. README, "Comments under articles".
+"use strict";
+
+(() => {
+  const script = document.currentScript;
+  if (!script || !script.src) return;
+  const forum = new URL(script.src);
+  const base = forum.href.replace(/static\/js\/embed\.js(\?.*)?$/, "");
+  const canonical = document.querySelector("link[rel=canonical]");
+  const article = script.dataset.url || (canonical && canonical.href) || location.href.split("#")[0];
+
+  function hostTheme() {
+    if (script.dataset.theme === "light" || script.dataset.theme === "dark") return script.dataset.theme;
+    const scheme = getComputedStyle(document.documentElement).colorScheme || "";
+    const words = scheme.split(/\s+/);
+    if (words.includes("dark") && !words.includes("light")) return "dark";
+    if (words.includes("light") && !words.includes("dark")) return "light";
+    return "";  // both or neither: the reader's own preference, which the frame follows itself
+  }
+
+  const src = new URL("embed/article", base);
+  src.searchParams.set("url", article);
+  const theme = hostTheme();
+  if (theme) src.searchParams.set("theme", theme);
+
+  const frame = document.createElement("iframe");
+  frame.src = src.href;
+  frame.title = script.dataset.frameTitle || "Comments";
+  frame.className = "forum-comments";
+  frame.referrerPolicy = "origin";
+  frame.style.width = "100%";
+  frame.style.border = "0";
+  frame.style.height = "480px";
+  frame.style.colorScheme = theme || "normal";
+  script.after(frame);
+
+  window.addEventListener("message", (event) => {
+    if (event.origin !== forum.origin || event.source !== frame.contentWindow) return;
+    const data = event.data;
+    if (!data || data.type !== "forum:height" || !Number.isFinite(data.height)) return;
+    frame.style.height = `${Math.min(Math.max(Math.ceil(data.height), 120), 50000)}px`;
+  });
+})();
