@@ -9,6 +9,7 @@ from forum.extensions import db
 from forum.models import Draft, Notification, Post, PostQuote, User
 from forum.models.base import utcnow
 from forum.posts import service as posts
+from forum.posts.service import drafts
 from forum.posts.service.quoting import quote_markdown
 from tests.conftest import HTMX
 from tests.factories import make_reply, make_thread, make_user
@@ -165,6 +166,22 @@ def test_drafts_are_kept_restored_and_cleared_when_posted(client):
     client.submit(f"/t/{thread.id}/reply", {"body": "the whole thought"})
     assert db.session.get(Draft, (member.id, thread.id)) is None
     assert "half a thought" not in client.get(url_of(thread)).text
+
+
+def test_two_saves_of_a_new_draft_at_once_keep_the_later_text(client, monkeypatch):
+    """The second save of a new draft found no row, but the first made one before it wrote (PostgreSQL lets
+    both read at once): it writes over that row instead of failing with a 500."""
+    thread = make_thread()
+    member = make_user()
+    client.sign_in(member)
+    client.submit(f"/t/{thread.id}/draft", {"body": "the first save"}, htmx=True)
+    unseen = iter([True])
+    real = drafts.stored_draft
+    monkeypatch.setattr(drafts, "stored_draft", lambda *args: None if next(unseen, False) else real(*args))
+    saved = client.submit(f"/t/{thread.id}/draft", {"body": "the second save"}, htmx=True)
+    assert saved.status_code == 204
+    db.session.expire_all()
+    assert db.session.get(Draft, (member.id, thread.id)).body == "the second save"
 
 
 def test_an_emptied_composer_forgets_its_draft(client):
