@@ -9,8 +9,9 @@ from .preferences import Ignore, ThreadSubscription
 from .site import SiteSetting, SiteState
 from .user import RecoveryCode, User
 from .invite import Invite
+from .messages import ConversationParticipant, MessageFlag, MessageRevision, PrivateConversation, PrivateMessage
 
-__all__ = ["AllowedEmailDomain", "Appeal", "Category", "Draft", "Flag", "HeldPost", "Ignore", "Invite", "LoginSession",
-           "ModAction", "Notification", "Post", "PostLike", "PostQuote", "PostRevision", "RateCounter", "RecoveryCode",
+__all__ = ["AllowedEmailDomain", "Appeal", "Category", "ConversationParticipant", "Draft", "Flag", "HeldPost", "Ignore", "Invite", "LoginSession",
+           "MessageFlag", "MessageRevision", "ModAction", "Notification", "Post", "PostLike", "PostQuote", "PostRevision", "PrivateConversation", "PrivateMessage", "RateCounter", "RecoveryCode",
            "RegistrationBlock", "Sanction", "SiteSetting",
            "SiteState", "Thread", "ThreadDraft", "ThreadRead", "ThreadSubscription", "User"]
