@@ -268,3 +268,38 @@ def test_the_participants_are_stored_once_each(lou, susan):
     conversation = start(lou, susan, susan)
     assert db.session.scalar(db.select(db.func.count()).where(
         ConversationParticipant.conversation_id == conversation.id)) == 2
+
+
+# Where a conversation is started from
+
+
+def test_a_profile_and_a_posts_menu_offer_a_private_message(client, lou, susan):
+    from tests.factories import make_thread
+    thread = make_thread(author=susan)
+    client.sign_in(lou)
+    assert "/messages/new?to=susan_t" in client.get("/u/susan_t").text
+    assert "/messages/new?to=susan_t" in client.get(f"/t/{thread.id}-{thread.slug}").text
+    assert "/messages/new?to=lou_d" not in client.get("/u/lou_d").text
+
+
+def test_the_sanction_form_starts_a_conversation_from_the_moderators_listed_on_the_standing_page(client, lou):
+    moderator = make_user(role="moderator")
+    client.sign_in(moderator)
+    assert "/messages/new?to=lou_d&amp;moderators=1" in client.get("/mod/members/lou_d/sanction").text
+    form = client.get("/messages/new?to=lou_d&moderators=1").text
+    assert re.search(r'<input checked[^>]*name="from_moderators"', form)
+    sent = client.submit("/messages/new", {"to": "lou_d", "subject": "About your posts", "body": "A quiet word.",
+                                           "from_moderators": "y"})
+    assert sent.status_code == 303
+    client.sign_in(make_user(role="moderator"))
+    assert "About your posts" in client.get("/u/lou_d/standing").text
+    client.sign_in(lou)
+    assert "About your posts" not in client.get("/u/lou_d/standing").text
+    assert "From the moderators" in client.get("/messages").text
+
+
+def test_a_member_cannot_send_as_the_moderators_through_the_form(client, lou, susan):
+    client.sign_in(lou)
+    refused = client.submit("/messages/new", {"to": "susan_t", "subject": "Hi", "body": "Hello.",
+                                              "from_moderators": "y"})
+    assert refused.status_code == 403

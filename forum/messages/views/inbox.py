@@ -1,6 +1,6 @@
 """The inbox, starting a conversation, and who may start one with the member."""
 
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -50,6 +50,8 @@ def create():
         conversation = service.start_conversation(current_user, recipients, form.subject.data, form.body.data,
                                                   form.request_key.data, form.from_moderators.data)
     except Refusal as refused:
+        if not refused.field:
+            abort(refused.status, refused.message)
         show_on(form, refused)
         return _refused(form, refused.status)
     location = url_for("messages.show", conversation_id=conversation.id)
