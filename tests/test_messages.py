@@ -14,6 +14,7 @@ from forum.models import ConversationParticipant, Ignore, MessageRevision, Priva
 from forum.moderation.service import sanctions
 from forum.policy import WriteRefused
 from forum.refusals import FieldError
+from tests.conftest import HTMX
 from tests.factories import make_user
 
 
@@ -303,3 +304,42 @@ def test_a_member_cannot_send_as_the_moderators_through_the_form(client, lou, su
     refused = client.submit("/messages/new", {"to": "susan_t", "subject": "Hi", "body": "Hello.",
                                               "from_moderators": "y"})
     assert refused.status_code == 403
+
+
+# Hearing of new messages
+
+
+def test_the_headers_count_includes_conversations_with_new_messages(client, lou, susan):
+    client.sign_in(lou)
+    before = client.fragment("/notifications/count")
+    conversation = start(susan, lou)
+    service.add_message(conversation, susan, "Two messages, one conversation.")
+    after = client.get("/notifications/count", headers={**HTMX, "HX-PTag": before.headers["HX-PTag"]})
+    assert after.status_code == 200 and '1<span class="visually-hidden"> unread</span>' in after.text
+    assert "1 private conversation with new messages" in client.get("/notifications").text
+    client.get(f"/messages/{conversation.id}")
+    assert "unread" not in client.fragment("/notifications/count").text
+
+
+def test_a_reader_is_told_politely_of_new_messages(client, lou, susan):
+    conversation = start(susan, lou)
+    client.sign_in(lou)
+    page = client.get(f"/messages/{conversation.id}").text
+    assert 'id="new-messages" class="new-replies" aria-live="polite"' in page
+    tag = str(conversation.last_message_id)
+    assert client.get(f"/messages/{conversation.id}/new-messages?after={tag}",
+                      headers={**HTMX, "HX-PTag": tag}).status_code == 304
+    newer = service.add_message(conversation, susan, "Are you there?")
+    told = client.get(f"/messages/{conversation.id}/new-messages?after={tag}", headers={**HTMX, "HX-PTag": tag})
+    assert "1 new message — show" in told.text and told.headers["HX-PTag"] == str(newer.id)
+    shown = client.fragment(f"/messages/{conversation.id}/newer?after={tag}")
+    assert "Are you there?" in shown.text and 'hx-target="#messages"' in shown.text
+
+
+def test_ones_own_message_is_not_announced_as_new(client, lou, susan):
+    conversation = start(susan, lou)
+    tag = str(conversation.last_message_id)
+    service.add_message(conversation, lou, "My own words.")
+    client.sign_in(lou)
+    told = client.get(f"/messages/{conversation.id}/new-messages?after={tag}", headers={**HTMX, "HX-PTag": tag})
+    assert "new message" not in told.text
