@@ -22,6 +22,8 @@ from forum.moderation.service.flags import flag_post
 from forum.posts.service.held import hold_reply
 from forum.models import Post, Thread
 from forum.extensions import db
+from forum.messages import service as messages
+from forum.messages.service import moderation as message_moderation
 from tests.factories import make_user
 
 VNU = PROJECT_ROOT / "node_modules/vnu-jar/build/dist/vnu.jar"
@@ -108,6 +110,10 @@ def forum(app):
     flag_post(post, member, "spam", "Selling things.")
     app.config["NEW_MEMBER_POST_REVIEW"] = "hold"
     hold_reply(post.thread, member, "My first post, *waiting*.", "new")
+    conversation = messages.start_conversation(admin, [member], "A quiet word", "Hello, **a word**.",
+                                               from_moderators=True)
+    answer = messages.add_message(conversation, member, "Thanks, _noted_.")
+    message_moderation.flag_message(answer, admin, "other")  # the crawl reaches /mod/messages/<id>
     return admin, member
 
 
@@ -126,7 +132,9 @@ def refused_member_forms(client) -> dict[str, str]:
                "reply (refused)": client.submit(f"/t/{thread.id}/reply", {"body": ""}),
                "reply (preview)": client.submit(f"/t/{thread.id}/preview", {"body": "A *preview*."}),
                "/settings/password (refused)": client.submit("/settings/password", {"current_password": "x"}),
-               "/settings/profile (refused)": client.submit("/settings/profile", {"display_name": ""})}
+               "/settings/profile (refused)": client.submit("/settings/profile", {"display_name": ""}),
+               "/messages/new (refused)": client.submit("/messages/new", {"to": "nobody_at_all", "subject": "",
+                                                                          "body": ""})}
     return {url: answer.text for url, answer in answers.items() if answer.status_code in (200, 422)}
 
 
