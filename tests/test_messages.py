@@ -343,3 +343,33 @@ def test_ones_own_message_is_not_announced_as_new(client, lou, susan):
     client.sign_in(lou)
     told = client.get(f"/messages/{conversation.id}/new-messages?after={tag}", headers={**HTMX, "HX-PTag": tag})
     assert "new message" not in told.text
+
+
+# Fragments
+
+
+def test_the_edit_and_flag_forms_come_as_fragments_and_as_pages(client, lou, susan):
+    conversation = start(lou, susan, body="Flag or edit me.")
+    message = db.session.scalar(db.select(PrivateMessage).where(PrivateMessage.conversation_id == conversation.id))
+    client.sign_in(lou)
+    edit = client.fragment(f"/messages/m/{message.id}/edit")
+    assert edit.status_code == 200 and f'id="m{message.id}"' in edit.text and "<html" not in edit.text
+    assert "<html" in client.get(f"/messages/m/{message.id}/edit").text
+    saved = client.submit(f"/messages/m/{message.id}/edit", {"body": "Edited.", "version": "1"}, htmx=True)
+    assert saved.status_code == 200 and "Edited." in saved.text and f'id="m{message.id}"' in saved.text
+    client.sign_in(susan)
+    form = client.fragment(f"/messages/m/{message.id}/flag")
+    assert form.status_code == 200 and f'id="flag-m{message.id}"' in form.text and "<html" not in form.text
+    done = client.submit(f"/messages/m/{message.id}/flag", {"reason": "unkind"}, htmx=True)
+    assert done.status_code == 200 and "Flagged for the moderators." in done.text
+    again = client.submit(f"/messages/m/{message.id}/flag", {"reason": "unkind"}, htmx=True)
+    assert again.status_code == 422 and "You have flagged this message already." in again.text
+
+
+def test_the_settings_form_answers_a_fragment(client, lou):
+    client.sign_in(lou)
+    saved = client.submit("/settings/messages", {"messages_from": "regular"}, htmx=True)
+    assert saved.status_code == 200 and 'id="messages-settings"' in saved.text
+    assert db.session.get(User, lou.id).messages_from == "regular"
+    refused = client.submit("/settings/messages", {"messages_from": "robots"}, htmx=True)
+    assert refused.status_code == 422
