@@ -373,3 +373,21 @@ def test_the_settings_form_answers_a_fragment(client, lou):
     assert db.session.get(User, lou.id).messages_from == "regular"
     refused = client.submit("/settings/messages", {"messages_from": "robots"}, htmx=True)
     assert refused.status_code == 422
+
+
+def test_a_refused_reply_says_why_beside_the_field_and_keeps_the_text(client, lou, susan):
+    conversation = start(lou, susan)
+    preferences.ignore(susan, lou)
+    client.sign_in(lou)
+    for htmx in (False, True):
+        refused = client.submit(f"/messages/{conversation.id}/reply", {"body": "My kept words."}, htmx=htmx)
+        assert refused.status_code == 403
+        assert "You can&#39;t message this member." in refused.text and "My kept words." in refused.text
+
+
+def test_adding_someone_who_cannot_be_messaged_is_refused_beside_the_field(client, lou, susan, rhonda):
+    conversation = start(lou, susan)
+    preferences.ignore(rhonda, lou)
+    client.sign_in(lou)
+    refused = client.submit(f"/messages/{conversation.id}/members", {"username": "rhonda"})
+    assert refused.status_code == 422 and 'id="username-error"' in refused.text

@@ -8,7 +8,7 @@ from ...ids import MAX_ID
 from ...limits import limit_messages
 from ...pagination import Page, page_of_position, requested_page
 from ...policy import WriteRefused
-from ...refusals import Refusal
+from ...refusals import FieldError, Refusal, show_on
 from .. import bp, service
 from ..forms import AddMemberForm, MessageForm
 from ..service import display
@@ -65,7 +65,7 @@ def reply(conversation_id):
     try:
         message = earlier or service.add_message(conversation, current_user, form.body.data, form.request_key.data)
     except (Refusal, WriteRefused) as refused:
-        form.body.errors.append(refused.message)
+        show_on(form, FieldError("body", refused.message))
         return _refused(conversation, place, form, refused.status)
     if not is_fragment_request():
         return redirect(message_url(message), 303)
@@ -142,7 +142,7 @@ def add_member(conversation_id):
         try:
             service.add_member(conversation, current_user, member)
         except (Refusal, WriteRefused) as refused:
-            form.username.errors.append(refused.message)
+            show_on(form, FieldError("username", refused.message))
     if form.errors:
         return render_conversation(conversation, place, status=422, add_form=form)
     flash(f"{member.username} is in the conversation now.", "success")

@@ -4,7 +4,7 @@ from flask import abort, flash, redirect
 from flask_login import current_user, login_required
 
 from ...htmx import is_fragment_request, render, render_partial
-from ...refusals import Refusal
+from ...refusals import FieldError, Refusal, show_on
 from .. import bp, service
 from ..forms import EditMessageForm, MessageFlagForm
 from ..service import display, moderation
@@ -43,7 +43,7 @@ def update(message_id):
             form.version.data = str(conflict.current.version)
             message = conflict.current
         except Refusal as refused:
-            form.body.errors.append(refused.message)
+            show_on(form, FieldError("body", refused.message))
     if form.errors:
         return render("messages/edit.html", "edit_form", status=409 if form.version.data else 422,
                       message=message, conversation=conversation, form=form)
@@ -94,7 +94,7 @@ def flag(message_id):
         try:
             moderation.flag_message(message, current_user, form.reason.data, form.note.data or "")
         except Refusal as refused:
-            form.reason.errors.append(refused.message)
+            show_on(form, FieldError("reason", refused.message))
     if form.errors:
         return render("messages/flag.html", "flag_form", status=422, message=message, conversation=conversation,
                       form=form)
