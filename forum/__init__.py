@@ -12,6 +12,7 @@ from .embed import bp as embed_bp
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .feeds import bp as feeds_bp
 from .members import bp as members_bp
+from .messages import bp as messages_bp
 from .notifications import bp as notifications_bp
 from .ops import bp as ops_bp
 from .notifications import service as notifications
@@ -50,7 +51,7 @@ def create_app(test_config=None):
     templating.configure(app)
     htmx.register(app)
     for blueprint in (auth_bp, account_bp, threads_bp, posts_bp, members_bp, notifications_bp, moderation_bp, admin_bp,
-                      feeds_bp, search_bp, ops_bp, embed_bp):
+                      feeds_bp, search_bp, ops_bp, messages_bp, embed_bp):
         app.register_blueprint(blueprint)
     errors.register(app)
     metrics.register(app)

@@ -121,6 +121,9 @@ class Defaults:
     # New members (not yet established: see NEW_MEMBER_MIN_POSTS/_DAYS) have tighter limits.
     NEW_MEMBER_REPLY_RATE_LIMIT = "3 per minute"
     NEW_MEMBER_THREAD_RATE_LIMIT = "3 per day"
+    CONVERSATION_RATE_LIMIT = "20 per day"  # private conversations started, per member
+    NEW_MEMBER_CONVERSATION_RATE_LIMIT = "2 per day"
+    MESSAGE_MAX_PARTICIPANTS = 10  # members in one private conversation, its starter included
     # A counter that cannot be written (the database busy for too long) is logged and skipped:
     # it must not turn a post that was saved into an error page. Redis being down is not such a
     # case: its counts go to the database meanwhile (forum.limits.FallbackStorage).
@@ -209,6 +212,8 @@ class LocalTrial:
     THREAD_RATE_LIMIT = "100 per day"
     NEW_MEMBER_REPLY_RATE_LIMIT = "30 per minute"
     NEW_MEMBER_THREAD_RATE_LIMIT = "30 per day"
+    CONVERSATION_RATE_LIMIT = "100 per day"
+    NEW_MEMBER_CONVERSATION_RATE_LIMIT = "30 per day"
 
 
 def load(app, test_config=None):

@@ -63,12 +63,15 @@ def _member() -> str:
 
 def _created(response) -> bool:
     """Only what was made counts: 201 for htmx, the redirect to it for a page; refusals do not."""
-    return response.status_code in (201, 302)
+    return response.status_code in (201, 302, 303)
 
 
 # Put each below @login_required, so that the member is known when the limit is checked.
 limit_replies = limiter.limit(_by_standing("reply_limit"), key_func=_member, deduct_when=_created)
 limit_threads = limiter.limit(_by_standing("thread_limit"), key_func=_member, deduct_when=_created)
+# Private messages count like replies, on a counter of their own; new conversations like new threads.
+limit_messages = limiter.limit(_by_standing("reply_limit"), key_func=_member, deduct_when=_created)
+limit_conversations = limiter.limit(_by_standing("conversation_limit"), key_func=_member, deduct_when=_created)
 # Pictures decoded per member (each upload costs real CPU to decode and re-encode).
 limit_uploads = limiter.limit(_setting("AVATAR_RATE_LIMIT"), key_func=_member)
 # Accounts created, per address (the limiter's key function).
@@ -104,7 +107,8 @@ def take_image_upload(member_id: int) -> int | None:
 # --- The answer when a limit is reached ------------------------------------------------------
 
 NOUNS = {"threads.reply": ("reply", "replies"), "threads.create": ("new thread", "new threads"),
-         "auth.create_invite": ("invitation", "invitations")}
+         "auth.create_invite": ("invitation", "invitations"),
+         "messages.reply": ("message", "messages"), "messages.create": ("new conversation", "new conversations")}
 REFUSALS = {
     "auth.login": ("Too many attempts to sign in. You can try again {wait}. If this is your account, you can "
                    "still sign in from a browser you have signed in on before, or reset your password."),
@@ -112,6 +116,8 @@ REFUSALS = {
     "threads.reply": "You have reached the limit of {limit}{standing}. You can post again {wait}.",
     "threads.create": "You have reached the limit of {limit}{standing}. You can start another {wait}.",
     "auth.create_invite": "You have made {limit}, the most allowed. You can make another {wait}.",
+    "messages.reply": "You have reached the limit of {limit}{standing}. You can send another {wait}.",
+    "messages.create": "You have reached the limit of {limit}{standing}. You can start another {wait}.",
 }
 DEFAULT_REFUSAL = "Too many attempts. You can try again {wait}."
 # Registrations without a solved puzzle (forum/auth/views/registration.py names its limit this).

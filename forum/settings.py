@@ -246,6 +246,8 @@ SETTINGS: tuple[Setting, ...] = (
            "Reset requests, per IP address and per email address."),
     _limit("REPLY_RATE_LIMIT", "Rate limits", "Replies", "Replies posted, per member."),
     _limit("THREAD_RATE_LIMIT", "Rate limits", "New threads", "Threads started, per member."),
+    _limit("CONVERSATION_RATE_LIMIT", "Rate limits", "Private conversations",
+           "Private conversations started, per member (their messages count as replies)."),
     _limit("AVATAR_RATE_LIMIT", "Rate limits", "Picture uploads", "Per member."),
     _limit("INVITE_RATE_LIMIT", "Rate limits", "Invitations", "Invitation links made, per member (admins too)."),
     _limit("IMAGE_UPLOAD_RATE_LIMIT", "Rate limits", "Images in posts",
@@ -277,6 +279,7 @@ SETTINGS: tuple[Setting, ...] = (
                                 "become a regular on their own."),
     _limit("NEW_MEMBER_REPLY_RATE_LIMIT", "New members", "Replies by new members"),
     _limit("NEW_MEMBER_THREAD_RATE_LIMIT", "New members", "New threads by new members"),
+    _limit("NEW_MEMBER_CONVERSATION_RATE_LIMIT", "New members", "Private conversations started by new members"),
     Setting("NEW_MEMBER_MAX_MENTIONS", "int", "New members", "Mentions per post by new members", minimum=0,
             maximum=50, help="Later @names stay plain text. Never more than the limit for everyone."),
     Setting("NEW_MEMBER_POST_REVIEW", "choice", "New members", "Review of new members’ posts",
@@ -292,6 +295,8 @@ SETTINGS: tuple[Setting, ...] = (
             help="This many members flagging a new member's post as spam (or one moderator doing so) hide all "
                  "that member's posts and threads and silence them until a moderator reviews it. Lifting the "
                  "silence on their standing page brings everything back."),
+    Setting("MESSAGE_MAX_PARTICIPANTS", "int", "Private conversations", "Members in one conversation",
+            minimum=2, maximum=50, help="The most members one private conversation may have, its starter included."),
     Setting("PAGE_CACHE_SECONDS", "int", "Performance", "Guest page cache, in seconds", minimum=0, maximum=3600,
             help="Pages as guests see them are kept in memory until anything changes, or at most this long. "
                  "0 turns the cache off."),

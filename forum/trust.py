@@ -37,15 +37,19 @@ class Level:
     flag_weight: int  # how many members' flags one flag counts as, towards FLAG_HIDE_THRESHOLD
     reply_limit: str  # the setting with the replies rate limit
     thread_limit: str  # the setting with the new threads rate limit
+    conversation_limit: str  # the setting with the new private conversations rate limit
 
 
 LEVELS: tuple[Level, ...] = (
     Level(NEW, "new", links=False, images=False, mentions="NEW_MEMBER_MAX_MENTIONS", invites=False, flag_weight=1,
-          reply_limit="NEW_MEMBER_REPLY_RATE_LIMIT", thread_limit="NEW_MEMBER_THREAD_RATE_LIMIT"),
+          reply_limit="NEW_MEMBER_REPLY_RATE_LIMIT", thread_limit="NEW_MEMBER_THREAD_RATE_LIMIT",
+          conversation_limit="NEW_MEMBER_CONVERSATION_RATE_LIMIT"),
     Level(MEMBER, "member", links=True, images=True, mentions="MAX_MENTIONS", invites=False, flag_weight=1,
-          reply_limit="REPLY_RATE_LIMIT", thread_limit="THREAD_RATE_LIMIT"),
+          reply_limit="REPLY_RATE_LIMIT", thread_limit="THREAD_RATE_LIMIT",
+          conversation_limit="CONVERSATION_RATE_LIMIT"),
     Level(REGULAR, "regular", links=True, images=True, mentions="MAX_MENTIONS", invites=True, flag_weight=2,
-          reply_limit="REPLY_RATE_LIMIT", thread_limit="THREAD_RATE_LIMIT"),
+          reply_limit="REPLY_RATE_LIMIT", thread_limit="THREAD_RATE_LIMIT",
+          conversation_limit="CONVERSATION_RATE_LIMIT"),
 )
 NAMES = {level.name: level.number for level in LEVELS}
 

@@ -58,3 +58,34 @@ def test_thread_list_query_count_does_not_grow_with_threads(client, queries):
         return len(queries)
 
     assert count(2) == count(20)
+
+
+def _message_pages(client, queries, conversations, messages):
+    from forum.messages import service as messages_service
+    viewer = make_user()
+    others = [make_user() for _ in range(3)]
+    last = None
+    for n in range(conversations):
+        last = messages_service.start_conversation(others[n % 3], [viewer, others[(n + 1) % 3]], f"Talk {n}", "hi")
+        for m in range(messages):
+            messages_service.add_message(last, others[n % 3] if m % 2 else viewer, f"message {m}")
+    last_id = last.id
+    client.sign_in(viewer)
+    client.get(f"/messages/{last_id}")  # read once: the count below is of a reread, which writes nothing
+    db.session.expunge_all()
+    queries.clear()
+    assert client.get("/messages").status_code == 200
+    inbox = len(queries)
+    queries.clear()
+    assert client.get(f"/messages/{last_id}").status_code == 200
+    return inbox, len(queries)
+
+
+def test_inbox_and_conversation_query_counts_do_not_grow(client, queries):
+    small = _message_pages(client, queries, conversations=2, messages=2)
+    large = _message_pages(client, queries, conversations=12, messages=15)
+    assert small == large
+    # inbox: the member, their sanction notices, the header's count, how many conversations, the page of
+    # them with unread counts, and who is in them. A conversation: the member, notices, the header's count,
+    # the conversation, the member's place in it, a page of messages with authors, and who is in it.
+    assert large == (6, 7)

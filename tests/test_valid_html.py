@@ -25,6 +25,8 @@ from forum.posts.service import add_reply, uploads
 from forum.posts.service.held import hold_reply
 from forum.models import Post, Thread
 from forum.extensions import db
+from forum.messages import service as messages
+from forum.messages.service import moderation as message_moderation
 from tests.factories import make_user
 from tests.test_admin_jobs import failed_mail
 
@@ -119,6 +121,10 @@ def forum(app, tmp_path):
     app.config["NEW_MEMBER_POST_REVIEW"] = "hold"
     hold_reply(post.thread, member, "My first post, *waiting*.", "new")
     failed_mail(app, "Nobody listens")  # /admin lists it, with its Retry and Clear buttons
+    conversation = messages.start_conversation(admin, [member], "A quiet word", "Hello, **a word**.",
+                                               from_moderators=True)
+    answer = messages.add_message(conversation, member, "Thanks, _noted_.")
+    message_moderation.flag_message(answer, admin, "other")  # the crawl reaches /mod/messages/<id>
     return admin, member
 
 
@@ -139,7 +145,9 @@ def refused_member_forms(client) -> dict[str, str]:
                "reply (refused image)": client.submit(f"/t/{thread.id}/reply", {
                    "body": "Words.", "image": (io.BytesIO(b"<svg/>"), "x.svg")}, content_type="multipart/form-data"),
                "/settings/password (refused)": client.submit("/settings/password", {"current_password": "x"}),
-               "/settings/profile (refused)": client.submit("/settings/profile", {"display_name": ""})}
+               "/settings/profile (refused)": client.submit("/settings/profile", {"display_name": ""}),
+               "/messages/new (refused)": client.submit("/messages/new", {"to": "nobody_at_all", "subject": "",
+                                                                          "body": ""})}
     return {url: answer.text for url, answer in answers.items() if answer.status_code in (200, 422)}
 
 

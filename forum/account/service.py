@@ -25,6 +25,8 @@ from ..posts.service import forget_uploads_of, rerender_quotes_of, uploads
 from ..refusals import FieldError, Gone, Malformed
 from ..templating import isotime
 from ..members.service import avatars
+from ..messages import service as messages
+from ..messages.service import export as message_export
 
 log = logging.getLogger(__name__)
 BIO_MAX = 500
@@ -134,6 +136,7 @@ def export(user: User) -> dict:
                        for h in db.session.scalars(select(HeldPost).where(HeldPost.author_id == user.id,
                                                                           HeldPost.post_id.is_(None))
                                                    .order_by(HeldPost.id))],
+        "conversations": message_export.conversations_of(user),
         "sessions": [{"browser": s.user_agent, "address": s.address, "signed_in": _iso(s.created_at),
                       "last_seen": _iso(s.last_seen_at)}
                      for s in db.session.scalars(select(LoginSession).where(LoginSession.user_id == user.id)
@@ -177,6 +180,7 @@ def delete_account(user: User, password: str, keep_posts: bool) -> User:
             session.execute(delete(model).where(column == member.id))
         if not keep_posts:
             _remove_posts(session, member.id, now)
+        messages.blank_messages_of(session, member.id)  # private words go whatever the choice for posts
         old_avatar = member.avatar
         member.email = f"deleted-{member.id}-{secrets.token_hex(6)}"  # unique, and no address
         member.email_notifications = "off"

@@ -11,8 +11,10 @@ from .user import RecoveryCode, User
 from .invite import Invite
 from .upload import PostUpload, Upload
 from .article import Article
+from .messages import ConversationParticipant, MessageFlag, MessageRevision, PrivateConversation, PrivateMessage
 
-__all__ = ["AllowedEmailDomain", "Appeal", "Article", "Category", "Draft", "Flag", "HeldPost", "Ignore", "Invite",
-           "LoginSession", "ModAction", "Notification", "Post", "PostLike", "PostQuote", "PostRevision", "PostUpload",
-           "RateCounter", "RecoveryCode", "RegistrationBlock", "Sanction", "SiteSetting",
+__all__ = ["AllowedEmailDomain", "Appeal", "Article", "Category", "ConversationParticipant", "Draft", "Flag",
+           "HeldPost", "Ignore", "Invite", "LoginSession", "MessageFlag", "MessageRevision", "ModAction",
+           "Notification", "Post", "PostLike", "PostQuote", "PostRevision", "PostUpload", "PrivateConversation",
+           "PrivateMessage", "RateCounter", "RecoveryCode", "RegistrationBlock", "Sanction", "SiteSetting",
            "SiteState", "Thread", "ThreadDraft", "ThreadRead", "ThreadSubscription", "Upload", "User"]

@@ -48,6 +48,8 @@ class User(UserMixin, db.Model):
     deleted_at: Mapped[datetime | None]
     # The trust level staff set by hand (forum/trust.py), or None: the level the member earned.
     trust_level_set: Mapped[int | None]
+    # Who may start a private conversation with them (forum/models/messages.py MESSAGES_FROM).
+    messages_from: Mapped[str] = mapped_column(String(8), default="everyone", server_default="everyone")
 
     # Set on the member a request is signed in as (forum.auth.service.sessions): the id of the sign-in
     # session's row, and the token its cookies carry. Not columns.

@@ -17,7 +17,8 @@ from sqlalchemy.orm import joinedload
 from .. import mail
 from ..database import write_transaction
 from ..extensions import db
-from ..models import HeldPost, Notification, Post, Thread, User
+from ..models import (ConversationParticipant, HeldPost, Notification, Post, PrivateConversation, PrivateMessage,
+                      Thread, User)
 from ..models.base import utcnow
 from ..refusals import FieldError
 from ..settings import site_setting
@@ -44,7 +45,27 @@ def set_choice(user: User, choice: str) -> User:
             session.execute(update(Notification).where(
                 Notification.user_id == member.id, Notification.emailed_at.is_(None)).values(emailed_at=utcnow()))
         member.email_notifications = choice
+    if choice != "off":
+        _conversations_mailed_up_to_now(session, member.id)
     return member
+
+
+def _conversations_mailed_up_to_now(session, member_id: int) -> None:
+    latest = (select(PrivateConversation.last_message_id)
+              .where(PrivateConversation.id == ConversationParticipant.conversation_id).scalar_subquery())
+    session.execute(update(ConversationParticipant).where(ConversationParticipant.user_id == member_id)
+                    .values(mailed_id=latest).execution_options(synchronize_session=False))
+
+
+def _unmailed_conversations(member_id=None):
+    """SQL: participants with messages they have neither read nor been mailed about (private
+    conversations are mailed as "new messages in …", never with what the messages say)."""
+    query = (select(ConversationParticipant.conversation_id).join(
+        PrivateConversation, PrivateConversation.id == ConversationParticipant.conversation_id)
+        .where(ConversationParticipant.left_at.is_(None),
+               PrivateConversation.last_message_id > ConversationParticipant.last_read_id,
+               PrivateConversation.last_message_id > ConversationParticipant.mailed_id))
+    return query.where(ConversationParticipant.user_id == member_id) if member_id else query
 
 
 def _unsubscribe_serializer() -> URLSafeSerializer:
@@ -83,12 +104,13 @@ def send_due(now: datetime | None = None) -> Report:
     for member in _members_due(now):
         digest = member.email_notifications == "daily"
         ids, previous_digest = _claim(member, now, digest)
-        if not ids:
+        conversations = _claim_conversations(member)
+        if not ids and not conversations:
             continue
-        if mail.send(_message(member, ids, digest)):
+        if mail.send(_message(member, ids, digest, conversations)):
             report.sent += 1
         else:
-            _release(member, ids, digest, previous_digest)
+            _release(member, ids, digest, previous_digest, conversations)
             report.failed.append(member.username)
     return report
 
@@ -96,7 +118,8 @@ def send_due(now: datetime | None = None) -> Report:
 def _members_due(now: datetime) -> list[User]:
     """Members who chose email and have unread notifications not yet mailed (readability comes later)."""
     waiting = select(Notification.user_id).where(Notification.emailed_at.is_(None), Notification.read_at.is_(None))
-    query = select(User).where(User.id.in_(waiting), User.deleted_at.is_(None), or_(
+    in_conversations = _unmailed_conversations().with_only_columns(ConversationParticipant.user_id)
+    query = select(User).where(or_(User.id.in_(waiting), User.id.in_(in_conversations)), User.deleted_at.is_(None), or_(
         User.email_notifications == "each", and_(User.email_notifications == "daily", _digest_due(now))))
     return list(db.session.scalars(query.order_by(User.id)))
 
@@ -128,9 +151,36 @@ def _claim(member: User, now: datetime, digest: bool) -> tuple[list[int], dateti
         return sorted(claimed.scalars()), previous_digest
 
 
-def _release(member: User, ids: list[int], digest: bool, previous_digest: datetime | None) -> None:
+def _claim_conversations(member: User) -> dict[int, tuple[int, int]]:
+    """Mark the member's conversations with new messages as mailed up to their newest message; returns
+    {conversation id: (mailed up to before, newest message id)} for what this run claimed."""
+    with write_transaction(public=False) as session:
+        rows = session.execute(
+            select(ConversationParticipant.conversation_id, ConversationParticipant.mailed_id,
+                   PrivateConversation.last_message_id)
+            .join(PrivateConversation, PrivateConversation.id == ConversationParticipant.conversation_id)
+            .where(ConversationParticipant.conversation_id.in_(_unmailed_conversations(member.id)),
+                   ConversationParticipant.user_id == member.id)).all()
+        claimed = {}
+        for conversation_id, before, newest in rows:
+            taken = session.execute(update(ConversationParticipant).where(
+                ConversationParticipant.conversation_id == conversation_id,
+                ConversationParticipant.user_id == member.id, ConversationParticipant.mailed_id == before)
+                .values(mailed_id=newest).execution_options(synchronize_session=False))
+            if taken.rowcount:
+                claimed[conversation_id] = (before, newest)
+    return claimed
+
+
+def _release(member: User, ids: list[int], digest: bool, previous_digest: datetime | None,
+             conversations: dict[int, tuple[int, int]] | None = None) -> None:
     """The mail did not go out: let the next run try again."""
     with write_transaction(public=False) as session:
+        for conversation_id, (before, _) in (conversations or {}).items():
+            session.execute(update(ConversationParticipant).where(
+                ConversationParticipant.conversation_id == conversation_id,
+                ConversationParticipant.user_id == member.id).values(mailed_id=before)
+                .execution_options(synchronize_session=False))
         session.execute(update(Notification).where(Notification.id.in_(ids)).values(emailed_at=None)
                         .execution_options(synchronize_session=False))
         if digest:
@@ -139,13 +189,21 @@ def _release(member: User, ids: list[int], digest: bool, previous_digest: dateti
                             .execution_options(synchronize_session=False))
 
 
-def _message(member: User, ids: list[int], digest: bool):
+def _message(member: User, ids: list[int], digest: bool, conversations: dict | None = None):
     query = (select(Notification).where(Notification.id.in_(ids[:MAX_LISTED]))
              .options(joinedload(Notification.actor), joinedload(Notification.post).joinedload(Post.thread))
              .order_by(Notification.id))
     items = [{"who": n.actor.name_seen_by(member), "what": WHAT.get(n.kind, "wrote"),
               "title": n.post.thread.title, "link": mail.external_url("posts.show", post_id=n.post_id)}
-             for n in db.session.scalars(query)]
+             for n in db.session.scalars(query)] if ids else []
+    # A private conversation is named, never quoted: what its messages say stays on the site.
+    for conversation in db.session.scalars(select(PrivateConversation).where(
+            PrivateConversation.id.in_(list(conversations or {}))).order_by(PrivateConversation.id)):
+        newest = db.session.get(PrivateMessage, conversation.last_message_id)
+        who = newest.author.name_seen_by(member) if newest is not None else "A member"
+        items.append({"who": who, "what": "wrote to you privately", "title": conversation.subject,
+                      "link": mail.external_url("messages.show", conversation_id=conversation.id)})
+    ids = [*ids, *(conversations or {})]
     site = site_setting("SITE_NAME")
     if digest:
         subject = f"Your daily digest from {site}: {_count(len(ids))}"

@@ -5,7 +5,7 @@ from sqlalchemy.orm import joinedload
 
 from ..database import write_transaction
 from ..extensions import db
-from ..models import Notification, Post, Thread
+from ..models import ConversationParticipant, Notification, Post, PrivateConversation, Thread
 from ..models.base import utcnow
 from ..policy import readable_by
 
@@ -13,17 +13,34 @@ WHAT = {"mention": "mentioned you", "reply": "replied to your post", "quote": "q
         "watched": "posted in a thread you watch"}
 
 
-def unread_summary(user) -> tuple[int, int]:
-    """(how many unread, the newest unread's id) in one query; (0, 0) for guests.
+def unread_summary(user) -> tuple[int, str]:
+    """(how many unread, a tag of the newest unread) in one query; (0, "0") for guests. The count
+    includes private conversations with unread messages (one each, however many messages).
 
-    Together they tag the header's count for polling: reading them all, then getting a new one,
-    gives a new tag even when the count is the same as before."""
+    The tag (the newest unread notification's id and the newest unread message's) marks the header's
+    count for polling: reading them all, then getting a new one, gives a new tag even when the count is
+    the same as before."""
     if not getattr(user, "is_authenticated", False):
-        return 0, 0
-    count, newest = db.session.execute(visible_notifications(
-        select(func.count(Notification.id), func.max(Notification.id)), user
+        return 0, "0"
+    unread_conversations = (select(ConversationParticipant.conversation_id)
+                            .join(PrivateConversation, PrivateConversation.id == ConversationParticipant.conversation_id)
+                            .where(ConversationParticipant.user_id == user.id, ConversationParticipant.left_at.is_(None),
+                                   PrivateConversation.last_message_id > ConversationParticipant.last_read_id))
+    conversations = select(func.count()).select_from(unread_conversations.subquery()).scalar_subquery()
+    newest_message = (select(func.max(PrivateConversation.last_message_id))
+                      .where(PrivateConversation.id.in_(unread_conversations)).scalar_subquery())
+    count, newest, in_conversations, message = db.session.execute(visible_notifications(
+        select(func.count(Notification.id), func.max(Notification.id), conversations, newest_message), user
     ).where(Notification.read_at.is_(None))).one()
-    return count, newest or 0
+    return count + in_conversations, f"{newest or 0}" + (f".{message}" if message else "")
+
+
+def unread_conversations(user) -> int:
+    """How many of the member's private conversations have messages they have not read."""
+    return db.session.scalar(select(func.count()).select_from(ConversationParticipant).join(
+        PrivateConversation, PrivateConversation.id == ConversationParticipant.conversation_id).where(
+        ConversationParticipant.user_id == user.id, ConversationParticipant.left_at.is_(None),
+        PrivateConversation.last_message_id > ConversationParticipant.last_read_id))
 
 
 def recent(user, limit: int = 50) -> list[Notification]:

@@ -35,7 +35,8 @@ def count():
 def index():
     """The member's notifications, unread first marked."""
     return render("notifications/index.html", "notification_list", is_fragment=False,
-                  items=notifications.recent(current_user), what=notifications.WHAT)
+                  items=notifications.recent(current_user), what=notifications.WHAT,
+                  unread_conversations=notifications.unread_conversations(current_user))
 
 
 @bp.post("/notifications/read")
@@ -45,7 +46,7 @@ def mark_read():
     notifications.mark_all_read(current_user)
     if is_fragment_request():  # the list, and the header's count out of band
         return render("notifications/index.html", "notification_list", is_fragment=True,
-                      items=notifications.recent(current_user), what=notifications.WHAT)
+                      items=notifications.recent(current_user), what=notifications.WHAT, unread_conversations=0)
     flash("All notifications are marked read.", "success")
     return redirect(url_for("notifications.index"))
 

@@ -12,6 +12,7 @@ from ...extensions import db
 from ...models import Post, Sanction, Thread, User
 from ...models.base import utcnow
 from ...models.moderation import SANCTION_KINDS, SIGN_OUT_KINDS
+from ...messages import service as messages
 from ...models.user import new_session_token
 from ...policy import may_sanction
 from ...posts.service import rerender_quoting
@@ -101,6 +102,8 @@ def issue(actor: User, member: User, request: SanctionRequest) -> Sanction:
             sessions.mark_ended_by(session, target, sanction)  # each signed-out browser is told why
             target.session_token = new_session_token()
         removed = _remove_posts(session, target, sanction) if request.remove_posts else []
+        if request.remove_posts:  # their messages stay with the recipients, marked as from a banned member
+            messages.mark_banned(session, target.id, sanction.id)
         log_action(session, actor, f"sanction:{request.kind}", "member", target.id,
                    public_reason=sanction.reason, details=sanction.note)
         rerender_quoting(session, removed)  # in this transaction: no removal commits with stale quotes
@@ -137,6 +140,7 @@ def lift(actor: User, sanction: Sanction, reason: str, logged: bool = True) -> S
                 removal=None, removal_reason=None, removed_at=None, removed_by_sanction_id=None))
         session.execute(update(Thread).where(Thread.removed_by_sanction_id == current.id).values(
             removed_at=None, removed_by_sanction_id=None))
+        messages.unmark_banned(session, current.id)
         if logged:
             log_action(session, actor, f"lift:{current.kind}", "member", current.user_id,
                        public_reason=current.lift_reason)

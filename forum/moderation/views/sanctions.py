@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from ...extensions import db
 from ...htmx import render
 from ...members.service import profiles as members
+from ...messages.service import moderation as message_moderation
 from ...models import Appeal, Sanction
 from ...policy import may_sanction, staff_required
 from ... import trust
@@ -122,7 +123,9 @@ def _standing_page(member, trust_form=None, status=200):
                   decided_by_issuer=appeals.decided_by_issuer, appeal_form=AppealForm(), lift_form=LiftForm(),
                   name=member.name_seen_by(current_user), may_act=may_sanction(current_user, member),
                   progress=trust.progress_of(member), mentions=trust.max_mentions_at(trust.level_of(member)),
-                  trust_form=trust_form or TrustForm(formdata=None, level=trust_levels.choice_of(member)))
+                  trust_form=trust_form or TrustForm(formdata=None, level=trust_levels.choice_of(member)),
+                  moderator_conversations=message_moderation.from_moderators_about(member)
+                  if current_user.is_staff else [])
 
 
 @bp.post("/u/<username>/trust")

@@ -1,0 +1,109 @@
+"""Private conversations in a real browser, with JavaScript on and off: a member writes to another from
+their profile, the other sees the count and answers; a member who is ignored is refused; a flagged
+message is what staff may read, and nothing else of the conversation."""
+
+import pytest
+from playwright.sync_api import expect
+
+from forum.members.service import preferences
+from tests.browser.visitor import Console, Visitor
+from tests.factories import PASSWORD, make_user
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_two_members_converse_an_ignored_one_is_refused_and_staff_read_only_what_is_flagged(
+        live_app, live_server, new_context, axe_check, screenshot, javascript):
+    with live_app.app_context():
+        make_user(username="ann", display_name="Ann Archer")
+        bob = make_user(username="bob", display_name="Bob Baker")
+        dan = make_user(username="dan", display_name="Dan Dunn")
+        make_user(username="carol", display_name="Carol Mod", role="moderator")
+        preferences.ignore(bob, dan)
+
+    console = Console()
+    ann = Visitor(new_context(javascript), javascript, name="ann", console=console)
+    ann.sign_in(live_server, "ann")
+    ann.page.goto(f"{live_server}/u/bob")
+    ann.page.get_by_role("link", name="Send a private message").click()
+    ann.page.get_by_label("Subject").fill("Sunday walk")
+    ann.page.get_by_label("Message").fill("Are you coming on **Sunday**?")
+    axe_check(ann.page, "the new conversation form")
+    screenshot(ann.page, "new-conversation")
+    ann.page.get_by_role("button", name="Send message").click()
+    expect(ann.page.get_by_role("heading", name="Sunday walk")).to_be_visible()
+    expect(ann.page.locator("#messages strong")).to_have_text("Sunday")
+
+    phone = new_context(javascript, color_scheme="dark")
+    bob_visitor = Visitor(phone, javascript, name="bob", console=console)
+    bob_visitor.sign_in(live_server, "bob")
+    page = bob_visitor.page
+    expect(page.locator("#notification-count .count")).to_contain_text("1")
+    page.goto(f"{live_server}/messages")
+    expect(page.locator(".conversation-row.unread")).to_have_count(1)
+    axe_check(page, "the inbox with an unread conversation")
+    screenshot(page, "inbox-unread")
+    page.get_by_role("link", name="Sunday walk").click()
+    page.get_by_label("Your message").fill("Yes, see you at ten.")
+    armed = bob_visitor.arm() if javascript else None
+    page.get_by_role("button", name="Send", exact=True).click()
+    expect(page.locator("#messages > article")).to_have_count(2)
+    expect(page.locator("#messages")).to_contain_text("Yes, see you at ten.")
+    if javascript:
+        bob_visitor.assert_same_document(armed)
+        expect(page.get_by_label("Your message")).to_have_value("")
+    axe_check(page, "the conversation after a reply")
+    screenshot(page, "conversation-replied")
+
+    # Bob flags Ann's message for the moderators.
+    page.locator("#messages > article").first.get_by_role("link", name="Flag").click()
+    page.get_by_label("Unkind").check()
+    page.get_by_role("button", name="Flag for the moderators").click()
+    if not javascript:
+        expect(page.locator(".flash")).to_contain_text("the moderators can read this message")
+
+    dan_visitor = Visitor(new_context(javascript), javascript, name="dan", console=console)
+    dan_visitor.sign_in(live_server, "dan")
+    dan_visitor.page.goto(f"{live_server}/messages/new?to=bob")
+    dan_visitor.page.get_by_label("Subject").fill("Hello")
+    dan_visitor.page.get_by_label("Message").fill("Can we talk?")
+    dan_visitor.page.get_by_role("button", name="Send message").click()
+    expect(dan_visitor.page.locator("#to-error")).to_have_text("You can't message this member.")
+    expect(dan_visitor.page.get_by_label("Message")).to_have_value("Can we talk?")
+    axe_check(dan_visitor.page, "the refused conversation")
+    screenshot(dan_visitor.page, "ignored-refused")
+
+    carol = Visitor(new_context(javascript), javascript, name="carol", console=console)
+    carol.sign_in(live_server, "carol")
+    carol.page.goto(f"{live_server}/mod/messages")
+    carol.page.get_by_role("link", name="Read message").click()
+    expect(carol.page.locator(".posts")).to_contain_text("Are you coming on Sunday?")
+    expect(carol.page.locator(".posts")).not_to_contain_text("see you at ten")
+    axe_check(carol.page, "a flagged message for staff")
+    screenshot(carol.page, "staff-flagged-message")
+    conversation_url = ann.page.url.split("#")[0]
+    assert carol.page.goto(conversation_url).status == 404
+    expected = ("status of 422", "status of 404")  # the refused form, and the conversation staff may not open
+    assert [error for error in console.errors if not any(status in error for status in expected)] == []
+
+
+def test_a_conversation_on_a_phone(live_app, live_server, new_context, axe_check, screenshot):
+    from forum.messages import service
+    with live_app.app_context():
+        ann = make_user(username="ann", display_name="Ann Archer")
+        bob = make_user(username="bob", display_name="Bob Baker")
+        conversation = service.start_conversation(ann, [bob], "Sunday walk", "Are you coming on **Sunday**?")
+        service.add_message(conversation, bob, "> **Ann Archer** wrote:\n> Are you coming?\n\nYes, at ten.")
+        conversation_id = conversation.id
+    visitor = Visitor(new_context(True, viewport={"width": 390, "height": 844}), True, name="ann")
+    page = visitor.page
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Username or email", exact=True).fill("ann")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("Signed in as Ann Archer")).to_be_visible()
+    page.goto(f"{live_server}/messages/{conversation_id}")
+    expect(page.locator("#messages > article")).to_have_count(2)
+    axe_check(page, "a conversation on a phone")
+    screenshot(page, "conversation-phone")
