@@ -2,7 +2,7 @@
 
 from .content import Category, HeldPost, Post, Thread
 from .login_session import LoginSession
-from .conversation import Draft, Notification, PostLike, PostQuote, PostRevision, ThreadDraft
+from .conversation import Draft, Notification, PostQuote, PostReaction, PostRevision, ThreadDraft
 from .reading import ThreadRead
 from .moderation import AllowedEmailDomain, Appeal, Flag, ModAction, RateCounter, RegistrationBlock, Sanction
 from .preferences import Ignore, ThreadSubscription
@@ -11,6 +11,6 @@ from .user import RecoveryCode, User
 from .invite import Invite
 
 __all__ = ["AllowedEmailDomain", "Appeal", "Category", "Draft", "Flag", "HeldPost", "Ignore", "Invite", "LoginSession",
-           "ModAction", "Notification", "Post", "PostLike", "PostQuote", "PostRevision", "RateCounter", "RecoveryCode",
+           "ModAction", "Notification", "Post", "PostQuote", "PostReaction", "PostRevision", "RateCounter", "RecoveryCode",
            "RegistrationBlock", "Sanction", "SiteSetting",
            "SiteState", "Thread", "ThreadDraft", "ThreadRead", "ThreadSubscription", "User"]
