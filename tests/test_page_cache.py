@@ -209,14 +209,14 @@ def _edit(thread):
 
 def _like(thread):
     reactions.react(make_user(), first_post(thread), "like")
-    return '<span class="visually-hidden">Like</span>1</span>'
+    return '<span class="visually-hidden">Like </span>1</span>'
 
 
 def _reaction(thread):
     post = first_post(thread)
     reactions.react(make_user(), post, "like")
     reactions.react(make_user(), post, "😮")
-    return '<span class="visually-hidden">Surprised</span>1</span>'
+    return '<span class="visually-hidden">Surprised </span>1</span>'
 
 
 def _removal(thread):
@@ -251,11 +251,11 @@ def test_any_change_a_guest_can_see_makes_the_page_stale(client, thread, change)
 def test_a_changed_reaction_makes_the_page_stale_though_the_count_is_the_same(client, thread):
     member, post = make_user(), first_post(thread)
     reactions.react(member, post, "like")
-    assert '<span class="visually-hidden">Like</span>1</span>' in cached_twice(client, address(thread)).text
+    assert '<span class="visually-hidden">Like </span>1</span>' in cached_twice(client, address(thread)).text
     reactions.react(member, post, "😮")
     page = client.get(address(thread))
-    assert page.headers[HEADER] == "miss" and '<span class="visually-hidden">Surprised</span>1</span>' in page.text
-    assert '<span class="visually-hidden">Like</span>' not in page.text
+    assert page.headers[HEADER] == "miss" and '<span class="visually-hidden">Surprised </span>1</span>' in page.text
+    assert '<span class="visually-hidden">Like </span>' not in page.text
 
 
 def test_a_removal_takes_the_post_out_of_the_cached_page(client, thread):

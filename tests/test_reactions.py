@@ -41,7 +41,7 @@ def bar(text, post):
 
 def tally(text):
     """The counts shown, as (name, count)."""
-    return re.findall(r'<span class="visually-hidden">([^<]+)</span>(\d+)</span>', text)
+    return re.findall(r'<span class="visually-hidden">([^<]+) </span>(\d+)</span>', text)
 
 
 # --- Giving, changing and taking back ----------------------------------------------------------
