@@ -30,9 +30,19 @@ def offered() -> tuple[Reaction, ...]:
     return (LIKE_REACTION, *reactions())
 
 
-def describe(kind: str) -> Reaction:
-    """The reaction of this kind, named; one the site no longer offers is named by its emoji."""
-    return next((reaction for reaction in offered() if reaction.emoji == kind), Reaction(kind, kind))
+class _Kinds:
+    """The reactions offered now, by kind: each one's name, and its place (Like first, then the site's
+    order). One the site no longer offers is named by its emoji, and comes after them."""
+
+    def __init__(self):
+        self.offered = offered()
+        self.places = {reaction.emoji: place for place, reaction in enumerate(self.offered)}
+
+    def describe(self, kind: str) -> Reaction:
+        return self.offered[self.places[kind]] if kind in self.places else Reaction(kind, kind)
+
+    def place(self, kind: str) -> tuple[int, str]:
+        return self.places.get(kind, len(self.offered)), kind
 
 
 def react(member: User, post: Post, kind: str) -> str | None:
@@ -126,14 +136,14 @@ def tallies(viewer, posts: list[Post]) -> Tallies:
         select(PostReaction.post_id, PostReaction.kind, func.count(),
                func.max(case((PostReaction.user_id == viewer_id, 1), else_=0)))
         .where(PostReaction.post_id.in_(post_ids)).group_by(PostReaction.post_id, PostReaction.kind))
-    order = {reaction.emoji: place for place, reaction in enumerate(offered())}
+    kinds = _Kinds()
     counts = defaultdict(list)
     for post_id, kind, count, theirs in rows:
-        counts[post_id].append((describe(kind), count))
+        counts[post_id].append((kinds.describe(kind), count))
         if theirs:
             result.mine[post_id] = kind
-    for kinds in counts.values():
-        kinds.sort(key=lambda item: (order.get(item[0].emoji, len(order)), item[0].emoji))
+    for tally in counts.values():
+        tally.sort(key=lambda item: kinds.place(item[0].emoji))
     result.counts = dict(counts)
     return result
 
@@ -153,15 +163,15 @@ def who_reacted(post: Post, viewer) -> list[Reactors]:
     rows = db.session.execute(select(PostReaction.kind, User).join(User, User.id == PostReaction.user_id)
                               .where(PostReaction.post_id == post.id)
                               .order_by(PostReaction.created_at, PostReaction.user_id)).all()
+    kinds = _Kinds()
     names = {user.id: user.name_seen_by(viewer) for _, user in rows}
     shared = Counter(name.casefold() for name in names.values())
     groups: dict[str, Reactors] = {}
     for kind, user in rows:
-        group = groups.setdefault(kind, Reactors(describe(kind), []))
+        group = groups.setdefault(kind, Reactors(kinds.describe(kind), []))
         if len(group.names) == NAMES_SHOWN:
             group.more += 1
             continue
         name = names[user.id]
         group.names.append(f"{name} (@{user.username})" if shared[name.casefold()] > 1 else name)
-    order = {reaction.emoji: place for place, reaction in enumerate(offered())}
-    return sorted(groups.values(), key=lambda group: (order.get(group.reaction.emoji, len(order)), group.reaction.emoji))
+    return sorted(groups.values(), key=lambda group: kinds.place(group.reaction.emoji))
