@@ -1,10 +1,11 @@
 """A large, realistic forum for `make bench`: `flask forum seed-bench`.
 
-Members, categories, threads, posts (with quotes and likes) and reading marks are written with bulk
+Members, categories, threads, posts (with quotes and reactions) and reading marks are written with bulk
 Core inserts, not through the services: the web path would take hours for a million posts. What the
-services keep in step is kept in step here too: `Thread.post_count` and `last_post_at`, `Post.like_count`
-(one `post_likes` row per like), `post_quotes` for every quote, and a reading mark (`thread_reads`)
-for each member in each thread they wrote in, as posting leaves it.
+services keep in step is kept in step here too: `Thread.post_count` and `last_post_at`,
+`Post.reaction_count` (one `post_reactions` row per reaction, half of them likes), `post_quotes` for
+every quote, and a reading mark (`thread_reads`) for each member in each thread they wrote in, as
+posting leaves it.
 
 Bodies are Markdown of realistic lengths, from a few words to a few paragraphs. A small pool of them
 is rendered once with the real renderer and reused; replies that quote an earlier post of their
@@ -30,7 +31,7 @@ from sqlalchemy import func, insert, select, text
 
 from forum.auth.service.passwords import hash_password
 from forum.extensions import db
-from forum.models import Category, Post, PostLike, PostQuote, Thread, ThreadRead, User
+from forum.models import Category, Post, PostQuote, PostReaction, Thread, ThreadRead, User
 from forum.models.base import utcnow
 from forum.models.user import new_session_token, short_name
 from forum.posts.service.context import render_post
@@ -46,6 +47,9 @@ BENCH_PASSWORD = "bench-password"
 BATCH = 5000
 POOL = 500  # distinct bodies rendered (and as many quoting replies)
 QUOTE_SHARE = 0.12  # replies that quote an earlier post of their thread
+# The kinds of the reactions, picked from the post and the reactor (no draw from the seeded generator, so
+# the rest of the data is what it was when they were all likes): half likes, half the default others.
+REACTION_KINDS = ("like",) * 5 + ("👍", "😂", "😮", "😢", "🎉")
 SPAN_DAYS = 3 * 365  # the forum's age
 STAND_IN_ID, STAND_IN_NAME = 987654321, "Standin Quotedname"
 BIG_TITLE = "The big thread: everything about the bench"
@@ -216,9 +220,9 @@ def seed_bench(sizes: Sizes, echo=print) -> Report:
         report.big_thread_id, first_post = step(f"{sizes.threads:,} threads", _load_threads, connection, rng,
                                                 categories, counts, times, authors, first_member, now)
         loader = PostLoader(rng, pool, names, first_member, first_post, report.big_thread_id, now)
-        step("posts, their quotes and likes", load_posts, connection, loader, times, authors)
+        step("posts, their quotes and reactions", load_posts, connection, loader, times, authors)
         totals = loader.totals
-        echo(f"    ({totals['posts']:,} posts, {totals['quotes']:,} quoting, {totals['likes']:,} likes)")
+        echo(f"    ({totals['posts']:,} posts, {totals['quotes']:,} quoting, {totals['reactions']:,} reactions)")
         step(f"{len(loader.reads):,} reading marks", insert_batches, connection, ThreadRead.__table__,
              loader.read_marks())
         step("rebuilding the search index (and ANALYZE on PostgreSQL)", _finish, connection)
@@ -290,14 +294,14 @@ def _thread_rows(rng, categories, counts, times, authors, first_thread, first_me
 
 
 class PostLoader:
-    """Turns the planned (time, thread, author) stream into post rows, with their quotes and likes;
+    """Turns the planned (time, thread, author) stream into post rows, with their quotes and reactions;
     remembers each member's reading mark in each thread they wrote in."""
 
     def __init__(self, rng, pool, names, first_member, first_post, first_thread, now):
         self.rng, self.pool, self.names, self.now = rng, pool, names, now
         self.first_member, self.next_post, self.first_thread = first_member, first_post, first_thread
         self.quotes: list[dict] = []  # of the posts made since the last take_extras()
-        self.likes: list[dict] = []
+        self.reactions: list[dict] = []
         self.totals = Counter()
         self.reads: dict[tuple[int, int], tuple[int, int, object]] = {}
         self._position = Counter()
@@ -310,20 +314,21 @@ class PostLoader:
             self._position[index] += 1
             body, body_html, search_text, parent_id = self._body(index, author, post_id)
             likers = self._likers(author)
-            self.likes.extend({"post_id": post_id, "user_id": self.first_member + liker,
-                               "created_at": min(created + timedelta(minutes=5 * (n + 1)), self.now)}
-                              for n, liker in enumerate(likers))
+            self.reactions.extend({"post_id": post_id, "user_id": self.first_member + liker,
+                                   "kind": REACTION_KINDS[(post_id * 7 + liker) % len(REACTION_KINDS)],
+                                   "created_at": min(created + timedelta(minutes=5 * (n + 1)), self.now)}
+                                  for n, liker in enumerate(likers))
             self.reads[(author, index)] = (post_id, self._position[index], created)
-            self.totals.update(posts=1, likes=len(likers))
+            self.totals.update(posts=1, reactions=len(likers))
             yield {"id": post_id, "thread_id": self.first_thread + index, "author_id": self.first_member + author,
                    "body": body, "body_html": body_html, "search_text": search_text, "render_version": RENDER_VERSION,
                    "links_allowed": True, "parent_id": parent_id, "created_at": created,
-                   "like_count": len(likers), "version": 1}
+                   "reaction_count": len(likers), "version": 1}
 
     def take_extras(self) -> tuple[list[dict], list[dict]]:
-        """The quote and like rows of the posts yielded since the last call."""
-        extras = self.quotes, self.likes
-        self.quotes, self.likes = [], []
+        """The quote and reaction rows of the posts yielded since the last call."""
+        extras = self.quotes, self.reactions
+        self.quotes, self.reactions = [], []
         return extras
 
     def _body(self, index, author, post_id):
@@ -340,7 +345,7 @@ class PostLoader:
         return (*self.pool.plain[plain_index], None)
 
     def _likers(self, author: int) -> list[int]:
-        """Most posts have no likes; the others a few, now and then many."""
+        """Most posts have no reactions; the others a few, now and then many."""
         if self.rng.random() < 0.65:
             return []
         count = min(1 + int(self.rng.expovariate(1 / 1.5)), len(self.names) - 1, 200)
@@ -354,10 +359,10 @@ class PostLoader:
 
 
 def load_posts(connection, loader: PostLoader, times, authors):
-    """Posts in batches, each followed by its quotes and likes (which point at it)."""
+    """Posts in batches, each followed by its quotes and reactions (which point at it)."""
     for batch in batched(loader.posts(times, authors)):
         connection.execute(insert(Post.__table__), batch)
-        for table, rows in zip((PostQuote.__table__, PostLike.__table__), loader.take_extras(), strict=True):
+        for table, rows in zip((PostQuote.__table__, PostReaction.__table__), loader.take_extras(), strict=True):
             if rows:
                 connection.execute(insert(table), rows)
 

@@ -147,6 +147,8 @@ class Defaults:
     EDIT_GRACE_SECONDS = 300  # edits within this time of posting keep no revision
     # This many members flagging a new member's post as spam (or one moderator) silence them and hide their posts.
     SPAM_FLAG_THRESHOLD = 2
+    # What members may answer a post with besides Like, one each: emoji and their names (forum/settings.py).
+    REACTIONS = "👍 Thumbs up, 😂 Funny, 😮 Surprised, 😢 Sad, 🎉 Hooray"
     FLAG_HIDE_THRESHOLD = 3  # this many members flagging a post hide it until a moderator reviews it
     UPLOAD_DIR = None  # None means instance/uploads; avatars go in its avatars/ folder
     AVATAR_MAX_BYTES = 2 * 1024 * 1024  # an uploaded picture, before it is re-encoded

@@ -23,7 +23,9 @@ import os
 import re
 import threading
 import time
+import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from hashlib import sha256
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -51,8 +53,9 @@ LIMIT_HINT = "such as “10 per minute”, several joined by “;” (“5 per m
 class Setting:
     """One setting. `name` is its app.config key (and FORUM_<name>); `kind` says how it is typed and
     checked: text, int, choice, bool (on or off, `choices` naming "true" and "false"), limit (a rate
-    limit), colour (#rrggbb), image (an uploaded picture's file name, set by its own form) or origins (a
-    list of site addresses, scheme://host[:port])."""
+    limit), colour (#rrggbb), image (an uploaded picture's file name, set by its own form), origins (a
+    list of site addresses, scheme://host[:port]) or reactions (a list of emoji with their names,
+    `reactions()`)."""
 
     name: str
     kind: str
@@ -97,6 +100,8 @@ class Setting:
             return _clean_limit(self, value)
         if self.kind == "colour":
             return _clean_colour(self, value)
+        if self.kind == "reactions":
+            return _clean_reactions(self, value)
         if self.kind == "image" and value and not LOGO_FILE.fullmatch(value):
             raise FieldError(self.field_name, "Upload the picture: it is stored under a name of its own.")
         return value
@@ -193,6 +198,71 @@ def contrast(first: str, second: str) -> float:
         return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
     lighter, darker = sorted((luminance(first), luminance(second)), reverse=True)
     return (lighter + 0.05) / (darker + 0.05)
+
+
+@dataclass(frozen=True)
+class Reaction:
+    """One reaction a member may give a post besides Like: its emoji (what is stored) and its name
+    (what a screen reader says, and the tooltip)."""
+
+    emoji: str
+    label: str
+
+
+MAX_REACTIONS = 8
+REACTIONS_HINT = "such as “👍 Thumbs up, 😂 Funny”: each an emoji and its name, joined by commas"
+# The code points an emoji is made of: symbols, and the modifiers, variation selectors, joiners and tags
+# that combine them (skin tones, flags, families). Letters, digits, punctuation, spaces and controls are not emoji.
+EMOJI_PARTS = {"So", "Sk", "Mn", "Me"}
+JOINERS = {"\u200d"} | {chr(c) for c in range(0xE0020, 0xE0080)}
+REACTION_LABEL = re.compile(r"[^\W\d_][^\W_]*(?:[ '’-][^\W_]+)*")
+
+
+def _clean_reactions(setting: Setting, value: str) -> str:
+    """The list written the one way the forum stores it ("👍 Thumbs up, 😂 Funny"), or FieldError."""
+    items = [item.strip() for item in value.split(",")] if value else []
+    if len(items) > MAX_REACTIONS:
+        raise FieldError(setting.field_name, f"List at most {MAX_REACTIONS} reactions (Like is always there).")
+    seen_emoji, seen_labels, cleaned = set(), {"like"}, []
+    for item in items:
+        emoji, _, label = item.partition(" ")
+        label = " ".join(label.split())
+        if not item or not _is_emoji(emoji) or not label:
+            raise FieldError(setting.field_name, f"Write each reaction as an emoji and its name, {REACTIONS_HINT}: "
+                                                 f"“{item}” is not one.")
+        if len(label) > 20 or not REACTION_LABEL.fullmatch(label):
+            raise FieldError(setting.field_name, f"Name “{emoji}” in words of at most 20 letters, such as “Funny”.")
+        if emoji in seen_emoji or label.casefold() in seen_labels:
+            raise FieldError(setting.field_name, f"“{item}” is listed twice (or is called Like, which is "
+                                                 "always there). Give each reaction its own emoji and name.")
+        seen_emoji.add(emoji)
+        seen_labels.add(label.casefold())
+        cleaned.append(f"{emoji} {label}")
+    return ", ".join(cleaned)
+
+
+def _is_emoji(text: str) -> bool:
+    """One emoji (possibly joined from several, with its modifiers), of at most 16 code points."""
+    if not 0 < len(text) <= 16 or unicodedata.category(text[0]) != "So":
+        return False
+    return all(unicodedata.category(char) in EMOJI_PARTS or char in JOINERS for char in text)
+
+
+@lru_cache(maxsize=8)
+def reactions_in(value: str) -> tuple[Reaction, ...]:
+    """The reactions a REACTIONS value lists, in its order (read on every page: kept). A value from the
+    configuration is not checked as a saved one is: one that is not a list leaves Like alone, and says so."""
+    try:
+        value = BY_NAME["REACTIONS"].clean(value)
+    except FieldError as error:
+        log.warning("REACTIONS is not a list of reactions (%s): only Like is offered", error)
+        return ()
+    return tuple(Reaction(*item.split(" ", 1)) for item in value.split(", ")) if value else ()
+
+
+def reactions() -> tuple[Reaction, ...]:
+    """The reactions members may give now, besides Like."""
+    return reactions_in(site_setting("REACTIONS"))
 
 
 def _limit(name, section, label, help=""):
@@ -297,6 +367,10 @@ SETTINGS: tuple[Setting, ...] = (
                  "silence on their standing page brings everything back."),
     Setting("MESSAGE_MAX_PARTICIPANTS", "int", "Private conversations", "Members in one conversation",
             minimum=2, maximum=50, help="The most members one private conversation may have, its starter included."),
+    Setting("REACTIONS", "reactions", "Posts", "Reactions besides Like", required=False, max_length=300,
+            help=f"What members may answer a post with, besides Like: {REACTIONS_HINT}, at most {MAX_REACTIONS}. "
+                 "Each member gives a post one reaction. A reaction taken off the list stays on the posts that "
+                 "have it, counted, but cannot be given any more."),
     Setting("PAGE_CACHE_SECONDS", "int", "Performance", "Guest page cache, in seconds", minimum=0, maximum=3600,
             help="Pages as guests see them are kept in memory until anything changes, or at most this long. "
                  "0 turns the cache off."),

@@ -62,7 +62,7 @@ def url_for_post(endpoint: str, post_id: int, **query) -> str:
 
 # The small line icons beside the post actions' words, drawn once per page in base.html's sprite
 # (no icon font, no request) and referred to by name; the words stay, the icons are decoration.
-ICONS = ("reply", "quote", "like", "edit", "delete", "flag")
+ICONS = ("reply", "quote", "like", "react", "edit", "delete", "flag")
 _ICON = '<svg class="icon" aria-hidden="true" focusable="false" width="16" height="16"><use href="#icon-{name}"/></svg>'
 
 

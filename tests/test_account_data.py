@@ -9,9 +9,9 @@ from PIL import Image
 
 from forum.extensions import db
 from forum.account import service as account
-from forum.models import (Draft, Ignore, Notification, Post, PostLike, PostRevision, ThreadRead, ThreadSubscription,
+from forum.models import (Draft, Ignore, Notification, Post, PostReaction, PostRevision, ThreadRead, ThreadSubscription,
                           User)
-from forum.posts.service import likes
+from forum.posts.service import reactions
 from forum.posts import service as posts
 from forum.posts.service.drafts import save_draft
 from forum.posts.service.quoting import quote_markdown
@@ -27,14 +27,14 @@ def uploads(app, tmp_path):
 
 @pytest.fixture
 def scene(app):
-    """Rhonda writes, likes, is mentioned and keeps a draft; Lou answers and quotes her."""
+    """Rhonda writes, likes, is mentioned and keeps a draft; Lou answers, quotes her and finds her post funny."""
     rhonda = make_user(username="rhonda", display_name="Rhonda Bird", email="rhonda@example.com")
     lou = make_user(username="lou_d", display_name="Lou Dobbs", email="lou@example.com")
     thread = make_thread(author=lou, title="Bridge vote", body="Lou's opening words.")
     hers = make_reply(thread, author=rhonda, body="Rhonda's own point about the bridge.")
     lous = posts.add_reply(thread, lou, quote_markdown(hers) + "Lou's answer to @rhonda.", parent_id=hers.id)
-    likes.toggle_like(rhonda, db.session.get(Post, thread_opening(thread)))
-    likes.toggle_like(lou, hers)
+    reactions.react(rhonda, db.session.get(Post, thread_opening(thread)), "like")
+    reactions.react(lou, hers, "😂")
     save_draft(rhonda, thread, "Rhonda's half-written reply", None)
     account.update_bio(rhonda, "I **love** bridges.")
     return {"rhonda": rhonda, "lou": lou, "thread": thread, "hers": hers, "lous": lous}
@@ -68,9 +68,9 @@ def test_export_holds_the_members_own_data_and_nobody_elses(client, scene):
                                "bio": "I **love** bridges.", "role": "member"}
     assert [p["id"] for p in data["posts"]] == [hers.id]
     assert data["posts"][0]["thread_title"] == "Bridge vote" and data["posts"][0]["removal"] is None
-    assert [like["post_id"] for like in data["likes"]] == [thread_opening(scene["thread"])]
+    assert [(r["post_id"], r["reaction"]) for r in data["reactions"]] == [(thread_opening(scene["thread"]), "like")]
     assert {(n["kind"], n["actor"], n["post_id"]) for n in data["notifications"]} == {
-        ("mention", "lou_d", scene["lous"].id)}
+        ("mention", "lou_d", scene["lous"].id), ("reaction", "lou_d", hers.id)}
     assert [d["body"] for d in data["drafts"]] == ["Rhonda's half-written reply"]
     assert "lou@example.com" not in response.text and "Lou's opening words" not in response.text
     assert "Lou's answer" not in response.text
@@ -103,10 +103,13 @@ def test_deleting_and_keeping_posts_erases_the_person_but_not_the_words(client, 
     assert gone.display_name == "deleted member" and gone.bio == gone.bio_html == ""
     assert gone.role == "member"
     for model, column in ((Draft, Draft.user_id), (Notification, Notification.user_id),
-                          (PostLike, PostLike.user_id)):
+                          (PostReaction, PostReaction.user_id)):
         assert db.session.scalar(db.select(db.func.count()).select_from(model).where(column == rhonda.id)) == 0
-    assert db.session.get(Post, liked).like_count == 0  # her like is taken back
-    assert db.session.get(Post, hers.id).like_count == 1  # Lou's like of her post stays
+    assert db.session.get(Post, liked).reaction_count == 0  # her like is taken back
+    assert db.session.get(Post, hers.id).reaction_count == 1  # Lou's reaction to her post stays
+    # Lou heard of her like; with no reaction left on his post, that notification went too.
+    assert db.session.scalar(db.select(db.func.count()).select_from(Notification).where(
+        Notification.user_id == scene["lou"].id, Notification.kind == "reaction")) == 0
 
     page = client.get(f"/t/{thread.id}-{thread.slug}").text
     assert "Rhonda's own point about the bridge." in page

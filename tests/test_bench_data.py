@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from bench.seed import BENCH_PASSWORD, BIG_TITLE
 from forum.extensions import db
-from forum.models import Post, PostLike, PostQuote, Thread, ThreadRead, User
+from forum.models import Post, PostQuote, PostReaction, Thread, ThreadRead, User
 from forum.posts.service.plain import text_of
 from tests.factories import make_reply
 
@@ -35,7 +35,7 @@ def test_it_writes_the_sizes_asked_for_and_says_how_long_it_took(seeded):
     assert scalar(select(func.count(Thread.id))) == 10
     assert scalar(select(func.count(Post.id))) == 200
     assert scalar(select(Thread.post_count).where(Thread.title == BIG_TITLE)) == 50
-    assert re.search(r"posts, their quotes and likes: \d+\.\d s", seeded.output)
+    assert re.search(r"posts, their quotes and reactions: \d+\.\d s", seeded.output)
     assert "Bench data loaded in" in seeded.output
 
 
@@ -48,14 +48,16 @@ def test_thread_counts_and_times_match_their_posts(seeded):
         assert [p.created_at for p in posts] == sorted(p.created_at for p in posts)
 
 
-def test_like_counts_match_the_likes_and_nobody_likes_their_own_post(seeded):
-    likes = dict(db.session.execute(select(PostLike.post_id, func.count()).group_by(PostLike.post_id)).all())
-    assert sum(likes.values()) > 0
-    for post_id, like_count in db.session.execute(select(Post.id, Post.like_count)):
-        assert like_count == likes.get(post_id, 0)
-    own = select(func.count()).select_from(PostLike).join(Post, Post.id == PostLike.post_id).where(
-        Post.author_id == PostLike.user_id)
+def test_reaction_counts_match_the_reactions_and_nobody_reacts_to_their_own_post(seeded):
+    counts = dict(db.session.execute(select(PostReaction.post_id, func.count()).group_by(PostReaction.post_id)).all())
+    assert sum(counts.values()) > 0
+    for post_id, reaction_count in db.session.execute(select(Post.id, Post.reaction_count)):
+        assert reaction_count == counts.get(post_id, 0)
+    own = select(func.count()).select_from(PostReaction).join(Post, Post.id == PostReaction.post_id).where(
+        Post.author_id == PostReaction.user_id)
     assert scalar(own) == 0
+    kinds = set(db.session.scalars(select(PostReaction.kind).distinct()))
+    assert "like" in kinds and len(kinds) > 1  # likes, and the other reactions a page shows
 
 
 def test_quotes_name_an_earlier_post_of_the_same_thread_as_the_renderer_does(seeded):

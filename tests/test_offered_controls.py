@@ -123,3 +123,27 @@ def test_the_list_offers_one_primary_new_thread_button(client):
     index = client.get("/").text
     assert index.count(NEW_THREAD_BUTTON) == 1 and ">New thread</a>" in index
     assert '<a class="button secondary" href="/new">Start a thread</a>' in index
+
+
+def test_what_stops_a_member_writing_is_asked_once_a_page_not_once_a_post(app, client, monkeypatch):
+    """The posts of a page share the answer (Conversation.blocked): the page's own questions (the
+    header, the composer) stay, whatever the number of posts."""
+    from forum.posts.service import display
+    asked = []
+    real = display.write_blocker
+    monkeypatch.setattr(display, "write_blocker", lambda *args, **kw: asked.append("convo") or real(*args, **kw))
+    monkeypatch.setitem(app.jinja_env.globals, "write_blocker",
+                        lambda *args, **kw: asked.append("template") or real(*args, **kw))
+    member = make_user()
+    client.sign_in(member)
+
+    def asked_for(replies):
+        thread = make_thread()
+        for _ in range(replies):
+            make_reply(thread)
+        asked.clear()
+        client.get(f"/t/{thread.id}-{thread.slug}")
+        return list(asked)
+
+    few, many = asked_for(1), asked_for(15)
+    assert few == many and few.count("convo") == 1

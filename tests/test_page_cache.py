@@ -18,7 +18,7 @@ from forum.models import Post, Thread
 from forum.moderation.service import threads as thread_moderation
 from forum.notifications import service as notifications
 from forum.page_cache import HEADER, Page, PageCache
-from forum.posts.service import drafts, likes
+from forum.posts.service import drafts, reactions
 from forum.posts import service as posts
 from tests.conftest import HTMX
 from tests.factories import PASSWORD, make_reply, make_thread, make_user
@@ -208,8 +208,15 @@ def _edit(thread):
 
 
 def _like(thread):
-    likes.toggle_like(make_user(), first_post(thread))
-    return "1 like"
+    reactions.react(make_user(), first_post(thread), "like")
+    return '<span class="visually-hidden">Like </span>1</span>'
+
+
+def _reaction(thread):
+    post = first_post(thread)
+    reactions.react(make_user(), post, "like")
+    reactions.react(make_user(), post, "😮")
+    return '<span class="visually-hidden">Surprised </span>1</span>'
 
 
 def _removal(thread):
@@ -232,13 +239,23 @@ def _deleted_author(thread):
     return "deleted member"
 
 
-@pytest.mark.parametrize("change", [_reply, _edit, _like, _lock, _new_name, _deleted_author],
+@pytest.mark.parametrize("change", [_reply, _edit, _like, _reaction, _lock, _new_name, _deleted_author],
                          ids=lambda change: change.__name__.strip("_"))
 def test_any_change_a_guest_can_see_makes_the_page_stale(client, thread, change):
     cached_twice(client, address(thread))
     shown = change(thread)
     page = client.get(address(thread))
     assert page.headers[HEADER] == "miss" and shown in page.text
+
+
+def test_a_changed_reaction_makes_the_page_stale_though_the_count_is_the_same(client, thread):
+    member, post = make_user(), first_post(thread)
+    reactions.react(member, post, "like")
+    assert '<span class="visually-hidden">Like </span>1</span>' in cached_twice(client, address(thread)).text
+    reactions.react(member, post, "😮")
+    page = client.get(address(thread))
+    assert page.headers[HEADER] == "miss" and '<span class="visually-hidden">Surprised </span>1</span>' in page.text
+    assert '<span class="visually-hidden">Like </span>' not in page.text
 
 
 def test_a_removal_takes_the_post_out_of_the_cached_page(client, thread):

@@ -3,17 +3,29 @@
 from forum.extensions import db
 from forum.members.service import preferences
 from forum.models import Post, Thread
+from forum.posts.service import reactions
 from forum.posts.service.quoting import quote_markdown
 from tests.factories import make_reply, make_thread, make_user
 
 
-def queries_for_thread_page(client, queries, posts, authors):
+KINDS = ("like", "👍", "😂", "🎉")
+
+
+def queries_for_thread_page(client, queries, posts, authors, guest=False):
     members = [make_user() for _ in range(authors)]
     thread = make_thread(author=members[0], body="opening")
     opening = db.session.scalars(db.select(Post).where(Post.thread_id == thread.id)).one()
     for n in range(1, posts):  # each reply quotes the opening post, written by a member the viewer ignores
-        make_reply(thread, author=members[n % authors], body=quote_markdown(opening) + f"reply {n}")
+        reply = make_reply(thread, author=members[n % authors], body=quote_markdown(opening) + f"reply {n}")
+        for m, member in enumerate(members[:n % 3]):  # reactions of several kinds on most posts
+            if member.id != reply.author_id:
+                reactions.react(member, reply, KINDS[(n + m) % len(KINDS)])
     viewer = make_user()
+    reactions.react(viewer, opening, "😂")  # the viewer's own reaction is shown pressed
+    reacted = db.session.scalar(db.select(db.func.count()).where(Post.thread_id == thread.id, Post.reaction_count > 0))
+    assert reacted > posts // 2
+    if guest:
+        return guest_queries(client, queries, f"/t/{thread.id}-{thread.slug}", posts, reacted)
     for member in members[:2]:
         preferences.ignore(viewer, member)
     preferences.set_watch_level(viewer, thread, "watching")
@@ -24,6 +36,17 @@ def queries_for_thread_page(client, queries, posts, authors):
     page = client.get(url)
     assert page.status_code == 200 and page.text.count('<article class="post') == posts
     assert page.text.count('class="ignored-quote"') == posts - 1 and 'aria-pressed="true">Watching' in page.text
+    assert page.text.count('<details class="reaction-tally"') == reacted
+    assert 'aria-pressed="true"><span aria-hidden="true">😂</span>' in page.text
+    return len(queries)
+
+
+def guest_queries(client, queries, url, posts, reacted):
+    db.session.expunge_all()
+    queries.clear()
+    page = client.get(url)
+    assert page.status_code == 200 and page.text.count('<article class="post') == posts
+    assert page.text.count('<details class="reaction-tally"') == reacted
     return len(queries)
 
 
@@ -34,10 +57,19 @@ def test_thread_page_query_count_does_not_grow_with_posts_or_authors(client, que
     # the member, their sanction notices, their unread notifications, their draft, the thread with
     # its category, how far they had read it, one page of posts with authors and answered posts, the
     # names of everyone in the thread, the replies to these posts, the posts' numbers in the thread
-    # (#12 in each header), which of them the member likes, the one write that records what they have
-    # now read, and the member's choices (their watch level, whom they ignore and which quotes on the
+    # (#12 in each header), the reactions to them with the member's own (one query for both), the one
+    # write that records what they have now read, and the member's choices (their watch level, whom they ignore and which quotes on the
     # page are of them)
     assert large == 13
+
+
+def test_a_guests_thread_page_query_count_does_not_grow_either(client, queries):
+    small = queries_for_thread_page(client, queries, posts=2, authors=2, guest=True)
+    large = queries_for_thread_page(client, queries, posts=20, authors=20, guest=True)
+    # the page cache's version, the thread with its category, one page of posts with authors and answered
+    # posts, the names of everyone in the thread, the replies to these posts, the posts' numbers, and the
+    # reactions to them
+    assert small == large == 7
 
 
 def test_rereading_an_unchanged_thread_writes_nothing(client, queries):

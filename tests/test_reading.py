@@ -4,7 +4,7 @@ import pytest
 
 from forum.extensions import db
 from forum.models import ThreadRead
-from forum.posts.service import likes
+from forum.posts.service import reactions
 from tests.factories import make_reply, make_thread, make_user
 
 
@@ -127,14 +127,14 @@ def test_a_member_who_never_opened_a_thread_sees_it_marked_new(client):
 
 
 @pytest.mark.parametrize("htmx", [False, True])
-def test_posts_can_be_read_newest_first_or_most_liked_first(client, htmx):
+def test_posts_can_be_read_newest_first_or_with_the_most_reactions_first(client, htmx):
     author = make_user()
     thread = make_thread(author=author, body="the opening")
     middling = make_reply(thread, body="middling reply")
     loved = make_reply(thread, body="much loved reply")
-    for fan in (make_user(), make_user()):
-        likes.toggle_like(fan, loved)
-    likes.toggle_like(make_user(), middling)
+    reactions.react(make_user(), loved, "like")
+    reactions.react(make_user(), loved, "🎉")  # "top" counts every reaction, not only likes
+    reactions.react(make_user(), middling, "like")
     get = client.fragment if htmx else client.get
 
     def order_of(text):

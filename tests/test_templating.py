@@ -8,8 +8,8 @@ from flask import url_for
 from forum.models.base import utcnow
 from forum.templating import longtime, url_for_post, timestamp
 
-POST_ROUTES = ["posts.show", "posts.reply_form", "posts.quote", "posts.edit_form", "posts.delete", "posts.like",
-               "posts.history_page", "moderation.flag_form"]
+POST_ROUTES = ["posts.show", "posts.reply_form", "posts.quote", "posts.edit_form", "posts.delete", "posts.react",
+               "posts.reactions", "posts.history_page", "moderation.flag_form"]
 
 
 @pytest.mark.parametrize("endpoint", POST_ROUTES)

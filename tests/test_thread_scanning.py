@@ -77,9 +77,9 @@ def test_post_actions_carry_an_icon_beside_their_words_with_reply_first(client, 
     assert labels == [("reply", "Reply"), ("quote", "Quote"), ("edit", "Edit"), ("delete", "Delete")]
     theirs = article(page, mine.id - 1)
     assert [label for _, label in re.findall(r'<use href="#icon-(\w+)"/></svg>(\w+)', theirs)] == \
-        ["Reply", "Quote", "Like", "Flag"]
+        ["Reply", "Quote", "Like", "React", "Flag"]
     # The icons are drawn once in the page, hidden from screen readers: the words name the actions.
-    for name in ("reply", "quote", "like", "edit", "delete", "flag"):
+    for name in ("reply", "quote", "like", "react", "edit", "delete", "flag"):
         assert page.count(f'<symbol id="icon-{name}"') == 1
     assert 'class="icon" aria-hidden="true" focusable="false"' in actions
 

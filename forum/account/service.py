@@ -15,13 +15,13 @@ from ..auth.service.accounts import canonical_email
 from ..auth.service.passwords import hash_password, verify_password
 from ..database import write_transaction
 from ..extensions import db
-from ..models import (Draft, HeldPost, Ignore, LoginSession, Notification, Post, PostLike, PostRevision, RecoveryCode,
+from ..models import (Draft, HeldPost, Ignore, LoginSession, Notification, Post, PostReaction, PostRevision, RecoveryCode,
                       ThreadDraft, ThreadRead, ThreadSubscription, User)
 from ..models.base import utcnow
 from ..models.user import DELETED_NAME, new_session_token
 from ..policy import links_allowed_for
 from ..posts.service.context import render_post
-from ..posts.service import forget_uploads_of, rerender_quotes_of, uploads
+from ..posts.service import forget_uploads_of, reactions, rerender_quotes_of, uploads
 from ..refusals import FieldError, Gone, Malformed
 from ..templating import isotime
 from ..members.service import avatars
@@ -117,9 +117,9 @@ def export(user: User) -> dict:
         "revisions": [{"post_id": r.post_id, "body": r.body, "written_at": _iso(r.written_at)}
                       for r in db.session.scalars(select(PostRevision).join(Post, Post.id == PostRevision.post_id)
                                                   .where(Post.author_id == user.id).order_by(PostRevision.id))],
-        "likes": [{"post_id": like.post_id, "created_at": _iso(like.created_at)}
-                  for like in db.session.scalars(select(PostLike).where(PostLike.user_id == user.id)
-                                                 .order_by(PostLike.created_at))],
+        "reactions": [{"post_id": r.post_id, "reaction": r.kind, "created_at": _iso(r.created_at)}
+                      for r in db.session.scalars(select(PostReaction).where(PostReaction.user_id == user.id)
+                                                  .order_by(PostReaction.created_at, PostReaction.post_id))],
         "notifications": [{"kind": n.kind, "post_id": n.post_id, "actor": _username(n.actor),
                            "created_at": _iso(n.created_at), "read_at": _iso(n.read_at)}
                           for n in db.session.scalars(select(Notification).where(Notification.user_id == user.id)
@@ -164,7 +164,8 @@ def delete_account(user: User, password: str, keep_posts: bool) -> User:
     """Erase the member's personal data, keeping the row (moderation history, the held username).
 
     Their posts stay under "deleted member" (`keep_posts`) or are removed, leaving the author's
-    placeholder. Their likes are taken back (the counts go down), their drafts and notifications
+    placeholder. Their reactions (likes too) are taken back (the counts go down, and a notification that
+    named them names another reactor or goes), their drafts and notifications
     go, every session and remember-me cookie ends, and no password opens the account again.
     """
     if not verify_password(user.password_hash, password):
@@ -175,7 +176,7 @@ def delete_account(user: User, password: str, keep_posts: bool) -> User:
         if member.is_admin and _only_admin(session):
             raise FieldError("password", "You are the forum's only admin. Make someone else an admin first.")
         now = utcnow()
-        _take_back_likes(session, member.id)
+        reactions.take_back_all(session, member.id)
         for model, column in PERSONAL_ROWS:
             session.execute(delete(model).where(column == member.id))
         if not keep_posts:
@@ -202,13 +203,6 @@ def delete_account(user: User, password: str, keep_posts: bool) -> User:
 def _only_admin(session) -> bool:
     admins = session.scalars(select(User.id).where(User.role == "admin").with_for_update()).all()
     return len(admins) <= 1
-
-
-def _take_back_likes(session, member_id: int) -> None:
-    liked = select(PostLike.post_id).where(PostLike.user_id == member_id)
-    session.execute(update(Post).where(Post.id.in_(liked)).values(like_count=Post.like_count - 1),
-                    execution_options={"synchronize_session": False})
-    session.execute(delete(PostLike).where(PostLike.user_id == member_id))
 
 
 def _remove_posts(session, member_id: int, now) -> None:

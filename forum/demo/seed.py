@@ -9,15 +9,16 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from ..auth.service import accounts
 from ..database import write_transaction
 from ..extensions import db
-from ..models import Category, Post, Thread, User
+from ..models import Category, Post, PostReaction, Thread, User
 from ..models.base import utcnow
 from ..policy import links_allowed_for
 from ..posts import service as posts
+from ..posts.service import reactions
 from ..posts.service.quoting import quote_markdown
 from ..posts.service.render import HIDDEN_LINK
 from ..threads import service as threads
@@ -43,6 +44,7 @@ def seed_demo() -> str:
     post_count = _backdate(thread_ids, members)
     _publish_links(thread_ids, members)
     _revise(members, written)
+    _react(thread_ids, members)
     return (f"{len(categories)} categories, {len(members)} members, "
             f"{len(thread_ids)} threads, {post_count} posts")
 
@@ -171,6 +173,28 @@ def _revise(members: dict[str, User], written: dict[str, Post]):
                 _edit(written[reply.key], members[reply.author], reply.edit)
             if reply.deleted:
                 posts.delete_post(written[reply.key], members[reply.author])
+
+
+def _react(thread_ids: dict[str, int], members: dict[str, User]):
+    """Give the demo posts a few reactions each, some none, from members picked by the post's id (the
+    same on every run): mostly likes, and each of the site's other reactions now and then. Written at
+    once, as the bench data is (the service would take a transaction each); their authors are not notified."""
+    kinds = [reaction.emoji for reaction in reactions.offered()]
+    kinds = [kinds[0]] * 3 + kinds
+    everyone = [member.id for member in members.values()]
+    with write_transaction() as session:
+        shown = session.execute(select(Post.id, Post.author_id).where(
+            Post.thread_id.in_(list(thread_ids.values())), Post.removal.is_(None), Post.reaction_count == 0)).all()
+        rows, counts = [], []
+        for post_id, author_id in shown:
+            fans = [member_id for n, member_id in enumerate(everyone)
+                    if (post_id * 5 + n * 3) % 11 < post_id % 4 and member_id != author_id]
+            rows += [{"post_id": post_id, "user_id": fan, "kind": kinds[(post_id + n) % len(kinds)]}
+                     for n, fan in enumerate(fans)]
+            counts.append({"id": post_id, "reaction_count": len(fans)})
+        if rows:
+            session.execute(insert(PostReaction), rows)
+            session.execute(update(Post), counts)
 
 
 def _edit(post: Post, author: User, addition: str):

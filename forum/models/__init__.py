@@ -2,7 +2,7 @@
 
 from .content import Category, HeldPost, Post, Thread
 from .login_session import LoginSession
-from .conversation import Draft, Notification, PostLike, PostQuote, PostRevision, ThreadDraft
+from .conversation import Draft, Notification, PostQuote, PostReaction, PostRevision, ThreadDraft
 from .reading import ThreadRead
 from .moderation import AllowedEmailDomain, Appeal, Flag, ModAction, RateCounter, RegistrationBlock, Sanction
 from .preferences import Ignore, ThreadSubscription
@@ -15,6 +15,6 @@ from .messages import ConversationParticipant, MessageFlag, MessageRevision, Pri
 
 __all__ = ["AllowedEmailDomain", "Appeal", "Article", "Category", "ConversationParticipant", "Draft", "Flag",
            "HeldPost", "Ignore", "Invite", "LoginSession", "MessageFlag", "MessageRevision", "ModAction",
-           "Notification", "Post", "PostLike", "PostQuote", "PostRevision", "PostUpload", "PrivateConversation",
+           "Notification", "Post", "PostQuote", "PostReaction", "PostRevision", "PostUpload", "PrivateConversation",
            "PrivateMessage", "RateCounter", "RecoveryCode", "RegistrationBlock", "Sanction", "SiteSetting",
            "SiteState", "Thread", "ThreadDraft", "ThreadRead", "ThreadSubscription", "Upload", "User"]

@@ -66,7 +66,7 @@ class Post(db.Model):
     __tablename__ = "posts"
     __table_args__ = (
         Index("ix_posts_thread_order", "thread_id", "id"),
-        Index("ix_posts_thread_likes", "thread_id", "like_count", "id"),  # a thread read most liked first
+        Index("ix_posts_thread_reactions", "thread_id", "reaction_count", "id"),  # a thread read "top" first
         # The admin charts: posts per day and the busiest threads of a period, read from the index alone.
         Index("ix_posts_created_thread", "created_at", "thread_id"),
         # A form carries a one-time key, so a double click or a retried submission cannot post twice.
@@ -94,8 +94,9 @@ class Post(db.Model):
     removal_reason: Mapped[str | None] = mapped_column(String(200))
     # The ban that removed this post with all the member's others; lifting it brings them back.
     removed_by_sanction_id: Mapped[int | None] = mapped_column(ForeignKey("sanctions.id"))
-    # Kept in step by the likes service, so pages never count rows.
-    like_count: Mapped[int] = mapped_column(default=0)
+    # Its reactions (likes included), kept in step by the reactions service: "top" order reads it, and a
+    # page asks for the reactions' kinds only when one of its posts has any.
+    reaction_count: Mapped[int] = mapped_column(default=0)
     # Bumped on every edit, so that an edit made from a stale form is detected.
     version: Mapped[int] = mapped_column(default=1)
 

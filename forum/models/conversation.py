@@ -10,6 +10,8 @@ from .base import utcnow
 from .content import Post
 from .user import User
 
+LIKE = "like"  # the kind of reaction the Like button gives
+
 
 class PostQuote(db.Model):
     """Post `post_id` quotes post `quoted_post_id`: when the quoted post goes, so do its quotes."""
@@ -58,7 +60,8 @@ class ThreadDraft(db.Model):
 
 
 class Notification(db.Model):
-    """Something a member should hear about: for now, being mentioned."""
+    """Something a member should hear about (`kind`): a mention, a reply, a quote, a new post in a watched
+    thread, or reactions to their post (one notification a post, forum/posts/service/reactions.py)."""
 
     __tablename__ = "notifications"
 
@@ -75,11 +78,14 @@ class Notification(db.Model):
     actor: Mapped[User] = relationship(foreign_keys=[actor_id])
 
 
-class PostLike(db.Model):
-    """One member likes one post (at most once)."""
+class PostReaction(db.Model):
+    """One member's reaction to one post: at most one each, so choosing another replaces it. `kind` is
+    "like" (the Like button) or a reaction's emoji as the REACTIONS site setting lists it; reactions the
+    setting no longer lists keep their emoji, so they are still shown and counted."""
 
-    __tablename__ = "post_likes"
+    __tablename__ = "post_reactions"
 
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    kind: Mapped[str] = mapped_column(String(32), default=LIKE)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,4 +1,4 @@
-"""A member's notifications: mentions of them, replies to and quotes of their posts."""
+"""A member's notifications: mentions of them, replies to and quotes of their posts, reactions to them."""
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
@@ -10,7 +10,7 @@ from ..models.base import utcnow
 from ..policy import readable_by
 
 WHAT = {"mention": "mentioned you", "reply": "replied to your post", "quote": "quoted your post",
-        "watched": "posted in a thread you watch"}
+        "watched": "posted in a thread you watch", "reaction": "reacted to your post"}
 
 
 def unread_summary(user) -> tuple[int, str]:

@@ -1,6 +1,6 @@
 // The few things htmx attributes cannot say: fresh relative times, quoting the selected text,
-// answering a post from the composer, the caret of a focused edit, J/K between posts, and
-// @mention suggestions.
+// answering a post from the composer, the caret of a focused edit, J/K between posts,
+// @mention suggestions, and closing a reaction panel as a menu closes.
 // Every link here also works without this file (it is progressive enhancement only).
 "use strict";
 
@@ -364,4 +364,20 @@
   }, 0));
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", showAllKindFields);
   else showAllKindFields();
+
+  // A post's reaction picker and its list of who reacted are <details> panels over the page: Escape
+  // closes the one the focus is in (the focus goes back to its summary), and a click elsewhere closes
+  // them all. Without this file each closes as any <details> does, from its own summary.
+  const REACTION_PANELS = "details.reaction-picker[open], details.reaction-tally[open]";
+  document.addEventListener("keydown", (event) => {
+    const open = event.key === "Escape" && event.target.closest?.(REACTION_PANELS);
+    if (!open) return;
+    open.open = false;
+    open.querySelector("summary").focus();
+  });
+  document.addEventListener("click", (event) => {
+    for (const open of document.querySelectorAll(REACTION_PANELS)) {
+      if (!open.contains(event.target)) open.open = false;
+    }
+  });
 })();

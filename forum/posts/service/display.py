@@ -12,11 +12,13 @@ from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from ...extensions import db
-from ...models import Ignore, Post, PostQuote, Thread, ThreadSubscription, User
+from ...models import Ignore, Post, PostQuote, Sanction, Thread, ThreadSubscription, User
 from ...models.preferences import ignorable
 from ...pagination import page_of_position
+from ...policy import write_blocker
+from ...settings import Reaction
 from .collapse import collapse_quotes
-from .likes import liked_by
+from .reactions import Tallies, offered, tallies
 from . import position_in_thread
 
 
@@ -29,12 +31,33 @@ class Conversation:
     ambiguous: set[int] = field(default_factory=set)
     usernames: dict[int, str] = field(default_factory=dict)
     replies: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
-    liked: set[int] = field(default_factory=set)  # the posts the reader likes
+    reactions: Tallies = field(default_factory=Tallies)  # how many of each reaction, and the reader's own
+    offered: tuple[Reaction, ...] = ()  # the reactions a member may give: Like, then the site's others
+    # What stops the reader writing in this thread (policy.write_blocker), asked once for the page:
+    # a silence, suspension or ban (read_only: no control on any post), or a ban from this thread.
+    blocked: Sanction | None = None
     ignored: set[int] = field(default_factory=set)  # the members the reader ignores
     # Post id -> the posts it quotes (at any depth) that were written by members the reader ignores.
     ignored_quotes: dict[int, set[int]] = field(default_factory=dict)
     watch_level: str = "normal"  # the reader's choice for this thread: normal, watching or muted
     numbers: dict[int, int] = field(default_factory=dict)  # post id -> its place in the thread, from 1
+
+    @property
+    def read_only(self) -> bool:
+        return self.blocked is not None and self.blocked.kind != "thread_ban"
+
+    def tally(self, post: Post) -> list[tuple[Reaction, int]]:
+        """(reaction, how many gave it) for the post, Like first, then in the site's order."""
+        return self.reactions.counts.get(post.id, [])
+
+    def my_reaction(self, post: Post) -> str | None:
+        """The reader's reaction to the post ("like", an emoji), or None."""
+        return self.reactions.mine.get(post.id)
+
+    def picked(self, post: Post) -> Reaction | None:
+        """The reader's reaction to the post if it is one of the picker's (not Like), offered still."""
+        mine = self.my_reaction(post)
+        return next((reaction for reaction in self.offered[1:] if reaction.emoji == mine), None)
 
     def name(self, user_id: int) -> str:
         return self.names.get(user_id, "a former member")
@@ -60,11 +83,12 @@ class Conversation:
 def conversation_for(thread: Thread, posts: list[Post], viewer) -> Conversation:
     """Names of everyone these posts show (their authors, the authors they answer, and those who
     replied to them) as `viewer` may see them, told apart; replies to these posts; and (for members)
-    what the viewer likes, ignores and chose for the thread.
+    the reactions to them and the viewer's own; what the viewer ignores and chose for the thread; and what
+    stops them writing there.
 
     Only the members the page names are loaded, so a page of a thread with thousands of writers
     costs the same as a page of a short one."""
-    conversation = Conversation()
+    conversation = Conversation(offered=offered(), blocked=write_blocker(viewer, thread))
     post_ids = [post.id for post in posts]
     shown = {post.author_id for post in posts} | {post.parent.author_id for post in posts if post.parent}
     if post_ids:
@@ -79,7 +103,7 @@ def conversation_for(thread: Thread, posts: list[Post], viewer) -> Conversation:
             shown.add(author_id)
         conversation.replies = dict(replies)
         conversation.numbers = _numbers(thread, post_ids)
-        conversation.liked = liked_by(viewer, post_ids)
+        conversation.reactions = tallies(viewer, posts)
     if shown:
         members = db.session.scalars(select(User).where(User.id.in_(shown))).all()
         conversation.names = {user.id: user.name_seen_by(viewer) for user in members}

@@ -1,13 +1,13 @@
-"""Permalinks, editing, deleting, liking and a post's history (replying is the thread page's)."""
+"""Permalinks, editing, deleting, reactions and a post's history (replying is the thread page's)."""
 
-from flask import abort, flash, redirect
+from flask import abort, flash, redirect, request
 from flask_login import current_user, login_required
 
 from ...htmx import is_fragment_request, render, render_partial
 from ...policy import links_allowed_for, may_change, readable
 from ...refusals import Refusal, show_on
 from .. import bp, service
-from ..service import history, likes
+from ..service import history, reactions
 from ..service.context import render_post
 from ..service.display import conversation_for, post_url
 from ..forms import EditForm
@@ -106,18 +106,30 @@ def delete(post_id):
     return redirect(post_url(post))
 
 
-@bp.post("/p/<int:post_id>/like")
+@bp.post("/p/<int:post_id>/react")
 @login_required
-def like(post_id):
-    """Like a post, or take the like back: the fragment is the post's like button and count."""
+def react(post_id):
+    """Give a post a reaction (Like or another), change it, or take it back: the fragment is its reaction bar."""
     post = existing_post(post_id)
+    kind = request.form.get("reaction", "")
     try:
-        likes.toggle_like(current_user, post)
+        reactions.react(current_user, post, kind)
     except Refusal as refused:
         abort(refused.status, refused.message)
     if not is_fragment_request():
-        return redirect(post_url(post))
-    return render_partial("posts/_like.html", post=post, convo=conversation_for(post.thread, [post], current_user))
+        return redirect(post_url(post), 303)
+    return render_partial("posts/_reactions.html", post=post, picked=kind,
+                          convo=conversation_for(post.thread, [post], current_user))
+
+
+@bp.get("/p/<int:post_id>/reactions", endpoint="reactions")
+def reactions_page(post_id):
+    """Who gave the post each reaction; a fragment request gets the list alone (a post's reaction tally opens on it)."""
+    post = existing_post(post_id)
+    if post.is_removed:
+        abort(404, "This post was removed, and so were its reactions.")
+    return render("posts/reactions.html", "reactors", post=post, groups=reactions.who_reacted(post, current_user),
+                  author_name=post.author.name_seen_by(current_user))
 
 
 @bp.get("/p/<int:post_id>/history")

@@ -89,7 +89,7 @@ def get_thread(thread_id: int, viewer) -> Thread | None:
 POST_ORDERS = {
     "oldest": (Post.id,),
     "newest": (Post.id.desc(),),
-    "top": (Post.like_count.desc(), Post.id),
+    "top": (Post.reaction_count.desc(), Post.id),  # likes and every other reaction
 }
 
 

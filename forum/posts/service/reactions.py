@@ -1,0 +1,177 @@
+"""Reactions: Like and the site's other reactions (forum.settings REACTIONS), one per member and post.
+
+Choosing another reaction replaces the member's; choosing the same again takes it back. The post keeps
+the count of all its reactions (`Post.reaction_count`, which "top" order reads), so a page asks for the
+reactions' kinds only when one of its posts has any. The post's author hears of them through one
+notification per post ("Ana and 3 others reacted to your post"), made anew by each new reaction.
+"""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import case, delete, exists, func, select, update
+
+from ...database import write_transaction
+from ...extensions import db
+from ...models import Notification, Post, PostReaction, ThreadSubscription, User
+from ...models.base import utcnow
+from ...models.conversation import LIKE
+from ...policy import check_may_write
+from ...refusals import Forbidden, Malformed
+from ...settings import Reaction, reactions
+from . import _unreachable
+
+LIKE_REACTION = Reaction(LIKE, "Like")
+NAMES_SHOWN = 50  # names listed under each reaction; the rest are counted
+
+
+def offered() -> tuple[Reaction, ...]:
+    """The reactions a member may give now: Like, then the site's others in their order."""
+    return (LIKE_REACTION, *reactions())
+
+
+class _Kinds:
+    """The reactions offered now, by kind: each one's name, and its place (Like first, then the site's
+    order). One the site no longer offers is named by its emoji, and comes after them."""
+
+    def __init__(self):
+        self.offered = offered()
+        self.places = {reaction.emoji: place for place, reaction in enumerate(self.offered)}
+
+    def describe(self, kind: str) -> Reaction:
+        return self.offered[self.places[kind]] if kind in self.places else Reaction(kind, kind)
+
+    def place(self, kind: str) -> tuple[int, str]:
+        return self.places.get(kind, len(self.offered)), kind
+
+
+def react(member: User, post: Post, kind: str) -> str | None:
+    """Give the post this reaction, replacing the member's other one, or take it back if it is theirs
+    already. Returns the member's reaction now (None: they have none)."""
+    if post.author_id == member.id:
+        raise Forbidden("You cannot react to your own post.")
+    if post.is_removed:
+        raise Forbidden("This post was removed.")
+    with write_transaction() as session:
+        check_may_write(session, member)
+        # One writer per post at a time: the count and the author's one notification stay in step.
+        current = session.get(Post, post.id, with_for_update=True, populate_existing=True)
+        if current.is_removed:
+            raise Forbidden("This post was removed.")
+        existing = session.get(PostReaction, (post.id, member.id))
+        if existing is not None and existing.kind == kind:  # a reaction no longer offered may still be taken back
+            session.delete(existing)
+            session.execute(update(Post).where(Post.id == post.id).values(reaction_count=Post.reaction_count - 1))
+            session.flush()
+            regroup_notifications(session, member.id, [post.id])
+            return None
+        if kind not in {reaction.emoji for reaction in offered()}:
+            raise Malformed("There is no such reaction. Reload the page to see the ones there are.")
+        if existing is not None:
+            existing.kind, existing.created_at = kind, utcnow()
+            return kind
+        session.add(PostReaction(post_id=post.id, user_id=member.id, kind=kind))
+        session.execute(update(Post).where(Post.id == post.id).values(reaction_count=Post.reaction_count + 1))
+        _notify_author(session, current, member.id)
+    return kind
+
+
+def _notify_author(session, post: Post, actor_id: int) -> None:
+    """The author's one notification of reactions to this post, made anew (unread, at the top of their
+    list) with the newest reactor, unless they muted the thread, ignore the reactor, or left.
+
+    Reactions are not mailed: a mail per reaction is the noise grouping spares members."""
+    author_id = post.author_id
+    muted = session.scalar(select(ThreadSubscription.level).where(
+        ThreadSubscription.user_id == author_id, ThreadSubscription.thread_id == post.thread_id)) == "muted"
+    if muted or _unreachable(session, actor_id, [author_id]):
+        return
+    now = utcnow()
+    session.execute(delete(Notification).where(Notification.user_id == author_id, Notification.post_id == post.id,
+                                               Notification.kind == "reaction"))
+    session.add(Notification(user_id=author_id, kind="reaction", post_id=post.id, actor_id=actor_id,
+                             created_at=now, emailed_at=now))
+
+
+def regroup_notifications(session, member_id: int, post_ids=None) -> None:
+    """After the member's reactions (to these posts, or to all) were taken back: the notifications that
+    named them as the newest reactor name the newest one left instead, or go when none is left."""
+    named = (Notification.kind == "reaction") & (Notification.actor_id == member_id)
+    if post_ids is not None:
+        named &= Notification.post_id.in_(post_ids)
+    left = select(PostReaction.user_id).where(PostReaction.post_id == Notification.post_id)
+    unsynced = {"synchronize_session": False}
+    session.execute(delete(Notification).where(named, ~exists(left)), execution_options=unsynced)
+    newest = left.order_by(PostReaction.created_at.desc(), PostReaction.user_id.desc()).limit(1).scalar_subquery()
+    session.execute(update(Notification).where(named).values(actor_id=newest), execution_options=unsynced)
+
+
+def take_back_all(session, member_id: int) -> None:
+    """Every reaction of this member goes (their account is deleted), inside the caller's transaction:
+    the counts go down, and the notifications that named them name another reactor."""
+    given = select(PostReaction.post_id).where(PostReaction.user_id == member_id)
+    session.execute(update(Post).where(Post.id.in_(given)).values(reaction_count=Post.reaction_count - 1),
+                    execution_options={"synchronize_session": False})
+    session.execute(delete(PostReaction).where(PostReaction.user_id == member_id))
+    regroup_notifications(session, member_id)
+
+
+@dataclass
+class Tallies:
+    """The reactions on a page's posts: how many of each kind (Like first, then the site's order), and
+    the reader's own."""
+
+    counts: dict[int, list[tuple[Reaction, int]]] = field(default_factory=dict)
+    mine: dict[int, str] = field(default_factory=dict)
+
+
+def tallies(viewer, posts: list[Post]) -> Tallies:
+    """The reactions on these posts, in one query however many posts; none when no post has any."""
+    result = Tallies()
+    post_ids = [post.id for post in posts if post.reaction_count]
+    if not post_ids:
+        return result
+    viewer_id = viewer.id if getattr(viewer, "is_authenticated", False) else None
+    rows = db.session.execute(
+        select(PostReaction.post_id, PostReaction.kind, func.count(),
+               func.max(case((PostReaction.user_id == viewer_id, 1), else_=0)))
+        .where(PostReaction.post_id.in_(post_ids)).group_by(PostReaction.post_id, PostReaction.kind))
+    kinds = _Kinds()
+    counts = defaultdict(list)
+    for post_id, kind, count, theirs in rows:
+        counts[post_id].append((kinds.describe(kind), count))
+        if theirs:
+            result.mine[post_id] = kind
+    for tally in counts.values():
+        tally.sort(key=lambda item: kinds.place(item[0].emoji))
+    result.counts = dict(counts)
+    return result
+
+
+@dataclass
+class Reactors:
+    """Who gave one reaction to a post: their names as the reader may see them, and how many more."""
+
+    reaction: Reaction
+    names: list[str]
+    more: int = 0
+
+
+def who_reacted(post: Post, viewer) -> list[Reactors]:
+    """Who gave the post each reaction, earliest first, NAMES_SHOWN names each, in one query. Two
+    members shown under the same name are told apart by their usernames, as on the thread page."""
+    rows = db.session.execute(select(PostReaction.kind, User).join(User, User.id == PostReaction.user_id)
+                              .where(PostReaction.post_id == post.id)
+                              .order_by(PostReaction.created_at, PostReaction.user_id)).all()
+    kinds = _Kinds()
+    names = {user.id: user.name_seen_by(viewer) for _, user in rows}
+    shared = Counter(name.casefold() for name in names.values())
+    groups: dict[str, Reactors] = {}
+    for kind, user in rows:
+        group = groups.setdefault(kind, Reactors(kinds.describe(kind), []))
+        if len(group.names) == NAMES_SHOWN:
+            group.more += 1
+            continue
+        name = names[user.id]
+        group.names.append(f"{name} (@{user.username})" if shared[name.casefold()] > 1 else name)
+    return sorted(groups.values(), key=lambda group: kinds.place(group.reaction.emoji))
