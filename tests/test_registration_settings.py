@@ -14,6 +14,7 @@ from forum.extensions import db
 from forum.models import ModAction, SiteSetting, User
 from forum.settings import BY_NAME, SETTINGS, site_setting
 from tests.conftest import test_config
+from tests.test_site_settings import as_typed
 from tests.factories import PASSWORD, make_user
 
 NAMES = ("EMAIL_CONFIRMATION", "REFUSE_DISPOSABLE_EMAIL", "REGISTER_MIN_SECONDS", "GUEST_FORM_MIN_SECONDS",
@@ -77,7 +78,7 @@ def test_an_admin_changes_them_at_the_settings_page_and_each_change_is_logged(cl
     client.sign_in(admin)
     page = client.get("/admin/settings").text
     assert '<input checked id="email_confirmation-0" name="email_confirmation" type="radio" value="true">' in page
-    values = {setting.field_name: str(BY_NAME[setting.name].form_value(site_setting(setting.name)))
+    values = {setting.field_name: as_typed(BY_NAME[setting.name].form_value(site_setting(setting.name)))
               for setting in SETTINGS if setting.kind != "image"}
     answer = client.submit("/admin/settings", {**values, "email_confirmation": "false", "register_min_seconds": "5"})
     assert answer.status_code == 302, answer.text
