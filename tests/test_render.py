@@ -553,7 +553,7 @@ def test_commonmark_features_survive():
     assert "<em>em</em>" in html_out and "<strong>strong</strong>" in html_out
     assert "<s>gone</s>" in html_out or "<del>gone</del>" in html_out
     assert "<code>&lt;b&gt;code&lt;/b&gt;</code>" in html_out
-    assert ('<pre class="highlight"><code><span class="p">&lt;</span><span class="nt">script</span>'
+    assert ('<pre class="highlight" tabindex="0"><code><span class="p">&lt;</span><span class="nt">script</span>'
             '<span class="p">&gt;</span>') in html_out
     assert "<ul>\n<li>one</li>\n<li>two</li>\n</ul>" in html_out
     assert '<ol start="3">' in html_out

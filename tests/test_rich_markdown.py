@@ -110,7 +110,7 @@ def test_an_excerpt_shows_a_spoilers_summary_not_what_it_hides():
 
 def test_fenced_code_in_a_known_language_is_coloured_with_classes_only():
     html = html_of('```python\ndef greet(name):\n    return f"<b>{name}</b>"  # hi\n```')
-    assert html.startswith('<pre class="highlight"><code><span class="k">def</span>')
+    assert html.startswith('<pre class="highlight" tabindex="0"><code><span class="k">def</span>')
     assert '<span class="nf">greet</span>' in html and '<span class="c1"># hi</span>' in html
     assert "&lt;b&gt;" in html and "<b>" not in html
     assert "style=" not in html
@@ -118,11 +118,11 @@ def test_fenced_code_in_a_known_language_is_coloured_with_classes_only():
 
 @pytest.mark.parametrize("info", ["", "nosuchlanguage", "brainfuck", "text"])
 def test_code_in_an_unknown_language_is_plain(info):
-    assert html_of(f"```{info}\nx = <y>\n```") == "<pre><code>x = &lt;y&gt;\n</code></pre>\n"
+    assert html_of(f"```{info}\nx = <y>\n```") == '<pre tabindex="0"><code>x = &lt;y&gt;\n</code></pre>\n'
 
 
 def test_languages_are_matched_by_their_first_word_in_any_case():
-    assert html_of("```JS title=app.js\nlet x = 1;\n```").startswith('<pre class="highlight">')
+    assert html_of("```JS title=app.js\nlet x = 1;\n```").startswith('<pre class="highlight" ')
 
 
 def test_code_that_would_take_too_long_to_colour_is_plain():
@@ -130,19 +130,19 @@ def test_code_that_would_take_too_long_to_colour_is_plain():
     the post's time is spent, and the block shows plain, at once."""
     code = "\n".join(["a " * 400] * 24)
     html = within_budget(lambda: html_of(f"```java\n{code}\n```\n\n```java\nint x = 1;\n```"))
-    assert html.startswith("<pre><code>a a a")
-    assert html.count('<pre class="highlight">') == 0  # the time was spent: the next block is plain too
+    assert html.startswith('<pre tabindex="0"><code>a a a')
+    assert html.count('<pre class="highlight" ') == 0  # the time was spent: the next block is plain too
 
 
 def test_the_time_is_shared_by_the_posts_blocks(monkeypatch):
     monkeypatch.setattr(highlight, "HIGHLIGHT_SECONDS", 0.0)
-    assert html_of("```python\nx = 1\n```").startswith("<pre><code>x = 1")
+    assert html_of("```python\nx = 1\n```").startswith('<pre tabindex="0"><code>x = 1')
 
 
 def test_a_line_too_long_to_read_is_plain():
     minified = "var a=1;" * (highlight.LINE_MAX // 8 + 1)
-    assert html_of(f"```js\n{minified}\n```").startswith("<pre><code>var a=1;")
-    assert html_of(f"```js\n{minified[:highlight.LINE_MAX]}\n```").startswith('<pre class="highlight">')
+    assert html_of(f"```js\n{minified}\n```").startswith('<pre tabindex="0"><code>var a=1;')
+    assert html_of(f"```js\n{minified[:highlight.LINE_MAX]}\n```").startswith('<pre class="highlight" ')
 
 
 def test_the_committed_stylesheet_is_what_the_generator_makes():
@@ -189,7 +189,7 @@ def test_shortcodes_become_emoji_outside_code_and_bare_urls():
     html = html_of("Thanks :+1: :tada: :thumbsup:! `:smile:` [so :heart:](https://a.example/) "
                    "https://a.example/:smile: :no_such_emoji: 10:30:00\n\n```\n:smile:\n```")
     assert "Thanks 👍 🎉 👍!" in html
-    assert "<code>:smile:</code>" in html and "<pre><code>:smile:\n</code></pre>" in html
+    assert "<code>:smile:</code>" in html and '<pre tabindex="0"><code>:smile:\n</code></pre>' in html
     assert ">so ❤️</a>" in html
     assert ">https://a.example/:smile:</a>" in html
     assert ":no_such_emoji: 10:30:00" in html

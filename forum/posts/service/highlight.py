@@ -73,10 +73,15 @@ def code_block(code: str, info: str, env: dict) -> str:
     tokens = _tokens(code, name, started + left) if colour else None
     env["highlight_seconds"] = left - (time.thread_time() - started)
     if tokens is None:
-        return f"<pre><code>{escape(code)}</code></pre>\n"
+        return plain_block(code)
     out = io.StringIO()
     _formatter.format(tokens, out)
-    return f'<pre class="highlight"><code>{out.getvalue()}</code></pre>\n'
+    return f'<pre class="highlight" tabindex="0"><code>{out.getvalue()}</code></pre>\n'
+
+
+def plain_block(code: str) -> str:
+    # Focusable: a long line scrolls sideways, and the keyboard must be able to scroll it too.
+    return f'<pre tabindex="0"><code>{escape(code)}</code></pre>\n'
 
 
 def _tokens(code: str, name: str, deadline: float) -> list | None:

@@ -67,7 +67,7 @@ _cleaner = nh3.Cleaner(
         "hr": {"footnotes-sep"},
         "input": {"task-list-item-checkbox"},
         "li": {"footnote-item", "task-list-item"},
-        "ol": {"footnotes-list"},
+        "ol": {"contains-task-list", "footnotes-list"},
         "p": {"placeholder"},
         "pre": {"highlight"},
         "section": {"footnotes"},
@@ -78,7 +78,7 @@ _cleaner = nh3.Cleaner(
         "ul": {"contains-task-list"},
     },
     # A task list's box is always a disabled checkbox: it shows, it cannot be ticked or submitted.
-    tag_attribute_values={"input": {"checked": {"checked"}}, "div": {"tabindex": {"0"}}},
+    tag_attribute_values={"input": {"checked": {"checked"}}, "div": {"tabindex": {"0"}}, "pre": {"tabindex": {"0"}}},
     set_tag_attribute_values={"input": {"type": "checkbox", "disabled": "disabled"}},
     # Every id starts with "fn" (a footnote's): no post can take an id the page itself uses.
     id_prefix="fn",
