@@ -216,9 +216,11 @@ def test_a_thread_of_hostile_posts_runs_nothing(live_app, live_server, new_conte
 
 
 def _expected(request: str, base: str, thread_path: str) -> bool:
-    """The thread page itself, and the site's own static files: nothing else."""
+    """The thread page itself, its own poll for new replies (when reading takes a while), and the site's
+    own static files: nothing else."""
     method, url = request.split(" ", 1)
     parts = urlsplit(url)
     if f"{parts.scheme}://{parts.netloc}" != base or method != "GET":
         return False
-    return parts.path == thread_path or parts.path.startswith("/static/")
+    poll = thread_path.split("-", 1)[0] + "/new-replies"
+    return parts.path in (thread_path, poll) or parts.path.startswith("/static/")
