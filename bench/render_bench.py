@@ -1,11 +1,14 @@
 """How fast posts render, measured rather than asserted: `make bench` or `python -m bench.render_bench`.
 
-Two numbers, without a database:
+Three numbers, without a database:
 - ordinary posts per second: ~200 varied, realistic bodies (paragraphs, a quote with its attribution,
   a nested quote, a link, a mention, a list, a code span), rendered over and over; the median of
   five runs;
+- the same for ~200 richer bodies: each also has some of a table, a task list, a footnote, a spoiler,
+  emoji and a coloured code block (issue 15);
 - the worst hostile body at the length cap (forms.BODY_MAX): every payload and pathological input
-  from tests/test_render.py repeated up to the cap, each rendered once; the slowest calls, by name.
+  from tests/test_render.py repeated up to the cap, and hostile code for every language that is
+  coloured, each rendered once; the slowest calls, by name.
 
 The table is printed and written to bench-results/render.txt.
 """
@@ -19,12 +22,16 @@ import time
 from pathlib import Path
 
 from forum.posts.forms import BODY_MAX
+from forum.posts.service.highlight import LANGUAGES, LINE_MAX
 from forum.posts.service.render import RenderContext, render_body
 from tests.test_render import AT_CAP, HOSTILE, QUADRATIC, at_cap
 
 RESULTS = Path(__file__).resolve().parent.parent / "bench-results" / "render.txt"
 RUNS = 5
 BODIES = 200
+# What can make a lexer slow: unterminated strings and comments, words, separators, interpolations.
+HOSTILE_CODE = ('"\\', "'", "/*", "<!--", "${", "#{", "`", "(", "[", "{", "<a ", "a ", "\\", '"""', "$(", "-- ",
+                ":", "=", "<<", "%")
 
 WORDS = ("the forum thread reply quote member moderator post idea question answer because however "
          "maybe garden bicycle kettle window river station library coffee winter weekend project "
@@ -69,13 +76,42 @@ def body(n: int) -> str:
     return "\n\n".join(parts)
 
 
+CODE = {
+    "python": 'def total(items):\n    """Sum the prices."""\n    return sum(i.price for i in items)  # {n}\n',
+    "js": 'const rows = document.querySelectorAll("tr");\nfor (const row of rows) row.hidden = false; // {n}\n',
+    "sql": "SELECT id, title FROM threads\nWHERE created_at > now() - interval '7 days'  -- {n}\nORDER BY id;\n",
+    "bash": 'for f in *.log; do\n  gzip "$f"  # {n}\ndone\n',
+}
+
+
+def rich_body(n: int) -> str:
+    """The n-th realistic post, with some of what issue 15 added: the same text on every machine."""
+    rng = random.Random(-n)
+    parts = [body(n)]
+    if n % 3 == 0:
+        parts.append("| Item | Qty | Price |\n|:--|--:|--:|\n" + "\n".join(
+            f"| {rng.choice(WORDS)} | {rng.randint(1, 9)} | {rng.randint(1, 99)}.00 |" for _ in range(rng.randint(2, 6))))
+    if n % 4 == 0:
+        parts.append("\n".join(f"- [{rng.choice(' x')}] {sentence(rng)}" for _ in range(rng.randint(2, 4))))
+    if n % 2 == 0:
+        language = list(CODE)[n % len(CODE)]
+        parts.append(f"```{language}\n" + CODE[language].replace("{n}", str(n)) + "```")
+    if n % 5 == 0:
+        parts.append(f"{sentence(rng)}[^1] :+1: :tada:\n\n[^1]: {sentence(rng)}")
+    if n % 6 == 1:
+        parts.append(f":::spoiler\n{paragraph(rng)}\n:::")
+    if n % 2 == 1:
+        parts.append(f"{sentence(rng)} :smile:")
+    return "\n\n".join(parts)
+
+
 def context(n: int) -> RenderContext:
     return RenderContext(links_allowed=n % 5 != 0, quote_names=NAMES, members=MEMBERS,
                          removed_quotes={7: "This post was removed by a moderator."})
 
 
-def ordinary(renders: int) -> tuple[list[float], float]:
-    corpus = [(body(n), context(n)) for n in range(BODIES)]
+def ordinary(renders: int, make=body) -> tuple[list[float], float]:
+    corpus = [(make(n), context(n)) for n in range(BODIES)]
     for text, ctx in corpus:  # warm up: compiled regular expressions, caches
         render_body(text, ctx)
     rates = []
@@ -95,6 +131,12 @@ def hostile() -> list[tuple[float, str, int]]:
     for name, unit in QUADRATIC.items():
         cases[f"{unit!r} x cap: {name}"] = at_cap(unit)
     cases["'<http://' x cap (inline linkify scheme search)"] = at_cap("<http://")
+    for language in sorted({min(alias for alias in LANGUAGES if LANGUAGES[alias] == name)
+                            for name in LANGUAGES.values() if name}):
+        for unit in HOSTILE_CODE:
+            line = (unit * LINE_MAX)[:LINE_MAX]
+            code = "\n".join([line] * (BODY_MAX // (LINE_MAX + 1) - 1))
+            cases[f"```{language} {unit!r} in {LINE_MAX}-char lines x cap"] = f"```{language}\n{code}\n```"
     ctx = RenderContext(links_allowed=False, quote_names={12: "Bob"}, members=MEMBERS)
     timings = []
     for name, text in cases.items():
@@ -113,8 +155,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     rates, mean_length = ordinary(args.renders)
+    rich_rates, rich_length = ordinary(args.renders, rich_body)
     slowest = hostile()
-    median = statistics.median(rates)
+    median, rich_median = statistics.median(rates), statistics.median(rich_rates)
     lines = [
         f"render_body benchmark · Python {platform.python_version()} · {platform.machine()} · "
         f"{time.strftime('%Y-%m-%d %H:%M')}",
@@ -122,6 +165,11 @@ def main(argv=None) -> int:
         f"Ordinary posts ({BODIES} bodies, mean {mean_length:,.0f} chars, {args.renders} renders x {RUNS} runs)",
         f"  median        {median:10,.0f} posts/s   ({1000 / median:.2f} ms per post)",
         "  runs          " + "  ".join(f"{rate:,.0f}" for rate in rates),
+        "",
+        f"Richer posts: tables, task lists, code, footnotes, spoilers, emoji ({BODIES} bodies, "
+        f"mean {rich_length:,.0f} chars)",
+        f"  median        {rich_median:10,.0f} posts/s   ({1000 / rich_median:.2f} ms per post)",
+        "  runs          " + "  ".join(f"{rate:,.0f}" for rate in rich_rates),
         "",
         f"Hostile inputs at the length cap ({BODY_MAX:,} chars), {len(slowest)} bodies, one render each",
         f"  worst         {slowest[0][0] * 1000:10,.0f} ms        {slowest[0][1]}",

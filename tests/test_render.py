@@ -15,21 +15,36 @@ from html.parser import HTMLParser
 
 import pytest
 
+from pygments.token import STANDARD_TYPES
+
 from forum.posts.service import render
 from forum.posts.forms import BODY_MAX
 from forum.posts.service.render import HIDDEN_LINK, RenderContext, render_body
 
 REL = "nofollow ugc noopener noreferrer"
-FORBIDDEN_TAGS = {"script", "iframe", "object", "embed", "form", "input", "svg", "math", "style",
+FORBIDDEN_TAGS = {"script", "iframe", "object", "embed", "form", "svg", "math", "style",
                   "button", "textarea", "select", "link", "meta", "base", "frame", "frameset", "video",
-                  "audio", "source", "template", "noscript", "xmp", "details", "title", "body", "html"}
+                  "audio", "source", "template", "noscript", "xmp", "title", "body", "html", "dialog"}
 ALLOWED_TAGS = {"a", "blockquote", "br", "cite", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6",
-                "hr", "img", "li", "ol", "p", "pre", "s", "span", "strong", "ul"}
-ALLOWED_ATTRIBUTES = {"href", "class", "rel", "title", "data-quote", "start"}
+                "hr", "img", "li", "ol", "p", "pre", "s", "span", "strong", "ul",
+                # Tables, task lists, footnotes, spoilers (issue 15).
+                "table", "thead", "tbody", "tr", "th", "td", "div", "input", "label", "sup", "section",
+                "details", "summary"}
+ALLOWED_ATTRIBUTES = {"href", "class", "rel", "title", "data-quote", "start", "id", "aria-label", "tabindex",
+                      "type", "checked", "disabled"}
 # An <img> shows one of this forum's uploads (README "Uploads") and loads nothing else.
 IMG_ATTRIBUTES = {"src", "alt", "width", "height", "loading", "decoding"}
 UPLOAD_SRC = re.compile(r"/uploads/[0-9a-f]{64}(-display)?\.webp")
+# The classes the renderer gives (and the page's stylesheet styles); no other class, so no post can
+# borrow the look of the site's own notices. Code is coloured by Pygments' token classes.
+ALLOWED_CLASSES = {"quote", "attribution", "attribution-link", "mention", "placeholder", "link-hidden",
+                   "image-link", "image-hidden", "image-missing",
+                   "table-scroll", "align-left", "align-center", "align-right", "contains-task-list",
+                   "task-list-item", "task-list-item-checkbox", "footnote-ref", "footnotes-sep", "footnotes",
+                   "footnotes-list", "footnote-item", "footnote-backref", "spoiler", "highlight",
+                   *(name for name in STANDARD_TYPES.values() if name)}
 SAFE_SCHEME = re.compile(r"^(?:https?|mailto):", re.IGNORECASE)
+FOOTNOTE_LINK = re.compile(r"^#fn(?:ref)?-[0-9a-f]{8}-\d+(?::\d+)?$")
 
 # --- Hostile input ----------------------------------------------------------------------------
 
@@ -162,6 +177,29 @@ IMAGES = [
     "[![x](http://tracker.example/pixel.gif)](https://a.example/)",
     '<img src="http://tracker.example/pixel.gif">',
 ]
+# The syntax of issue 15: tables, task lists, footnotes, spoilers, coloured code, emoji.
+NEW_SYNTAX = [
+    "| a | b |\n|---|---|\n| <script>alert(1)</script> | <img src=x onerror=alert(1)> |",
+    '| a |\n|:-:|\n| [x](javascript:alert(1)) |\n\n| b |\n| --- |\n| <td style="x" onclick="alert(1)"> |',
+    "- [x] <input type=text name=csrf_token autofocus onfocus=alert(1)>\n- [ ] [y](javascript:alert(1))",
+    "1. [x] done\n   - [ ] <button formaction=/logout>go</button>",
+    "note[^1]\n\n[^1]: [x](javascript:alert(1)) <script>alert(1)</script>",
+    'note[^" onmouseover="alert(1)]\n\n[^" onmouseover="alert(1)]: x',
+    "note[^<img src=x onerror=alert(1)>]\n\n[^<img src=x onerror=alert(1)>]: x",
+    "inline ^[a <script>alert(1)</script> note] and ^[[x](javascript:alert(1))]",
+    "[jump](#csrf_token) [top](#fn-zzzzzzzz-1) [ref](#fnref-00000000-1\" onclick=\"alert(1))",
+    ":::spoiler <img src=x onerror=alert(1)>\nhidden\n:::",
+    ':::spoiler " open ontoggle="alert(1)\nhidden\n:::',
+    ":::spoiler\n<details open ontoggle=alert(1)>\n[x](javascript:alert(1))\n:::",
+    ":::spoiler\nnever closed <script>alert(1)</script>",
+    ":::warning\nnot a container we know\n:::",
+    '```python" onclick="alert(1)\nprint(1)\n```',
+    "```<script>alert(1)</script>\ncode\n```",
+    "```html\n<script>alert(1)</script><img src=x onerror=alert(1)>\n```",
+    "```js\n</code></pre><script>alert(1)</script>\n```",
+    ":<script>: :javascript: :img src=x onerror=alert(1):",
+    "`:smile:` <:smile:> [:smile:](javascript:alert(1))",
+]
 DEEP = [
     ">" * 60 + " deep",
     "\n".join("> " * depth + "line" for depth in range(1, 61)),
@@ -172,9 +210,12 @@ DEEP = [
     "(" * 5000,
     "- " * 2500 + "x",
     "[a](" * 1250,
+    ":::spoiler\n" * 500 + "deep",
+    "- [ ] " * 1000 + "x",
+    "> | a |\n" * 200,
 ]
 HOSTILE = [*SCRIPTS, *EVENT_HANDLERS, *BAD_URLS, *HTMX_ATTRIBUTES, *STYLES, *EMBEDS, *MUTATION_XSS,
-           *IMAGES, *DEEP]
+           *IMAGES, *NEW_SYNTAX, *DEEP]
 # Raw HTML handed to the cleaner alone, as if markdown-it had let it through (its default preset does).
 RAW_HTML = [body for body in HOSTILE if body.lstrip().startswith("<")] + [
     '<a href="javascript:alert(1)" onclick="alert(1)">x</a>',
@@ -188,6 +229,14 @@ RAW_HTML = [body for body in HOSTILE if body.lstrip().startswith("<")] + [
     '<blockquote class="quote" data-quote="1" style="color:red" hx-get="/logout">q</blockquote>',
     '<span class="x" onmouseover="alert(1)" data-hx-trigger="load">s</span>',
     '<ol start="1" onclick="alert(1)"><li style="x">i</li></ol>',
+    '<input type="hidden" name="csrf_token" value="x" form="logout">',
+    '<input type="checkbox" class="task-list-item-checkbox" onclick="alert(1)">',
+    '<li id="csrf_token">clobbers the page</li><a id="main" href="#main">x</a>',
+    '<div tabindex="1" class="table-scroll flash notice">first in tab order</div>',
+    '<details open ontoggle="alert(1)" class="spoiler"><summary onclick="alert(1)">s</summary></details>',
+    '<p class="flash error">An official-looking notice</p><span class="k x">code</span>',
+    '<a href="#top">top</a><a href="#fn-00000000-1" onclick="alert(1)">1</a>',
+    '<section class="footnotes" hx-get="/logout"><sup class="footnote-ref">1</sup></section>',
 ]
 
 # Bodies whose parsing grows with the square of their length: a hostile post at the length cap costs
@@ -209,6 +258,10 @@ AT_CAP = {f"{unit!r} x cap": at_cap(unit) for unit in [
     "[", "*", "`", "_", "~", "(", "<", "\\", "!", "&#", "[\n", "![", "*a", "a**", "[*", "_[", "](", "[a](",
     "> ", "- ", "1. ", "* ", "a.", "a@", "@aaa ", "http://a.b ", "<http://a.b>", "[x]", "``a", "***a",
     "www.a ", "a@b.c ", "|", "#\n", "    x\n", "```\n",
+    # Issue 15's syntax.
+    "|a", "| a |\n|---|\n", "|-", "- [ ] ", "- [x] a\n", "[^1]", "[^a]: x\n", "x[^a]\n\n[^a]: y\n",
+    "^[", "^[a]", ":::spoiler\n", ":::spoiler x\n:::\n", ":::", ":smile:", ":a", "::", ":+1:",
+    "```python\nx\n```\n", "```js\n", "~~a", "~~",
 ]}
 AT_CAP["nested quotes x cap"] = at_cap("".join("> " * depth + "x\n" for depth in range(1, 80)))
 AT_CAP["attributions x cap"] = at_cap("> [Bob](/p/1) wrote:\n> > [Ann](/p/2) wrote:\n> > hi\n")
@@ -257,8 +310,9 @@ def parse(fragment: str) -> _Elements:
 
 
 def href_is_safe(href: str) -> bool:
-    """http(s), mailto, or a path on this site: one "/", then neither "/" nor "\\" (tabs ignored)."""
-    if SAFE_SCHEME.match(href):
+    """http(s), mailto, a footnote of the post, or a path on this site: one "/", then neither "/" nor
+    "\\" (tabs ignored)."""
+    if SAFE_SCHEME.match(href) or FOOTNOTE_LINK.match(href):
         return True
     squeezed = re.sub(r"[\t\n\r]", "", href)
     return squeezed.startswith("/") and squeezed[1:2] not in ("/", "\\")
@@ -268,7 +322,7 @@ def violations(fragment: str) -> list[str]:
     """Everything in a stored body that breaks promise 1; empty when the body is safe to show."""
     found = []
     lowered = fragment.lower()
-    for needle in ("<script", "<iframe", "<object", "<embed", "<form", "<input", "<svg", "<math", "<style"):
+    for needle in ("<script", "<iframe", "<object", "<embed", "<form", "<svg", "<math", "<style"):
         if needle in lowered:
             found.append(f"{needle} in the markup")
     parsed = parse(fragment)
@@ -290,6 +344,14 @@ def violations(fragment: str) -> list[str]:
                 found.append(f"<img> loading {value!r}, not one of our uploads")
             if name == "href" and not href_is_safe(value or ""):
                 found.append(f"unsafe href {value!r}")
+            if name == "id" and not (value or "").startswith("fn"):
+                found.append(f"id {value!r} that is not a footnote's: it could take one of the page's")
+            if name == "tabindex" and value != "0":
+                found.append(f"tabindex={value!r} reorders the page's keyboard focus")
+            if name == "class" and (unknown := set((value or "").split()) - ALLOWED_CLASSES):
+                found.append(f"class {sorted(unknown)} on <{tag}>")
+        if tag == "input" and (attrs.get("type") != "checkbox" or "disabled" not in attrs):
+            found.append(f"<input> other than a disabled checkbox: {attrs!r}")
         if tag == "a" and attrs.get("rel") != REL:
             found.append(f"<a> without rel={REL!r}: {attrs!r}")
     return found
@@ -363,6 +425,12 @@ def test_the_budget_catches_a_render_that_spends_too_long():
     '<svg><a>x</a></svg>',
     "<!-- hidden -->",
     '<img src="http://tracker.example/p.gif">',
+    '<input type="text" name="q">',
+    '<input type="checkbox">',
+    '<li id="csrf_token">x</li>',
+    '<div tabindex="1">x</div>',
+    '<p class="flash">x</p>',
+    '<a href="#top" rel="nofollow ugc noopener noreferrer">x</a>',
 ])
 def test_the_rules_catch_each_kind_of_leak(bad):
     assert violations(bad)
@@ -491,7 +559,8 @@ def test_commonmark_features_survive():
     assert "<em>em</em>" in html_out and "<strong>strong</strong>" in html_out
     assert "<s>gone</s>" in html_out or "<del>gone</del>" in html_out
     assert "<code>&lt;b&gt;code&lt;/b&gt;</code>" in html_out
-    assert "<pre><code>&lt;script&gt;alert(1)&lt;/script&gt;\n</code></pre>" in html_out
+    assert ('<pre class="highlight" tabindex="0"><code><span class="p">&lt;</span><span class="nt">script</span>'
+            '<span class="p">&gt;</span>') in html_out
     assert "<ul>\n<li>one</li>\n<li>two</li>\n</ul>" in html_out
     assert '<ol start="3">' in html_out
     assert "<blockquote>\n<p>plain quote</p>\n</blockquote>" in html_out

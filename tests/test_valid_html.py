@@ -34,6 +34,9 @@ VNU = PROJECT_ROOT / "node_modules/vnu-jar/build/dist/vnu.jar"
 PER_SHAPE = 2  # addresses of one shape visited (/t/N/slug, /u/name…)
 MOST_PAGES = 150  # per visitor: a bound, should the forum grow a great many shapes
 NOT_PAGES = ("/static/", "/avatars/", "/uploads/", "/feeds/", ".xml", ".atom")
+# Every kind of element a post can hold (issue 15), previewed on the page beside the thread's posts.
+RICH = ("| a | b |\n|:-|-:|\n| 1 | 2 |\n\n- [ ] to do\n- [x] done\n\nNote[^1] ~~gone~~ :tada:\n\n"
+        ":::spoiler The end\nHidden.\n:::\n\n```python\nprint('hi')\n```\n\n    indented\n\n[^1]: The note.")
 
 
 class Links(HTMLParser):
@@ -144,6 +147,7 @@ def refused_member_forms(client) -> dict[str, str]:
                "reply (preview)": client.submit(f"/t/{thread.id}/preview", {"body": "A *preview*."}),
                "reply (refused image)": client.submit(f"/t/{thread.id}/reply", {
                    "body": "Words.", "image": (io.BytesIO(b"<svg/>"), "x.svg")}, content_type="multipart/form-data"),
+               "reply (rich preview)": client.submit(f"/t/{thread.id}/preview", {"body": RICH}),
                "/settings/password (refused)": client.submit("/settings/password", {"current_password": "x"}),
                "/settings/profile (refused)": client.submit("/settings/profile", {"display_name": ""}),
                "/messages/new (refused)": client.submit("/messages/new", {"to": "nobody_at_all", "subject": "",
@@ -164,6 +168,7 @@ def test_every_page_is_valid_html(app, forum, tmp_path):
         pages.update({f"{url} ({visitor.role})": html for url, html in refused_member_forms(client).items()})
         pages[f"/held ({visitor.role})"] = client.get("/held").text  # linked from held posts only, deep in a thread
     assert len(pages) > 60, sorted(pages)  # the crawl reached the forum, not just the home page
+    assert '<details class="spoiler">' in pages["reply (rich preview) (member)"]
     assert all(name in pages for name in ("reply (refused) (admin)", "/settings/profile (refused) (member)",
                                           "/no-such-page", "/held (member)"))
     assert "Waiting for a moderator" in pages["/held (member)"] and "Approve and publish" in pages["/mod (admin)"]

@@ -1,6 +1,6 @@
 // The few things htmx attributes cannot say: fresh relative times, quoting the selected text,
 // answering a post from the composer, the caret of a focused edit, J/K between posts,
-// @mention suggestions, and closing a reaction panel as a menu closes.
+// @mention and :emoji: suggestions, and closing a reaction panel as a menu closes.
 // Every link here also works without this file (it is progressive enhancement only).
 "use strict";
 
@@ -161,13 +161,20 @@
     next.focus();
   });
 
-  // @mentions: suggestions from the server as the member types, chosen with arrows and Enter.
+  // @mentions and :emoji: — suggestions from the server as the member types, chosen with arrows and Enter.
   const MENTION_BEFORE_CARET = /(?:^|[^\w@/.])@([A-Za-z0-9][A-Za-z0-9_-]{0,19})$/;
+  const EMOJI_BEFORE_CARET = /(?:^|[\s(])(:[A-Za-z0-9_+-]{2,30})$/;
+  const SUGGESTING = "textarea[data-suggest-url], textarea[data-emoji-url]";
   let suggestTimer = null;
 
-  function mentionAtCaret(box) {
-    const match = MENTION_BEFORE_CARET.exec(box.value.slice(0, box.selectionStart));
-    return match ? match[1] : null;
+  // What is being typed before the caret: the text a choice replaces, what to ask for, and where.
+  function typedAtCaret(box) {
+    const before = box.value.slice(0, box.selectionStart);
+    const mention = box.dataset.suggestUrl && MENTION_BEFORE_CARET.exec(before);
+    if (mention) return {text: mention[1], query: mention[1], url: box.dataset.suggestUrl};
+    const emoji = box.dataset.emojiUrl && EMOJI_BEFORE_CARET.exec(before);
+    if (emoji) return {text: emoji[1], query: emoji[1].slice(1), url: box.dataset.emojiUrl};
+    return null;
   }
 
   function options(list) { return [...list.querySelectorAll("[role=option]")]; }
@@ -179,11 +186,11 @@
   }
 
   function choose(box, option) {
-    const name = mentionAtCaret(box);
-    if (name === null) return;
-    const start = box.selectionStart - name.length;
+    const typed = typedAtCaret(box);
+    if (typed === null) return;
+    const start = box.selectionStart - typed.text.length;
     box.setSelectionRange(start, box.selectionStart);
-    box.setRangeText(option.dataset.username + " ", start, box.selectionEnd, "end");
+    box.setRangeText((option.dataset.insert || option.dataset.username) + " ", start, box.selectionEnd, "end");
     closeSuggestions(box);
     box.focus();
     box.dispatchEvent(new Event("input", {bubbles: true}));
@@ -201,13 +208,13 @@
 
   document.addEventListener("input", (event) => {
     const box = event.target;
-    if (!box.matches || !box.matches("textarea[data-suggest-url]") || !window.htmx) return;
+    if (!box.matches || !box.matches(SUGGESTING) || !window.htmx) return;
     clearTimeout(suggestTimer);
-    const name = mentionAtCaret(box);
-    if (name === null || name.length < 1) { closeSuggestions(box); return; }
+    const typed = typedAtCaret(box);
+    if (typed === null || typed.query.length < 1) { closeSuggestions(box); return; }
     suggestTimer = setTimeout(() => {
-      const url = new URL(box.dataset.suggestUrl, location.href);
-      url.searchParams.set("q", name);
+      const url = new URL(typed.url, location.href);
+      url.searchParams.set("q", typed.query);
       htmx.ajax("GET", url.pathname + url.search,
                 {target: "#" + box.getAttribute("aria-controls"), swap: "innerHTML"});
     }, 200);
@@ -215,7 +222,7 @@
 
   document.addEventListener("keydown", (event) => {
     const box = event.target;
-    if (!box.matches || !box.matches("textarea[data-suggest-url]")) return;
+    if (!box.matches || !box.matches(SUGGESTING)) return;
     const list = document.getElementById(box.getAttribute("aria-controls"));
     if (!list || !options(list).length) return;
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {

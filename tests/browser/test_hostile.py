@@ -90,6 +90,32 @@ REPLIES = [
 ```
 `<img src=x onerror="{PWN}">`
 """,
+    # Issue 15's syntax: tables, task lists, footnotes, spoilers, coloured code, emoji.
+    f"""| <script>{PWN}</script> | <img src=x onerror="{PWN}"> |
+|:-:|--:|
+| [x](javascript:{PWN}) | <td style="position:fixed;inset:0" onclick="{PWN}"> |
+
+- [x] <input type=text name=csrf_token autofocus onfocus="{PWN}">
+- [ ] <button formaction=/logout>go</button>
+
+A note[^x] and ^[an inline <script>{PWN}</script> one]. [jump](#csrf_token) [fake](#fn-00000000-1" onclick="{PWN})
+
+[^x]: [x](javascript:{PWN}) <details open ontoggle="{PWN}">x</details>
+
+:::spoiler <img src=x onerror="{PWN}">
+<details open ontoggle="{PWN}"><summary onclick="{PWN}">s</summary></details>
+:::
+
+```python" onclick="{PWN}
+print("</code></pre><script>{PWN}</script>")
+```
+
+```js
+</code></pre><img src=x onerror="{PWN}">
+```
+
+:<script>: :img src=x onerror={PWN}: :tada:
+""",
 ]
 
 
@@ -156,15 +182,22 @@ def test_a_thread_of_hostile_posts_runs_nothing(live_app, live_server, new_conte
         const found = [];
         for (const el of document.querySelectorAll('.post-body *')) {  // the wrapper itself carries hx-ignore
             const tag = el.tagName.toLowerCase();
-            if (['script', 'iframe', 'object', 'embed', 'form', 'input', 'img', 'svg', 'math', 'style',
-                 'link', 'meta', 'base', 'button', 'textarea', 'details', 'noscript'].includes(tag))
+            if (['script', 'iframe', 'object', 'embed', 'form', 'img', 'svg', 'math', 'style',
+                 'link', 'meta', 'base', 'button', 'textarea', 'noscript'].includes(tag))
                 found.push('<' + tag + '>');
+            // A task list's box, only ever a disabled checkbox; a spoiler, closed until the reader opens it.
+            if (tag === 'input' && !(el.type === 'checkbox' && el.disabled && !el.name && !el.form))
+                found.push('<input type=' + el.type + '>');
+            if (tag === 'details' && (el.className !== 'spoiler' || el.open))
+                found.push('<details class=' + el.className + (el.open ? ' open' : '') + '>');
             for (const attr of el.attributes) {
                 const name = attr.name.toLowerCase();
                 if (name.startsWith('on') || name.startsWith('hx') || name.startsWith('data-hx') || name === 'style')
                     found.push(tag + '[' + name + ']');
-                if (name === 'href' && !/^(https?:|mailto:|\\/(?![\\/\\\\]))/i.test(attr.value))
+                if (name === 'href' && !/^(https?:|mailto:|\\/(?![\\/\\\\])|#fn(ref)?-[0-9a-f]{8}-\\d+$)/i.test(attr.value))
                     found.push(tag + '[href=' + attr.value + ']');
+                if (name === 'id' && !attr.value.startsWith('fn'))
+                    found.push(tag + '[id=' + attr.value + ']');
             }
         }
         return found;
@@ -183,9 +216,11 @@ def test_a_thread_of_hostile_posts_runs_nothing(live_app, live_server, new_conte
 
 
 def _expected(request: str, base: str, thread_path: str) -> bool:
-    """The thread page itself, and the site's own static files: nothing else."""
+    """The thread page itself, its own poll for new replies (when reading takes a while), and the site's
+    own static files: nothing else."""
     method, url = request.split(" ", 1)
     parts = urlsplit(url)
     if f"{parts.scheme}://{parts.netloc}" != base or method != "GET":
         return False
-    return parts.path == thread_path or parts.path.startswith("/static/")
+    poll = thread_path.split("-", 1)[0] + "/new-replies"
+    return parts.path in (thread_path, poll) or parts.path.startswith("/static/")

@@ -7,35 +7,49 @@ attribution that now says "deleted member", reads here exactly as it does on the
 from html.parser import HTMLParser
 
 # Elements that start a new line on the page: their words must not run into their neighbours'.
-BREAKS = frozenset({"address", "blockquote", "br", "cite", "dd", "div", "dl", "dt", "h1", "h2", "h3", "h4",
-                    "h5", "h6", "hr", "li", "ol", "p", "pre", "table", "td", "th", "tr", "ul"})
+BREAKS = frozenset({"address", "blockquote", "br", "cite", "dd", "details", "div", "dl", "dt", "h1", "h2", "h3",
+                    "h4", "h5", "h6", "hr", "li", "ol", "p", "pre", "section", "summary", "table", "td", "th",
+                    "tr", "ul"})
+# Left out of an excerpt, as quotes are: what a spoiler hides (its summary stays), the way back from
+# a footnote.
+HIDDEN = frozenset({"blockquote", "details"})
 
 
 class _Words(HTMLParser):
     def __init__(self, skip_quotes: bool = False):
         super().__init__(convert_charrefs=True)  # entities come out as the characters they stand for
         self.pieces: list[str] = []
-        self.skip_quotes, self.quote_depth = skip_quotes, 0
+        self.skip_quotes, self.quote_depth, self.summary_depth, self.backref = skip_quotes, 0, 0, False
 
     def handle_starttag(self, tag, attrs):
-        if tag == "blockquote":
+        if tag in HIDDEN:
             self.quote_depth += 1
+        elif tag == "summary":
+            self.summary_depth += 1
+        elif tag == "a":
+            self.backref = ("class", "footnote-backref") in attrs
         if tag in BREAKS:
             self.pieces.append("\n")
 
     def handle_endtag(self, tag):
-        if tag == "blockquote":
+        if tag in HIDDEN:
             self.quote_depth = max(0, self.quote_depth - 1)
+        elif tag == "summary":
+            self.summary_depth = max(0, self.summary_depth - 1)
+        elif tag == "a":
+            self.backref = False
         if tag in BREAKS:
             self.pieces.append("\n")
 
     def handle_data(self, data):
-        if not (self.skip_quotes and self.quote_depth):
+        if self.backref:
+            return
+        if not (self.skip_quotes and self.quote_depth > self.summary_depth):
             self.pieces.append(data)
 
 
 def excerpt_of(html: str, limit: int = 200) -> str:
-    """The start of what the author wrote themselves (quoted posts left out), cut at a word within
+    """The start of what the author wrote themselves (quoted posts and what spoilers hide left out), cut at a word within
     `limit` characters with an ellipsis; a post that is all quote gives the quote's words."""
     text = text_of(html, skip_quotes=True) or text_of(html)
     if len(text) <= limit:
@@ -46,7 +60,8 @@ def excerpt_of(html: str, limit: int = 200) -> str:
 
 def text_of(html: str, skip_quotes: bool = False) -> str:
     """The text of `html` with its tags gone and entities unescaped, on one line: each run of white
-    space (and every break between blocks) becomes one space. `skip_quotes` leaves out blockquotes."""
+    space (and every break between blocks) becomes one space. `skip_quotes` leaves out blockquotes and
+    what spoilers hide (not their summaries)."""
     if not html:
         return ""
     parser = _Words(skip_quotes)

@@ -1,7 +1,7 @@
 """Turning a post's Markdown into the HTML stored beside it, once, when it is written.
 
-CommonMark with raw HTML off and bare URLs linked (markdown-it-py), a few rewrites on its token
-stream (quote attributions, removed quotes, mentions, a new member's links), then an allow-list
+CommonMark with raw HTML off, bare URLs linked, and what syntax.py adds (tables, task lists, footnotes,
+spoilers, coloured code, emoji), a few rewrites on its token stream (quote attributions, removed quotes, mentions, a new member's links), then an allow-list
 sanitiser (nh3) over the result. The sanitiser is configured once, here, and tried on hostile
 samples at import, so a bad configuration stops the app from starting rather than leaking.
 """
@@ -10,20 +10,21 @@ import re
 from dataclasses import dataclass, field
 
 import nh3
-from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import escape
 
 from ...ids import parse_id
+from .highlight import CLASSES as HIGHLIGHT_CLASSES
 from .images import ImageInfo, img_src_only_uploads, show_images
-from .linkify import linkify as bounded_linkify
+from .syntax import anchors, parser
 
 # Bumped whenever the output changes, so `flask forum rerender` can bring stored HTML up to date.
-RENDER_VERSION = 5
+RENDER_VERSION = 5  # 5: images of this forum's uploads, tables, task lists, footnotes, spoilers, highlighted code, emoji
 
 QUOTED_POST = re.compile(r"^/p/(\d+)$")
 MENTION = re.compile(r"(?<![\w@/.])@([A-Za-z0-9][A-Za-z0-9_-]{2,19})")
 HIDDEN_LINK = "link hidden — new member"
+ALIGN_CLASSES = {"align-left", "align-center", "align-right"}
 
 
 def _site_path(url: str) -> str | None:
@@ -36,30 +37,56 @@ def _site_path(url: str) -> str | None:
     return squeezed if squeezed.startswith("/") and squeezed[1:2] not in ("/", "\\") else None
 
 
-_markdown = (
-    MarkdownIt("commonmark", {"html": False, "linkify": True, "typographer": False, "breaks": True})
-    .enable(["linkify", "strikethrough"])
-)  # images: only this forum's uploads are shown; any other address stays a link (images.py)
-_markdown.inline.ruler.at("linkify", bounded_linkify)
-# Bare "www.example.com" without a scheme is not linked: linkify-it's fuzzy matching backtracks for
-# seconds on hostile input. Every "https://…" is still linked.
-_markdown.linkify.set({"fuzzy_link": False})
+_markdown = parser()  # images: only this forum's uploads are shown; any other address stays a link (images.py)
+
+# Fragment links a post may hold: a footnote and its way back (syntax.anchors gives the prefix).
+FOOTNOTE_LINK = re.compile(r"#fn(?:ref)?-[0-9a-f]{8}-\d{1,4}(?::\d{1,4})?")
+
+
+def _relative(url: str) -> str | None:
+    """A relative URL kept: a path on this site, or a link to a footnote of the post itself."""
+    return url if FOOTNOTE_LINK.fullmatch(url) else _site_path(url)
+
 
 _cleaner = nh3.Cleaner(
-    tags={"a", "blockquote", "br", "cite", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6",
-          "hr", "img", "li", "ol", "p", "pre", "s", "span", "strong", "ul"},
+    tags={"a", "blockquote", "br", "cite", "code", "del", "details", "div", "em", "h1", "h2", "h3", "h4",
+          "h5", "h6", "hr", "img", "input", "label", "li", "ol", "p", "pre", "s", "section", "span", "strong",
+          "summary", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul"},
     attributes={
-        "a": {"href", "class"},
-        "blockquote": {"class", "data-quote"},
-        "cite": {"class"},
+        "a": {"href", "id", "aria-label"},
+        "blockquote": {"data-quote"},
         "img": {"src", "alt", "width", "height"},
+        "li": {"id"},
         "ol": {"start"},
-        "p": {"class"},
-        "span": {"class"},
     },
+    # Classes name only what the renderer makes; any other class, and any `style`, is dropped.
+    allowed_classes={
+        "a": {"attribution-link", "footnote-backref", "image-link", "mention"},
+        "blockquote": {"quote"},
+        "cite": {"attribution"},
+        "details": {"spoiler"},
+        "div": {"table-scroll"},
+        "hr": {"footnotes-sep"},
+        "input": {"task-list-item-checkbox"},
+        "li": {"footnote-item", "task-list-item"},
+        "ol": {"contains-task-list", "footnotes-list"},
+        "p": {"placeholder"},
+        "pre": {"highlight"},
+        "section": {"footnotes"},
+        "span": {"image-hidden", "image-missing", "link-hidden", *HIGHLIGHT_CLASSES},
+        "sup": {"footnote-ref"},
+        "td": ALIGN_CLASSES,
+        "th": ALIGN_CLASSES,
+        "ul": {"contains-task-list"},
+    },
+    # A task list's box is always a disabled checkbox: it shows, it cannot be ticked or submitted.
+    tag_attribute_values={"input": {"checked": {"checked"}}, "div": {"tabindex": {"0"}}, "pre": {"tabindex": {"0"}},
+                          "img": {"loading": {"lazy"}, "decoding": {"async"}}},
+    set_tag_attribute_values={"input": {"type": "checkbox", "disabled": "disabled"}},
+    # Every id starts with "fn" (a footnote's): no post can take an id the page itself uses.
+    id_prefix="fn",
     url_schemes={"http", "https", "mailto"},
-    url_relative=_site_path,
-    tag_attribute_values={"img": {"loading": {"lazy"}, "decoding": {"async"}}},
+    url_relative=_relative,
     attribute_filter=img_src_only_uploads,  # an <img> loads this forum's uploads and nothing else
     link_rel="nofollow ugc noopener noreferrer",
     strip_comments=True,
@@ -101,7 +128,8 @@ def references(body: str) -> tuple[set[int], set[str]]:
 def render_body(body: str, context: RenderContext | None = None) -> Rendered:
     """Markdown to sanitised HTML, with what the text refers to."""
     context = context or RenderContext()
-    tokens = _markdown.parse(body.replace("\r\n", "\n"))
+    env = anchors()  # footnotes are read while parsing and written while rendering: one env for both
+    tokens = _markdown.parse(body.replace("\r\n", "\n"), env)
     quoted, direct = _mark_quotes(tokens, context)
     mentioned: list[str] = []
     hidden = 0
@@ -116,7 +144,7 @@ def render_body(body: str, context: RenderContext | None = None) -> Rendered:
             if not context.links_allowed:
                 token.children, count = _hide_links(token.children)
                 hidden += count
-    html = _markdown.renderer.render(tokens, _markdown.options, {})
+    html = _markdown.renderer.render(tokens, _markdown.options, env)
     return Rendered(html=_cleaner.clean(html), quoted_post_ids=quoted, mentioned=mentioned, hidden_links=hidden,
                     directly_quoted=direct)
 
@@ -256,10 +284,13 @@ def _self_check():
     hostile = ('<a href="javascript:alert(1)" onclick="x" hx-get="/logout" data-hx-post="/x" '
                'style="color:red">x</a><script>alert(1)</script><iframe src="/"></iframe><form></form>'
                '<img src=x onerror=alert(1)><a href="data:text/html,x">d</a><a href="//evil.example/">e</a>'
-               '<img src="https://tracker.example/p.gif"><img src="/logout">')
+               '<img src="https://tracker.example/p.gif"><img src="/logout">'
+               '<input type="text" name="csrf_token"><li id="main" class="flash"><div tabindex="1">'
+               '<details open><a href="#main">m</a>')
     cleaned = _cleaner.clean(hostile).lower()
     for needle in ("javascript:", "onclick", "hx-get", "data-hx", "style=", "<script", "<iframe",
-                   "<form", "onerror", "data:text", "evil.example", "tracker.example", "src="):
+                   "<form", "onerror", "data:text", "evil.example", "tracker.example", "src=", 'type="text"',
+                   "name=", 'id="main"', "flash", 'tabindex="1"', " open", "#main"):
         if needle in cleaned:
             raise RuntimeError(f"the post sanitiser lets {needle!r} through: fix forum/posts/service/render.py")
 

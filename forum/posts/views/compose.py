@@ -1,5 +1,6 @@
-"""Answering one post: its text quoted for the reply box, and a composer of its own without JavaScript.
-The thread page's composer (reply, preview, draft) is forum/threads/views/compose.py."""
+"""Answering one post: its text quoted for the reply box, and a composer of its own without JavaScript;
+the emoji the composer suggests. The thread page's composer (reply, preview, draft) is
+forum/threads/views/compose.py."""
 
 from flask import Response, abort, request
 from flask_login import current_user, login_required
@@ -9,6 +10,7 @@ from .. import bp
 from ..service import drafts
 from ..forms import BODY_MAX, ReplyForm
 from ..service.quoting import quote_for
+from ..service.shortcodes import suggest
 from .pages import existing_post
 
 
@@ -35,3 +37,10 @@ def reply_form(post_id):
     form = ReplyForm.fresh(body, post.id)
     return render("posts/reply.html", post=post, thread=post.thread, form=form, answering=post,
                   answering_name=post.author.name_seen_by(current_user))
+
+
+@bp.get("/emoji/suggest")
+def emoji():
+    """Emoji whose names match the :name being typed, as options for the composer's suggestion list."""
+    query = request.args.get("q", "")[:30]
+    return render("posts/emoji.html", "options", emoji=suggest(query), query=query)
