@@ -110,6 +110,10 @@ browser: $(VENV)/.installed
 	else \
 		$(BIN)/python -m playwright install chromium; \
 	fi
+	@# Colour emoji (reactions, :emoji:) in the browser tests' screenshots: Debian's font, as root. Only looks.
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && ! dpkg -s fonts-noto-color-emoji >/dev/null 2>&1; then \
+		apt-get update -qq && apt-get install -y -qq fonts-noto-color-emoji >/dev/null || echo "No colour emoji font: screenshots show boxes"; \
+	fi
 
 # The Nu HTML checker (npm vnu-jar, tests/test_valid_html.py) runs on Java: Debian's package as root, else
 # say so. Before npm ci: vnu-jar's install script would otherwise try to download a Java of its own.
