@@ -32,7 +32,7 @@ def test_backup_and_restore_show_their_stages_and_sum_up_what_the_backup_holds(a
     result = invoke(app, "backup", str(tmp_path / "forum.backup"))
     assert result.exit_code == 0, result.output
     [summary] = result.stdout.splitlines()  # the summary alone on stdout: a cron mail or a log shows it
-    assert re.fullmatch(rf"Backed up the SQLite database to {tmp_path / 'forum.backup'} \(\d+ KB\): "
+    assert re.fullmatch(rf"Backed up the SQLite database to {tmp_path / 'forum.backup'} \((\d+ KB|\d+\.\d MB)\): "
                         rf"\d+ members?, 1 thread, {posts} posts\. {TOOK}", summary), summary
     members = int(re.search(r": (\d+) member", summary).group(1))
     assert members >= 2
