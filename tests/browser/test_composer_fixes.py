@@ -131,7 +131,7 @@ def test_the_sanction_form_shows_the_fields_the_kind_needs(javascript, live_app,
     page.get_by_label("Reason shown to the member").fill("Posting in bursts.")
     page.get_by_label("Minutes between posts").fill("10")
     page.get_by_role("button", name="Preview").click()
-    expect(page.get_by_role("status")).to_contain_text("can post once every 10 minutes")
+    expect(page.locator(".preview-box")).to_contain_text("can post once every 10 minutes")
     if javascript:
         expect_fields(SHOWN["Slow mode"])  # the form swapped in by the preview is shown the same way
     screenshot(page, "previewed")
