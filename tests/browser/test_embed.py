@@ -112,8 +112,8 @@ def test_a_reader_signs_in_from_the_frame_comments_quotes_and_sees_the_count(
         article = db.session.scalar(db.select(Article))
         thread_id = article.thread_id
         assert article.thread.title == TITLE and article.origin == publisher
-        make_reply(db.session.get(Thread, thread_id), author=db.session.scalar(db.select(User).filter_by(
-            username="lou")), body="The numbers do not add up: the harbour fund is counted twice.")
+        lous = make_reply(db.session.get(Thread, thread_id), author=db.session.scalar(db.select(User).filter_by(
+            username="lou")), body="The numbers do not add up: the harbour fund is counted twice.").id
     susan.page.reload()
     expect(frame.get_by_text("counted twice")).to_be_visible()
     screenshot(susan.page, "guest-sees-the-comments")
@@ -136,7 +136,7 @@ def test_a_reader_signs_in_from_the_frame_comments_quotes_and_sees_the_count(
     height_before = susan.page.locator("iframe.forum-comments").bounding_box()["height"]
     frame.locator("a.quote-action").first.click()
     expect(frame.locator("#reply-body")).to_have_value(
-        "> [Lou Dobbs](/p/2) wrote:\n> The numbers do not add up: the harbour fund is counted twice.\n\n")
+        f"> [Lou Dobbs](/p/{lous}) wrote:\n> The numbers do not add up: the harbour fund is counted twice.\n\n")
     frame.locator("#reply-body").press("End")
     # The composer keeps a draft as one types: let it land before replying, so the reply is the last
     # word (the draft is sent url-encoded or, with the image field, as multipart: "page+4" or "page 4").
