@@ -47,7 +47,7 @@ def live_app(database_url, _schema):
 @pytest.fixture
 def live_server(live_app):
     """The app served over real HTTP on 127.0.0.1 from a background thread; yields the base URL."""
-    server = make_server("127.0.0.1", 0, live_app, threaded=True, request_handler=_QuietHandler)
+    server = make_server("127.0.0.1", 0, _always_closed(live_app), threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
@@ -61,6 +61,23 @@ def live_inbox(live_app, live_server):
     """The live forum's mail, received by a real SMTP server; the links in it lead to the live server."""
     with receiving(live_app, base_url=live_server) as inbox:
         yield inbox
+
+
+def _always_closed(app):
+    """The app, its answers closed even when the browser drops the connection mid-answer: Werkzeug's
+    development server then reads the dropped socket before closing the answer, that read can fail, and
+    an answer left open (a static file's) warns when it is collected — an error in whichever test runs."""
+    def closing(environ, start_response):
+        answer = app(environ, start_response)
+
+        def chunks():
+            try:
+                yield from answer
+            finally:  # also when the server forgets this generator: collecting it runs this
+                if hasattr(answer, "close"):
+                    answer.close()
+        return chunks()
+    return closing
 
 
 class _QuietHandler(WSGIRequestHandler):
