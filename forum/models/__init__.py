@@ -11,9 +11,10 @@ from .user import RecoveryCode, User
 from .invite import Invite
 from .upload import PostUpload, Upload
 from .article import Article
+from .identity import ExternalAccount
 from .messages import ConversationParticipant, MessageFlag, MessageRevision, PrivateConversation, PrivateMessage
 
-__all__ = ["AllowedEmailDomain", "Appeal", "Article", "Category", "ConversationParticipant", "Draft", "Flag",
+__all__ = ["AllowedEmailDomain", "Appeal", "Article", "Category", "ConversationParticipant", "Draft", "ExternalAccount", "Flag",
            "HeldPost", "Ignore", "Invite", "LoginSession", "MessageFlag", "MessageRevision", "ModAction",
            "Notification", "Post", "PostQuote", "PostReaction", "PostRevision", "PostUpload", "PrivateConversation",
            "PrivateMessage", "RateCounter", "RecoveryCode", "RegistrationBlock", "Sanction", "SiteSetting",
