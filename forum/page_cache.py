@@ -42,7 +42,7 @@ from . import logs, metrics
 from .compression import COMPRESSED, MAY_COMPRESS, GzipTemplate, accepts_gzip, gzip_headers
 from .extensions import db
 from .models import SiteState
-from .security import CSP, csp_nonce
+from .security import csp_nonce
 
 # Set on every answer to a page that may be kept: "hit" (from memory) or "miss" (rendered).
 HEADER = "X-Page-Cache"
@@ -237,7 +237,7 @@ class GuestPages:
         else:
             body = page.body.replace(page.nonce.encode(), nonce.encode())
             headers = page.headers + [("Content-Length", str(len(body)))]
-        csp = page.csp.replace(page.nonce, nonce) if page.csp else CSP.format(nonce=nonce)
+        csp = page.csp.replace(page.nonce, nonce)
         start_response("200 OK", headers + [
             ("Content-Security-Policy", csp), (HEADER, "hit"),
             ("Server-Timing", f"app;dur={(time.perf_counter() - started) * 1000:.2f}")])
@@ -258,11 +258,13 @@ class GuestPages:
         finally:
             if hasattr(chunks, "close"):
                 chunks.close()
+        csp = next((value for name, value in answer["headers"] if name == "Content-Security-Policy"), "")
         if answer["status"].startswith("200 ") and not any(name == "Set-Cookie" for name, _ in answer["headers"]):
             if session is None:
+                if not csp:  # never kept without its policy: each answer needs the page's own
+                    return [body]
                 version, nonce, endpoint = environ[KEEP]
                 headers = [(name, value) for name, value in answer["headers"] if name not in MADE_PER_ANSWER]
-                csp = next((value for name, value in answer["headers"] if name == "Content-Security-Policy"), "")
                 expires = time.monotonic() + self.cache.seconds
                 compressed = GzipTemplate.of(body, nonce.encode()) if MAY_COMPRESS in environ else None
                 self.cache.put(environ[GUEST_KEY], Page(version, expires, body, headers, nonce, compressed, endpoint,

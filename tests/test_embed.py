@@ -237,6 +237,13 @@ def test_the_frame_shows_the_comments_and_only_the_publisher_may_frame_it(client
     assert "Sign in to comment" in page.text and "/login?next=/embed/signed-in" in page.text
 
 
+def test_code_in_a_comment_is_coloured_in_the_frame_too(client, article_thread):
+    make_reply(article_thread, author=make_user(), body="```python\nprint('the budget')\n```")
+    page = client.get(f"/embed/t/{article_thread.id}-{article_thread.slug}")
+    assert 'class="highlight"' in page.text or "<span class=" in page.text
+    assert "/static/css/highlight.css" in page.text
+
+
 def test_every_other_page_still_refuses_to_be_framed(client, article_thread):
     for path in (f"/t/{article_thread.id}-{article_thread.slug}", "/", "/login", "/embed/counts",
                  "/embed/nowhere"):
