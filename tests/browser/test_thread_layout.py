@@ -90,6 +90,7 @@ def test_a_wrapped_category_keeps_its_pill_beside_it_and_the_queues_hide_is_a_bu
         make_user(username="moe", display_name="Mo Moderator", role="moderator")
         thread = make_thread(title="Elm Street branch", body="The council voted.")
         flag_post(make_reply(thread, body="Buy cheap watches."), make_user(), "spam", "An advert.")
+        thread_id = thread.id
     page = new_context(color_scheme=scheme, viewport={"width": 1280, "height": 800}).new_page()
     page.goto(live_server + "/login")
     page.get_by_label("Username or email", exact=True).fill("moe")
@@ -110,3 +111,9 @@ def test_a_wrapped_category_keeps_its_pill_beside_it_and_the_queues_hide_is_a_bu
     assert abs(hide.bounding_box()["height"] - dismiss.bounding_box()["height"]) < 2
     screenshot(page, f"queue-{scheme}")
     axe_check(page, f"the review queue, {scheme}")
+    # A post's staff row: "Sanction author" took the standing page's appeal-form style (a rule above,
+    # a margin) from a shared class name, and sat lower than "Hide" beside it on a phone.
+    page.goto(live_server + f"/t/{thread_id}")
+    sanction = page.locator(".post-actions .sanction-action").last
+    assert sanction.evaluate("e => [getComputedStyle(e).borderTopStyle, getComputedStyle(e).marginTop]") == \
+        ["none", "0px"]
