@@ -1,7 +1,7 @@
 """The comments frame on a publisher's article page, the fallback link for readers without JavaScript,
 and the comment counts for the publisher's article lists (README, "Comments under articles")."""
 
-from flask import abort, current_app, g, jsonify, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, g, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..extensions import limiter
@@ -19,6 +19,7 @@ from . import bp, service
 
 THEMES = ("light", "dark")
 COUNTS_SECONDS = 60  # how long browsers and shared caches may keep the comment counts
+YEAR = 365 * 24 * 3600
 
 
 def _checked_page_counted(response) -> bool:
@@ -112,4 +113,22 @@ def counts():
     if origin and origin in service.allowed_origins():
         response.headers["Access-Control-Allow-Origin"] = origin
     response.vary.add("Origin")
+    return response
+
+
+@bp.app_template_global()
+def publisher_css_url(origin: str) -> str | None:
+    """The address of the publisher's colours and font for the frame (embed/base.html), or None."""
+    look = service.look_for(origin)
+    return url_for("embed.look", digest=look.digest) if look else None
+
+
+@bp.get("/look/<digest>.css")
+def look(digest):
+    """A publisher's colours and font as a stylesheet (forum/looks.py). Its address names the look, so a
+    changed look is a new address and a browser may keep each one for a year."""
+    found = service.look_by_digest(digest) or abort(404, "There is no such stylesheet.")
+    response = Response(found.css(), mimetype="text/css")
+    response.cache_control.public, response.cache_control.max_age = True, YEAR
+    response.cache_control.immutable = True
     return response
