@@ -4,12 +4,9 @@ those comments, with it the snippet turns them into the live frame, in the publi
 or dark, at phone width. The frame follows the host's own theme switch and ignores messages from any
 other origin."""
 
-import http.server
 import shutil
-import threading
 import urllib.error
 import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -19,6 +16,7 @@ from playwright.sync_api import expect
 from forum.embed import service
 from forum.extensions import db
 from forum.models import User
+from tests.browser.test_embed import publisher_site
 from tests.factories import make_reply, make_user
 
 pytestmark = pytest.mark.browser
@@ -29,28 +27,20 @@ PAPER, INK = "#fffdf8", "#2b2b2b"
 NIGHT, MOON = "#16181d", "#e8e6e3"
 
 
-@contextmanager
+class Made(dict):
+    """Pages made as they are asked for: `make(path)` gives the HTML, or None (404)."""
+
+    def __init__(self, make):
+        super().__init__()
+        self.make = make
+
+    def get(self, path, default=None):
+        return self.make(path)
+
+
 def site(pages):
-    """A site on its own port: `pages(origin, path)` gives the HTML of a path, or None (404)."""
-    class Site(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            body = pages(origin, self.path)
-            self.send_response(200 if body else 404)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.end_headers()
-            self.wfile.write((body or "<!doctype html><title>Not found</title>").encode())
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Site)
-    origin = f"http://127.0.0.1:{server.server_port}"
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield origin
-    finally:
-        server.shutdown()
-        server.server_close()
+    """A site on its own port (test_embed.publisher_site) whose `pages(origin, path)` are made per request."""
+    return publisher_site(lambda origin: Made(lambda path: pages(origin, path)))
 
 
 def article_page(forum, stranger=None):
