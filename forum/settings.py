@@ -116,7 +116,7 @@ class Setting:
         if self.kind in ("choice", "bool"):
             return dict(self.choices).get(self.form_value(value), str(value))
         if self.kind in ("origins", "looks"):
-            return "; ".join(value) if value else "(none)"
+            return ("; " if self.kind == "looks" else ", ").join(value) if value else "(none)"
         return str(value) if value != "" else "(none)"
 
     def form_value(self, value):
