@@ -103,8 +103,10 @@ class Defaults:
     PAGE_CACHE_BYTES = 32 * 1024 * 1024
     # Comments under articles (forum/embed/, README "Comments under articles"): the publisher sites allowed
     # to embed them (a list of origins), the category (slug) their threads go in, and who starts them ("":
-    # the first admin). /admin/settings changes the three.
+    # the first admin). /admin/settings changes the three. EMBED_LOOKS: each publisher's colours and font in
+    # the frame, one line a site (forum/looks.py).
     EMBED_ORIGINS = []
+    EMBED_LOOKS = []
     EMBED_CATEGORY = ""
     EMBED_AUTHOR = ""
     # How long the publisher's article page may take to answer when the forum checks it names itself.

@@ -35,7 +35,9 @@ from limits import parse_many
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from . import looks
 from .extensions import db
+from .looks import contrast
 from .models import SiteSetting
 from .refusals import FieldError
 
@@ -54,7 +56,8 @@ class Setting:
     """One setting. `name` is its app.config key (and FORUM_<name>); `kind` says how it is typed and
     checked: text, int, choice, bool (on or off, `choices` naming "true" and "false"), limit (a rate
     limit), colour (#rrggbb), image (an uploaded picture's file name, set by its own form), origins (a
-    list of site addresses, scheme://host[:port]) or reactions (a list of emoji with their names,
+    list of site addresses, scheme://host[:port]), looks (a list of publishers' colours and fonts, one a
+    line: forum.looks) or reactions (a list of emoji with their names,
     `reactions()`)."""
 
     name: str
@@ -77,6 +80,8 @@ class Setting:
         """The value as stored, from what a form or the database gave; FieldError when it is not one."""
         if self.kind == "origins":
             return _clean_origins(self, value)
+        if self.kind == "looks":
+            return _clean_looks(self, value)
         if self.kind == "int":
             if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,9}\s*", value):
                 value = int(value)
@@ -110,8 +115,8 @@ class Setting:
         """The value as the page and the log say it."""
         if self.kind in ("choice", "bool"):
             return dict(self.choices).get(self.form_value(value), str(value))
-        if self.kind == "origins":
-            return ", ".join(value) if value else "(none)"
+        if self.kind in ("origins", "looks"):
+            return ("; " if self.kind == "looks" else ", ").join(value) if value else "(none)"
         return str(value) if value != "" else "(none)"
 
     def form_value(self, value):
@@ -159,15 +164,43 @@ def _clean_origins(setting: Setting, value) -> list[str]:
         raise FieldError(setting.field_name, "Write one site address a line, such as https://news.example.com.")
     origins: list[str] = []
     for item in filter(None, (item.strip() for item in items)):
-        origin = origin_of(item)
-        if origin is None or urlsplit(item).path not in ("", "/") or urlsplit(item).query or "#" in item:
-            raise FieldError(setting.field_name, f"“{item[:80]}” is not a site address: write the scheme, host "
-                                                 "and port alone, such as https://news.example.com.")
+        origin = _one_origin(setting, item)
         if origin not in origins:
             origins.append(origin)
     if len(origins) > MAX_ORIGINS:
         raise FieldError(setting.field_name, f"List at most {MAX_ORIGINS} sites.")
     return origins
+
+
+def _one_origin(setting: Setting, item: str) -> str:
+    origin = origin_of(item)
+    if origin is None or urlsplit(item).path not in ("", "/") or urlsplit(item).query or "#" in item:
+        raise FieldError(setting.field_name, f"“{item[:80]}” is not a site address: write the scheme, host "
+                                             "and port alone, such as https://news.example.com.")
+    return origin
+
+
+def _clean_looks(setting: Setting, value) -> list[str]:
+    """Publishers' colours and fonts (forum.looks), one line a site, from a list (the database, the
+    environment as JSON) or text (the form): each line as the forum writes it, or FieldError saying which."""
+    if isinstance(value, str) and len(value) > setting.max_length:
+        raise FieldError(setting.field_name, f"Use at most {setting.max_length} characters.")
+    lines = value if isinstance(value, list) else value.splitlines() if isinstance(value, str) else None
+    if lines is None or not all(isinstance(line, str) for line in lines):
+        raise FieldError(setting.field_name, "Write one site a line, such as https://news.example.com accent=#8a1538.")
+    cleaned: dict[str, str] = {}
+    for line in filter(None, (line.strip() for line in lines)):
+        first, _, rest = line.partition(" ")
+        origin = _one_origin(setting, first)
+        if origin in cleaned:
+            raise FieldError(setting.field_name, f"{origin} has two lines: give each site one.")
+        try:
+            cleaned[origin] = looks.parse(origin, rest).line
+        except looks.LookError as wrong:
+            raise FieldError(setting.field_name, f"{origin}: {wrong}") from None
+    if len(cleaned) > MAX_ORIGINS:
+        raise FieldError(setting.field_name, f"List at most {MAX_ORIGINS} sites.")
+    return list(cleaned.values())
 
 
 def _clean_limit(setting: Setting, value: str) -> str:
@@ -188,16 +221,6 @@ def _clean_colour(setting: Setting, value: str) -> str:
         raise FieldError(setting.field_name, f"White text on this colour has a contrast of {ratio:.1f}:1; it needs "
                                              "4.5:1 to be readable. Choose a darker colour.")
     return value.lower()
-
-
-def contrast(first: str, second: str) -> float:
-    """The WCAG contrast ratio of two #rrggbb colours."""
-    def luminance(colour: str) -> float:
-        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
-        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-    lighter, darker = sorted((luminance(first), luminance(second)), reverse=True)
-    return (lighter + 0.05) / (darker + 0.05)
 
 
 @dataclass(frozen=True)
@@ -379,6 +402,13 @@ SETTINGS: tuple[Setting, ...] = (
             help="The sites whose articles may show their comments from this forum (README, “Comments under "
                  "articles”): one address a line, scheme, host and port alone, such as https://news.example.com. "
                  "Only these may frame the comments or have a thread made for an article. Empty: none."),
+    Setting("EMBED_LOOKS", "looks", "Comments under articles", "Publishers’ colours and fonts", required=False,
+            max_length=4000,
+            help="How the comments look on each publisher’s pages: one site a line, its address, then any of "
+                 "accent=, background=, text= (for light pages), dark-accent=, dark-background=, dark-text= (for "
+                 "dark ones), each # and six hexadecimal digits, and font= (up to four font names, quoted if "
+                 "they have spaces), such as: https://news.example.com accent=#8a1538 font=\"Georgia, serif\". "
+                 "Text, links and buttons must stay readable. A site not listed gets the forum’s own look."),
     Setting("EMBED_CATEGORY", "text", "Comments under articles", "Category of article threads", required=False,
             max_length=60,
             help="The address name (slug) of the category an article's thread is started in, the first time its "
@@ -511,7 +541,7 @@ def register(app) -> None:
     """The store, and `setting(name)` and the accent stylesheet's address (threads.site_css) for templates.
     A list of origins in the configuration is checked here: a wrong one stops the start, with the reason."""
     for setting in SETTINGS:
-        if setting.kind == "origins":
+        if setting.kind in ("origins", "looks"):
             try:
                 app.config[setting.name] = setting.clean(app.config[setting.name])
             except FieldError as wrong:

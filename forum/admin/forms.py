@@ -76,14 +76,14 @@ class SettingsForm(FlaskForm):
 
 
 class LinesField(TextAreaField):
-    """A list shown one item a line (a setting of kind "origins"); what is typed comes back as typed."""
+    """A list shown one item a line (a setting of kind "origins" or "looks"); what is typed comes back as typed."""
 
     def _value(self):
         return "\n".join(self.data) if isinstance(self.data, list) else super()._value()
 
 
 def _setting_field(setting: Setting):
-    if setting.kind == "origins":
+    if setting.kind in ("origins", "looks"):
         return LinesField(setting.label, description=setting.help, render_kw={"rows": 3, "maxlength": setting.max_length})
     if setting.kind in ("choice", "bool"):
         return RadioField(setting.label, choices=[SelectChoice(value, label) for value, label in setting.choices],

@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..database import write_transaction
 from ..extensions import db
+from ..looks import Look, by_origin
 from ..models import Article, Category, Thread, User
 from ..models.base import utcnow
 from ..policy import check_may_write, links_allowed_for
@@ -49,6 +50,17 @@ class Unreachable(Refusal):
 
 def allowed_origins() -> list[str]:
     return site_setting("EMBED_ORIGINS")
+
+
+def look_for(origin: str) -> Look | None:
+    """The publisher's colours and font (EMBED_LOOKS), or None for the forum's own."""
+    return by_origin(tuple(site_setting("EMBED_LOOKS"))).get(origin)
+
+
+def look_by_digest(digest: str) -> Look | None:
+    """The look whose stylesheet address names `digest`: one of the current ones, else None."""
+    return next((look for look in by_origin(tuple(site_setting("EMBED_LOOKS"))).values()
+                 if look.digest == digest), None)
 
 
 def article_url(raw: str | None) -> str:

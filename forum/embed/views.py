@@ -1,8 +1,12 @@
 """The comments frame on a publisher's article page, the fallback link for readers without JavaScript,
 and the comment counts for the publisher's article lists (README, "Comments under articles")."""
 
-from flask import abort, current_app, g, jsonify, redirect, render_template, request, url_for
+from functools import cache
+from pathlib import Path
+
+from flask import Response, abort, current_app, g, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from ..extensions import limiter
 from ..htmx import render
@@ -12,13 +16,16 @@ from ..posts.forms import ReplyForm
 from ..posts.service import drafts
 from ..posts.service.display import conversation_for
 from ..refusals import Refusal
+from ..policy import guest_kept_out
 from ..security import allow_framing_by
 from ..settings import origin_of
+from ..templating import public_url
 from ..threads import service as threads
-from . import bp, service
+from . import bp, fragment, service
 
 THEMES = ("light", "dark")
 COUNTS_SECONDS = 60  # how long browsers and shared caches may keep the comment counts
+YEAR = 365 * 24 * 3600
 
 
 def _checked_page_counted(response) -> bool:
@@ -95,6 +102,50 @@ def _requested_page(thread) -> Page:
     return Page(number=number, per_page=last.per_page, total=last.total)
 
 
+@bp.get("/fragment")
+def comments_fragment():
+    """The article's latest comments as HTML for the publisher's server to put in the page (forum/embed/
+    fragment.py): what a guest sees, answered 304 while nothing in it changed. Never starts a thread."""
+    try:
+        article = service.find_article(service.article_url(request.args.get("url")))
+    except Refusal as refused:
+        abort(refused.status, refused.message)
+    limit = request.args.get("limit", fragment.COMMENTS, type=int)
+    if article is None or article.thread.removed_at is not None:
+        abort(404, "This article has no comments here: its page shows the snippet first.")
+    if not 1 <= limit <= fragment.MAX_COMMENTS:
+        abort(400, f"Ask for 1 to {fragment.MAX_COMMENTS} comments (?limit=).")
+    styled = request.args.get("style") != "none"
+    etag = fragment.tag(fragment.site_version(), article.url, limit, styled, public_url("/"))
+    if request.if_none_match.contains(etag):
+        response = make_response("", 304)
+    else:
+        response = make_response(render_template("embed/fragment.html", **_fragment(article.thread, limit),
+                                                 article=article, styled=styled))
+    response.set_etag(etag)
+    response.cache_control.public, response.cache_control.max_age = True, COUNTS_SECONDS
+    response.headers["X-Robots-Tag"] = "noindex"  # found in the publisher's article, not here
+    return response
+
+
+def _fragment(thread, limit) -> dict:
+    """What embed/fragment.html shows, as a guest sees it: the latest comments, or none when members alone read them."""
+    guest = current_app.login_manager.anonymous_user()
+    members_only = guest_kept_out(thread, guest)
+    posts = [] if members_only else fragment.latest_comments(thread, limit)
+    convo = conversation_for(thread, posts, guest)
+    base = public_url("")
+    bodies = {post.id: Markup(fragment.absolute_links(convo.body(post), base)) for post in posts}
+    return dict(thread=thread, posts=posts, convo=convo, bodies=bodies, members_only=members_only,
+                count=thread.reply_count, css=_fragment_css())
+
+
+@cache
+def _fragment_css() -> Markup:
+    """static/css/fragment.css, read once: the fragment's own <style>, and a file for pages that link it."""
+    return Markup(Path(current_app.static_folder, "css", "fragment.css").read_text(encoding="utf-8"))
+
+
 @bp.get("/signed-in")
 @login_required
 def signed_in():
@@ -112,4 +163,22 @@ def counts():
     if origin and origin in service.allowed_origins():
         response.headers["Access-Control-Allow-Origin"] = origin
     response.vary.add("Origin")
+    return response
+
+
+@bp.app_template_global()
+def publisher_css_url(origin: str) -> str | None:
+    """The address of the publisher's colours and font for the frame (embed/base.html), or None."""
+    look = service.look_for(origin)
+    return url_for("embed.look", digest=look.digest) if look else None
+
+
+@bp.get("/look/<digest>.css")
+def look(digest):
+    """A publisher's colours and font as a stylesheet (forum/looks.py). Its address names the look, so a
+    changed look is a new address and a browser may keep each one for a year."""
+    found = service.look_by_digest(digest) or abort(404, "There is no such stylesheet.")
+    response = Response(found.css(), mimetype="text/css")
+    response.cache_control.public, response.cache_control.max_age = True, YEAR
+    response.cache_control.immutable = True
     return response

@@ -4,7 +4,10 @@
 // data-url is the article's canonical address (else the page's <link rel="canonical">); data-theme
 // ("light", "dark") forces a theme, else the host page's own color-scheme decides, else the reader's.
 // The frame tells its height by postMessage; only messages from the forum's origin and from this very
-// frame are read. README, "Comments under articles".
+// frame are read. A page whose server put the comments in its HTML (GET /embed/fragment, a
+// <section data-forum-fragment>) keeps them until the frame has drawn itself, then shows the frame in
+// their place. When the host page switches between light and dark, the frame follows.
+// README, "Comments under articles".
 "use strict";
 
 (() => {
@@ -38,6 +41,15 @@
   frame.style.border = "0";
   frame.style.height = "480px";
   frame.style.colorScheme = theme || "normal";
+  // The comments the server put in the page, this article's (else the page's one): shown until the
+  // frame says how tall it is, which it does once its comments are drawn.
+  const fragments = [...document.querySelectorAll("[data-forum-fragment]")];
+  let fragment = fragments.find((element) => element.dataset.forumFragment === article)
+    || (fragments.length === 1 ? fragments[0] : null);
+  if (fragment) {
+    frame.style.height = "0";
+    frame.style.visibility = "hidden";
+  }
   script.after(frame);
 
   window.addEventListener("message", (event) => {
@@ -45,5 +57,24 @@
     const data = event.data;
     if (!data || data.type !== "forum:height" || !Number.isFinite(data.height)) return;
     frame.style.height = `${Math.min(Math.max(Math.ceil(data.height), 120), 50000)}px`;
+    if (fragment) {
+      fragment.remove();
+      fragment = null;
+      frame.style.visibility = "";
+    }
   });
+
+  // The host's own dark-mode switch (a class or attribute on <html> or <body>): tell the frame.
+  let shown = theme;
+  const follow = () => {
+    const now = hostTheme();
+    if (now === shown) return;
+    shown = now;
+    frame.style.colorScheme = now || "normal";
+    frame.contentWindow.postMessage({ type: "forum:theme", theme: now }, forum.origin);
+  };
+  const watched = { attributes: true, attributeFilter: ["class", "style", "data-theme", "data-color-scheme"] };
+  const watcher = new MutationObserver(follow);
+  watcher.observe(document.documentElement, watched);
+  if (document.body) watcher.observe(document.body, watched);
 })();
