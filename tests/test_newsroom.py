@@ -312,7 +312,7 @@ def test_a_moderator_features_a_comment_and_it_shows_first_in_the_embed(client, 
     frame = client.get(embed_url(article)).text
     picks = frame.index('class="editors-picks"')
     assert picks < frame.index(f'id="p{comment.id}"') < frame.index("Later comment 0.")
-    assert frame.count(f'id="p{comment.id}"') == 1 and "Editors’ pick" in frame
+    assert frame.count(f'id="p{comment.id}"') == 1 and 'class="pick-label"' in frame
     # a plain form goes back to where it was sent from; featuring twice is refused
     assert client.submit(f"/mod/posts/{comment.id}/feature").status_code == 409
     back = client.submit(f"/mod/posts/{comment.id}/unfeature", {"next": thread_url(article)})
@@ -351,17 +351,24 @@ def test_the_full_thread_has_a_paged_filter_of_the_picks(app, client, article, m
     assert "Editors’ picks" not in client.get(f"/t/{plain.id}-{plain.slug}?order=picks").text
 
 
-def test_a_guests_cached_embed_changes_when_a_pick_does(client, article, member, moderator):
+def test_a_guests_cached_embed_changes_when_a_pick_does(app, client, article, member, moderator):
     comment = make_reply(db.session.get(Article, article.id).thread, member, "Picked later.")
-    for _ in range(2):
-        frame = client.get(embed_url(article))
-    assert frame.headers[HEADER] == "hit" and "Editors’ pick" not in frame.text
     client.sign_in(moderator)
+    guest = app.test_client()
+    for url in (embed_url(article), thread_url(article)):
+        for _ in range(2):
+            page = guest.get(url)
+        assert page.headers[HEADER] == "hit" and 'class="pick-label"' not in page.text
     assert client.submit(f"/mod/posts/{comment.id}/feature").status_code == 303
-    client.post("/logout", data={"csrf_token": client.csrf_token()})
-    frame = client.get(embed_url(article))
-    assert frame.headers[HEADER] == "miss" and "Editors’ pick" in frame.text
-    assert "Editors’ pick" in client.get(thread_url(article)).text
+    for url in (embed_url(article), thread_url(article)):
+        page = guest.get(url)
+        assert page.headers[HEADER] == "miss" and 'class="pick-label"' in page.text
+    for _ in range(2):
+        page = guest.get(embed_url(article))
+    assert page.headers[HEADER] == "hit"
+    assert client.submit(f"/mod/posts/{comment.id}/unfeature").status_code == 303
+    page = guest.get(embed_url(article))
+    assert page.headers[HEADER] == "miss" and 'class="pick-label"' not in page.text
 
 
 # --- staff badges ---------------------------------------------------------------------------------------
@@ -403,3 +410,38 @@ def test_an_article_page_with_picks_and_staff_badges_costs_no_more_queries(clien
 
     client.sign_in(moderator)
     assert count_for(1) == count_for(8)
+
+
+# --- valid HTML ---------------------------------------------------------------------------------------
+
+def test_the_newsroom_pages_are_valid_html(client, article, member, moderator, tmp_path):
+    from tests.test_valid_html import vnu_errors
+    thread = db.session.get(Article, article.id).thread
+    picked = make_reply(thread, moderator, "Picked, by staff.")
+    make_reply(thread, member, "A member's comment.")
+    members_only = new_article("secret", "For members")
+    set_article(members_only, members_only=True)
+    set_article(article, premoderated=True)
+    client.sign_in(member)
+    client.submit(f"/t/{article.thread_id}/reply", {"body": "Waiting under the article."})
+    client.post("/logout", data={"csrf_token": client.csrf_token()})
+    pages = {"members-only frame (guest)": client.get(embed_url(members_only)).text,
+             "members-only thread (guest)": client.get(thread_url(members_only)).text}
+    client.sign_in(moderator)
+    client.submit(f"/mod/posts/{picked.id}/feature")
+    pages.update({
+        "thread (moderator)": client.get(thread_url(article)).text,
+        "picks (moderator)": client.get(f"{thread_url(article)}?order=picks").text,
+        "frame (moderator)": client.get(embed_url(article)).text,
+        "queue": client.get("/mod").text,
+        "queue, one article": client.get(f"/mod?article={article.id}").text,
+        "settings (refused)": client.submit(f"/mod/threads/{article.thread_id}/article",
+                                            settings_form(close_after_days="x")).text,
+    })
+    client.submit(f"/mod/threads/{article.thread_id}/article", settings_form(comments="closed", close_after_days="3"))
+    pages["thread, closed (moderator)"] = client.get(thread_url(article)).text
+    client.post("/logout", data={"csrf_token": client.csrf_token()})
+    client.sign_in(member)
+    pages["frame, closed (member)"] = client.get(embed_url(article)).text
+    assert 'class="editors-picks"' in pages["frame (moderator)"] and "Sign in to read" in pages["members-only frame (guest)"]
+    assert vnu_errors(pages, tmp_path) == []
