@@ -145,6 +145,10 @@ def reply_every_way(client, article, body):
     return frame, answers
 
 
+def _opening(article):
+    return db.session.scalar(select(func.min(Post.id)).where(Post.thread_id == article.thread_id))
+
+
 def post_count(article):
     return db.session.scalar(select(func.count(Post.id)).where(Post.thread_id == article.thread_id))
 
@@ -156,6 +160,8 @@ def test_closed_comments_take_no_comment_from_any_path(client, article, member):
     assert f"{CLOSED}: no new comments." in page.text and 'id="reply-form"' not in page.text
     frame, answers = reply_every_way(client, article, "Too late")
     assert f"{CLOSED}: no new comments." in frame.text and f'action="/t/{article.thread_id}/reply"' not in frame.text
+    own_page = client.get(f"/p/{_opening(article)}/reply")  # the reply page of its own (no JavaScript)
+    assert f"{CLOSED}: no new comments." in own_page.text and 'id="reply-form"' not in own_page.text
     assert [answer.status_code for answer in answers] == [403, 403]
     assert all(CLOSED in answer.text for answer in answers)
     assert post_count(article) == 1
