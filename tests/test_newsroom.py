@@ -237,6 +237,7 @@ def test_the_queue_filters_by_article_and_says_which_article_a_held_comment_is_o
     filtered = client.get(f"/mod?article={first.id}")
     assert filtered.text.count('class="queue-item held-item"') == 1 and "On the first" in filtered.text
     assert "On the second" not in filtered.text and "Only the comments held under" in filtered.text
+    assert filtered.text.count(f'<input type="hidden" name="article" value="{first.id}">') == 2  # approve, reject
     held_id = db.session.scalar(select(HeldPost.id).where(HeldPost.thread_id == first.thread_id))
     approved = client.submit(f"/mod/held/{held_id}/approve", {"article": str(first.id)})
     assert approved.status_code == 303 and approved.location.endswith(f"/mod?article={first.id}")
@@ -265,11 +266,15 @@ def test_a_members_only_article_is_kept_from_guests_even_from_their_cached_pages
     assert "frame-ancestors" in frame.headers["Content-Security-Policy"]
     assert PUBLISHER in frame.headers["Content-Security-Policy"]
     assert article.title not in client.get("/").text
+    assert client.get(f"/t/{article.thread_id}/feed.atom").status_code == 403
+    assert article.title not in client.get("/feeds/latest.atom").text
+    assert "A comment for members." not in client.get("/search", query_string={"q": "comment members"}).text
     assert client.get("/embed/counts", query_string={"url": article.url}).json["counts"][article.url] == 0
     post_id = db.session.scalar(select(func.max(Post.id)).where(Post.thread_id == article.thread_id))
     assert client.get(f"/p/{post_id}").status_code == 403
     client.sign_in(member)
-    assert "A comment for members." in client.get(thread_url(article)).text
+    page = client.get(thread_url(article)).text
+    assert "A comment for members." in page and "feed.atom" not in page  # no feed a reader could follow
     assert "A comment for members." in client.get(embed_url(article)).text
 
 
@@ -451,3 +456,20 @@ def test_the_newsroom_pages_are_valid_html(client, article, member, moderator, t
     pages["frame, closed (member)"] = client.get(embed_url(article)).text
     assert 'class="editors-picks"' in pages["frame (moderator)"] and "Sign in to read" in pages["members-only frame (guest)"]
     assert vnu_errors(pages, tmp_path) == []
+
+
+def test_rejecting_from_the_filtered_queue_stays_in_it(client, article, member, moderator):
+    set_article(article, premoderated=True)
+    client.sign_in(member)
+    for body in ("One to reject", "One to keep waiting"):
+        client.submit(f"/t/{article.thread_id}/reply", {"body": body})
+    client.post("/logout", data={"csrf_token": client.csrf_token()})
+    client.sign_in(moderator)
+    first = db.session.scalar(select(func.min(HeldPost.id)).where(HeldPost.thread_id == article.thread_id))
+    refused = client.submit(f"/mod/held/{first}/reject", {"reason": "", "article": str(article.id)}, htmx=True)
+    assert refused.status_code == 422 and "Under the article" in refused.text
+    refused = client.submit(f"/mod/held/{first}/reject", {"reason": "", "article": str(article.id)})
+    assert refused.status_code == 422 and "Only the comments held under" in refused.text
+    done = client.submit(f"/mod/held/{first}/reject", {"reason": "Off topic.", "article": str(article.id)})
+    assert done.status_code == 303 and done.location.endswith(f"/mod?article={article.id}")
+    assert "One to keep waiting" in client.get(done.location).text

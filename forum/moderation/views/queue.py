@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
+from ...embed.service import article_by_thread
 from ...errors import respond
 from ...extensions import db
 from ...htmx import is_fragment_request, render, render_partial
@@ -147,8 +148,10 @@ def reject_held(held_id):
             decided = held.reject(current_user, waiting, request.form.get("reason", ""))
     except FieldError as error:
         if is_fragment_request():
+            article = article_by_thread(waiting.thread_id) if waiting.thread_id else None
             return render_partial("moderation/_held_item.html", status=422, held_post=waiting,
-                                  held_errors={waiting.id: error.message}, suspend_days=held.SUSPEND_DAYS)
+                                  held_errors={waiting.id: error.message}, suspend_days=held.SUSPEND_DAYS,
+                                  article_of={article.thread_id: article} if article else {})
         return _queue_page(422, {waiting.id: error.message})
     flash(f"The post is rejected and its author suspended for {held.SUSPEND_DAYS} days." if suspend
           else "The post is rejected.", "success")
