@@ -109,6 +109,11 @@ class Defaults:
     EMBED_LOOKS = []
     EMBED_CATEGORY = ""
     EMBED_AUTHOR = ""
+    # An article's comments close by themselves this many days after its thread began (0: never); an
+    # article may have its own number (forum/models/article.py). /admin/settings changes it.
+    EMBED_CLOSE_AFTER_DAYS = 0
+    # The word beside a moderator's or admin's name on their posts ("": no badge). /admin/settings changes it.
+    STAFF_BADGE_TITLE = "Staff"
     # How long the publisher's article page may take to answer when the forum checks it names itself.
     EMBED_FETCH_SECONDS = 5
     # True: the session and remember-me cookies are SameSite=None (over HTTPS only), so a member signed in on

@@ -17,7 +17,7 @@ from sqlalchemy import and_, func, or_, select, true
 from werkzeug.exceptions import Forbidden
 
 from .extensions import db, login_manager
-from .models import Category, Post, Sanction, Thread, User
+from .models import Article, Category, Post, Sanction, Thread, User
 from .models.base import utcnow
 from .models.moderation import READ_ONLY_KINDS
 from .trust import abilities
@@ -44,8 +44,18 @@ def visible_to(thread: Thread, viewer) -> bool:
 
 
 def guest_kept_out(thread: Thread, viewer) -> bool:
-    """Whether `viewer` is a guest and the thread is in a members-only category."""
-    return thread.category.members_only and not getattr(viewer, "is_authenticated", False)
+    """Whether `viewer` is a guest and the thread is in a members-only category, or is the comments of an
+    article staff made members-only ("sign in to read"; thread.article, loaded with it by get_thread)."""
+    if getattr(viewer, "is_authenticated", False):
+        return False
+    return thread.category.members_only or (thread.article is not None and thread.article.members_only)
+
+
+def members_only_threads():
+    """SQL: the ids of the threads guests may not read (members-only categories', members-only articles')."""
+    return (select(Thread.id).join(Category, Category.id == Thread.category_id)
+            .where(Category.members_only.is_(True))
+            .union(select(Article.thread_id).where(Article.members_only.is_(True))))
 
 
 def readable_by(viewer):
@@ -56,6 +66,7 @@ def readable_by(viewer):
         conditions.append(Thread.removed_at.is_(None))
     if not getattr(viewer, "is_authenticated", False):
         conditions.append(Thread.category_id.not_in(select(Category.id).where(Category.members_only)))
+        conditions.append(Thread.id.not_in(select(Article.thread_id).where(Article.members_only)))
     return and_(true(), *conditions)
 
 

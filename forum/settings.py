@@ -417,6 +417,13 @@ SETTINGS: tuple[Setting, ...] = (
             max_length=20,
             help="The username of the account whose opening post links to the article (an editor's, say). "
                  "Empty: the first administrator."),
+    Setting("EMBED_CLOSE_AFTER_DAYS", "int", "Comments under articles", "Days an article’s comments stay open",
+            minimum=0, maximum=3650,
+            help="An article’s comments close by themselves this many days after its thread began; staff may give "
+                 "an article its own number, or close it at once, from its thread. 0: they never close by themselves."),
+    Setting("STAFF_BADGE_TITLE", "text", "Moderation", "Staff badge", required=False, max_length=30,
+            help="The word beside a moderator’s or administrator’s name on their posts, such as Staff or Newsroom. "
+                 "Empty: no badge."),
 )
 BY_NAME = {setting.name: setting for setting in SETTINGS}
 

@@ -214,7 +214,8 @@ def snippet_title(html: str, url: str) -> str:
 
 def comment_counts(raw_urls: list[str]) -> dict[str, int]:
     """How many comments (posts after the opening one) each article has, by the address as given; an
-    address of no article, or not allowed, counts 0. One query for them all."""
+    address of no article, or not allowed, counts 0, and so does a members-only article (the answer is
+    public, kept by caches). One query for them all."""
     wanted: dict[str, str] = {}
     for raw in raw_urls[:MAX_COUNTED]:
         try:
@@ -226,6 +227,7 @@ def comment_counts(raw_urls: list[str]) -> dict[str, int]:
         rows = db.session.execute(
             select(Article.url, Thread.post_count - 1)
             .join(Thread, Thread.id == Article.thread_id)
-            .where(Article.url.in_(set(wanted.values())), Thread.removed_at.is_(None)))
+            .where(Article.url.in_(set(wanted.values())), Thread.removed_at.is_(None),
+                   Article.members_only.is_(False)))  # counted for everyone: members-only ones say 0
         counts = {url: max(count, 0) for url, count in rows}
     return {raw: counts.get(wanted.get(raw, ""), 0) for raw in raw_urls[:MAX_COUNTED]}

@@ -12,6 +12,7 @@ from ..extensions import limiter
 from ..htmx import render
 from ..page_cache import for_guests
 from ..pagination import Page
+from ..policy import MembersOnly
 from ..posts.forms import ReplyForm
 from ..posts.service import drafts
 from ..posts.service.display import conversation_for
@@ -26,6 +27,7 @@ from . import bp, fragment, service
 THEMES = ("light", "dark")
 COUNTS_SECONDS = 60  # how long browsers and shared caches may keep the comment counts
 YEAR = 365 * 24 * 3600
+PICKS_SHOWN = 5  # editors' picks shown above an article's comments, the latest featured first
 
 
 def _checked_page_counted(response) -> bool:
@@ -78,19 +80,24 @@ def show(thread_id, slug):
     """An article's comments for its publisher's frame: the latest page first, then the composer."""
     article = service.article_by_thread(thread_id) or abort(404, "These are no article's comments.")
     allow_framing_by([article.origin])  # before anything else may refuse: the refusal shows in the frame
-    thread = threads.get_thread(thread_id, current_user) or abort(404, "There is no such thread.")
+    try:
+        thread = threads.get_thread(thread_id, current_user) or abort(404, "There is no such thread.")
+    except MembersOnly:  # a members-only article's comments: the way in, inside the frame (never kept)
+        return render("embed/members_only.html", status=403, article=article, thread=article.thread, theme=_theme())
     if slug != thread.slug:
         return redirect(url_for("embed.show", thread_id=thread.id, slug=thread.slug, **request.args), 301)
     page = _requested_page(thread)
     posts = threads.thread_posts(thread, page)
     shown = posts[1:] if page.number == 1 else posts  # the opening post only links to the article
+    picks = threads.featured_first(thread, PICKS_SHOWN)  # first, labelled; not again in the page's run
+    shown = [post for post in shown if post not in picks]
     form = None  # guests have no composer, so their page holds no CSRF token (forum/page_cache.py)
     if current_user.is_authenticated:
         draft = drafts.draft_for(current_user, thread)
         form = ReplyForm.fresh(draft.body, draft.parent_id) if draft else ReplyForm.fresh()
     return render("embed/show.html", "posts", thread=thread, article=article, page=page, posts=shown,
                   after=posts[-1].id if posts else 0, form=form, answering=None, preview=None,
-                  theme=_theme(), convo=conversation_for(thread, shown, current_user))
+                  theme=_theme(), picks=picks, convo=conversation_for(thread, picks + shown, current_user))
 
 
 def _requested_page(thread) -> Page:

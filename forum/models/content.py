@@ -99,6 +99,8 @@ class Post(db.Model):
     reaction_count: Mapped[int] = mapped_column(default=0)
     # Bumped on every edit, so that an edit made from a stale form is detected.
     version: Mapped[int] = mapped_column(default=1)
+    # An editors' pick (forum/moderation/service/newsroom.py): when staff featured it, None when not.
+    featured_at: Mapped[datetime | None]
 
     thread: Mapped[Thread] = relationship()
     author: Mapped[User] = relationship()
@@ -154,7 +156,7 @@ class HeldPost(db.Model):
     links_allowed: Mapped[bool] = mapped_column(default=False)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"))
     request_key: Mapped[str | None] = mapped_column(String(64))
-    why: Mapped[str] = mapped_column(String(16))  # "links" or "new": which setting held it
+    why: Mapped[str] = mapped_column(String(16))  # "links", "new" or "article" (a pre-moderated article's)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -32,9 +32,12 @@ class Decided:
     post: Post | None = None  # what approval published
 
 
-def waiting() -> list[HeldPost]:
-    """Held posts no moderator has decided on, the longest waiting first."""
-    return list(db.session.scalars(select(HeldPost).where(HeldPost.decided_at.is_(None))
+def waiting(thread_id: int | None = None) -> list[HeldPost]:
+    """Held posts no moderator has decided on (in one thread, an article's say), the longest waiting first."""
+    query = select(HeldPost).where(HeldPost.decided_at.is_(None))
+    if thread_id is not None:
+        query = query.where(HeldPost.thread_id == thread_id)
+    return list(db.session.scalars(query
                                    .options(joinedload(HeldPost.author), joinedload(HeldPost.thread),
                                             joinedload(HeldPost.category))
                                    .order_by(HeldPost.created_at, HeldPost.id).limit(QUEUE_SIZE)))

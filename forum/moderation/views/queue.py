@@ -4,17 +4,18 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
+from ...embed.service import article_by_thread
 from ...errors import respond
 from ...extensions import db
 from ...htmx import is_fragment_request, render, render_partial
-from ...models import Post, Thread
+from ...models import Article, Post, Thread
 from ...policy import staff_required
 from ...posts.service.display import conversation_for
 from ...refusals import FieldError, Refusal, show_on
 from ...security import safe_next
 from ...threads import service as thread_lists
 from .. import bp
-from ..service import flags, held, threads
+from ..service import flags, held, newsroom, threads
 from ..forms import FlagForm
 
 
@@ -91,9 +92,25 @@ def queue():
 
 
 def _queue_page(status: int = 200, held_errors: dict | None = None):
+    """The queue; ?article=<id> shows only the held posts under that article (the select lists the
+    articles with posts waiting, pre-moderated ones' say)."""
+    waiting_articles = newsroom.articles_waiting()
+    article = _filtered_article()
     return render("moderation/queue.html", "queue", status=status, entries=flags.queue(), counts=flags.counts(),
-                  hide_error="", held_posts=held.waiting(), held_errors=held_errors or {},
-                  suspend_days=held.SUSPEND_DAYS)
+                  hide_error="", held_posts=held.waiting(article.thread_id if article else None),
+                  held_errors=held_errors or {}, suspend_days=held.SUSPEND_DAYS, waiting_articles=waiting_articles,
+                  article_of={waiting.article.thread_id: waiting.article for waiting in waiting_articles},
+                  filtered_article=article)
+
+
+def _filtered_article():
+    """The article named by ?article= (or the form's article, after a decision), or None for all."""
+    raw = request.values.get("article", "")
+    if not raw:
+        return None
+    if not raw.isdigit() or (article := db.session.get(Article, int(raw))) is None:
+        abort(404, "There is no such article.")
+    return article
 
 
 def _held(held_id):
@@ -113,7 +130,8 @@ def approve_held(held_id):
 def _held_decided(decided: held.Decided):
     """After a decision on a held post: the queue again (page), or the item alone, decided (fragment)."""
     if not is_fragment_request():
-        return redirect(url_for("moderation.queue"), 303)
+        article = request.form.get("article", "")
+        return redirect(url_for("moderation.queue", article=article if article.isdigit() else None), 303)
     return render_partial("moderation/_held_decided.html", held_post=decided.held, post=decided.post)
 
 
@@ -130,8 +148,10 @@ def reject_held(held_id):
             decided = held.reject(current_user, waiting, request.form.get("reason", ""))
     except FieldError as error:
         if is_fragment_request():
+            article = article_by_thread(waiting.thread_id) if waiting.thread_id else None
             return render_partial("moderation/_held_item.html", status=422, held_post=waiting,
-                                  held_errors={waiting.id: error.message}, suspend_days=held.SUSPEND_DAYS)
+                                  held_errors={waiting.id: error.message}, suspend_days=held.SUSPEND_DAYS,
+                                  article_of={article.thread_id: article} if article else {})
         return _queue_page(422, {waiting.id: error.message})
     flash(f"The post is rejected and its author suspended for {held.SUSPEND_DAYS} days." if suspend
           else "The post is rejected.", "success")

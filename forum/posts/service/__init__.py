@@ -9,13 +9,13 @@ from sqlalchemy.orm import joinedload
 
 from ...database import write_transaction
 from ...extensions import db
-from ...models import (Category, Draft, Ignore, Notification, Post, PostQuote, PostRevision, Thread,
+from ...models import (Draft, Ignore, Notification, Post, PostQuote, PostRevision, Thread,
                       ThreadSubscription, User)
 from ...models.base import utcnow
 from ...models.preferences import ignorable
-from ...policy import WriteRefused, check_may_write, links_allowed_for, may_change
+from ...policy import WriteRefused, check_may_write, links_allowed_for, may_change, members_only_threads
 from ...settings import site_setting
-from . import uploads
+from . import articles, uploads
 from .context import render_post, render_posts
 from .images import hashes_in
 from ..forms import BODY_MAX
@@ -69,7 +69,11 @@ def add_reply(thread: Thread, author: User, body: str, parent_id: int | None = N
     rendered = render_post(body, allowed)
     try:
         with write_transaction() as session:
-            check_may_write(session, author, session.get(Thread, thread.id))
+            current = session.get(Thread, thread.id)
+            check_may_write(session, author, current)
+            articles.check_open(current, author)
+            if articles.premoderated(current, author):  # the views hold these (held.hold_reason): never posted
+                raise WriteRefused(articles.PREMODERATED, status=409)
             now = utcnow()
             post = new_post(session, thread.id, author, body, rendered, allowed, now,
                             parent_id=parent_in(session, thread.id, parent_id), request_key=request_key)
@@ -100,12 +104,11 @@ def new_post(session, thread_id: int, author: User, body: str, rendered: Rendere
 
 def check_quotes(session, thread_id: int, rendered: Rendered) -> None:
     """Raise QuoteRefused if a thread guests may read would quote (at any depth) a post from a
-    members-only category: the quote would show guests what its category keeps from them."""
+    members-only category or article: the quote would show guests what is kept from them."""
     if not rendered.quoted_post_ids:
         return
-    members_only = (select(Thread.id).join(Category, Category.id == Thread.category_id)
-                    .where(Category.members_only.is_(True)))
-    if session.scalar(members_only.where(Thread.id == thread_id)) is not None:
+    members_only = members_only_threads()
+    if session.scalar(select(Thread.id).where(Thread.id == thread_id, Thread.id.in_(members_only))) is not None:
         return  # members quoting members
     quoted = select(Post.id).where(Post.id.in_(set(rendered.quoted_post_ids)),
                                    Post.thread_id.in_(members_only)).limit(1)

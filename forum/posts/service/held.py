@@ -13,7 +13,7 @@ from ...models import Category, Draft, HeldPost, Thread, ThreadDraft, User
 from ...models.base import utcnow
 from ...policy import check_may_write, links_allowed_for
 from ...settings import site_setting
-from . import check_length, check_quotes, parent_in
+from . import articles, check_length, check_quotes, parent_in
 from .context import render_post
 
 WAITING = "Your post is waiting for a moderator: nobody else sees it until it is approved."
@@ -26,8 +26,11 @@ def is_new_member(author: User) -> bool:
     return not links_allowed_for(author)
 
 
-def hold_reason(author: User, body: str) -> str | None:
-    """Why this post by `author` must wait for a moderator ("new" or "links"), or None to publish it."""
+def hold_reason(author: User, body: str, thread: Thread | None = None) -> str | None:
+    """Why this post by `author` (in `thread`, for a reply) must wait for a moderator ("article": the
+    thread is a pre-moderated article's; "new" or "links"), or None to publish it."""
+    if articles.premoderated(thread, author):
+        return "article"
     mode = site_setting("NEW_MEMBER_POST_REVIEW")
     if mode == "publish" or author.is_staff or not is_new_member(author):
         return None
@@ -64,6 +67,7 @@ def _hold(author: User, request_key, make, rendered, thread: Thread | None = Non
             current = session.get(Thread, thread.id) if thread is not None else None
             check_may_write(session, author, current)
             if current is not None:
+                articles.check_open(current, author)
                 check_quotes(session, current.id, rendered)
                 session.execute(delete(Draft).where(Draft.user_id == author.id, Draft.thread_id == current.id))
             else:
@@ -91,7 +95,7 @@ def waiting_in(thread: Thread, viewer) -> list[HeldPost]:
     """The viewer's own replies waiting in this thread, oldest first (nobody else's, ever)."""
     if not getattr(viewer, "is_authenticated", False):
         return []
-    if site_setting("NEW_MEMBER_POST_REVIEW") == "publish":
+    if site_setting("NEW_MEMBER_POST_REVIEW") == "publish" and not articles.premoderated(thread, viewer):
         # Nothing is held while posts publish at once (the default): thread pages skip the query. Posts
         # still waiting from before the setting changed are on their authors' /held page.
         return []

@@ -14,13 +14,13 @@ from datetime import timedelta
 from pathlib import Path
 
 from PIL import Image
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, or_, select
 
 from ... import pictures
 from ...database import write_transaction
 from ...extensions import db
 from ...limits import take_image_upload
-from ...models import Category, Draft, HeldPost, Post, PostUpload, Thread, ThreadDraft, Upload, User
+from ...models import Article, Category, Draft, HeldPost, Post, PostUpload, Thread, ThreadDraft, Upload, User
 from ...models.base import utcnow
 from ...policy import check_may_write
 from ...refusals import FieldError, Refusal
@@ -165,12 +165,14 @@ def visibility(sha256: str, viewer) -> Visibility:
     signed_in = getattr(viewer, "is_authenticated", False)
     uploads = (select(Upload.id).join(User, User.id == Upload.owner_id)
                .where(Upload.sha256 == sha256, User.deleted_at.is_(None)))
-    shown_in = (select(Category.members_only)
+    kept_from_guests = or_(Category.members_only,
+                           Thread.id.in_(select(Article.thread_id).where(Article.members_only.is_(True))))
+    shown_in = (select(kept_from_guests)
                 .select_from(PostUpload).join(Post, Post.id == PostUpload.post_id)
                 .join(Thread, Thread.id == Post.thread_id).join(Category, Category.id == Thread.category_id)
                 .where(PostUpload.upload_id.in_(uploads), Post.removal.is_(None), Post.links_allowed.is_(True),
                        Thread.removed_at.is_(None))
-                .order_by(Category.members_only).limit(1))
+                .order_by(kept_from_guests).limit(1))
     members_only = db.session.scalar(shown_in)
     if members_only is False:
         return Visibility(True, True)

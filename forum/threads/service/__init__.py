@@ -79,7 +79,8 @@ def get_thread(thread_id: int, viewer) -> Thread | None:
     """The thread, or None if there is none or a moderator removed it and `viewer` is not staff.
 
     Raises MembersOnly for a guest at a members-only thread."""
-    thread = db.session.get(Thread, thread_id, options=[joinedload(Thread.category)])
+    thread = db.session.scalar(select(Thread).where(Thread.id == thread_id)
+                               .options(joinedload(Thread.category), joinedload(Thread.article)))
     if thread is None or not readable(thread, viewer):
         return None
     return thread
@@ -122,6 +123,30 @@ def thread_posts(thread: Thread, page: Page, order: str = "oldest") -> list[Post
         .order_by(*ordering)
     )
     return list(db.session.scalars(query))
+
+
+def _picks(thread: Thread):
+    return select(Post.id).where(Post.thread_id == thread.id, Post.featured_at.is_not(None), Post.removal.is_(None))
+
+
+def count_picks(thread: Thread) -> int:
+    """How many of the thread's posts are editors' picks (shown, not removed)."""
+    return db.session.scalar(select(func.count()).select_from(_picks(thread).subquery()))
+
+
+def picked_posts(thread: Thread, page: Page) -> list[Post]:
+    """One page of the thread's editors' picks, in the thread's order, authors loaded in the same query."""
+    page_ids = _picks(thread).order_by(Post.id).offset(page.offset).limit(page.per_page)
+    return list(db.session.scalars(select(Post).where(Post.id.in_(page_ids))
+                                   .options(joinedload(Post.author), joinedload(Post.parent)).order_by(Post.id)))
+
+
+def featured_first(thread: Thread, limit: int) -> list[Post]:
+    """The thread's editors' picks, the latest featured first: what the comments under an article open with."""
+    return list(db.session.scalars(
+        select(Post).where(Post.id.in_(_picks(thread)))
+        .options(joinedload(Post.author), joinedload(Post.parent))
+        .order_by(Post.featured_at.desc(), Post.id.desc()).limit(limit)))
 
 
 def posts_after(thread: Thread, after_id: int, reader, limit: int) -> list[Post]:

@@ -35,7 +35,7 @@ def reply(thread_id):
     if not form.validate():
         return refused_reply(thread, form)
     earlier = posts.posted_with(current_user, form.request_key.data)
-    if earlier is None and (why := held.hold_reason(current_user, form.body.data)):
+    if earlier is None and (why := held.hold_reason(current_user, form.body.data, thread)):
         return _held_reply(thread, form, why)
     try:
         post = earlier or posts.add_reply(thread, current_user, form.body.data, form.answered_post_id,

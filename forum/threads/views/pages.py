@@ -9,7 +9,7 @@ from ...limits import limit_threads
 from ...page_cache import for_guests
 from ...pagination import Page, requested_page
 from ...policy import MembersOnly
-from ...posts.service import drafts, held
+from ...posts.service import articles, drafts, held
 from ...posts import service as posts_service
 from ...posts.service.display import conversation_for
 from ...posts.forms import ReplyForm
@@ -64,13 +64,22 @@ def show(thread_id, slug):
     if current_user.is_authenticated:
         draft = drafts.draft_for(current_user, thread)
         form = ReplyForm.fresh(draft.body, draft.parent_id) if draft else ReplyForm.fresh()
-    return render_thread(thread, form, order=requested_order())
+    return render_thread(thread, form, order=requested_order(thread))
 
 
-def requested_order() -> str:
-    """The order named by ?order= (oldest first for a missing or unknown one)."""
+def requested_order(thread=None) -> str:
+    """The order named by ?order= (oldest first for a missing or unknown one). An article's thread may
+    also be read as its editors' picks alone (?order=picks)."""
     order = request.args.get("order", "oldest")
+    if order == "picks" and thread is not None and thread.article is not None:
+        return order
     return order if order in service.POST_ORDERS else "oldest"
+
+
+@bp.app_template_global()
+def comments_closed(thread) -> bool:
+    """Whether the thread is an article's whose comments are closed (its composer says so)."""
+    return articles.comments_closed(thread)
 
 
 @bp.get("/t/<int:thread_id>/unread")
@@ -98,8 +107,12 @@ def render_thread(thread, form, status=200, composing=False, preview=None, order
     orders skip posts, so they record nothing).
     """
     per_page = current_app.config["POSTS_PER_PAGE"]
-    page = Page.last(thread.post_count, per_page) if composing else requested_page(thread.post_count, per_page)
-    posts = service.thread_posts(thread, page, order)
+    if order == "picks":  # an article's editors' picks, a page at a time
+        page = requested_page(service.count_picks(thread), per_page)
+        posts = service.picked_posts(thread, page)
+    else:
+        page = Page.last(thread.post_count, per_page) if composing else requested_page(thread.post_count, per_page)
+        posts = service.thread_posts(thread, page, order)
     state = unread.state_for(current_user, thread)
     new_from = unread.first_unread_id(posts, state) if order == "oldest" else None
     opening = posts[0] if posts and page.number == 1 and order == "oldest" else service.opening_post(thread)
