@@ -163,6 +163,17 @@ def test_a_replayed_answer_is_refused(client, provider):
     assert not signed_in(client) and len(provider.token_requests) == 1
 
 
+def test_an_answer_is_used_once_even_when_it_was_refused(client, provider):
+    """A refused answer, sent again from the same browser (reloaded, or by someone who saw the address),
+    is not tried again: the sign-in it belonged to is over."""
+    provider.claims_changed = {"nonce": "another-sign-ins-nonce"}
+    answer, callback = sign_in_with_provider(client)
+    _refused(answer, 400, "could not be verified")
+    provider.claims_changed = {}
+    _refused(client.get(callback), 400, "already used")
+    assert len(provider.token_requests) == 1 and not signed_in(client)
+
+
 def test_a_replayed_code_is_refused_by_the_provider_and_explained(client, provider):
     _, callback = sign_in_with_provider(client)
     client.submit("/logout")
@@ -178,6 +189,7 @@ def test_a_replayed_code_is_refused_by_the_provider_and_explained(client, provid
     ({"nonce": "another-sign-ins-nonce"}, "a wrong nonce"),
     ({"nonce": None}, "no nonce"),
     ({"aud": "another-client"}, "another audience"),
+    ({"aud": "another-client", "azp": CLIENT_ID}, "another audience, though it names the forum as its party"),
     ({"aud": [CLIENT_ID, "another-client"], "azp": "another-client"}, "another authorized party"),
     ({"iss": "http://127.0.0.1:1"}, "another issuer"),
     ({"exp": int(time.time()) - 3600, "iat": int(time.time()) - 7200}, "expired"),
