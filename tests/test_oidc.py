@@ -9,7 +9,8 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from forum.auth.service import external
+from forum.auth.service import external, two_factor
+from forum.database import write_transaction
 from forum.extensions import db
 from forum.models import ExternalAccount, User
 from forum.moderation.service import sanctions
@@ -32,8 +33,8 @@ def _use(app, issuer: str) -> None:
 
 
 def begin(client, next_url="/"):
-    """Press "Sign in with …": the forum's answer (a redirect to the provider)."""
-    return client.submit("/login/oidc", {"next": next_url})
+    """Follow "Sign in with …": the forum's answer (a redirect to the provider)."""
+    return client.get("/login/oidc", query_string={"next": next_url})
 
 
 def at_provider(started):
@@ -61,10 +62,26 @@ def members() -> int:
 
 # --- The way in ------------------------------------------------------------------------------------------
 
-def test_the_sign_in_page_offers_the_provider_as_a_plain_form(client, provider):
+def test_the_sign_in_page_offers_the_provider_as_a_plain_link(client, provider):
     page = client.get("/login?next=/t/1").text
-    assert 'action="/login/oidc" method="post"' in page and "Sign in with <bdi>Daily Courier</bdi>" in page
-    assert 'name="next" value="/t/1"' in page
+    assert '<a class="button" href="/login/oidc?next=/t/1"><span>Sign in with <bdi>Daily Courier</bdi></span></a>' in page
+    assert provider.discovery_reads == 0  # showing the button asks the provider nothing
+
+
+def test_the_comments_frame_offers_the_provider_too_and_comes_back_to_its_signed_in_page(app, client, provider,
+                                                                                         monkeypatch):
+    from forum.embed import service as embed
+    from tests.factories import make_category
+    from tests.test_embed import ARTICLE, PUBLISHER, snippet_page
+    app.config.update(EMBED_ORIGINS=[PUBLISHER], EMBED_CATEGORY="articles")
+    make_category(slug="articles", name="Articles"), make_user(role="admin")
+    monkeypatch.setattr(embed, "fetch_page", lambda url, timeout: snippet_page())
+    frame = client.get(client.get("/embed/article", query_string={"url": ARTICLE}).headers["Location"])
+    assert frame.status_code == 200
+    assert ('<a class="button secondary" data-signs-in href="/login/oidc?next=/embed/signed-in"><span>Sign in with '
+            '<bdi>Daily Courier</bdi></span></a>') in frame.text
+    answer, _ = sign_in_with_provider(client, "/embed/signed-in")
+    assert answer.headers["Location"] == "/embed/signed-in"
 
 
 def test_the_first_sign_in_makes_and_links_a_member_and_goes_where_they_were_going(client, provider):
@@ -121,12 +138,10 @@ def test_an_unverified_email_is_not_taken(client, provider):
 
 
 def test_the_members_own_second_step_still_holds(client, provider):
-    from forum.auth.service import two_factor
     sign_in_with_provider(client)
     member = db.session.scalar(select(User))
-    with db.session.begin_nested():
-        member.totp_secret = two_factor.new_secret() if hasattr(two_factor, "new_secret") else "JBSWY3DPEHPK3PXP"
-    db.session.commit()
+    with write_transaction(public=False) as session:
+        session.get(User, member.id).totp_secret = two_factor.new_secret()
     client.submit("/logout")
     answer, _ = sign_in_with_provider(client)
     assert answer.status_code == 302 and answer.headers["Location"] == "/login/code"

@@ -1,5 +1,11 @@
-"""Signing in with an OpenID Connect identity provider: the button's form sends the browser to the
-provider, which sends it back to the callback (forum/auth/service/oidc.py checks everything)."""
+"""Signing in with an OpenID Connect identity provider: the button sends the browser to the provider,
+which sends it back to the callback (forum/auth/service/oidc.py checks everything).
+
+The button is a link (a GET), as /embed/go is: it changes nothing on the forum, only this browser's own
+pending sign-in in its session cookie, and a form's POST could not be sent on to the provider — the CSP's
+`form-action 'self'` makes browsers refuse a form submission that redirects to another site. A page that
+starts a sign-in behind the reader's back gains nothing: the provider signs them in as themselves, and
+the answer comes back to their own browser."""
 
 from flask import abort, flash, redirect, request, url_for
 
@@ -32,13 +38,13 @@ def _failed(response) -> bool:
     return response.status_code >= 400
 
 
-@bp.post("/login/oidc")
+@bp.get("/login/oidc")
 def oidc_start():
     """"Sign in with …": to the provider, with this sign-in's state, nonce and PKCE challenge."""
     chosen = oidc.provider()
     if chosen is None:
         abort(404, OFF)
-    next_url = safe_next(request.form.get("next"))
+    next_url = safe_next(request.args.get("next"))
     try:
         return redirect(oidc.begin(chosen, _redirect_uri(), next_url))
     except Refusal as refusal:
