@@ -56,6 +56,9 @@ class Provider:
         self.advertised_algs: list[str] | None = None  # id_token_signing_alg_values_supported
         self.issuer_advertised: str | None = None  # what discovery says the issuer is
         self.authorize_error: str | None = None  # the authorize endpoint answers this error
+        self.profile_in_id_token = True  # False: the ID token names the subject only, userinfo the rest
+        self.userinfo_changed: dict = {}  # put over the userinfo endpoint's answer
+        self.access_tokens: dict[str, dict] = {}
         self.interactive = False  # the authorize endpoint shows a page with a button (browser tests)
         self.codes: dict[str, dict] = {}
         self.token_requests: list[dict] = []
@@ -71,6 +74,7 @@ class Provider:
             "authorization_endpoint": self.issuer + "/authorize",
             "token_endpoint": self.issuer + "/token",
             "jwks_uri": self.issuer + "/jwks",
+            "userinfo_endpoint": self.issuer + "/userinfo",
             "response_types_supported": ["code"],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": self.advertised_algs or [self.alg],
@@ -114,13 +118,15 @@ class Provider:
         if s256(form.get("code_verifier", "")) != grant["challenge"]:
             return {"error": "invalid_grant", "error_description": "PKCE verifier"}, 400
         access_token = secrets.token_urlsafe(16)
+        self.access_tokens[access_token] = grant["user"]
         return {"access_token": access_token, "token_type": "Bearer", "expires_in": 300,
                 "id_token": self.id_token(grant)}, 200
 
     def id_token(self, grant: dict) -> str:
         now = int(time.time())
+        user = grant["user"] if self.profile_in_id_token else {"sub": grant["user"]["sub"]}
         claims = {"iss": self.issuer, "aud": CLIENT_ID, "iat": now, "exp": now + 300, "nonce": grant["nonce"],
-                  **grant["user"]}
+                  **user}
         claims.update(self.claims_changed)
         claims = {name: value for name, value in claims.items() if value is not None}
         if self.unsigned:
@@ -159,6 +165,14 @@ def provider_app(provider: Provider) -> Flask:
     @app.post("/authorize")
     def approve():
         return redirect(provider.authorize(request.args)[1])
+
+    @app.get("/userinfo")
+    def userinfo():
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        user = provider.access_tokens.get(token) if scheme == "Bearer" else None
+        if user is None:
+            return jsonify({"error": "invalid_token"}), 401
+        return jsonify({**user, **provider.userinfo_changed})
 
     @app.post("/token")
     def token():

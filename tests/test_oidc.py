@@ -137,6 +137,24 @@ def test_an_unverified_email_is_not_taken(client, provider):
     assert not external.has_email(member)
 
 
+def test_a_profile_kept_out_of_the_id_token_is_read_from_userinfo(client, provider):
+    provider.profile_in_id_token = False
+    answer, _ = sign_in_with_provider(client)
+    assert answer.status_code == 302
+    member = db.session.scalar(select(User))
+    assert (member.display_name, member.email) == ("Ada Lovelace", "ada@example.com")
+
+
+def test_userinfo_about_another_subject_is_ignored(client, provider):
+    provider.profile_in_id_token = False
+    provider.userinfo_changed = {"sub": "user-2", "name": "Somebody Else", "email": "else@example.com"}
+    answer, _ = sign_in_with_provider(client)
+    assert answer.status_code == 302
+    member = db.session.scalar(select(User))
+    assert member.display_name != "Somebody Else" and not external.has_email(member)
+    assert db.session.scalar(select(ExternalAccount.subject)) == "user-1"
+
+
 def test_the_members_own_second_step_still_holds(client, provider):
     sign_in_with_provider(client)
     member = db.session.scalar(select(User))
@@ -153,6 +171,11 @@ def test_the_members_own_second_step_still_holds(client, provider):
 def _refused(answer, status, words):
     assert answer.status_code == status, (answer.status_code, answer.text[:500])
     assert "Not signed in" in answer.text and words in answer.text, answer.text
+
+
+def test_an_overlong_address_to_come_back_to_is_not_kept(client, provider):
+    answer, _ = sign_in_with_provider(client, "/t/1?" + "x" * 3000)
+    assert answer.status_code == 302 and answer.headers["Location"] == "/"
 
 
 def test_a_wrong_state_is_refused_before_the_code_is_used(client, provider):
@@ -277,7 +300,7 @@ def test_a_banned_member_is_refused(client, provider, admin):
     sanctions.issue(admin, member, SanctionRequest(kind="ban", reason="Spam.", days=None))
     answer, _ = sign_in_with_provider(client)
     _refused(answer, 403, "banned")
-    assert not signed_in(client)
+    assert "Start again" not in answer.text and not signed_in(client)
 
 
 def test_the_provider_saying_no_is_explained(client, provider):

@@ -50,6 +50,10 @@ from .external import sign_in_external
 log = logging.getLogger("forum.auth")
 
 SCOPE = "openid email profile"
+# What the forum reads of the member; a provider that keeps some out of the ID token (the code flow lets
+# it: OpenID Connect Core 5.4) is asked its userinfo endpoint for them.
+PROFILE_CLAIMS = ("email", "email_verified", "name", "preferred_username")
+MAX_NEXT = 1000  # characters of the address to come back to: the session cookie keeps it
 ALGORITHMS = ("RS256", "ES256")  # what the forum accepts, of what the provider says it signs with
 PENDING_KEY = "oidc_pending"
 PENDING_SECONDS = 600  # a sign-in begun longer ago than this (the browser left at the provider) is void
@@ -94,14 +98,15 @@ class Identity:
     preferred_username: str | None
 
 
-def provider() -> Provider | None:
+def provider(explain: bool = False) -> Provider | None:
     """The configured provider, or None when OpenID Connect sign-in is off or not set up (no issuer or
-    client id: logged, so that an operator who turned it on learns why no button shows)."""
+    client id: with `explain`, logged, so that an operator who turned it on learns why it is not offered)."""
     if not site_setting("OIDC_ENABLED"):
         return None
     issuer, client_id = site_setting("OIDC_ISSUER"), site_setting("OIDC_CLIENT_ID").strip()
     if not issuer or not client_id:
-        log.warning("OpenID Connect sign-in is on but OIDC_ISSUER or OIDC_CLIENT_ID is empty: it is not offered")
+        if explain:
+            log.warning("OpenID Connect sign-in is on but OIDC_ISSUER or OIDC_CLIENT_ID is empty: it is not offered")
         return None
     config = current_app.config
     return Provider(issuer=issuer, client_id=client_id, client_secret=config.get("OIDC_CLIENT_SECRET") or None,
@@ -127,6 +132,7 @@ def begin(chosen: Provider, redirect_uri: str, next_url: str) -> str:
                                                  code_verifier=verifier)
     now = int(time.time())
     pending = {key: value for key, value in _pending().items() if now - value.get("at", 0) <= PENDING_SECONDS}
+    next_url = next_url if len(next_url) <= MAX_NEXT else "/"
     pending[state] = {"nonce": nonce, "verifier": verifier, "next": next_url, "issuer": chosen.issuer,
                       "at": now}
     session[PENDING_KEY] = dict(sorted(pending.items(), key=lambda item: item[1]["at"])[-PENDING_KEPT:])
@@ -165,6 +171,11 @@ def finish(chosen: Provider, args, redirect_uri: str) -> tuple[Identity, str]:
     metadata = _metadata(chosen)
     tokens = _exchange(chosen, metadata, redirect_uri, code, pending["verifier"])
     claims = _verified_claims(chosen, metadata, tokens, pending["nonce"])
+    if not all(name in claims for name in PROFILE_CLAIMS):
+        info = _userinfo(chosen, metadata, tokens, claims["sub"])
+        if "email" in claims:  # an address and its "verified" come from one answer, never one from each
+            info.pop("email", None), info.pop("email_verified", None)
+        claims = {**info, **claims}
     email = claims.get("email") if claims.get("email_verified") in (True, "true") else None
     identity = Identity(issuer=chosen.issuer, subject=claims["sub"], email=_text(email),
                         name=_text(claims.get("name")), preferred_username=_text(claims.get("preferred_username")))
@@ -236,6 +247,27 @@ def _verified_claims(chosen: Provider, metadata: dict, tokens: dict, nonce: str)
     if not isinstance(subject, str) or not subject.strip() or len(subject) > 255:
         raise Malformed(f"The answer from {chosen.name} names no valid account. " + START_AGAIN)
     return dict(claims)
+
+
+def _userinfo(chosen: Provider, metadata: dict, tokens: dict, subject: str) -> dict:
+    """The profile claims the userinfo endpoint gives, when it names the same subject (Core 5.3.2); {} when
+    there is no such endpoint or it does not answer usably (the sign-in goes on with the ID token's)."""
+    address, access_token = metadata.get("userinfo_endpoint"), tokens.get("access_token")
+    if not _is_web_address(address) or not isinstance(access_token, str):
+        return {}
+    try:
+        answer = requests.get(address, timeout=chosen.timeout, headers={
+            "Authorization": f"Bearer {access_token}", "Accept": "application/json"})
+        answer.raise_for_status()
+        info = answer.json()
+    except (requests.RequestException, ValueError) as error:
+        log.warning("OpenID Connect: the userinfo endpoint of %s did not answer usably: %s", chosen.issuer, error)
+        return {}
+    if not isinstance(info, dict) or info.get("sub") != subject:
+        log.warning("OpenID Connect: the userinfo of %s names another subject than the ID token: ignored",
+                    chosen.issuer)
+        return {}
+    return {name: info[name] for name in PROFILE_CLAIMS if name in info}
 
 
 def _decode(id_token: str, keys: KeySet, algorithms: list[str]):

@@ -31,7 +31,7 @@ def _redirect_uri() -> str:
 
 def _refused(refusal: Refusal, next_url: str = ""):
     return render("auth/oidc_refused.html", message=refusal.message, next_url=next_url,
-                  provider_down=refusal.status >= 500, status=refusal.status)
+                  provider_down=refusal.status >= 500, retry=refusal.status != 403, status=refusal.status)
 
 
 def _failed(response) -> bool:
@@ -41,7 +41,7 @@ def _failed(response) -> bool:
 @bp.get("/login/oidc")
 def oidc_start():
     """"Sign in with …": to the provider, with this sign-in's state, nonce and PKCE challenge."""
-    chosen = oidc.provider()
+    chosen = oidc.provider(explain=True)
     if chosen is None:
         abort(404, OFF)
     next_url = safe_next(request.args.get("next"))
