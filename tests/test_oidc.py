@@ -324,6 +324,16 @@ def test_a_provider_that_goes_down_mid_sign_in_gets_a_page(app, client):
     _refused(client.get(callback), 502, "cannot be reached just now")  # the token endpoint is gone
 
 
+def test_refused_answers_count_against_the_sign_in_limit_but_a_provider_down_does_not(app, client):
+    app.config["LOGIN_RATE_LIMIT"] = "2 per minute"
+    with running() as started:
+        _use(app, started.issuer)
+        callbacks = [at_provider(begin(client)) for _ in range(3)]
+    for callback in callbacks:  # the provider is gone: its token endpoint does not answer
+        assert client.get(callback).status_code == 502
+    assert [client.get("/login/oidc/callback?code=x&state=forged").status_code for _ in range(3)] == [400, 400, 429]
+
+
 def test_a_discovery_document_naming_another_issuer_is_not_trusted(client, provider):
     provider.issuer_advertised = "https://id.example.com"
     _refused(begin(client), 502, "another issuer")

@@ -35,7 +35,8 @@ def _refused(refusal: Refusal, next_url: str = ""):
 
 
 def _failed(response) -> bool:
-    return response.status_code >= 400
+    """A refused answer counts against the sign-in limit; a provider that is down (502) is nobody's guess."""
+    return 400 <= response.status_code < 500
 
 
 @bp.get("/login/oidc")
