@@ -119,6 +119,16 @@ class Defaults:
     # True: the session and remember-me cookies are SameSite=None (over HTTPS only), so a member signed in on
     # the forum is signed in inside the comments frame on the publisher's site too (README).
     EMBED_THIRD_PARTY_COOKIES = False
+    # Signing in with an OpenID Connect identity provider (forum/auth/service/oidc.py, README "Signing in with
+    # an identity provider"): on or off, the provider's issuer URL, the client id it gave the forum and the name
+    # on the button; /admin/settings changes the four. The client secret is configuration only (instance/
+    # config.py or FORUM_OIDC_CLIENT_SECRET), never shown; None for a public client (PKCE alone).
+    OIDC_ENABLED = False
+    OIDC_ISSUER = ""
+    OIDC_CLIENT_ID = ""
+    OIDC_NAME = ""
+    OIDC_CLIENT_SECRET = None
+    OIDC_TIMEOUT_SECONDS = 5  # the longest the forum waits for each answer from the provider
     # Rate limits ("N per second/minute/hour/day", several joined by ";"), counted in Redis when
     # REDIS_URL is set, else in the database, so that all worker processes count together.
     LOGIN_RATE_LIMIT = "5 per minute; 20 per hour"  # failed sign-ins, per address and per account

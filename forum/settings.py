@@ -57,8 +57,8 @@ class Setting:
     checked: text, int, choice, bool (on or off, `choices` naming "true" and "false"), limit (a rate
     limit), colour (#rrggbb), image (an uploaded picture's file name, set by its own form), origins (a
     list of site addresses, scheme://host[:port]), looks (a list of publishers' colours and fonts, one a
-    line: forum.looks) or reactions (a list of emoji with their names,
-    `reactions()`)."""
+    line: forum.looks), url (one https address, or http on this machine: an OpenID provider's issuer) or
+    reactions (a list of emoji with their names, `reactions()`)."""
 
     name: str
     kind: str
@@ -107,6 +107,8 @@ class Setting:
             return _clean_colour(self, value)
         if self.kind == "reactions":
             return _clean_reactions(self, value)
+        if self.kind == "url" and value:
+            return _clean_url(self, value)
         if self.kind == "image" and value and not LOGO_FILE.fullmatch(value):
             raise FieldError(self.field_name, "Upload the picture: it is stored under a name of its own.")
         return value
@@ -201,6 +203,20 @@ def _clean_looks(setting: Setting, value) -> list[str]:
     if len(cleaned) > MAX_ORIGINS:
         raise FieldError(setting.field_name, f"List at most {MAX_ORIGINS} sites.")
     return list(cleaned.values())
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def _clean_url(setting: Setting, value: str) -> str:
+    """An https address, kept as written (an OpenID issuer is compared character for character); plain http
+    only on this machine, for trying a provider out. No query, fragment, user name or password."""
+    origin = origin_of(value)
+    parts = urlsplit(value)
+    if origin is None or parts.query or "#" in value:
+        raise FieldError(setting.field_name, "Write the whole address, such as https://id.example.com/realms/news.")
+    if parts.scheme.lower() != "https" and (parts.hostname or "").lower() not in LOOPBACK_HOSTS:
+        raise FieldError(setting.field_name, "Write an https:// address (plain http only for this machine, "
+                                             "such as http://127.0.0.1:8080, to try a provider out).")
+    return value
 
 
 def _clean_limit(setting: Setting, value: str) -> str:
@@ -424,6 +440,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("STAFF_BADGE_TITLE", "text", "Moderation", "Staff badge", required=False, max_length=30,
             help="The word beside a moderator’s or administrator’s name on their posts, such as Staff or Newsroom. "
                  "Empty: no badge."),
+    Setting("OIDC_ENABLED", "bool", "Sign-in with an identity provider", "OpenID Connect sign-in",
+            choices=(("true", "On: the sign-in page offers the provider below"), ("false", "Off")),
+            help="README, “Signing in with an identity provider”. It needs the issuer and client id below, and "
+                 "the client secret in the server's configuration (FORUM_OIDC_CLIENT_SECRET) unless the provider "
+                 "registered the forum as a public client."),
+    Setting("OIDC_ISSUER", "url", "Sign-in with an identity provider", "Issuer address", required=False,
+            max_length=200,
+            help="The provider's issuer, exactly as its /.well-known/openid-configuration names it, such as "
+                 "https://id.example.com/realms/news."),
+    Setting("OIDC_CLIENT_ID", "text", "Sign-in with an identity provider", "Client id", required=False,
+            max_length=200, help="The id the provider gave the forum when it was registered there."),
+    Setting("OIDC_NAME", "text", "Sign-in with an identity provider", "Provider’s name", required=False,
+            max_length=40, help="On the button: “Sign in with …” (such as “Daily Courier account”). "
+                                "Empty: “your account”."),
 )
 BY_NAME = {setting.name: setting for setting in SETTINGS}
 

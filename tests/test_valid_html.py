@@ -140,6 +140,19 @@ def refused_forms(client) -> dict[str, str]:
     return {url: answer.text for url, answer in answers.items() if answer.status_code in (200, 404, 422)}
 
 
+def identity_provider_pages(client) -> dict[str, str]:
+    """The sign-in page with "Sign in with …" (OpenID Connect on), and the page a refused sign-in shows."""
+    config = client.application.config
+    config.update(OIDC_ENABLED=True, OIDC_ISSUER="https://id.example.com", OIDC_CLIENT_ID="forum",
+                  OIDC_NAME="Daily Courier")
+    try:
+        login, refused = client.get("/login"), client.get("/login/oidc/callback?code=x&state=y")
+    finally:
+        config["OIDC_ENABLED"] = False
+    assert "Sign in with" in login.text and refused.status_code == 400
+    return {"/login (identity provider)": login.text, "/login/oidc/callback (refused)": refused.text}
+
+
 def refused_member_forms(client) -> dict[str, str]:
     thread = db.session.scalar(db.select(Thread).order_by(Thread.id))
     answers = {"/new (refused)": client.submit("/new", {"title": "", "body": ""}),
@@ -161,6 +174,7 @@ def test_every_page_is_valid_html(app, forum, tmp_path):
     guest = app.test_client()
     pages.update({f"{url} (guest)": html for url, html in crawl(guest).items()})
     pages.update(refused_forms(guest))
+    pages.update(identity_provider_pages(guest))
     for visitor in (member, admin):
         client = app.test_client()
         client.sign_in(visitor)
