@@ -19,16 +19,6 @@ from tests.factories import make_user
 
 
 @pytest.fixture
-def lou(app):
-    return make_user(username="lou_d", display_name="Lou Dobbs")
-
-
-@pytest.fixture
-def susan(app):
-    return make_user(username="susan_t", display_name="Susan Tate")
-
-
-@pytest.fixture
 def rhonda(app):
     return make_user(username="rhonda", display_name="Rhonda Bird")
 

@@ -17,16 +17,6 @@ SECRET = "The combination is fourteen-twenty-two"
 
 
 @pytest.fixture
-def lou(app):
-    return make_user(username="lou_d", display_name="Lou Dobbs")
-
-
-@pytest.fixture
-def susan(app):
-    return make_user(username="susan_t", display_name="Susan Tate")
-
-
-@pytest.fixture
 def outsider(app):
     return make_user(username="outsider", display_name="Out Sider")
 

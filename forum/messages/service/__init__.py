@@ -11,12 +11,12 @@ from dataclasses import replace
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ...database import write_transaction
 from ...extensions import db
-from ...models import ConversationParticipant, MessageRevision, PrivateConversation, PrivateMessage, User
+from ...models import ConversationParticipant, MessageDraft, MessageRevision, PrivateConversation, PrivateMessage, User
 from ...models.base import utcnow
 from ...models.messages import MESSAGES_FROM
 from ...policy import WriteRefused, check_may_write, links_allowed_for
@@ -152,6 +152,9 @@ def _new_message(session, conversation, author, body, rendered, allowed, now, re
     session.flush()
     session.execute(update(PrivateConversation).where(PrivateConversation.id == conversation.id).values(
         last_message_at=now, last_message_id=message.id, message_count=PrivateConversation.message_count + 1))
+    # Sent: the draft it grew from is done with.
+    session.execute(delete(MessageDraft).where(MessageDraft.user_id == author.id,
+                                               MessageDraft.conversation_id == conversation.id))
     # Their own message is never unread to them.
     session.execute(update(ConversationParticipant).where(
         ConversationParticipant.conversation_id == conversation.id, ConversationParticipant.user_id == author.id)
@@ -183,6 +186,8 @@ def leave(conversation: PrivateConversation, member: User) -> None:
         place = session.get(ConversationParticipant, (conversation.id, member.id))
         if place is not None and place.left_at is None:
             place.left_at = utcnow()
+        session.execute(delete(MessageDraft).where(MessageDraft.user_id == member.id,
+                                                   MessageDraft.conversation_id == conversation.id))
 
 
 def mark_read(conversation: PrivateConversation, member: User, up_to: int) -> None:
@@ -248,6 +253,7 @@ def blank_messages_of(session, member_id: int) -> None:
     session.execute(update(ConversationParticipant).where(ConversationParticipant.user_id == member_id,
                                                           ConversationParticipant.left_at.is_(None))
                     .values(left_at=utcnow()))
+    session.execute(delete(MessageDraft).where(MessageDraft.user_id == member_id))
 
 
 def mark_banned(session, member_id: int, sanction_id: int) -> None:

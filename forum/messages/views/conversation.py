@@ -11,7 +11,7 @@ from ...policy import WriteRefused
 from ...refusals import FieldError, Refusal, show_on
 from .. import bp, service
 from ..forms import AddMemberForm, MessageForm
-from ..service import display
+from ..service import display, drafts
 from .common import own_message_or_404, readable_or_404
 
 MAX_APPENDED = 50
@@ -24,13 +24,22 @@ def render_conversation(conversation, place, form=None, status=200, page=None, a
         page = (requested_page(total, display.per_page()) if "page" in request.args
                 else Page.last(total, display.per_page()))
     messages = display.messages_on(conversation, page)
+    draft = drafts.draft_for(current_user, conversation, place)
+    if form is None:
+        form = MessageForm.fresh(_with_quote(draft.body if draft else ""))
     if place is not None and messages and messages[-1].id > place.last_read_id:
         service.mark_read(conversation, current_user, messages[-1].id)
-    if form is None:
-        form = MessageForm.fresh(_quoted_text())
     return render("messages/show.html", "composer", status=status, conversation=conversation, place=place,
                   messages=messages, page=page, form=form, add_form=add_form or AddMemberForm(formdata=None),
-                  members=display.participants(conversation))
+                  members=display.participants(conversation), draft=draft)
+
+
+def _with_quote(text: str) -> str:
+    """The composer's text (the member's draft) with ?quote= added after it."""
+    quote = _quoted_text()
+    if not quote:
+        return text
+    return f"{text.rstrip()}\n\n{quote}" if text.strip() else quote
 
 
 def _quoted_text() -> str:
@@ -86,6 +95,15 @@ def message_url(message) -> str:
     page = page_of_position(display.position_of(message), display.per_page())
     return url_for("messages.show", conversation_id=message.conversation_id, page=page if page > 1 else None,
                    _anchor=f"m{message.id}")
+
+
+@bp.post("/messages/<int:conversation_id>/draft")
+@login_required
+def save_draft(conversation_id):
+    """Keep the composer's text server-side (htmx saves it as the member types); 204."""
+    conversation, _ = readable_or_404(conversation_id)
+    drafts.save_draft(current_user, conversation, request.form.get("body", ""))
+    return "", 204
 
 
 @bp.get("/messages/m/<int:message_id>")
