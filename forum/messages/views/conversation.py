@@ -31,7 +31,8 @@ def render_conversation(conversation, place, form=None, status=200, page=None, a
         service.mark_read(conversation, current_user, messages[-1].id)
     return render("messages/show.html", "composer", status=status, conversation=conversation, place=place,
                   messages=messages, page=page, form=form, add_form=add_form or AddMemberForm(formdata=None),
-                  members=display.participants(conversation), draft=draft)
+                  members=display.participants(conversation), draft=draft,
+                  bodies=display.bodies_for(messages, current_user))
 
 
 def _with_quote(text: str) -> str:
@@ -50,7 +51,7 @@ def _quoted_text() -> str:
     message = display.get_message(quoted)
     if message is None or message.conversation_id != request.view_args["conversation_id"]:
         return ""
-    return display.quote_of(message, current_user)
+    return display.quote_of(message)
 
 
 @bp.get("/messages/<int:conversation_id>")
@@ -144,7 +145,8 @@ def messages_after(conversation_id):
     if place is not None and messages:
         service.mark_read(conversation, current_user, messages[-1].id)
     newest = messages[-1].id if messages else after
-    return render_partial("messages/_appended.html", conversation=conversation, messages=messages, after=newest)
+    return render_partial("messages/_appended.html", conversation=conversation, messages=messages, after=newest,
+                          bodies=display.bodies_for(messages, current_user))
 
 
 @bp.post("/messages/<int:conversation_id>/members")
