@@ -12,6 +12,7 @@ from forum.messages import service
 from forum.messages.service import display
 from forum.models import Post, PrivateMessage
 from forum.posts import service as posts
+from forum.posts.service import held
 from forum.threads import service as threads
 from tests.factories import make_category, make_reply, make_thread, make_user
 
@@ -133,6 +134,8 @@ def test_a_new_thread_or_an_edit_quoting_a_message_is_refused(client, lou, secre
     assert response.status_code == 422 and PRIVATE_QUOTE in response.text and 'id="body-error"' in response.text
     with pytest.raises(posts.QuoteRefused):
         threads.start_thread(lou, category, "Leaked", forged_quote(secret.id))
+    with pytest.raises(posts.QuoteRefused):  # nor is it held for a moderator to approve
+        held.hold_thread(lou, category, "Leaked", forged_quote(secret.id), "new")
     thread = make_thread(category=category)
     mine = make_reply(thread, author=lou, body="Nothing to see.")
     response = client.submit(f"/p/{mine.id}/edit", {"body": forged_quote(secret.id), "version": "1"}, htmx=True)
