@@ -16,7 +16,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import seed, text
+from . import conversations, seed, text
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results"
@@ -49,7 +49,7 @@ def schema_tag() -> str:
     columns = sorted(f"{t.name}.{c.name}:{c.type!r}" for t in db.metadata.tables.values() for c in t.columns)
     columns += sorted(f"{i.table.name}.{i.name}:{[c.name for c in i.columns]}"
                       for t in db.metadata.tables.values() for i in t.indexes)
-    sources = [Path(module.__file__).read_text() for module in (seed, text, index)]
+    sources = [Path(module.__file__).read_text() for module in (seed, conversations, text, index)]
     return hashlib.sha256("\n".join(columns + sources).encode()).hexdigest()[:8]
 
 

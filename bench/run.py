@@ -28,6 +28,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from . import dataset, posting, wrk
 from .chart import share_chart
+from .conversations import BIG_SUBJECT
 from .seed import BENCH_PASSWORD, BIG_TITLE
 from .servers import FORUM, HELLO, THREADS, WORKERS, Server
 from .web import Session, percentile, server_times
@@ -46,6 +47,7 @@ SEARCH_QUERY = "lighthouse"
 GENEROUS = "1000000 per minute"
 FORUM_ENV = {  # `make run`'s settings, with rate limits that let the posting scenario through
     "FORUM_LOCAL_HTTP": "true",
+    "FORUM_GUEST_FORM_MIN_SECONDS": "0",  # the bench signs in at once: the bot trap would refuse it as too quick
     **{f"FORUM_{name}": GENEROUS for name in ("REPLY_RATE_LIMIT", "NEW_MEMBER_REPLY_RATE_LIMIT", "LOGIN_RATE_LIMIT",
                                                "THREAD_RATE_LIMIT", "NEW_MEMBER_THREAD_RATE_LIMIT")},
 }
@@ -62,6 +64,7 @@ class Facts:
     posters: list[str]
     posting_thread_id: int
     posting_thread: str  # its path
+    conversation: str | None = None  # the member's long private conversation (bench/conversations.py)
 
     @classmethod
     def read(cls, url: str, per_page: int = int(os.environ.get("FORUM_POSTS_PER_PAGE", 20))) -> "Facts":
@@ -70,28 +73,40 @@ class Facts:
             big_id, slug, count, category = db.execute(text(
                 "SELECT t.id, t.slug, t.post_count, c.slug FROM threads t JOIN categories c ON c.id = t.category_id "
                 "WHERE t.title = :title ORDER BY t.id DESC LIMIT 1"), {"title": BIG_TITLE}).one()
+            # The most active member, the lowest id among equals: the one the seed gave conversations.
             active = db.execute(text(
                 "SELECT u.username FROM users u JOIN (SELECT author_id, count(*) AS n FROM posts "
-                "GROUP BY author_id ORDER BY n DESC LIMIT :n) p ON p.author_id = u.id ORDER BY p.n DESC"),
-                {"n": POSTERS + 1}).scalars().all()
+                "GROUP BY author_id ORDER BY n DESC, author_id LIMIT :n) p ON p.author_id = u.id "
+                "ORDER BY p.n DESC, u.id"), {"n": POSTERS + 1}).scalars().all()
+            conversation = db.execute(text(
+                "SELECT c.id FROM private_conversations c JOIN conversation_participants p "
+                "ON p.conversation_id = c.id JOIN users u ON u.id = p.user_id "
+                "WHERE c.subject = :subject AND u.username = :member ORDER BY c.id DESC LIMIT 1"),
+                {"subject": BIG_SUBJECT, "member": active[0]}).scalar()
             posting_thread = db.execute(text(
                 "SELECT t.id, t.slug FROM threads t JOIN categories c ON c.id = t.category_id "
                 "WHERE NOT c.members_only AND t.id != :big ORDER BY t.last_post_at DESC LIMIT 1"),
                 {"big": big_id}).one()
         engine.dispose()
         return cls(f"/t/{big_id}-{slug}", max(1, -(-count // per_page)), category, active[0], active[1:],
-                   posting_thread[0], f"/t/{posting_thread[0]}-{posting_thread[1]}")
+                   posting_thread[0], f"/t/{posting_thread[0]}-{posting_thread[1]}",
+                   f"/messages/{conversation}" if conversation else None)
 
-    def pages(self) -> list[tuple[str, str]]:
+    def pages(self) -> list[tuple[str, str, tuple[str, ...]]]:
+        """(name, path, who reads it): private messages are the member's alone (a guest is only sent to
+        sign in there), so they have no guest row."""
         middle = (self.big_thread_pages + 1) // 2
+        both, member = ("guest", "member"), ("member",)
         return [
-            ("home", "/"),
-            ("category", f"/c/{self.category}"),
-            ("thread, first page", self.big_thread),
-            (f"thread, page {middle}", f"{self.big_thread}?page={middle}"),
-            (f"thread, last page ({self.big_thread_pages})", f"{self.big_thread}?page={self.big_thread_pages}"),
-            ("profile", f"/u/{self.member}"),
-            ("search", f"/search?q={SEARCH_QUERY}"),
+            ("home", "/", both),
+            ("category", f"/c/{self.category}", both),
+            ("thread, first page", self.big_thread, both),
+            (f"thread, page {middle}", f"{self.big_thread}?page={middle}", both),
+            (f"thread, last page ({self.big_thread_pages})", f"{self.big_thread}?page={self.big_thread_pages}", both),
+            ("profile", f"/u/{self.member}", both),
+            ("inbox", "/messages", member),
+            *([("conversation, last page", self.conversation, member)] if self.conversation else []),
+            ("search", f"/search?q={SEARCH_QUERY}", both),
         ]
 
 
@@ -172,7 +187,11 @@ def run_servers(data: dataset.Dataset, facts: Facts) -> Results:
         if Session.open(forum.base).request("GET", pages[-1][1])[0] == 404:
             pages = pages[:-1]  # no search (yet)
         member = Session.open(forum.base).sign_in(facts.member, BENCH_PASSWORD)
-        results = Results([Row(name, who, path, []) for name, path in pages for who in ("guest", "member")])
+        for name, path, whos in pages:  # a member row that answers a redirect would measure the wrong page
+            status = member.request("GET", path)[0]
+            if "guest" not in whos and status != 200:
+                raise SystemExit(f"The signed-in member gets {status} from {name} ({path}), not the page.")
+        results = Results([Row(name, who, path, []) for name, path, whos in pages for who in whos])
         for row in results.rows:  # warm up: first hits, and the member's reading marks written once
             server_times(forum.base, row.path, 3, cookie_for(row, member))
         results.rss["before"] = forum.worker_rss_mb()

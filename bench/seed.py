@@ -10,7 +10,8 @@ posting leaves it.
 Bodies are Markdown of realistic lengths, from a few words to a few paragraphs. A small pool of them
 is rendered once with the real renderer and reused; replies that quote an earlier post of their
 thread are rendered once per pool body with a stand-in id and name (`quote_markdown`, then
-`render_post`), and each copy gets the quoted post's real id and author by plain substitution. Each
+`render_post`), and each copy gets the quoted post's real id and author by plain substitution.
+The most active member, whom `bench.run` signs in as, has private conversations (bench/conversations.py). Each
 post's `search_text` is the text of its HTML (`posts.service.plain.text_of`), as the posts service stores it.
 Every member has the same password (BENCH_PASSWORD), hashed once.
 
@@ -41,6 +42,7 @@ from forum.posts.service.render import RENDER_VERSION
 from forum.search.service import index as search_index
 from forum.slugs import slugify
 
+from .conversations import load_conversations, viewer_index
 from .text import FIRST, LAST, body_text, title_text
 
 BENCH_PASSWORD = "bench-password"
@@ -225,6 +227,8 @@ def seed_bench(sizes: Sizes, echo=print) -> Report:
         echo(f"    ({totals['posts']:,} posts, {totals['quotes']:,} quoting, {totals['reactions']:,} reactions)")
         step(f"{len(loader.reads):,} reading marks", insert_batches, connection, ThreadRead.__table__,
              loader.read_marks())
+        totals["messages"] = step("private conversations for the bench member", load_conversations, connection,
+                                  sizes.seed, pool.plain, sizes.members, first_member, viewer_index(authors), now)
         step("rebuilding the search index (and ANALYZE on PostgreSQL)", _finish, connection)
         if connection.dialect.name == "sqlite":
             connection.invalidate()  # its loading pragmas must not serve anything else
@@ -379,7 +383,7 @@ def _finish(connection):
     """The search index from the rows, sequences past the explicit ids (PostgreSQL), fresh statistics."""
     search_index.install(connection, rebuild=True)
     if connection.dialect.name == "postgresql":
-        for table in ("users", "categories", "threads", "posts"):
+        for table in ("users", "categories", "threads", "posts", "private_conversations", "private_messages"):
             connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                     f"(SELECT max(id) FROM {table}))"))
         connection.execute(text("ANALYZE"))

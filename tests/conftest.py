@@ -14,8 +14,9 @@ from forum import create_app, settings
 from forum.database import WRITE_OPTION, new_pages_version
 from forum.extensions import db
 
-# The smtp_server fixture, for every test that reads the mail the forum sends.
-pytest_plugins = ["tests.mail_server"]
+# The smtp_server fixture, for every test that reads the mail the forum sends; lou and susan, who write
+# to each other in the private conversation tests.
+pytest_plugins = ["tests.mail_server", "tests.message_fixtures"]
 
 HTMX = {"HX-Request": "true", "HX-Request-Type": "partial"}
 CSRF_IN_PAGE = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -5,11 +5,15 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from bench.conversations import BIG_CONVERSATION, BIG_SUBJECT
+from bench.run import Facts
 from bench.seed import BENCH_PASSWORD, BIG_TITLE
 from forum.extensions import db
-from forum.models import Post, PostQuote, PostReaction, Thread, ThreadRead, User
+from forum.messages import service
+from forum.models import (ConversationParticipant, Post, PostQuote, PostReaction, PrivateConversation, PrivateMessage,
+                          Thread, ThreadRead, User)
 from forum.posts.service.plain import text_of
-from tests.factories import make_reply
+from tests.factories import make_reply, make_user
 
 SIZES = ["--members", "30", "--threads", "10", "--posts", "200", "--big-thread", "50", "--seed", "3"]
 
@@ -95,6 +99,28 @@ def test_the_forum_works_on_the_data(seeded, client):
     page = client.get(f"/t/{thread.id}-{thread.slug}?page=3")
     assert page.status_code == 200 and "page 3" in page.text.lower()
     make_reply(thread, member, "A reply after the seed, with an id of its own")  # ids were left free
+
+
+def test_the_bench_member_has_an_inbox_and_a_long_conversation_kept_in_step(seeded, client, app):
+    facts = Facts.read(app.config["SQLALCHEMY_DATABASE_URI"])
+    member = db.session.scalar(select(User).where(User.username == facts.member))
+    conversation = db.session.scalar(select(PrivateConversation).where(PrivateConversation.subject == BIG_SUBJECT))
+    assert facts.conversation == f"/messages/{conversation.id}"
+    assert ("inbox", "/messages", ("member",)) in facts.pages()  # no guest row: a guest is sent to sign in
+    for each in db.session.scalars(select(PrivateConversation)):
+        messages = db.session.scalars(select(PrivateMessage).where(PrivateMessage.conversation_id == each.id)
+                                      .order_by(PrivateMessage.id)).all()
+        assert (each.message_count, each.last_message_id, each.last_message_at) == (
+            len(messages), messages[-1].id, messages[-1].created_at)
+        assert db.session.get(ConversationParticipant, (each.id, member.id)) is not None
+    assert conversation.message_count == BIG_CONVERSATION
+    client.sign_in(member.username, BENCH_PASSWORD)
+    inbox = client.get("/messages")
+    assert inbox.status_code == 200 and BIG_SUBJECT.replace("'", "&#39;") in inbox.text and " unread</span>" in inbox.text
+    page = client.get(facts.conversation)
+    assert page.status_code == 200 and page.text.count('<article class="post message') == 20
+    make_user()  # ids were left free (PostgreSQL's sequences too)
+    service.start_conversation(member, [db.session.scalar(select(User).where(User.id != member.id))], "Hi", "Hello")
 
 
 def test_the_search_index_covers_the_seeded_posts(seeded, client):

@@ -19,16 +19,6 @@ from tests.factories import make_user
 
 
 @pytest.fixture
-def lou(app):
-    return make_user(username="lou_d", display_name="Lou Dobbs")
-
-
-@pytest.fixture
-def susan(app):
-    return make_user(username="susan_t", display_name="Susan Tate")
-
-
-@pytest.fixture
 def rhonda(app):
     return make_user(username="rhonda", display_name="Rhonda Bird")
 
@@ -152,7 +142,7 @@ def test_quoting_a_message_fills_the_composer_with_it(client, lou, susan):
     message = db.session.scalar(db.select(PrivateMessage).where(PrivateMessage.conversation_id == conversation.id))
     client.sign_in(lou)
     page = client.get(f"/messages/{conversation.id}?quote={message.id}").text
-    assert "&gt; **Susan Tate** wrote:\n&gt; Quote me on this." in page
+    assert f"&gt; [Susan Tate](/messages/m/{message.id}) wrote:\n&gt; Quote me on this." in page
 
 
 def test_a_message_from_another_conversation_cannot_be_quoted(client, lou, susan, rhonda):

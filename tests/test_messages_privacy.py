@@ -8,22 +8,12 @@ import pytest
 from forum.extensions import db
 from forum.messages import service
 from forum.messages.service import moderation
-from forum.models import ModAction, PrivateMessage, User
+from forum.models import ModAction, PrivateConversation, PrivateMessage, User
 from forum.moderation.service import sanctions
 from tests.conftest import HTMX
 from tests.factories import make_thread, make_user
 
 SECRET = "The combination is fourteen-twenty-two"
-
-
-@pytest.fixture
-def lou(app):
-    return make_user(username="lou_d", display_name="Lou Dobbs")
-
-
-@pytest.fixture
-def susan(app):
-    return make_user(username="susan_t", display_name="Susan Tate")
 
 
 @pytest.fixture
@@ -113,6 +103,30 @@ def test_a_flagged_message_and_the_few_before_it_are_readable_by_staff_and_logge
     logged = db.session.scalars(db.select(ModAction).where(ModAction.action == "read_flagged_message")).all()
     assert [(entry.actor_id, entry.target_id) for entry in logged] == [(moderator.id, flagged.id)]
     assert "Message 7" not in client.get("/modlog").text
+
+
+def test_the_staff_headers_review_count_includes_flagged_messages(client, secret, susan, moderator, queries):
+    conversation, message = secret
+    conversation_id, message_id = conversation.id, message.id
+    client.sign_in(moderator)
+    assert '<a href="/mod" id="review-queue">Review</a>' in client.get("/").text
+    db.session.expunge_all()
+    queries.clear()
+    client.get("/")
+    before = len(queries)
+    conversation, message = db.session.get(PrivateConversation, conversation_id), db.session.get(PrivateMessage, message_id)
+    moderation.flag_message(message, db.session.merge(susan), "unkind")
+    later = service.add_message(conversation, service.member_named("lou_d"), "And another.")
+    moderation.flag_message(later, db.session.merge(susan), "spam")
+    db.session.expunge_all()
+    queries.clear()
+    page = client.get("/").text
+    assert len(queries) == before  # the same one query counts flags, held posts and flagged messages
+    assert ('<a href="/mod" id="review-queue">Review <span class="count">2'
+            '<span class="visually-hidden"> flagged messages</span></span></a>') in page
+    assert 'id="flagged-messages-link">Flagged private messages (2)</a>' in client.get("/mod").text
+    moderation.resolve(db.session.get(PrivateMessage, message_id), db.session.merge(moderator))
+    assert '<span class="visually-hidden"> flagged message</span>' in client.get("/").text
 
 
 def test_members_cannot_read_flagged_messages(client, secret, susan, outsider):

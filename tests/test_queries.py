@@ -92,15 +92,20 @@ def test_thread_list_query_count_does_not_grow_with_threads(client, queries):
     assert count(2) == count(20)
 
 
-def _message_pages(client, queries, conversations, messages):
+def _message_pages(client, queries, conversations, messages, quoting=False):
     from forum.messages import service as messages_service
+    from forum.messages.service.display import quote_of
     viewer = make_user()
     others = [make_user() for _ in range(3)]
     last = None
     for n in range(conversations):
         last = messages_service.start_conversation(others[n % 3], [viewer, others[(n + 1) % 3]], f"Talk {n}", "hi")
-        for m in range(messages):
-            messages_service.add_message(last, others[n % 3] if m % 2 else viewer, f"message {m}")
+        message = None
+        for m in range(messages):  # quoting: each quotes the one before, the member's quotes of an ignored one
+            quoted = quote_of(message) if quoting and message is not None else ""
+            message = messages_service.add_message(last, others[n % 3] if m % 2 else viewer, f"{quoted}message {m}")
+    if quoting:
+        preferences.ignore(viewer, others[(conversations - 1) % 3])
     last_id = last.id
     client.sign_in(viewer)
     client.get(f"/messages/{last_id}")  # read once: the count below is of a reread, which writes nothing
@@ -109,7 +114,9 @@ def _message_pages(client, queries, conversations, messages):
     assert client.get("/messages").status_code == 200
     inbox = len(queries)
     queries.clear()
-    assert client.get(f"/messages/{last_id}").status_code == 200
+    page = client.get(f"/messages/{last_id}")
+    assert page.status_code == 200
+    assert ('<details class="ignored-quote">' in page.text) is quoting
     return inbox, len(queries)
 
 
@@ -121,3 +128,10 @@ def test_inbox_and_conversation_query_counts_do_not_grow(client, queries):
     # them with unread counts, and who is in them. A conversation: the member, notices, the header's count,
     # the conversation, the member's place in it, a page of messages with authors, and who is in it.
     assert large == (6, 7)
+
+
+def test_a_conversation_of_quotes_costs_one_query_more_however_many(client, queries):
+    """Quotes of members the reader ignores collapse: one query for the whole page, not one a quote."""
+    small = _message_pages(client, queries, conversations=2, messages=4, quoting=True)
+    large = _message_pages(client, queries, conversations=12, messages=15, quoting=True)
+    assert small[1] == large[1] == 8

@@ -23,10 +23,11 @@ from forum.demo import seed_demo
 from forum.moderation.service.flags import flag_post
 from forum.posts.service import add_reply, uploads
 from forum.posts.service.held import hold_reply
-from forum.models import Post, Thread
+from forum.models import Post, PrivateMessage, Thread
 from forum.extensions import db
 from forum.messages import service as messages
-from forum.messages.service import moderation as message_moderation
+from forum.messages.service import drafts as message_drafts, moderation as message_moderation
+from forum.messages.service.display import quote_of
 from tests.factories import make_user
 from tests.test_admin_jobs import failed_mail
 
@@ -126,8 +127,10 @@ def forum(app, tmp_path):
     failed_mail(app, "Nobody listens")  # /admin lists it, with its Retry and Clear buttons
     conversation = messages.start_conversation(admin, [member], "A quiet word", "Hello, **a word**.",
                                                from_moderators=True)
-    answer = messages.add_message(conversation, member, "Thanks, _noted_.")
+    first = db.session.get(PrivateMessage, conversation.last_message_id)
+    answer = messages.add_message(conversation, member, quote_of(first) + "Thanks, _noted_.")  # an attributed quote
     message_moderation.flag_message(answer, admin, "other")  # the crawl reaches /mod/messages/<id>
+    message_drafts.save_draft(member, conversation, "Half a thought")  # the member's page says it is a draft
     return admin, member
 
 
@@ -187,6 +190,8 @@ def test_every_page_is_valid_html(app, forum, tmp_path):
                                           "/no-such-page", "/held (member)"))
     assert "Waiting for a moderator" in pages["/held (member)"] and "Approve and publish" in pages["/mod (admin)"]
     assert ">Retry<" in pages["/admin (admin)"]
+    assert any('<cite class="attribution">' in html and 'id="draft-note"' in html
+               for url, html in pages.items() if url.startswith("/messages/") and "(member)" in url)
     print(f"{len(pages)} pages checked")  # shown with pytest -s
     errors = vnu_errors(pages, tmp_path)
     assert errors == [], f"{len(errors)} errors in {len(pages)} pages:\n" + "\n".join(errors)

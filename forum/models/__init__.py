@@ -12,10 +12,10 @@ from .invite import Invite
 from .upload import PostUpload, Upload
 from .article import Article
 from .identity import ExternalAccount
-from .messages import ConversationParticipant, MessageFlag, MessageRevision, PrivateConversation, PrivateMessage
+from .messages import ConversationParticipant, MessageDraft, MessageFlag, MessageRevision, PrivateConversation, PrivateMessage
 
 __all__ = ["AllowedEmailDomain", "Appeal", "Article", "Category", "ConversationParticipant", "Draft", "ExternalAccount", "Flag",
-           "HeldPost", "Ignore", "Invite", "LoginSession", "MessageFlag", "MessageRevision", "ModAction",
+           "HeldPost", "Ignore", "Invite", "LoginSession", "MessageDraft", "MessageFlag", "MessageRevision", "ModAction",
            "Notification", "Post", "PostQuote", "PostReaction", "PostRevision", "PostUpload", "PrivateConversation",
            "PrivateMessage", "RateCounter", "RecoveryCode", "RegistrationBlock", "Sanction", "SiteSetting",
            "SiteState", "Thread", "ThreadDraft", "ThreadRead", "ThreadSubscription", "Upload", "User"]

@@ -56,6 +56,23 @@ class ConversationParticipant(db.Model):
 
     conversation: Mapped[PrivateConversation] = relationship()
     member: Mapped[User] = relationship()
+    # Loaded with the row (one query): the conversation page asks for the member's place anyway.
+    draft: Mapped["MessageDraft | None"] = relationship(
+        lazy="joined", viewonly=True,
+        primaryjoin="and_(MessageDraft.conversation_id == ConversationParticipant.conversation_id, "
+                    "MessageDraft.user_id == ConversationParticipant.user_id)",
+        foreign_keys="[MessageDraft.conversation_id, MessageDraft.user_id]")
+
+
+class MessageDraft(db.Model):
+    """A member's half-written message in a conversation, kept until it is sent (as a reply's Draft is)."""
+
+    __tablename__ = "message_drafts"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("private_conversations.id"), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class PrivateMessage(db.Model):

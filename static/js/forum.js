@@ -63,7 +63,8 @@
   }
 
   async function quote(link, event) {
-    const box = document.getElementById("reply-body");
+    // A private conversation's Quote names its own composer; every other Quote fills the reply box.
+    const box = document.getElementById(link.dataset.composer || "reply-body");
     if (!box) return;  // no composer on this page: follow the link to the reply page
     event.preventDefault();
     const post = link.closest("article.post");

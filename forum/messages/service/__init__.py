@@ -11,23 +11,27 @@ from dataclasses import replace
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from ...database import write_transaction
 from ...extensions import db
-from ...models import ConversationParticipant, MessageRevision, PrivateConversation, PrivateMessage, User
+from ...models import ConversationParticipant, MessageDraft, MessageRevision, PrivateConversation, PrivateMessage, User
 from ...models.base import utcnow
 from ...models.messages import MESSAGES_FROM
 from ...policy import WriteRefused, check_may_write, links_allowed_for
 from ...posts.forms import BODY_MAX
-from ...posts.service.context import max_mentions
-from ...posts.service.render import RENDER_VERSION, RenderContext, Rendered, references, render_body
+from ...posts.service.context import context_for
+from ...posts.service.render import RENDER_VERSION, Rendered, render_body
 from ...refusals import Conflict, FieldError, Forbidden
 from ...settings import site_setting
 from .access import CANNOT_MESSAGE, may_message
+from .display import message_references
 
 SUBJECT_MAX = 150
+QUOTE_ELSEWHERE = ("This quotes a message from another conversation. A message can quote only the messages "
+                   "of its own conversation: take the quote out.")
 
 
 class EditConflict(Exception):
@@ -38,17 +42,33 @@ class EditConflict(Exception):
         self.current = current
 
 
-def render_message(body: str, links_allowed: bool, member_ids) -> Rendered:
-    """Render as a post renders, with @mentions linking only members of the conversation."""
-    _, usernames = references(body)
-    members = {}
-    if usernames and member_ids:
-        rows = db.session.execute(select(User.username, User.id).where(
-            User.username.in_(usernames), User.id.in_(list(member_ids)), User.deleted_at.is_(None)))
-        members = dict(rows.all())
-    context = replace(RenderContext(), links_allowed=links_allowed, members=members,
-                      max_mentions=max_mentions(established=links_allowed))
-    return render_body(body, context)
+def render_message(body: str, links_allowed: bool, member_ids, conversation_id: int | None = None) -> Rendered:
+    """Render as a post renders (quotes of posts attributed, removed ones collapsed), with @mentions
+    linking only members of the conversation, and quotes of its own messages attributed as quotes of
+    posts are. A quote of any other message, one the conversation's members may not read, is refused."""
+    context = context_for(body, links_allowed)
+    members = set(member_ids or ())
+    context = replace(context, members={name: uid for name, uid in context.members.items() if uid in members},
+                      **_quoted_messages(body, conversation_id))
+    rendered = render_body(body, context)
+    if set(rendered.quoted_message_ids) - set(context.message_quote_names):
+        raise FieldError("body", QUOTE_ELSEWHERE)
+    return rendered
+
+
+def _quoted_messages(body: str, conversation_id: int | None) -> dict:
+    """The names and placeholders of the messages `body` quotes, of this conversation only."""
+    ids = message_references(body)
+    names, removed = {}, {}
+    if ids and conversation_id is not None:
+        for message in db.session.scalars(
+                select(PrivateMessage).options(joinedload(PrivateMessage.author))
+                .where(PrivateMessage.id.in_(ids), PrivateMessage.conversation_id == conversation_id)
+                .execution_options(populate_existing=True)):
+            names[message.id] = message.author.public_name
+            if message.is_removed:
+                removed[message.id] = message.placeholder
+    return {"message_quote_names": names, "removed_message_quotes": removed}
 
 
 def check_length(body: str) -> None:
@@ -121,7 +141,7 @@ def add_message(conversation: PrivateConversation, author: User, body: str,
             if not others or not any(may_message(author, m) for m in session.scalars(
                     select(User).where(User.id.in_(others)))):
                 raise WriteRefused(CANNOT_MESSAGE if others else "Everyone else has left this conversation.")
-            rendered = render_message(body, allowed, others | {author.id})
+            rendered = render_message(body, allowed, others | {author.id}, current.id)
             message = _new_message(session, current, author, body, rendered, allowed, now, request_key)
     except IntegrityError:
         earlier = sent_with(author, request_key) if request_key else None
@@ -152,6 +172,9 @@ def _new_message(session, conversation, author, body, rendered, allowed, now, re
     session.flush()
     session.execute(update(PrivateConversation).where(PrivateConversation.id == conversation.id).values(
         last_message_at=now, last_message_id=message.id, message_count=PrivateConversation.message_count + 1))
+    # Sent: the draft it grew from is done with.
+    session.execute(delete(MessageDraft).where(MessageDraft.user_id == author.id,
+                                               MessageDraft.conversation_id == conversation.id))
     # Their own message is never unread to them.
     session.execute(update(ConversationParticipant).where(
         ConversationParticipant.conversation_id == conversation.id, ConversationParticipant.user_id == author.id)
@@ -183,6 +206,8 @@ def leave(conversation: PrivateConversation, member: User) -> None:
         place = session.get(ConversationParticipant, (conversation.id, member.id))
         if place is not None and place.left_at is None:
             place.left_at = utcnow()
+        session.execute(delete(MessageDraft).where(MessageDraft.user_id == member.id,
+                                                   MessageDraft.conversation_id == conversation.id))
 
 
 def mark_read(conversation: PrivateConversation, member: User, up_to: int) -> None:
@@ -210,7 +235,7 @@ def edit_message(message: PrivateMessage, editor: User, body: str, expected_vers
             raise EditConflict(current)
         if current.body == body:
             return current
-        rendered = render_message(body, allowed, _active_ids(session, current.conversation_id))
+        rendered = render_message(body, allowed, _active_ids(session, current.conversation_id), current.conversation_id)
         now = utcnow()
         if now - current.created_at > timedelta(seconds=current_app.config["EDIT_GRACE_SECONDS"]):
             session.add(MessageRevision(message_id=current.id, body=current.body,
@@ -237,6 +262,22 @@ def _blank(session, message_ids) -> None:
     session.execute(update(PrivateMessage).where(PrivateMessage.id.in_(ids)).values(
         removal="author", removed_at=utcnow(), body="", body_html=""), execution_options={"synchronize_session": False})
     session.execute(MessageRevision.__table__.delete().where(MessageRevision.message_id.in_(ids)))
+    _rerender_quotes_of(session, set(ids))
+
+
+def _rerender_quotes_of(session, removed_ids: set[int]) -> None:
+    """The messages quoting these (now removed) ones show the placeholder instead of the quoted words, as
+    quotes of a removed post do; a quote never keeps what its author took back. Only the conversations of
+    the removed messages can quote them, so only those are read."""
+    conversations = select(PrivateMessage.conversation_id).where(PrivateMessage.id.in_(removed_ids))
+    quoting = session.scalars(select(PrivateMessage).where(
+        PrivateMessage.conversation_id.in_(conversations), PrivateMessage.removal.is_(None),
+        PrivateMessage.body.contains("](/messages/m/")).execution_options(populate_existing=True)).all()
+    for message in quoting:
+        if message_references(message.body) & removed_ids:
+            members = _active_ids(session, message.conversation_id) | {message.author_id}
+            rendered = render_message(message.body, message.links_allowed, members, message.conversation_id)
+            message.body_html, message.render_version = rendered.html, RENDER_VERSION
 
 
 def blank_messages_of(session, member_id: int) -> None:
@@ -248,6 +289,7 @@ def blank_messages_of(session, member_id: int) -> None:
     session.execute(update(ConversationParticipant).where(ConversationParticipant.user_id == member_id,
                                                           ConversationParticipant.left_at.is_(None))
                     .values(left_at=utcnow()))
+    session.execute(delete(MessageDraft).where(MessageDraft.user_id == member_id))
 
 
 def mark_banned(session, member_id: int, sanction_id: int) -> None:

@@ -1,16 +1,25 @@
 """Reading private conversations: the inbox, a page of messages, who is in it, what a quote says."""
 
+import re
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import and_, func, select
+from markupsafe import Markup
+from sqlalchemy import and_, func, literal, select, union_all
 from sqlalchemy.orm import joinedload
 
 from ...extensions import db
-from ...models import ConversationParticipant, MessageRevision, PrivateConversation, PrivateMessage, User
+from ...ids import parse_id
+from ...models import ConversationParticipant, Ignore, MessageRevision, Post, PrivateConversation, PrivateMessage, User
 from ...pagination import Page
+from ...models.preferences import ignorable
+from ...posts.service.collapse import collapse_quotes
+from ...posts.service.quoting import quoted_block
+from ...posts.service.render import references
 
 INBOX_PER_PAGE = 25
+QUOTED_MESSAGE_LINK = re.compile(r"\]\(/messages/m/(\d+)\)")
+QUOTE_MARK = re.compile(r'<blockquote class="quote" data-quote="(m?)(\d+)"')  # as render.py writes them
 
 
 @dataclass(frozen=True)
@@ -79,6 +88,30 @@ def messages_after(conversation: PrivateConversation, after: int, limit: int = 5
         .order_by(PrivateMessage.id).limit(limit)))
 
 
+def bodies_for(messages: list[PrivateMessage], viewer) -> dict[int, Markup]:
+    """Each message's stored HTML with its quotes of members the viewer ignores collapsed, as a post's
+    are (forum/posts/service/collapse.py), for the messages that have any: one query when the page holds
+    quotes at all, none when it holds none."""
+    quotes = {m.id: set(QUOTE_MARK.findall(m.body_html)) for m in messages if 'data-quote="' in m.body_html}
+    quoted_posts = {int(n) for marks in quotes.values() for kind, n in marks if not kind}
+    quoted_messages = {int(n) for marks in quotes.values() for kind, n in marks if kind}
+    if not quotes or not getattr(viewer, "is_authenticated", False):
+        return {}
+    ignored = select(Ignore.ignored_id).join(User, User.id == Ignore.ignored_id).where(
+        Ignore.user_id == viewer.id, ignorable(User))
+    rows = db.session.execute(union_all(
+        select(literal(""), Post.id).where(Post.id.in_(quoted_posts), Post.author_id.in_(ignored)),
+        select(literal("m"), PrivateMessage.id).where(PrivateMessage.id.in_(quoted_messages),
+                                                      PrivateMessage.author_id.in_(ignored))))
+    collapsed = {f"{kind}{n}" for kind, n in rows}
+    bodies = {}
+    for message in messages:
+        wanted = {kind + n for kind, n in quotes.get(message.id, ())} & collapsed
+        if wanted:
+            bodies[message.id] = collapse_quotes(message.body_html, wanted)
+    return bodies
+
+
 def get_message(message_id: int) -> PrivateMessage | None:
     return db.session.get(PrivateMessage, message_id, options=[joinedload(PrivateMessage.author)])
 
@@ -88,12 +121,34 @@ def position_of(message: PrivateMessage) -> int:
         PrivateMessage.conversation_id == message.conversation_id, PrivateMessage.id <= message.id))
 
 
-def quote_of(message: PrivateMessage, viewer) -> str:
-    """The Markdown that quotes a message inside its conversation (never a removed one's words)."""
+def quote_of(message: PrivateMessage, selection: str | None = None) -> str:
+    """The Markdown that quotes a message (or the selected part of it) inside its conversation, as a post
+    is quoted: "> [Name](/messages/m/12) wrote:", removed quotes inside it carried over as their
+    placeholder, the deepest trimmed. Never a removed message's words."""
     if message.is_removed:
         return ""
-    lines = "\n".join(f"> {line}" if line else ">" for line in message.body.splitlines())
-    return f"> **{message.author.name_seen_by(viewer)}** wrote:\n{lines}\n\n"
+    return quoted_block(message.author.public_name, f"/messages/m/{message.id}",
+                        (selection or "").strip() or message.body, _removed_in(message.body))
+
+
+def message_references(body: str) -> set[int]:
+    """The ids of the messages a body links to (the messages it quotes among them)."""
+    return {parse_id(n) for n in QUOTED_MESSAGE_LINK.findall(body)} - {None}
+
+
+def _removed_in(body: str) -> dict[str, str]:
+    """The removed posts and messages (of any conversation: only their placeholder is used) a body quotes."""
+    post_ids, _ = references(body)
+    message_ids = message_references(body)
+    removed = {}
+    if post_ids:
+        for post in db.session.scalars(select(Post).where(Post.id.in_(post_ids), Post.removal.is_not(None))):
+            removed[f"/p/{post.id}"] = post.placeholder
+    if message_ids:
+        for quoted in db.session.scalars(select(PrivateMessage).where(PrivateMessage.id.in_(message_ids),
+                                                                     PrivateMessage.removal.is_not(None))):
+            removed[f"/messages/m/{quoted.id}"] = quoted.placeholder
+    return removed
 
 
 def versions_of(message: PrivateMessage) -> list[tuple[str, object]]:

@@ -23,6 +23,7 @@ def _conversation(conversation: PrivateConversation, place: ConversationParticip
                                   .order_by(PrivateMessage.id))
     return {"id": conversation.id, "subject": conversation.subject, "from_moderators": conversation.from_moderators,
             "joined": _iso(place.joined_at), "left": _iso(place.left_at),
+            "unsent_draft": place.draft.body if place.draft else None,
             "messages": [{"id": m.id, "author": DELETED_NAME if m.author.is_deleted else m.author.username,
                           "body": m.body, "written_at": _iso(m.created_at), "edited_at": _iso(m.edited_at),
                           "removal": m.removal} for m in messages]}

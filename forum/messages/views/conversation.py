@@ -11,7 +11,7 @@ from ...policy import WriteRefused
 from ...refusals import FieldError, Refusal, show_on
 from .. import bp, service
 from ..forms import AddMemberForm, MessageForm
-from ..service import display
+from ..service import display, drafts
 from .common import own_message_or_404, readable_or_404
 
 MAX_APPENDED = 50
@@ -24,13 +24,23 @@ def render_conversation(conversation, place, form=None, status=200, page=None, a
         page = (requested_page(total, display.per_page()) if "page" in request.args
                 else Page.last(total, display.per_page()))
     messages = display.messages_on(conversation, page)
+    draft = drafts.draft_for(current_user, conversation, place)
+    if form is None:
+        form = MessageForm.fresh(_with_quote(draft.body if draft else ""))
     if place is not None and messages and messages[-1].id > place.last_read_id:
         service.mark_read(conversation, current_user, messages[-1].id)
-    if form is None:
-        form = MessageForm.fresh(_quoted_text())
     return render("messages/show.html", "composer", status=status, conversation=conversation, place=place,
                   messages=messages, page=page, form=form, add_form=add_form or AddMemberForm(formdata=None),
-                  members=display.participants(conversation))
+                  members=display.participants(conversation), draft=draft,
+                  bodies=display.bodies_for(messages, current_user))
+
+
+def _with_quote(text: str) -> str:
+    """The composer's text (the member's draft) with ?quote= added after it."""
+    quote = _quoted_text()
+    if not quote:
+        return text
+    return f"{text.rstrip()}\n\n{quote}" if text.strip() else quote
 
 
 def _quoted_text() -> str:
@@ -41,7 +51,7 @@ def _quoted_text() -> str:
     message = display.get_message(quoted)
     if message is None or message.conversation_id != request.view_args["conversation_id"]:
         return ""
-    return display.quote_of(message, current_user)
+    return display.quote_of(message)
 
 
 @bp.get("/messages/<int:conversation_id>")
@@ -88,6 +98,15 @@ def message_url(message) -> str:
                    _anchor=f"m{message.id}")
 
 
+@bp.post("/messages/<int:conversation_id>/draft")
+@login_required
+def save_draft(conversation_id):
+    """Keep the composer's text server-side (htmx saves it as the member types); 204."""
+    conversation, _ = readable_or_404(conversation_id)
+    drafts.save_draft(current_user, conversation, request.form.get("body", ""))
+    return "", 204
+
+
 @bp.get("/messages/m/<int:message_id>")
 @login_required
 def permalink(message_id):
@@ -126,7 +145,8 @@ def messages_after(conversation_id):
     if place is not None and messages:
         service.mark_read(conversation, current_user, messages[-1].id)
     newest = messages[-1].id if messages else after
-    return render_partial("messages/_appended.html", conversation=conversation, messages=messages, after=newest)
+    return render_partial("messages/_appended.html", conversation=conversation, messages=messages, after=newest,
+                          bodies=display.bodies_for(messages, current_user))
 
 
 @bp.post("/messages/<int:conversation_id>/members")

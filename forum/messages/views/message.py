@@ -1,9 +1,10 @@
 """One message: editing it, deleting it, its earlier versions, and flagging it for the moderators."""
 
-from flask import abort, flash, redirect
+from flask import Response, abort, flash, redirect, request
 from flask_login import current_user, login_required
 
 from ...htmx import is_fragment_request, render, render_partial
+from ...posts.forms import BODY_MAX
 from ...refusals import FieldError, Refusal, show_on
 from .. import bp, service
 from ..forms import EditMessageForm, MessageFlagForm
@@ -17,6 +18,18 @@ def _mine_or_404(message_id):
     if not service.may_change(current_user, message):
         abort(403, "Only its author may change this message.")
     return message, conversation
+
+
+@bp.get("/messages/m/<int:message_id>/quote")
+@login_required
+def quote(message_id):
+    """The message (or ?selection= of it) quoted as Markdown, for the script that fills the composer; only
+    for the members of its conversation (anyone else: the same 404 as for no message)."""
+    message, _, _ = own_message_or_404(message_id)
+    if message.is_removed:
+        abort(404, "This message was deleted and cannot be quoted.")
+    selection = request.args.get("selection", "")[:BODY_MAX]
+    return Response(display.quote_of(message, selection), mimetype="text/plain")
 
 
 @bp.get("/messages/m/<int:message_id>/edit")
@@ -34,6 +47,7 @@ def update(message_id):
     """Save the edit; a stale form is told what the message says now, and keeps the edit typed."""
     message, conversation = _mine_or_404(message_id)
     form = EditMessageForm()
+    status = 422
     if form.validate():
         try:
             message = service.edit_message(message, current_user, form.body.data, form.expected_version)
@@ -41,11 +55,11 @@ def update(message_id):
             form.body.errors.append("Someone changed this message meanwhile (you, in another tab?). "
                                     "Its text now is shown above; your edit is still here.")
             form.version.data = str(conflict.current.version)
-            message = conflict.current
+            message, status = conflict.current, 409
         except Refusal as refused:
             show_on(form, FieldError("body", refused.message))
     if form.errors:
-        return render("messages/edit.html", "edit_form", status=409 if form.version.data else 422,
+        return render("messages/edit.html", "edit_form", status=status,
                       message=message, conversation=conversation, form=form)
     if is_fragment_request():
         return render_partial("messages/_message.html", message=message, conversation=conversation)

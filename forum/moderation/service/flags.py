@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from ...database import write_transaction
 from ...extensions import db
-from ...models import Appeal, Flag, HeldPost, Post, Sanction, Thread, User
+from ...models import Appeal, Flag, HeldPost, MessageFlag, Post, Sanction, Thread, User
 from ...models.base import utcnow
 from ...models.moderation import FLAG_REASONS, READ_ONLY_KINDS
 from ...policy import active_sanctions, check_may_write
@@ -246,11 +246,14 @@ def entries_for(post_ids: list[int]) -> list[QueueEntry]:
     return list(entries.values())
 
 
-def waiting_for_review() -> tuple[int, int]:
-    """(open flags, held posts waiting), in one query: the numbers beside the staff header's review link."""
+def waiting_for_review() -> tuple[int, int, int]:
+    """(open flags, held posts waiting, flagged private messages waiting at /mod/messages), in one query:
+    the numbers beside the staff header's review link."""
     flags_open = select(func.count(Flag.id)).where(Flag.resolved_at.is_(None)).scalar_subquery()
     held_open = select(func.count(HeldPost.id)).where(HeldPost.decided_at.is_(None)).scalar_subquery()
-    return tuple(db.session.execute(select(flags_open, held_open)).one())
+    messages_open = (select(func.count(func.distinct(MessageFlag.message_id)))
+                     .where(MessageFlag.resolved_at.is_(None)).scalar_subquery())
+    return tuple(db.session.execute(select(flags_open, held_open, messages_open)).one())
 
 
 def counts() -> QueueCounts:

@@ -26,6 +26,8 @@ from .render import RENDER_VERSION, Rendered
 
 RERENDER_BATCH = 200  # posts per round trip when a change makes other posts render again
 MEMBERS_ONLY_QUOTE = "This quotes a post from a members-only category. Quote it there, or take the quote out."
+PRIVATE_QUOTE = ("This quotes a private message. Private messages stay in their conversation: take the quote out "
+                 "(or ask its author to say it here themselves).")
 
 
 class EditConflict(Exception):
@@ -104,7 +106,9 @@ def new_post(session, thread_id: int, author: User, body: str, rendered: Rendere
 
 def check_quotes(session, thread_id: int, rendered: Rendered) -> None:
     """Raise QuoteRefused if a thread guests may read would quote (at any depth) a post from a
-    members-only category or article: the quote would show guests what is kept from them."""
+    members-only category or article: the quote would show guests what is kept from them; and in any
+    thread, if the text quotes a private message (check_private_quotes)."""
+    check_private_quotes(rendered)
     if not rendered.quoted_post_ids:
         return
     members_only = members_only_threads()
@@ -114,6 +118,14 @@ def check_quotes(session, thread_id: int, rendered: Rendered) -> None:
                                    Post.thread_id.in_(members_only)).limit(1)
     if session.scalar(quoted) is not None:
         raise QuoteRefused()
+
+
+def check_private_quotes(rendered: Rendered) -> None:
+    """Raise QuoteRefused if the text quotes a private message ("[Name](/messages/m/12) wrote:"): a post is
+    public, or read by members outside the conversation. The renderer never looks a message up for a
+    post, so nothing private reaches one; this refuses the quote outright, saying why beside the field."""
+    if rendered.quoted_message_ids:
+        raise QuoteRefused(PRIVATE_QUOTE)
 
 
 def record_references(session, post: Post, rendered, actor_id: int, notified: set[int] = frozenset()):

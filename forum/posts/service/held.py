@@ -13,7 +13,7 @@ from ...models import Category, Draft, HeldPost, Thread, ThreadDraft, User
 from ...models.base import utcnow
 from ...policy import check_may_write, links_allowed_for
 from ...settings import site_setting
-from . import articles, check_length, check_quotes, parent_in
+from . import articles, check_length, check_private_quotes, check_quotes, parent_in
 from .context import render_post
 
 WAITING = "Your post is waiting for a moderator: nobody else sees it until it is approved."
@@ -71,6 +71,7 @@ def _hold(author: User, request_key, make, rendered, thread: Thread | None = Non
                 check_quotes(session, current.id, rendered)
                 session.execute(delete(Draft).where(Draft.user_id == author.id, Draft.thread_id == current.id))
             else:
+                check_private_quotes(rendered)
                 session.execute(delete(ThreadDraft).where(ThreadDraft.user_id == author.id))
             held = make(session)
             held.created_at = utcnow()

@@ -22,6 +22,7 @@ from .syntax import anchors, parser
 RENDER_VERSION = 5  # 5: images of this forum's uploads, tables, task lists, footnotes, spoilers, highlighted code, emoji
 
 QUOTED_POST = re.compile(r"^/p/(\d+)$")
+QUOTED_MESSAGE = re.compile(r"^/messages/m/(\d+)$")  # a private message, quoted inside its conversation
 MENTION = re.compile(r"(?<![\w@/.])@([A-Za-z0-9][A-Za-z0-9_-]{2,19})")
 HIDDEN_LINK = "link hidden — new member"
 ALIGN_CLASSES = {"align-left", "align-center", "align-right"}
@@ -107,6 +108,9 @@ class RenderContext:
     max_mentions: int = 10
     # Upload sha256 -> its size and default alt text, for the uploads this forum holds (images.py).
     images: dict[str, ImageInfo] = field(default_factory=dict)
+    # Private messages only (forum/messages): the quoted messages of the same conversation, as for posts.
+    message_quote_names: dict[int, str] = field(default_factory=dict)
+    removed_message_quotes: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -116,6 +120,9 @@ class Rendered:
     mentioned: list[str]
     hidden_links: int
     directly_quoted: list[int] = field(default_factory=list)  # quotes not inside another quote
+    # Private messages quoted (at any depth, attributed to /messages/m/<id>): posts refuse them, and a
+    # message may quote only its own conversation's.
+    quoted_message_ids: list[int] = field(default_factory=list)
 
 
 def references(body: str) -> tuple[set[int], set[str]]:
@@ -130,7 +137,7 @@ def render_body(body: str, context: RenderContext | None = None) -> Rendered:
     context = context or RenderContext()
     env = anchors()  # footnotes are read while parsing and written while rendering: one env for both
     tokens = _markdown.parse(body.replace("\r\n", "\n"), env)
-    quoted, direct = _mark_quotes(tokens, context)
+    quoted, direct, quoted_messages = _mark_quotes(tokens, context)
     mentioned: list[str] = []
     hidden = 0
     quote_depth = 0
@@ -146,20 +153,32 @@ def render_body(body: str, context: RenderContext | None = None) -> Rendered:
                 hidden += count
     html = _markdown.renderer.render(tokens, _markdown.options, env)
     return Rendered(html=_cleaner.clean(html), quoted_post_ids=quoted, mentioned=mentioned, hidden_links=hidden,
-                    directly_quoted=direct)
+                    directly_quoted=direct, quoted_message_ids=quoted_messages)
 
 
-def _mark_quotes(tokens: list[Token], context: RenderContext) -> tuple[list[int], list[int]]:
+def _mark_quotes(tokens: list[Token], context: RenderContext) -> tuple[list[int], list[int], list[int]]:
     """Give attributed quotes their class and attribution; collapse quotes of removed posts.
 
-    Returns the quoted post ids at every depth, and those quoted directly (not inside a quote).
+    Returns the quoted post ids at every depth, those quoted directly (not inside a quote), and the
+    quoted private messages at every depth (marked data-quote="m<id>", never looked up for a post).
     """
     quoted: list[int] = []
     direct: list[int] = []
+    messages: list[int] = []
     i = 0
     while i < len(tokens):
         token = tokens[i]
         post_id = _attributed_post(tokens, i) if token.type == "blockquote_open" else None
+        message_id = _attributed_post(tokens, i, QUOTED_MESSAGE) if token.type == "blockquote_open" else None
+        if message_id is not None:
+            messages.append(message_id)
+            token.attrSet("class", "quote")
+            token.attrSet("data-quote", f"m{message_id}")
+            if message_id in context.removed_message_quotes:
+                end = _matching_close(tokens, i)
+                tokens[i + 1:end] = [_placeholder(context.removed_message_quotes[message_id])]
+            else:
+                _shape_attribution(tokens[i + 2], context.message_quote_names.get(message_id))
         if post_id is not None:
             quoted.append(post_id)
             if token.level == 0:
@@ -172,17 +191,18 @@ def _mark_quotes(tokens: list[Token], context: RenderContext) -> tuple[list[int]
             else:
                 _shape_attribution(tokens[i + 2], context.quote_names.get(post_id))
         i += 1
-    return quoted, direct
+    return quoted, direct, messages
 
 
-def _attributed_post(tokens: list[Token], i: int) -> int | None:
-    """The post a blockquote attributes itself to: it opens with "[Name](/p/123) wrote:"."""
+def _attributed_post(tokens: list[Token], i: int, address: re.Pattern = QUOTED_POST) -> int | None:
+    """The post a blockquote attributes itself to: it opens with "[Name](/p/123) wrote:" (or the message,
+    given QUOTED_MESSAGE: "[Name](/messages/m/45) wrote:")."""
     if i + 2 >= len(tokens) or tokens[i + 1].type != "paragraph_open" or tokens[i + 2].type != "inline":
         return None
     children = tokens[i + 2].children or []
     if len(children) < 4 or children[0].type != "link_open" or children[2].type != "link_close":
         return None
-    match = QUOTED_POST.match(children[0].attrGet("href") or "")
+    match = address.match(children[0].attrGet("href") or "")
     if not match or not children[3].content.strip().startswith("wrote:"):
         return None
     return parse_id(match.group(1))  # None for a number that can be no post's id
