@@ -1,7 +1,7 @@
 """Message drafts: a member's half-written message in a conversation, kept until it is sent
 
 Revision ID: adc5e79b1bf4
-Revises: 5e0a1d7c3b92
+Revises: eddfff1c2a26
 Create Date: 2026-12-07 02:30:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'adc5e79b1bf4'
-down_revision = '5e0a1d7c3b92'
+down_revision = 'eddfff1c2a26'
 branch_labels = None
 depends_on = None
 
