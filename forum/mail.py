@@ -86,6 +86,9 @@ def send(message: EmailMessage, background: bool = False) -> bool:
     `background` queues it as a job (True once queued), so the request does not wait for the SMTP
     server: a slow server neither holds up the page nor tells, by the delay, who has an account.
     """
+    if nowhere(message["To"]):
+        log.info("Mail %r not sent: the member has no email address", message["Subject"])
+        return False
     settings = {name: current_app.config.get(name) for name in SETTINGS}
     if not settings["MAIL_SERVER"]:
         return _print(message)
@@ -102,6 +105,12 @@ def deliver(message: bytes) -> None:
     parsed = message_from_bytes(message, policy=policy.default)
     if not _deliver({name: current_app.config.get(name) for name in SETTINGS}, parsed):
         raise MailNotSent(f"the mail server did not take mail {parsed['Subject']!r} (the worker's log says why)")
+
+
+def nowhere(to: str | None) -> bool:
+    """An address in the reserved .invalid domain (RFC 2606), such as a member made from a publisher's
+    account without an email address has (forum/auth/service/external.py): nothing is sent there."""
+    return parseaddr(to or "")[1].lower().rstrip(".").endswith(".invalid")
 
 
 class MailNotSent(RuntimeError):
