@@ -112,6 +112,16 @@ class Defaults:
     # True: the session and remember-me cookies are SameSite=None (over HTTPS only), so a member signed in on
     # the forum is signed in inside the comments frame on the publisher's site too (README).
     EMBED_THIRD_PARTY_COOKIES = False
+    # Signing in with the publisher's accounts (forum/auth/service/sso.py, README "Signing readers in"): the
+    # secret the publisher signs its tokens with (HS256; at least 32 bytes; FORUM_SSO_SECRET, never a site
+    # setting: no page shows it), and the audience its tokens name ("": BASE_URL). The rest are site settings.
+    SSO_SECRET = None
+    SSO_AUDIENCE = ""
+    SSO_ENABLED = False  # tokens accepted at /sso/jwt
+    SSO_ISSUER = ""  # the `iss` the publisher's tokens carry: its name
+    SSO_LOGIN_URL = ""  # the publisher's sign-in page; the forum adds ?return_to=<its /sso/jwt return address>
+    SSO_ROLES = True  # the tokens' "moderator" and "admin" roles make (and unmake) staff
+    PASSWORD_ACCOUNTS = True  # False: no registration, and only staff sign in with a password
     # Rate limits ("N per second/minute/hour/day", several joined by ";"), counted in Redis when
     # REDIS_URL is set, else in the database, so that all worker processes count together.
     LOGIN_RATE_LIMIT = "5 per minute; 20 per hour"  # failed sign-ins, per address and per account
