@@ -284,3 +284,34 @@ def test_both_off_leaves_staff_a_way_in(app, client, admin):
     settings.store().forget()
     assert sign_in_with(client, token()).status_code == 404
     assert client.submit("/login", {"username": "boss", "password": PASSWORD}).status_code == 302
+
+
+def test_the_frame_gets_a_csrf_token_uncached(app, client):
+    response = client.get("/sso/frame")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    csrf = response.json["csrf_token"]
+    answer = client.post("/sso/jwt", data={"token": token(), "csrf_token": csrf})
+    assert answer.status_code == 200 and signed_in_member(client) is not None
+
+
+def test_no_frame_token_when_sso_is_off(app, client):
+    app.config["SSO_ENABLED"] = False
+    assert client.get("/sso/frame").status_code == 404
+
+
+def test_the_embed_frame_offers_the_publishers_sign_in(app, client, monkeypatch):
+    from forum.embed import service
+    from tests.factories import make_category
+    make_category(slug="articles", name="Articles")
+    make_user(role="admin", username="editor")
+    article = "http://news.example/2026/story"
+    monkeypatch.setattr(service, "fetch_page", lambda url, timeout: (
+        f'<!doctype html><title>A story</title><script src="x/embed.js" data-url="{article}"></script>'))
+    app.config["EMBED_CATEGORY"] = "articles"
+    app.config["PASSWORD_ACCOUNTS"] = False
+    frame = client.get("/embed/article", query_string={"url": article}, follow_redirects=True).text
+    assert 'data-sso-sign-in="/sso/jwt"' in frame and 'data-sso-frame="/sso/frame"' in frame
+    assert 'href="http://news.example/login?return_to=%2Fembed%2Fsigned-in"' in frame
+    assert "Register</a>" not in frame
+    # the top-level redirect for a browser that keeps cookies from frames ends on the "signed in" page
+    assert sign_in_with(client, token(), "/embed/signed-in").location == "/embed/signed-in"

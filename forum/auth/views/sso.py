@@ -17,6 +17,7 @@ from urllib.parse import urlencode, urlsplit
 
 from flask import flash, jsonify, redirect, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from ...extensions import limiter
 from ...htmx import render
@@ -66,7 +67,7 @@ def sso_login_url(next_path: str | None = None) -> str:
 
 
 bp.app_context_processor(lambda: {"sso_login_url": sso_login_url, "has_password": has_password,
-                                  "password_accounts": sso.password_accounts})
+                                  "password_accounts": sso.password_accounts, "sso_enabled": sso.enabled})
 
 
 def _refused(refusal: Refusal, back: str):
@@ -109,6 +110,17 @@ def sso_sign_in_in_frame():
     sign_in(member)
     response = jsonify(signed_in=member.display_name)
     devices.remember(response, member)
+    return response
+
+
+@bp.get("/sso/frame")
+def sso_frame():
+    """The CSRF token the comments frame sends its token with (a guest's frame page is cached for every
+    guest, so it holds none). Only the forum's own pages can read the answer: no CORS."""
+    if not sso.enabled():
+        return jsonify(error="Signing in with the publisher's accounts is off."), 404
+    response = jsonify(csrf_token=generate_csrf())
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 
