@@ -315,3 +315,16 @@ def test_the_embed_frame_offers_the_publishers_sign_in(app, client, monkeypatch)
     assert "Register</a>" not in frame
     # the top-level redirect for a browser that keeps cookies from frames ends on the "signed in" page
     assert sign_in_with(client, token(), "/embed/signed-in").location == "/embed/signed-in"
+
+
+def test_staff_from_a_token_confirm_a_stale_session_by_signing_in_again(app, client):
+    from datetime import datetime
+    assert sign_in_with(client, token(roles=["admin"])).status_code == 302
+    db.session.execute(db.update(LoginSession).values(confirmed_at=datetime(2020, 1, 1)))
+    db.session.commit()
+    asked = client.get("/admin/settings")
+    assert asked.status_code == 302 and asked.location.startswith("/login/confirm")
+    page = client.get(asked.location).text
+    assert 'href="http://news.example/login?return_to=%2Fadmin%2Fsettings"' in page and 'name="password"' not in page
+    assert sign_in_with(client, token(roles=["admin"]), "/admin/settings").location == "/admin/settings"
+    assert client.get("/admin/settings").status_code == 200
