@@ -328,3 +328,16 @@ def test_staff_from_a_token_confirm_a_stale_session_by_signing_in_again(app, cli
     assert 'href="http://news.example/login?return_to=%2Fadmin%2Fsettings"' in page and 'name="password"' not in page
     assert sign_in_with(client, token(roles=["admin"]), "/admin/settings").location == "/admin/settings"
     assert client.get("/admin/settings").status_code == 200
+
+
+def test_a_member_with_two_factor_on_still_gives_the_code(app, client):
+    assert sign_in_with(client, token()).status_code == 302
+    member = signed_in_member(client)
+    db.session.execute(db.update(User).where(User.id == member.id).values(totp_secret="A" * 32))
+    db.session.commit()
+    fresh = app.test_client()
+    response = sign_in_with(fresh, token(), "/t/1-x")
+    assert response.status_code == 302 and response.location == "/login/code"
+    assert signed_in_member(fresh) is None
+    answer = fresh.post("/sso/jwt", data={"token": token(), "csrf_token": fresh.csrf_token()})
+    assert answer.status_code == 403 and "two-factor" in answer.json["error"] and signed_in_member(fresh) is None
