@@ -341,3 +341,10 @@ def test_a_member_with_two_factor_on_still_gives_the_code(app, client):
     assert signed_in_member(fresh) is None
     answer = fresh.post("/sso/jwt", data={"token": token(), "csrf_token": fresh.csrf_token()})
     assert answer.status_code == 403 and "two-factor" in answer.json["error"] and signed_in_member(fresh) is None
+
+
+def test_a_silenced_member_can_still_sign_out(app, client, admin):
+    assert sign_in_with(client, token()).status_code == 302
+    sanctions.issue(admin, signed_in_member(client), SanctionRequest(kind="silence", reason="Calm down.", days=1))
+    response = client.post("/sso/logout", data={"csrf_token": client.csrf_token(), "return_to": "/"})
+    assert response.status_code == 302 and signed_in_member(client) is None
