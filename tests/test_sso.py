@@ -348,3 +348,10 @@ def test_a_silenced_member_can_still_sign_out(app, client, admin):
     sanctions.issue(admin, signed_in_member(client), SanctionRequest(kind="silence", reason="Calm down.", days=1))
     response = client.post("/sso/logout", data={"csrf_token": client.csrf_token(), "return_to": "/"})
     assert response.status_code == 302 and signed_in_member(client) is None
+
+
+def test_tokens_tried_are_rate_limited(app, client):
+    for _ in range(30):
+        client.get("/sso/jwt", query_string={"token": "x"})
+    response = client.get("/sso/jwt", query_string={"token": token()})
+    assert response.status_code == 429 and "Too many sign-ins" in response.text

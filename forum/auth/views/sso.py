@@ -20,6 +20,7 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from ...extensions import limiter
+from ...limits import SSO_LIMIT
 from ...htmx import render
 from ...refusals import Refusal
 from ...security import safe_next
@@ -30,7 +31,6 @@ from ..service.external import has_password
 from ..service.login import begin_second_step, sign_in, sign_out
 
 log = logging.getLogger("forum.auth")
-SSO_LIMIT = "30 per minute; 300 per hour"  # tokens tried, per address
 
 
 def return_path(raw: str | None, default: str = "/") -> str:
