@@ -129,6 +129,16 @@ class Defaults:
     OIDC_NAME = ""
     OIDC_CLIENT_SECRET = None
     OIDC_TIMEOUT_SECONDS = 5  # the longest the forum waits for each answer from the provider
+    # Signing in with the publisher's accounts (forum/auth/service/sso.py, README "Signing readers in"): the
+    # secret the publisher signs its tokens with (HS256; at least 32 bytes; FORUM_SSO_SECRET, never a site
+    # setting: no page shows it), and the audience its tokens name ("": BASE_URL). The rest are site settings.
+    SSO_SECRET = None
+    SSO_AUDIENCE = ""
+    SSO_ENABLED = False  # tokens accepted at /sso/jwt
+    SSO_ISSUER = ""  # the `iss` the publisher's tokens carry: its name
+    SSO_LOGIN_URL = ""  # the publisher's sign-in page; the forum adds ?return_to=<its /sso/jwt return address>
+    SSO_ROLES = True  # the tokens' "moderator" and "admin" roles make (and unmake) staff
+    PASSWORD_ACCOUNTS = True  # False: no registration, and only staff sign in with a password
     # Rate limits ("N per second/minute/hour/day", several joined by ";"), counted in Redis when
     # REDIS_URL is set, else in the database, so that all worker processes count together.
     LOGIN_RATE_LIMIT = "5 per minute; 20 per hour"  # failed sign-ins, per address and per account

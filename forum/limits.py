@@ -112,6 +112,7 @@ NOUNS = {"threads.reply": ("reply", "replies"), "threads.create": ("new thread",
 REFUSALS = {
     "auth.login": ("Too many attempts to sign in. You can try again {wait}. If this is your account, you can "
                    "still sign in from a browser you have signed in on before, or reset your password."),
+    "auth.sso_sign_in": "Too many sign-ins from your network. You can try again {wait}.",
     "auth.register": "Too many new accounts from your network or for this address. You can register again {wait}.",
     "threads.reply": "You have reached the limit of {limit}{standing}. You can post again {wait}.",
     "threads.create": "You have reached the limit of {limit}{standing}. You can start another {wait}.",
@@ -120,6 +121,9 @@ REFUSALS = {
     "messages.create": "You have reached the limit of {limit}{standing}. You can start another {wait}.",
 }
 DEFAULT_REFUSAL = "Too many attempts. You can try again {wait}."
+# Publisher's sign-in tokens tried at /sso/… (forum/auth/views/sso.py), per address: a reader signs in
+# once in a while; this only slows a script trying tokens.
+SSO_LIMIT = "30 per minute; 300 per hour"
 # Registrations without a solved puzzle (forum/auth/views/registration.py names its limit this).
 UNSOLVED_SCOPE = "unsolved"
 UNSOLVED_REFUSAL = ("Registrations without JavaScript are limited to a few from each network, and that many "

@@ -115,7 +115,8 @@ def links_allowed_for(author: User) -> bool:
 
 
 # What a member under a read-only sanction may still do.
-ALLOWED_WHILE_READ_ONLY = {"auth.logout", "auth.login", "moderation.appeal", "static",
+ALLOWED_WHILE_READ_ONLY = {"auth.logout", "auth.login", "auth.sso_sign_out_confirmed", "auth.sso_sign_in_in_frame",
+                           "moderation.appeal", "static",
                            "account.update_email_settings", "notifications.unsubscribe"}  # what mail they get
 
 

@@ -57,8 +57,9 @@ class Setting:
     checked: text, int, choice, bool (on or off, `choices` naming "true" and "false"), limit (a rate
     limit), colour (#rrggbb), image (an uploaded picture's file name, set by its own form), origins (a
     list of site addresses, scheme://host[:port]), looks (a list of publishers' colours and fonts, one a
-    line: forum.looks), url (one https address, or http on this machine: an OpenID provider's issuer) or
-    reactions (a list of emoji with their names, `reactions()`)."""
+    line: forum.looks), url (one https address, or http on this machine: an OpenID provider's issuer), link
+    (an http or https address: a publisher's page) or reactions (a list of emoji with their names,
+    `reactions()`)."""
 
     name: str
     kind: str
@@ -109,6 +110,8 @@ class Setting:
             return _clean_reactions(self, value)
         if self.kind == "url" and value:
             return _clean_url(self, value)
+        if self.kind == "link" and value and origin_of(value) is None:
+            raise FieldError(self.field_name, "Write a whole address, such as https://news.example.com/login.")
         if self.kind == "image" and value and not LOGO_FILE.fullmatch(value):
             raise FieldError(self.field_name, "Upload the picture: it is stored under a name of its own.")
         return value
@@ -413,6 +416,23 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PAGE_CACHE_SECONDS", "int", "Performance", "Guest page cache, in seconds", minimum=0, maximum=3600,
             help="Pages as guests see them are kept in memory until anything changes, or at most this long. "
                  "0 turns the cache off."),
+    Setting("SSO_ENABLED", "bool", "Sign-in", "Sign-in with the publisher’s accounts",
+            choices=(("true", "On: the publisher's signed tokens sign readers in (README, “Signing readers in”)"),
+                     ("false", "Off")),
+            help="Needs FORUM_SSO_SECRET, the secret shared with the publisher, set on the server."),
+    Setting("SSO_ISSUER", "text", "Sign-in", "Publisher’s name in its tokens", required=False, max_length=200,
+            help="The “iss” its tokens carry, exactly. Tokens naming another issuer are refused."),
+    Setting("SSO_LOGIN_URL", "link", "Sign-in", "Publisher’s sign-in page", required=False, max_length=500,
+            help="Where “Sign in” sends readers, such as https://news.example.com/login. The forum adds "
+                 "?return_to=…, the address to send them back to (with their token) once signed in."),
+    Setting("SSO_ROLES", "bool", "Sign-in", "Staff roles in tokens",
+            choices=(("true", "Honoured: “moderator” and “admin” in a token make staff, and their absence "
+                              "takes it away"),
+                     ("false", "Ignored: staff are made here, by hand"))),
+    Setting("PASSWORD_ACCOUNTS", "bool", "Sign-in", "Password accounts",
+            choices=(("true", "On: members may register and sign in with a password"),
+                     ("false", "Off: no registration; only staff who have a password sign in with it "
+                               "(everyone else through the publisher)"))),
     Setting("EMBED_ORIGINS", "origins", "Comments under articles", "Publisher sites", required=False,
             max_length=2000,
             help="The sites whose articles may show their comments from this forum (README, “Comments under "

@@ -114,7 +114,7 @@ def every_write(thread, post):
 # Anyone may sign in, register (and finish by the mailed link), sign out, reset a password or
 # unsubscribe from email (by a mailed link); every other POST route is a member's write.
 NOT_MEMBER_WRITES = {"auth.login", "auth.second_step_submit", "auth.register", "auth.finish_registration", "auth.logout",
-                     "auth.forget_notice", "auth.reset_request",
+                     "auth.forget_notice", "auth.reset_request", "auth.sso_sign_in_in_frame", "auth.sso_sign_out_confirmed",
                      "auth.reset_password", "notifications.unsubscribe",
                      "account.confirm_email_change"}  # a mailed link, like reset and unsubscribe: works signed out
 FORM = {"body": "words", "title": "A new thread", "version": "1", "reason": "because", "text": "words",

@@ -201,3 +201,24 @@ def test_the_checker_finds_an_invalid_page(tmp_path):
     """The check can fail: a <form> inside a <span> is an error it reports."""
     page = "<!doctype html><html lang=en><title>x</title><span><form></form></span>"
     assert len(vnu_errors({"/broken": page}, tmp_path)) == 1
+
+
+def test_the_sso_pages_are_valid_html(app, tmp_path):
+    """Signing in with the publisher's accounts (tests/test_sso.py): the sign-in page pointing to the
+    publisher, with the staff's password form tucked away, a refused token, the sign-out question."""
+    from tests.test_sso import APP_CONFIG, token
+    app.config.update(APP_CONFIG)
+    guest = app.test_client()
+    pages = {"/login (sso)": guest.get("/login?next=/t/1-x").text,
+             "/sso/jwt (refused)": guest.get("/sso/jwt?token=x").text}
+    app.config["PASSWORD_ACCOUNTS"] = False
+    pages["/login (sso only)"] = guest.get("/login").text
+    pages["/register (sso only)"] = guest.get("/register").text
+    member = app.test_client()
+    member.get("/sso/jwt", query_string={"token": token()})
+    pages["/sso/logout (member)"] = member.get("/sso/logout").text
+    pages["/login/confirm (sso member)"] = member.get("/login/confirm").text
+    assert "Staff: sign in with a password" in pages["/login (sso only)"]
+    assert "Sign out of" in pages["/sso/logout (member)"] and "sign in there again" in pages["/login/confirm (sso member)"]
+    errors = vnu_errors(pages, tmp_path)
+    assert errors == [], "\n".join(errors)

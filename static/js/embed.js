@@ -3,6 +3,7 @@
 //           data-title="The story's headline" async></script>
 // data-url is the article's canonical address (else the page's <link rel="canonical">); data-theme
 // ("light", "dark") forces a theme, else the host page's own color-scheme decides, else the reader's.
+// data-sso-url or data-sso-token sign the reader in with the publisher's account (below).
 // The frame tells its height by postMessage; only messages from the forum's origin and from this very
 // frame are read. A page whose server put the comments in its HTML (GET /embed/fragment, a
 // <section data-forum-fragment>) keeps them until the frame has drawn itself, then shows the frame in
@@ -52,9 +53,27 @@
   }
   script.after(frame);
 
-  window.addEventListener("message", (event) => {
+  // Signing the reader in with the publisher's account (README, "Signing readers in"): when the frame
+  // asks, hand it a token, to the forum's origin alone. data-sso-url names an address on the publisher's
+  // own site that answers {"token": "…"} for the reader signed in there (asked afresh each time, so the
+  // token is minutes old); data-sso-token is a token written into the page. Neither is kept anywhere.
+  async function ssoToken() {
+    if (script.dataset.ssoUrl) {
+      const answer = await fetch(script.dataset.ssoUrl, { credentials: "same-origin", cache: "no-store" });
+      if (!answer.ok) return null;
+      return (await answer.json()).token || null;
+    }
+    return script.dataset.ssoToken || null;
+  }
+
+  window.addEventListener("message", async (event) => {
     if (event.origin !== forum.origin || event.source !== frame.contentWindow) return;
     const data = event.data;
+    if (data && data.type === "forum:sso-wanted") {
+      const token = await ssoToken().catch(() => null);
+      if (token) frame.contentWindow.postMessage({ type: "forum:sso", token }, forum.origin);
+      return;
+    }
     if (!data || data.type !== "forum:height" || !Number.isFinite(data.height)) return;
     frame.style.height = `${Math.min(Math.max(Math.ceil(data.height), 120), 50000)}px`;
     if (fragment) {

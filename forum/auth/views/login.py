@@ -10,13 +10,15 @@ from ...security import safe_next
 from ...settings import site_setting
 from .. import bp
 from ..service import accounts as service
-from ..service import devices, two_factor
+from ..service import devices, sso, two_factor
 from ..forms import LoginForm
 from ..service.login import begin_second_step, note_signed_out, notice_return_path, sign_in, sign_out, signed_out_by
 from ..service.names import canonical_username
 from ..service.traps import Verdict
 from .traps import judge, stamped
 
+PASSWORDS_OFF = ("Signing in with a password is off here, except for staff: sign in with your publisher's "
+                 "account instead.")
 FAILED_SIGN_IN = "That username and password do not match. Please try again."
 log = logging.getLogger("forum.auth")
 
@@ -64,6 +66,10 @@ def login():
     verdict = judge(form, "sign-in")  # bot traps: a filled honeypot is answered as a wrong password
     if form.validate() and verdict is not Verdict.TOO_FAST:
         user = service.authenticate(form.username.data, form.password.data) if verdict is Verdict.OK else None
+        if user is not None and not sso.may_use_password(user):
+            log.info("Password sign-in refused to member %s: PASSWORD_ACCOUNTS is off", user.id)
+            form.password.errors.append(PASSWORDS_OFF)
+            return render("auth/login.html", form=stamped(form, "sign-in"), status=403)
         if user is not None and user.totp_secret and not two_factor.browser_trusted(user):
             begin_second_step(user, form.remember.data, safe_next(form.next.data))
             return redirect(url_for("auth.second_step_form"))

@@ -11,7 +11,7 @@ from ...refusals import FieldError, Refusal, show_on
 from ...security import safe_next
 from ...settings import site_setting
 from .. import bp
-from ..service import invites, signup, traps
+from ..service import invites, signup, sso, traps
 from ..forms import FinishRegistrationForm, RegisterForm
 from ..service.login import sign_in
 from ..service.accounts import canonical_email
@@ -52,7 +52,7 @@ def while_open(view):
     when the account is made (the invitation is spent then)."""
     @functools.wraps(view)
     def when_open(*args, **kwargs):
-        if site_setting("REGISTRATION_MODE") == "closed":
+        if site_setting("REGISTRATION_MODE") == "closed" or not sso.password_accounts():
             return uncached(render("auth/register_closed.html", invite_only=False, status=403))
         if invites.invite_only() and request.endpoint in ("auth.register_form", "auth.register"):
             token = request.values.get("invite", "")
