@@ -1,7 +1,7 @@
 """Single sign-on tokens already used: each publisher's token signs in once (issue 17)
 
 Revision ID: 428a292521ce
-Revises: 5e0a1d7c3b92
+Revises: adc5e79b1bf4
 Create Date: 2026-12-07 02:20:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '428a292521ce'
-down_revision = '5e0a1d7c3b92'
+down_revision = 'adc5e79b1bf4'
 branch_labels = None
 depends_on = None
 
