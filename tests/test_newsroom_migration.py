@@ -19,10 +19,12 @@ def test_article_settings_and_picks_go_down_and_up_with_data(empty_database):  #
         try:
             upgrade()
             from forum.embed import service as embed
+            from forum.posts.service import reactions
             make_category(slug="articles", name="Articles")
             make_user(role="admin")
             article = embed.start_article_thread("https://news.example/a", "A story")
             reply = make_reply(article.thread, body="A comment.")
+            reactions.react(make_user(), reply, "like")  # a row that refers to the post
             db.session.execute(text("UPDATE articles SET closed = true, close_after_days = 3"))
             db.session.execute(text("UPDATE posts SET featured_at = created_at WHERE id = :id"), {"id": reply.id})
             db.session.commit()
