@@ -3,7 +3,7 @@
 Members, categories, threads, posts (with quotes and reactions) and reading marks are written with bulk
 Core inserts, not through the services: the web path would take hours for a million posts. What the
 services keep in step is kept in step here too: `Thread.post_count` and `last_post_at`,
-`Post.reaction_count` (one `post_reactions` row per reaction, half of them likes), `post_quotes` for
+`Post.reaction_count` and `reaction_summary` (one `post_reactions` row per reaction, half of them likes), `post_quotes` for
 every quote, and a reading mark (`thread_reads`) for each member in each thread they wrote in, as
 posting leaves it.
 
@@ -37,6 +37,7 @@ from forum.models.user import new_session_token, short_name
 from forum.posts.service.context import render_post
 from forum.posts.service.plain import text_of
 from forum.posts.service.quoting import quote_markdown
+from forum.posts.service.reactions import summary_text
 from forum.posts.service.render import RENDER_VERSION
 from forum.search.service import index as search_index
 from forum.slugs import slugify
@@ -314,16 +315,18 @@ class PostLoader:
             self._position[index] += 1
             body, body_html, search_text, parent_id = self._body(index, author, post_id)
             likers = self._likers(author)
-            self.reactions.extend({"post_id": post_id, "user_id": self.first_member + liker,
-                                   "kind": REACTION_KINDS[(post_id * 7 + liker) % len(REACTION_KINDS)],
-                                   "created_at": min(created + timedelta(minutes=5 * (n + 1)), self.now)}
-                                  for n, liker in enumerate(likers))
+            given = [{"post_id": post_id, "user_id": self.first_member + liker,
+                      "kind": REACTION_KINDS[(post_id * 7 + liker) % len(REACTION_KINDS)],
+                      "created_at": min(created + timedelta(minutes=5 * (n + 1)), self.now)}
+                     for n, liker in enumerate(likers)]
+            self.reactions.extend(given)
             self.reads[(author, index)] = (post_id, self._position[index], created)
             self.totals.update(posts=1, reactions=len(likers))
             yield {"id": post_id, "thread_id": self.first_thread + index, "author_id": self.first_member + author,
                    "body": body, "body_html": body_html, "search_text": search_text, "render_version": RENDER_VERSION,
                    "links_allowed": True, "parent_id": parent_id, "created_at": created,
-                   "reaction_count": len(likers), "version": 1}
+                   "reaction_count": len(likers), "version": 1,
+                   "reaction_summary": summary_text(Counter(row["kind"] for row in given))}
 
     def take_extras(self) -> tuple[list[dict], list[dict]]:
         """The quote and reaction rows of the posts yielded since the last call."""

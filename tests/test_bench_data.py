@@ -10,6 +10,7 @@ from forum.extensions import db
 from forum.models import Post, PostQuote, PostReaction, Thread, ThreadRead, User
 from forum.posts.service.plain import text_of
 from tests.factories import make_reply
+from tests.test_reaction_summaries import assert_summaries_match
 
 SIZES = ["--members", "30", "--threads", "10", "--posts", "200", "--big-thread", "50", "--seed", "3"]
 
@@ -53,6 +54,7 @@ def test_reaction_counts_match_the_reactions_and_nobody_reacts_to_their_own_post
     assert sum(counts.values()) > 0
     for post_id, reaction_count in db.session.execute(select(Post.id, Post.reaction_count)):
         assert reaction_count == counts.get(post_id, 0)
+    assert_summaries_match()  # and each post's summary, which the thread page shows
     own = select(func.count()).select_from(PostReaction).join(Post, Post.id == PostReaction.post_id).where(
         Post.author_id == PostReaction.user_id)
     assert scalar(own) == 0

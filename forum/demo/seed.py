@@ -6,6 +6,7 @@ changes that come later in a conversation: an edit, a deleted post.
 
 import re
 import secrets
+from collections import Counter
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -191,7 +192,8 @@ def _react(thread_ids: dict[str, int], members: dict[str, User]):
                     if (post_id * 5 + n * 3) % 11 < post_id % 4 and member_id != author_id]
             rows += [{"post_id": post_id, "user_id": fan, "kind": kinds[(post_id + n) % len(kinds)]}
                      for n, fan in enumerate(fans)]
-            counts.append({"id": post_id, "reaction_count": len(fans)})
+            counts.append({"id": post_id, "reaction_count": len(fans), "reaction_summary": reactions.summary_text(
+                Counter(kinds[(post_id + n) % len(kinds)] for n in range(len(fans))))})
         if rows:
             session.execute(insert(PostReaction), rows)
             session.execute(update(Post), counts)
