@@ -113,9 +113,9 @@ def forum(app, tmp_path):
     held for a moderator (the member sees it on the thread page and /held, the admin in the queue), an
     admin's reply showing an image (a wide one, shown by its smaller copy), and a job that failed for good."""
     admin, member = make_user(role="admin"), make_user()
+    app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
     seed_demo()
     post = db.session.scalar(db.select(Post).where(Post.author_id != member.id).order_by(Post.id))
-    app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
     photo = io.BytesIO()
     Image.new("RGB", (1600, 900), (40, 90, 60)).save(photo, "PNG")
     image = uploads.accept(admin, photo.getvalue(), "harbour at dusk.png")
@@ -140,7 +140,7 @@ def refused_forms(client) -> dict[str, str]:
     return {url: answer.text for url, answer in answers.items() if answer.status_code in (200, 404, 422)}
 
 
-def refused_member_forms(client) -> dict[str, str]:
+def refused_member_forms(client, visitor) -> dict[str, str]:
     thread = db.session.scalar(db.select(Thread).order_by(Thread.id))
     answers = {"/new (refused)": client.submit("/new", {"title": "", "body": ""}),
                "reply (refused)": client.submit(f"/t/{thread.id}/reply", {"body": ""}),
@@ -152,6 +152,12 @@ def refused_member_forms(client) -> dict[str, str]:
                "/settings/profile (refused)": client.submit("/settings/profile", {"display_name": ""}),
                "/messages/new (refused)": client.submit("/messages/new", {"to": "nobody_at_all", "subject": "",
                                                                           "body": ""})}
+    own = db.session.scalar(db.select(Post.id).where(Post.author_id == visitor.id).order_by(Post.id.desc()))
+    if own is not None:  # the edit form on its page, with the image field, and refusing an image beside it
+        answers[f"/p/{own}/edit"] = client.get(f"/p/{own}/edit")
+        answers["edit (refused image)"] = client.submit(f"/p/{own}/edit", {
+            "body": "Words.", "version": "1", "image": (io.BytesIO(b"<svg/>"), "x.svg")},
+            content_type="multipart/form-data")
     return {url: answer.text for url, answer in answers.items() if answer.status_code in (200, 422)}
 
 
@@ -165,7 +171,7 @@ def test_every_page_is_valid_html(app, forum, tmp_path):
         client = app.test_client()
         client.sign_in(visitor)
         pages.update({f"{url} ({visitor.role})": html for url, html in crawl(client).items()})
-        pages.update({f"{url} ({visitor.role})": html for url, html in refused_member_forms(client).items()})
+        pages.update({f"{url} ({visitor.role})": html for url, html in refused_member_forms(client, visitor).items()})
         pages[f"/held ({visitor.role})"] = client.get("/held").text  # linked from held posts only, deep in a thread
     assert len(pages) > 60, sorted(pages)  # the crawl reached the forum, not just the home page
     assert '<details class="spoiler">' in pages["reply (rich preview) (member)"]
@@ -173,6 +179,7 @@ def test_every_page_is_valid_html(app, forum, tmp_path):
                                           "/no-such-page", "/held (member)"))
     assert "Waiting for a moderator" in pages["/held (member)"] and "Approve and publish" in pages["/mod (admin)"]
     assert ">Retry<" in pages["/admin (admin)"]
+    assert "That file is not a picture" in pages["edit (refused image) (admin)"]
     print(f"{len(pages)} pages checked")  # shown with pytest -s
     errors = vnu_errors(pages, tmp_path)
     assert errors == [], f"{len(errors)} errors in {len(pages)} pages:\n" + "\n".join(errors)
