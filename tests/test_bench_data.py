@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from bench.seed import BENCH_PASSWORD, BIG_TITLE
 from forum.extensions import db
-from forum.models import Post, PostQuote, PostReaction, Thread, ThreadRead, User
+from forum.models import Post, PostQuote, PostReaction, PostUpload, Thread, ThreadRead, Upload, User
 from forum.posts.service.plain import text_of
 from tests.factories import make_reply
 from tests.test_reaction_summaries import assert_summaries_match
@@ -36,7 +36,7 @@ def test_it_writes_the_sizes_asked_for_and_says_how_long_it_took(seeded):
     assert scalar(select(func.count(Thread.id))) == 10
     assert scalar(select(func.count(Post.id))) == 200
     assert scalar(select(Thread.post_count).where(Thread.title == BIG_TITLE)) == 50
-    assert re.search(r"posts, their quotes and reactions: \d+\.\d s", seeded.output)
+    assert re.search(r"posts, their quotes, reactions and pictures: \d+\.\d s", seeded.output)
     assert "Bench data loaded in" in seeded.output
 
 
@@ -60,6 +60,20 @@ def test_reaction_counts_match_the_reactions_and_nobody_reacts_to_their_own_post
     assert scalar(own) == 0
     kinds = set(db.session.scalars(select(PostReaction.kind).distinct()))
     assert "like" in kinds and len(kinds) > 1  # likes, and the other reactions a page shows
+
+
+def test_some_posts_of_the_big_thread_show_a_picture_of_their_authors_as_posting_leaves_it(seeded):
+    big = db.session.scalar(select(Thread).where(Thread.title == BIG_TITLE))
+    shown = db.session.execute(select(Post, Upload).join(PostUpload, PostUpload.post_id == Post.id)
+                               .join(Upload, Upload.id == PostUpload.upload_id)).all()
+    assert 2 <= len(shown) <= 12
+    for post, upload in shown:
+        assert post.thread_id == big.id and upload.owner_id == post.author_id
+        assert f"](/uploads/{upload.sha256}.webp)" in post.body
+        assert re.search(rf'<img src="/uploads/{upload.sha256}(-display)?\.webp" alt="[^"]+" width="\d+" height="\d+" '
+                         r'loading="lazy"', post.body_html)
+    pictured = db.session.scalar(select(func.count()).where(Post.body.contains("](/uploads/")))
+    assert pictured == len(shown)
 
 
 def test_quotes_name_an_earlier_post_of_the_same_thread_as_the_renderer_does(seeded):
