@@ -14,6 +14,7 @@ from forum.extensions import db
 from forum.models import Post, PostReaction
 from forum.moderation.service.flags import hide_post, restore_post
 from forum.posts.service import delete_post, reactions
+from forum.settings import Reaction
 from tests.conftest import test_config
 from tests.factories import PASSWORD, make_reply, make_thread, make_user
 from tests.test_setup import empty_database  # noqa: F401  (a fixture)
@@ -123,3 +124,14 @@ def test_the_migration_fills_the_summaries_from_the_reactions(empty_database):  
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+def test_the_pickers_buttons_are_built_once_and_press_the_readers_own(app):
+    offered = (reactions.LIKE_REACTION, Reaction("👍", "Thumbs up"), Reaction("😂", "Funny <b>"))
+    tallies = reactions.Tallies(mine={7: "😂"})
+    buttons = str(tallies.choices(7, offered))
+    assert re.findall(r'id="react-7-(\d)" title="([^"]+)"\s+aria-pressed="(\w+)"', buttons) == [
+        ("1", "Thumbs up", "false"), ("2", "Funny &lt;b&gt;", "true")]
+    assert 'aria-pressed="true"><span aria-hidden="true">😂</span><span class="visually-hidden">Funny &lt;b&gt;</span>' \
+        in buttons
+    assert 'aria-pressed="true"' not in str(tallies.choices(8, offered))  # another post: none pressed

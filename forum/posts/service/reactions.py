@@ -10,6 +10,9 @@ to your post"), made anew by each new reaction.
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
+
+from markupsafe import Markup, escape
 
 from sqlalchemy import delete, exists, select, update
 
@@ -162,6 +165,27 @@ class Tallies:
 
     counts: dict[int, list[tuple[Reaction, int]]] = field(default_factory=dict)
     mine: dict[int, str] = field(default_factory=dict)
+
+    def choices(self, post_id: int, offered: tuple[Reaction, ...]) -> Markup:
+        """The picker's buttons for one post (its reactions besides Like), the reader's own pressed: from
+        markup escaped once per set of reactions, since a page has a picker on every post."""
+        mine = self.mine.get(post_id)
+        return Markup("".join(button.format(post_id=post_id, pressed="true" if emoji == mine else "false")
+                              for emoji, button in _choice_buttons(offered)))
+
+
+@lru_cache(maxsize=8)
+def _choice_buttons(offered: tuple[Reaction, ...]) -> tuple[tuple[str, str], ...]:
+    """(emoji, the button's markup with {post_id} and {pressed} left to fill) for each reaction but Like."""
+    buttons = []
+    for index, reaction in enumerate(offered[1:], start=1):
+        emoji, label = (str(escape(text)).replace("{", "{{").replace("}", "}}") for text in (reaction.emoji, reaction.label))
+        buttons.append((reaction.emoji, (
+            f'\n              <button type="submit" name="reaction" value="{emoji}" class="reaction-choice"\n'
+            f'                      id="react-{{post_id}}-{index}" title="{label}"\n'
+            f'                      aria-pressed="{{pressed}}"><span aria-hidden="true">{emoji}</span>'
+            f'<span class="visually-hidden">{label}</span></button>')))
+    return tuple(buttons)
 
 
 def tallies(viewer, posts: list[Post]) -> Tallies:
