@@ -3,9 +3,11 @@
 Members, categories, threads, posts (with quotes and reactions) and reading marks are written with bulk
 Core inserts, not through the services: the web path would take hours for a million posts. What the
 services keep in step is kept in step here too: `Thread.post_count` and `last_post_at`,
-`Post.reaction_count` (one `post_reactions` row per reaction, half of them likes), `post_quotes` for
+`Post.reaction_count` and `reaction_summary` (one `post_reactions` row per reaction, half of them likes), `post_quotes` for
 every quote, and a reading mark (`thread_reads`) for each member in each thread they wrote in, as
-posting leaves it.
+posting leaves it. One post in eight of the big thread's unquoting ones shows a photo (PICTURES, drawn
+with Pillow and stored as uploads are): an `uploads` row of its author's and the `post_uploads` row
+that links it, as posting one leaves them.
 
 Bodies are Markdown of realistic lengths, from a few words to a few paragraphs. A small pool of them
 is rendered once with the real renderer and reused; replies that quote an earlier post of their
@@ -19,6 +21,7 @@ The search index is dropped during the load and rebuilt from the rows at the end
 keeping it up to date row by row).
 """
 
+import hashlib
 import html
 import math
 import random
@@ -30,15 +33,21 @@ from types import SimpleNamespace
 
 from sqlalchemy import func, insert, select, text
 
+from PIL import Image, ImageDraw
+
+from forum import pictures
 from forum.auth.service.passwords import hash_password
 from forum.extensions import db
-from forum.models import Category, Post, PostQuote, PostReaction, Thread, ThreadRead, User
+from forum.models import Category, Post, PostQuote, PostReaction, PostUpload, Thread, ThreadRead, Upload, User
 from forum.models.base import utcnow
 from forum.models.user import new_session_token, short_name
-from forum.posts.service.context import render_post
+from forum.posts.service import uploads
+from forum.posts.service.context import context_for, render_post
+from forum.posts.service.images import ImageInfo
 from forum.posts.service.plain import text_of
 from forum.posts.service.quoting import quote_markdown
-from forum.posts.service.render import RENDER_VERSION
+from forum.posts.service.reactions import summary_text
+from forum.posts.service.render import RENDER_VERSION, render_body
 from forum.search.service import index as search_index
 from forum.slugs import slugify
 
@@ -55,6 +64,11 @@ REACTION_KINDS = ("like",) * 5 + ("👍", "😂", "😮", "😢", "🎉")
 SPAN_DAYS = 3 * 365  # the forum's age
 STAND_IN_ID, STAND_IN_NAME = 987654321, "Standin Quotedname"
 BIG_TITLE = "The big thread: everything about the bench"
+# The photos of the big thread: (width, height, what it shows); the widest gets a display copy, as uploads do.
+PICTURES = ((1600, 900, "the harbour wall at dusk"), (1200, 900, "the allotment in June"),
+            (800, 600, "a screenshot of the settings page"), (640, 960, "the new bike rack"))
+PICTURE_EVERY = 8  # one unquoting post in this many of the big thread shows one
+PICTURED = 40  # distinct bodies shown with each picture
 
 CATEGORIES = (  # (slug, name, share of threads, members only)
     ("general", "General Discussion", 30, False), ("news", "News & Articles", 15, False),
@@ -95,6 +109,7 @@ class Pool:
 
     plain: list[tuple[str, str, str]]
     quoting: list[tuple[str, str, str]]
+    _pictured: dict = field(default_factory=dict)
 
     @classmethod
     def build(cls, rng: random.Random) -> "Pool":
@@ -109,12 +124,58 @@ class Pool:
             quoting.append(rendered(reply))
         return cls(plain, quoting)
 
+    def add_pictures(self, photos: list["Picture"]) -> None:
+        """The first PICTURED plain bodies with each picture under them and a caption, rendered now (before
+        the load, as the others are): a post of the big thread that shows one uses these."""
+        for index in range(min(PICTURED, len(self.plain))):
+            for picture in photos:
+                body = (f"{self.plain[index][0]}\n\n{uploads.reference(picture.row, picture.alt)}\n"
+                        f"*{picture.alt.capitalize()}, this morning.*")
+                context = context_for(body, True)
+                context.images = {picture.sha256: picture.info}
+                body_html = render_body(body, context).html
+                self._pictured[(index, picture.sha256)] = (body, body_html, text_of(body_html))
+
+    def pictured(self, index: int, picture: "Picture") -> tuple[str, str, str]:
+        """A body showing the picture, for plain body `index`."""
+        return self._pictured[(index % PICTURED, picture.sha256)]
+
     def quote(self, index: int, post_id: int, name: str) -> tuple[str, str, str]:
         """The quoting reply for pool body `index`, quoting post `post_id` by `name` (plain letters and dots)."""
         body, body_html, search_text = self.quoting[index]
         return (body.replace(str(STAND_IN_ID), str(post_id)).replace(STAND_IN_NAME, name),
                 body_html.replace(str(STAND_IN_ID), str(post_id)).replace(STAND_IN_NAME, html.escape(name)),
                 search_text.replace(STAND_IN_NAME, name))
+
+
+@dataclass
+class Picture:
+    """One of the big thread's photos, stored as an upload is (its files under the upload folder)."""
+
+    sha256: str
+    alt: str
+    size: int  # bytes of the stored file
+    info: ImageInfo
+    row: SimpleNamespace  # what uploads.reference reads
+
+    @classmethod
+    def drawn(cls, number: int, width: int, height: int, alt: str) -> "Picture":
+        picture = Image.new("RGB", (width, height), (60 + 40 * number, 110, 150 - 20 * number))
+        draw = ImageDraw.Draw(picture)
+        for band in range(0, height, 60):  # something for the encoder to keep
+            draw.rectangle((0, band, width, band + 20), fill=(200 - 30 * number, 170, 90 + 25 * number))
+        full = pictures.webp(picture)
+        sha256 = hashlib.sha256(full).hexdigest()
+        display = None
+        if width > uploads.DISPLAY_WIDTH:
+            display = (uploads.DISPLAY_WIDTH, round(height * uploads.DISPLAY_WIDTH / width))
+        folder = uploads.folder()
+        for name, data in ((f"{sha256}.webp", full),
+                           (f"{sha256}-display.webp", pictures.webp(picture.resize(display)) if display else None)):
+            if data is not None and not (folder / name).exists():
+                pictures.store_as(folder / name, data, "image")
+        info = ImageInfo(width, height, *(display or (None, None)), alt)
+        return cls(sha256, alt, len(full), info, SimpleNamespace(sha256=sha256, alt=alt))
 
 
 def rendered(body: str) -> tuple[str, str, str]:
@@ -209,9 +270,12 @@ def seed_bench(sizes: Sizes, echo=print) -> Report:
     rng, report, now = random.Random(sizes.seed), Report(), utcnow()
     started = time.perf_counter()
     pool = Pool.build(rng)
+    photos = [Picture.drawn(number, *picture) for number, picture in enumerate(PICTURES)]
+    pool.add_pictures(photos)
     password_hash = hash_password(BENCH_PASSWORD)
     db.session.rollback()  # the renderer's look-ups began a read: hold no snapshot from before the load
-    report.timed(f"rendering {2 * POOL} bodies and hashing the password", started, echo)
+    report.timed(f"rendering {2 * POOL + PICTURED * len(PICTURES)} bodies, drawing {len(PICTURES)} pictures "
+                 "and hashing the password", started, echo)
     with db.engine.connect() as connection:
         _fast_load(connection)
         step = Step(connection, report, echo)
@@ -221,10 +285,11 @@ def seed_bench(sizes: Sizes, echo=print) -> Report:
         counts, times, authors = step("planning threads and posts", _plan, rng, sizes, now)
         report.big_thread_id, first_post = step(f"{sizes.threads:,} threads", _load_threads, connection, rng,
                                                 categories, counts, times, authors, first_member, now)
-        loader = PostLoader(rng, pool, names, first_member, first_post, report.big_thread_id, now)
-        step("posts, their quotes and reactions", load_posts, connection, loader, times, authors)
+        loader = PostLoader(rng, pool, names, first_member, first_post, report.big_thread_id, now, photos)
+        step("posts, their quotes, reactions and pictures", load_posts, connection, loader, times, authors)
         totals = loader.totals
-        echo(f"    ({totals['posts']:,} posts, {totals['quotes']:,} quoting, {totals['reactions']:,} reactions)")
+        echo(f"    ({totals['posts']:,} posts, {totals['quotes']:,} quoting, {totals['reactions']:,} reactions, "
+             f"{totals['pictures']:,} with a picture)")
         step(f"{len(loader.reads):,} reading marks", insert_batches, connection, ThreadRead.__table__,
              loader.read_marks())
         totals["messages"] = step("private conversations for the bench member", load_conversations, connection,
@@ -298,14 +363,18 @@ def _thread_rows(rng, categories, counts, times, authors, first_thread, first_me
 
 
 class PostLoader:
-    """Turns the planned (time, thread, author) stream into post rows, with their quotes and reactions;
+    """Turns the planned (time, thread, author) stream into post rows, with their quotes, reactions and pictures;
     remembers each member's reading mark in each thread they wrote in."""
 
-    def __init__(self, rng, pool, names, first_member, first_post, first_thread, now):
+    def __init__(self, rng, pool, names, first_member, first_post, first_thread, now, photos=()):
         self.rng, self.pool, self.names, self.now = rng, pool, names, now
         self.first_member, self.next_post, self.first_thread = first_member, first_post, first_thread
         self.quotes: list[dict] = []  # of the posts made since the last take_extras()
         self.reactions: list[dict] = []
+        self.uploads: list[dict] = []
+        self.post_uploads: list[dict] = []
+        self.photos, self.next_upload = list(photos), 1  # load_posts starts it past the uploads there are
+        self._uploaded: dict[tuple[int, str], int] = {}  # (author, sha256) -> the upload's id
         self.totals = Counter()
         self.reads: dict[tuple[int, int], tuple[int, int, object]] = {}
         self._position = Counter()
@@ -318,21 +387,23 @@ class PostLoader:
             self._position[index] += 1
             body, body_html, search_text, parent_id = self._body(index, author, post_id)
             likers = self._likers(author)
-            self.reactions.extend({"post_id": post_id, "user_id": self.first_member + liker,
-                                   "kind": REACTION_KINDS[(post_id * 7 + liker) % len(REACTION_KINDS)],
-                                   "created_at": min(created + timedelta(minutes=5 * (n + 1)), self.now)}
-                                  for n, liker in enumerate(likers))
+            given = [{"post_id": post_id, "user_id": self.first_member + liker,
+                      "kind": REACTION_KINDS[(post_id * 7 + liker) % len(REACTION_KINDS)],
+                      "created_at": min(created + timedelta(minutes=5 * (n + 1)), self.now)}
+                     for n, liker in enumerate(likers)]
+            self.reactions.extend(given)
             self.reads[(author, index)] = (post_id, self._position[index], created)
             self.totals.update(posts=1, reactions=len(likers))
             yield {"id": post_id, "thread_id": self.first_thread + index, "author_id": self.first_member + author,
                    "body": body, "body_html": body_html, "search_text": search_text, "render_version": RENDER_VERSION,
                    "links_allowed": True, "parent_id": parent_id, "created_at": created,
-                   "reaction_count": len(likers), "version": 1}
+                   "reaction_count": len(likers), "version": 1,
+                   "reaction_summary": summary_text(Counter(row["kind"] for row in given))}
 
-    def take_extras(self) -> tuple[list[dict], list[dict]]:
-        """The quote and reaction rows of the posts yielded since the last call."""
-        extras = self.quotes, self.reactions
-        self.quotes, self.reactions = [], []
+    def take_extras(self) -> tuple[list[dict], list[dict], list[dict], list[dict]]:
+        """The quote, reaction, upload and post-upload rows of the posts yielded since the last call."""
+        extras = self.quotes, self.reactions, self.uploads, self.post_uploads
+        self.quotes, self.reactions, self.uploads, self.post_uploads = [], [], [], []
         return extras
 
     def _body(self, index, author, post_id):
@@ -346,7 +417,25 @@ class PostLoader:
         plain_index = self.rng.randrange(POOL)
         earlier.append((post_id, author, plain_index))
         del earlier[:-5]
+        if index == 0 and self.photos and post_id % PICTURE_EVERY == 0:  # no draw: the rest stays as it was
+            picture = self.photos[post_id // PICTURE_EVERY % len(self.photos)]
+            self._show(post_id, author, picture)
+            return (*self.pool.pictured(plain_index, picture), None)
         return (*self.pool.plain[plain_index], None)
+
+    def _show(self, post_id: int, author: int, picture: Picture) -> None:
+        """The author's upload of the picture (made the first time they post it), linked to the post."""
+        key = (author, picture.sha256)
+        if key not in self._uploaded:
+            self._uploaded[key] = self.next_upload
+            info = picture.info
+            self.uploads.append({"id": self.next_upload, "sha256": picture.sha256, "owner_id": self.first_member + author,
+                                 "size": picture.size, "width": info.width, "height": info.height,
+                                 "display_width": info.display_width, "display_height": info.display_height,
+                                 "alt": picture.alt, "created_at": self.now})
+            self.next_upload += 1
+        self.post_uploads.append({"post_id": post_id, "upload_id": self._uploaded[key]})
+        self.totals.update(pictures=1)
 
     def _likers(self, author: int) -> list[int]:
         """Most posts have no reactions; the others a few, now and then many."""
@@ -363,10 +452,12 @@ class PostLoader:
 
 
 def load_posts(connection, loader: PostLoader, times, authors):
-    """Posts in batches, each followed by its quotes and reactions (which point at it)."""
+    """Posts in batches, each followed by its quotes, reactions and pictures (which point at it)."""
+    tables = (PostQuote.__table__, PostReaction.__table__, Upload.__table__, PostUpload.__table__)
+    loader.next_upload = next_id(connection, Upload)
     for batch in batched(loader.posts(times, authors)):
         connection.execute(insert(Post.__table__), batch)
-        for table, rows in zip((PostQuote.__table__, PostReaction.__table__), loader.take_extras(), strict=True):
+        for table, rows in zip(tables, loader.take_extras(), strict=True):
             if rows:
                 connection.execute(insert(table), rows)
 
@@ -383,7 +474,7 @@ def _finish(connection):
     """The search index from the rows, sequences past the explicit ids (PostgreSQL), fresh statistics."""
     search_index.install(connection, rebuild=True)
     if connection.dialect.name == "postgresql":
-        for table in ("users", "categories", "threads", "posts", "private_conversations", "private_messages"):
+        for table in ("users", "categories", "threads", "posts", "uploads", "private_conversations", "private_messages"):
             connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                     f"(SELECT max(id) FROM {table}))"))
         connection.execute(text("ANALYZE"))

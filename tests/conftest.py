@@ -89,10 +89,17 @@ def _schema(database_url):
         db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def uploads_folder(tmp_path_factory):
+    """Where images go in tests (the demo's too), never the project's instance/ folder."""
+    return str(tmp_path_factory.mktemp("uploads"))
+
+
 @pytest.fixture
-def app(request, database_url, _schema):
+def app(request, database_url, _schema, uploads_folder):
     """The app, with any settings the test module names in APP_CONFIG."""
-    app = create_app(test_config(database_url, **getattr(request.module, "APP_CONFIG", {})))
+    app = create_app(test_config(database_url, **{"UPLOAD_DIR": uploads_folder,
+                                                  **getattr(request.module, "APP_CONFIG", {})}))
     app.test_client_class = ForumClient
     with app.app_context():
         yield app

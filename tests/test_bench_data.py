@@ -10,10 +10,11 @@ from bench.run import Facts
 from bench.seed import BENCH_PASSWORD, BIG_TITLE
 from forum.extensions import db
 from forum.messages import service
-from forum.models import (ConversationParticipant, Post, PostQuote, PostReaction, PrivateConversation, PrivateMessage,
-                          Thread, ThreadRead, User)
+from forum.models import (ConversationParticipant, Post, PostQuote, PostReaction, PostUpload, PrivateConversation,
+                          PrivateMessage, Thread, ThreadRead, Upload, User)
 from forum.posts.service.plain import text_of
 from tests.factories import make_reply, make_user
+from tests.test_reaction_summaries import assert_summaries_match
 
 SIZES = ["--members", "30", "--threads", "10", "--posts", "200", "--big-thread", "50", "--seed", "3"]
 
@@ -39,7 +40,7 @@ def test_it_writes_the_sizes_asked_for_and_says_how_long_it_took(seeded):
     assert scalar(select(func.count(Thread.id))) == 10
     assert scalar(select(func.count(Post.id))) == 200
     assert scalar(select(Thread.post_count).where(Thread.title == BIG_TITLE)) == 50
-    assert re.search(r"posts, their quotes and reactions: \d+\.\d s", seeded.output)
+    assert re.search(r"posts, their quotes, reactions and pictures: \d+\.\d s", seeded.output)
     assert "Bench data loaded in" in seeded.output
 
 
@@ -57,11 +58,26 @@ def test_reaction_counts_match_the_reactions_and_nobody_reacts_to_their_own_post
     assert sum(counts.values()) > 0
     for post_id, reaction_count in db.session.execute(select(Post.id, Post.reaction_count)):
         assert reaction_count == counts.get(post_id, 0)
+    assert_summaries_match()  # and each post's summary, which the thread page shows
     own = select(func.count()).select_from(PostReaction).join(Post, Post.id == PostReaction.post_id).where(
         Post.author_id == PostReaction.user_id)
     assert scalar(own) == 0
     kinds = set(db.session.scalars(select(PostReaction.kind).distinct()))
     assert "like" in kinds and len(kinds) > 1  # likes, and the other reactions a page shows
+
+
+def test_some_posts_of_the_big_thread_show_a_picture_of_their_authors_as_posting_leaves_it(seeded):
+    big = db.session.scalar(select(Thread).where(Thread.title == BIG_TITLE))
+    shown = db.session.execute(select(Post, Upload).join(PostUpload, PostUpload.post_id == Post.id)
+                               .join(Upload, Upload.id == PostUpload.upload_id)).all()
+    assert 2 <= len(shown) <= 12
+    for post, upload in shown:
+        assert post.thread_id == big.id and upload.owner_id == post.author_id
+        assert f"](/uploads/{upload.sha256}.webp)" in post.body
+        assert re.search(rf'<img src="/uploads/{upload.sha256}(-display)?\.webp" alt="[^"]+" width="\d+" height="\d+" '
+                         r'loading="lazy"', post.body_html)
+    pictured = db.session.scalar(select(func.count()).where(Post.body.contains("](/uploads/")))
+    assert pictured == len(shown)
 
 
 def test_quotes_name_an_earlier_post_of_the_same_thread_as_the_renderer_does(seeded):

@@ -14,7 +14,9 @@ from forum.demo import NEWCOMER, content, seed_demo
 from forum.extensions import db
 from forum.models import Category, Notification, Post, PostQuote, PostRevision, Thread, User
 from forum.models.base import utcnow
+from forum.posts.service import reactions
 from forum.posts.service.render import HIDDEN_LINK
+from tests.test_reaction_summaries import assert_summaries_match
 
 pytestmark = pytest.mark.usefixtures("app")
 
@@ -252,6 +254,32 @@ def test_an_edit_after_the_grace_period_keeps_a_revision(client):
     revision = db.session.scalar(select(PostRevision).where(PostRevision.post_id == post.id))
     assert revision.body != post.body and post.body.startswith(revision.body)
     assert 'class="edited"' in _thread_html(client, thread)
+
+
+def test_the_demo_shows_what_posts_can_hold(client):
+    """A photo (drawn and uploaded as its author), a table, coloured code, a spoiler, emoji, and reactions
+    given by name in the content, each where a member would have written it."""
+    seed_demo()
+    threads = {thread.title.split()[0]: thread for thread in db.session.scalars(select(Thread))}
+    moss = _thread_html(client, threads["Best"])
+    image = re.search(r'<img src="(/uploads/[0-9a-f]{64}(?:-display)?\.webp)" alt="Our patio from above[^"]*" '
+                      r'width="\d+" height="\d+" loading="lazy"', moss)
+    assert image, "the photo is shown, sized and lazy"
+    shown = client.get(image.group(1))
+    shown.close()
+    assert shown.status_code == 200 and "image hidden" not in moss
+    hours = _thread_html(client, threads["Elm"])
+    assert "<table>" in hours and '<td class="align-left">Closed</td>' in hours
+    dark = _thread_html(client, threads["Dark"])
+    assert '<pre class="highlight" tabindex="0"><code><span class="p">@</span><span class="k">media</span>' in dark
+    laptop = _thread_html(client, threads["Laptop"])
+    assert "dollars. 🎉" in laptop and ":tada:" not in laptop
+    assert re.search(r'<details class="spoiler"><summary>How it ends, if you haven(\'|&#39;)t seen it</summary>',
+                     _thread_html(client, threads["Films"]))
+    oskar = db.session.scalar(select(Post).where(Post.thread_id == threads["Best"].id, Post.body.contains("{image")
+                                                 | Post.body.contains("](/uploads/")))
+    assert reactions.summary_of(oskar.reaction_summary) == {"like": 3, "🎉": 2}
+    assert_summaries_match()
 
 
 def test_seed_demo_command(app):

@@ -57,9 +57,9 @@ def test_thread_page_query_count_does_not_grow_with_posts_or_authors(client, que
     # the member, their sanction notices, their unread notifications, their draft, the thread with
     # its category, how far they had read it, one page of posts with authors and answered posts, the
     # names of everyone in the thread, the replies to these posts, the posts' numbers in the thread
-    # (#12 in each header), the reactions to them with the member's own (one query for both), the one
-    # write that records what they have now read, and the member's choices (their watch level, whom they ignore and which quotes on the
-    # page are of them)
+    # (#12 in each header), which of them the member reacted to and how (the counts are on the posts'
+    # rows), the one write that records what they have now read, and the member's choices (their watch
+    # level, whom they ignore and which quotes on the page are of them)
     assert large == 13
 
 
@@ -67,9 +67,9 @@ def test_a_guests_thread_page_query_count_does_not_grow_either(client, queries):
     small = queries_for_thread_page(client, queries, posts=2, authors=2, guest=True)
     large = queries_for_thread_page(client, queries, posts=20, authors=20, guest=True)
     # the page cache's version, the thread with its category, one page of posts with authors and answered
-    # posts, the names of everyone in the thread, the replies to these posts, the posts' numbers, and the
-    # reactions to them
-    assert small == large == 7
+    # posts (with their reactions' counts), the names of everyone in the thread, the replies to these
+    # posts, and the posts' numbers: as many as before reactions
+    assert small == large == 6
 
 
 def test_rereading_an_unchanged_thread_writes_nothing(client, queries):

@@ -395,6 +395,53 @@ def test_preview_attaches_the_image_so_it_can_be_moved_and_captioned(client, mem
     assert "<img src=\"/uploads/" in response.text
 
 
+def test_an_edit_with_an_attached_image_gets_its_reference_at_the_end(client, member):
+    post = make_reply(make_thread(author=member), author=member, body="Before the photo.")
+    response = client.submit(f"/p/{post.id}/edit", {
+        "body": "Before the photo.", "version": str(post.version),
+        "image": (io.BytesIO(picture()), "garden-shed.png"), "image_alt": "My shed"},
+        content_type="multipart/form-data")
+    assert response.status_code == 302, response.text
+    edited = posts.get_post(post.id)
+    assert edited.body.startswith("Before the photo.\n\n![My shed](/uploads/")
+    assert 'alt="My shed"' in edited.body_html
+    assert db.session.query(PostUpload).filter_by(post_id=post.id).count() == 1  # the image is the post's now
+
+
+def test_the_edit_preview_attaches_the_image_and_a_refused_one_says_why(client, member):
+    post = make_reply(make_thread(author=member), author=member, body="Words I typed.")
+    preview = client.submit(f"/p/{post.id}/edit/preview", {
+        "body": "Words I typed.", "version": str(post.version), "image": (io.BytesIO(picture()), "a.png")},
+        content_type="multipart/form-data")
+    assert preview.status_code == 200 and '<img src="/uploads/' in preview.text
+    assert REFERENCE.search(preview.text.split("<textarea", 1)[1])  # in the text, to move and caption
+    refused = client.submit(f"/p/{post.id}/edit", {
+        "body": "Words I typed.", "version": str(post.version), "image": (io.BytesIO(b"<svg/>"), "x.svg")},
+        content_type="multipart/form-data", headers=HTMX)
+    assert refused.status_code == 422 and "Words I typed." in refused.text
+    assert re.search(rf'id="edit-{post.id}-image-error">That file is not a picture we can read', refused.text)
+    assert posts.get_post(post.id).body == "Words I typed."
+
+
+def test_the_edit_form_offers_the_image_field_and_suggestions_beside_the_reply_composer(client, member):
+    thread = make_thread(author=member)
+    post = make_reply(thread, author=member, body="Mine.")
+    form = client.get(f"/p/{post.id}/edit", headers=HTMX).text
+    assert 'enctype="multipart/form-data"' in form and 'class="attach-image"' in form
+    assert f'id="edit-{post.id}-image"' in form and f'for="edit-{post.id}-image_alt"' in form
+    assert f'aria-controls="edit-suggestions-{post.id}"' in form and 'data-emoji-url="/emoji/suggest"' in form
+    assert f'<div id="edit-suggestions-{post.id}" class="mention-suggestions">' in form
+    page = client.get(f"/p/{post.id}/edit").text  # the form on its own page (no JavaScript)
+    assert f'id="edit-{post.id}-image"' in page and 'name="image_alt"' in page
+
+
+def test_the_new_thread_form_offers_mention_and_emoji_suggestions(client, member):
+    page = client.get("/new").text
+    assert 'aria-controls="new-thread-suggestions"' in page
+    assert 'data-emoji-url="/emoji/suggest"' in page and 'data-suggest-url="/members/suggest"' in page
+    assert '<div id="new-thread-suggestions" class="mention-suggestions">' in page
+
+
 # Clearing away
 
 def test_uploads_no_post_uses_are_cleared_after_a_day(client, member, folder):

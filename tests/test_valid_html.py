@@ -114,9 +114,9 @@ def forum(app, tmp_path):
     held for a moderator (the member sees it on the thread page and /held, the admin in the queue), an
     admin's reply showing an image (a wide one, shown by its smaller copy), and a job that failed for good."""
     admin, member = make_user(role="admin"), make_user()
+    app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
     seed_demo()
     post = db.session.scalar(db.select(Post).where(Post.author_id != member.id).order_by(Post.id))
-    app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
     photo = io.BytesIO()
     Image.new("RGB", (1600, 900), (40, 90, 60)).save(photo, "PNG")
     image = uploads.accept(admin, photo.getvalue(), "harbour at dusk.png")
@@ -156,7 +156,7 @@ def identity_provider_pages(client) -> dict[str, str]:
     return {"/login (identity provider)": login.text, "/login/oidc/callback (refused)": refused.text}
 
 
-def refused_member_forms(client) -> dict[str, str]:
+def refused_member_forms(client, visitor) -> dict[str, str]:
     thread = db.session.scalar(db.select(Thread).order_by(Thread.id))
     answers = {"/new (refused)": client.submit("/new", {"title": "", "body": ""}),
                "reply (refused)": client.submit(f"/t/{thread.id}/reply", {"body": ""}),
@@ -168,6 +168,12 @@ def refused_member_forms(client) -> dict[str, str]:
                "/settings/profile (refused)": client.submit("/settings/profile", {"display_name": ""}),
                "/messages/new (refused)": client.submit("/messages/new", {"to": "nobody_at_all", "subject": "",
                                                                           "body": ""})}
+    own = db.session.scalar(db.select(Post.id).where(Post.author_id == visitor.id).order_by(Post.id.desc()))
+    if own is not None:  # the edit form on its page, with the image field, and refusing an image beside it
+        answers[f"/p/{own}/edit"] = client.get(f"/p/{own}/edit")
+        answers["edit (refused image)"] = client.submit(f"/p/{own}/edit", {
+            "body": "Words.", "version": "1", "image": (io.BytesIO(b"<svg/>"), "x.svg")},
+            content_type="multipart/form-data")
     return {url: answer.text for url, answer in answers.items() if answer.status_code in (200, 422)}
 
 
@@ -182,7 +188,7 @@ def test_every_page_is_valid_html(app, forum, tmp_path):
         client = app.test_client()
         client.sign_in(visitor)
         pages.update({f"{url} ({visitor.role})": html for url, html in crawl(client).items()})
-        pages.update({f"{url} ({visitor.role})": html for url, html in refused_member_forms(client).items()})
+        pages.update({f"{url} ({visitor.role})": html for url, html in refused_member_forms(client, visitor).items()})
         pages[f"/held ({visitor.role})"] = client.get("/held").text  # linked from held posts only, deep in a thread
     assert len(pages) > 60, sorted(pages)  # the crawl reached the forum, not just the home page
     assert '<details class="spoiler">' in pages["reply (rich preview) (member)"]
@@ -192,6 +198,7 @@ def test_every_page_is_valid_html(app, forum, tmp_path):
     assert ">Retry<" in pages["/admin (admin)"]
     assert any('<cite class="attribution">' in html and 'id="draft-note"' in html
                for url, html in pages.items() if url.startswith("/messages/") and "(member)" in url)
+    assert "That file is not a picture" in pages["edit (refused image) (admin)"]
     print(f"{len(pages)} pages checked")  # shown with pytest -s
     errors = vnu_errors(pages, tmp_path)
     assert errors == [], f"{len(errors)} errors in {len(pages)} pages:\n" + "\n".join(errors)

@@ -13,7 +13,12 @@ order of NN, so a thread can link to the earlier ones. Its key names its opening
   { post = key, through = "…" } for its start through these words, or { post = key } for all of it;
   to (the key of the post it answers; by default, the one it quotes);
   edit (what its author adds in an edit, after the grace period);
-  deleted = true (its author deletes it once everything is written).
+  deleted = true (its author deletes it once everything is written);
+  reactions, who gave it which: { like = ["lou_d"], "🎉" = ["susan_t", "walt_h"] } (an opening post
+  may have them too). Posts without get a few picked at random.
+
+A body may show a picture: `{image:patio|its description}` becomes the Markdown of that picture
+(pictures.py draws it), uploaded as the post's author, as the composer would.
 """
 
 import tomllib
@@ -50,6 +55,7 @@ class Reply(NamedTuple):
     to: str | None = None
     edit: str | None = None
     deleted: bool = False
+    reactions: dict[str, list[str]] | None = None  # kind ("like" or an emoji) -> usernames
 
 
 class Thread(NamedTuple):
@@ -61,6 +67,7 @@ class Thread(NamedTuple):
     days_ago: float
     span_hours: float
     replies: tuple[Reply, ...] = ()
+    reactions: dict[str, list[str]] | None = None  # to the opening post
 
 
 class Content(NamedTuple):

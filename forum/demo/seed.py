@@ -6,6 +6,7 @@ changes that come later in a conversation: an edit, a deleted post.
 
 import re
 import secrets
+from collections import Counter
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -18,11 +19,12 @@ from ..models import Category, Post, PostReaction, Thread, User
 from ..models.base import utcnow
 from ..policy import links_allowed_for
 from ..posts import service as posts
-from ..posts.service import reactions
+from ..posts.service import reactions, uploads
+from ..posts.service.images import HIDDEN_IMAGE
 from ..posts.service.quoting import quote_markdown
 from ..posts.service.render import HIDDEN_LINK
 from ..threads import service as threads
-from . import content
+from . import content, pictures
 
 CONTENT = content.load()
 
@@ -31,6 +33,7 @@ CONTENT = content.load()
 REPLY_RHYTHM = (3, 1, 5, 2, 8, 1, 4, 13, 2, 6, 1, 3)
 
 THREAD_LINK = re.compile(r"\{thread:(\w+)\}")
+PICTURE = re.compile(r"\{image:(\w+)\|([^}]*)\}")
 
 
 def seed_demo() -> str:
@@ -39,11 +42,13 @@ def seed_demo() -> str:
     members = {member.username: _ensure_member(member) for member in CONTENT.members}
     thread_ids: dict[str, int] = {}
     written: dict[str, Post] = {}
+    reacted: list[tuple[Post, dict]] = []
     for spec in CONTENT.threads:
-        thread_ids[spec.key] = _write_thread(spec, categories, members, thread_ids, written)
+        thread_ids[spec.key] = _write_thread(spec, categories, members, thread_ids, written, reacted)
     post_count = _backdate(thread_ids, members)
     _publish_links(thread_ids, members)
     _revise(members, written)
+    _give_reactions(reacted, members)
     _react(thread_ids, members)
     return (f"{len(categories)} categories, {len(members)} members, "
             f"{len(thread_ids)} threads, {post_count} posts")
@@ -72,18 +77,36 @@ def _ensure_member(member: content.Member) -> User:
     return accounts.register(account)
 
 
-def _write_thread(spec: content.Thread, categories: dict, members: dict, thread_ids: dict, written: dict) -> int:
-    """Start one demo thread and add its replies, in order, noting keyed posts in `written`; return its id."""
+def _write_thread(spec: content.Thread, categories: dict, members: dict, thread_ids: dict, written: dict,
+                  reacted: list) -> int:
+    """Start one demo thread and add its replies, in order, noting keyed posts in `written` and those
+    with reactions in `reacted`; return its id."""
     body = THREAD_LINK.sub(lambda link: f"/t/{thread_ids[link.group(1)]}", spec.body)
-    thread = threads.start_thread(members[spec.author], categories[spec.category], spec.title, body)
+    author = members[spec.author]
+    thread = threads.start_thread(author, categories[spec.category], spec.title, _with_pictures(body, author))
     written[spec.key] = db.session.scalar(select(Post).where(Post.thread_id == thread.id))
+    if spec.reactions:
+        reacted.append((written[spec.key], spec.reactions))
     for reply in spec.replies:
         answered = reply.to or (reply.quote and reply.quote.post)
-        post = posts.add_reply(thread, members[reply.author], _reply_body(reply, written),
+        author = members[reply.author]
+        post = posts.add_reply(thread, author, _with_pictures(_reply_body(reply, written), author),
                                parent_id=written[answered].id if answered else None)
         if reply.key:
             written[reply.key] = post
+        if reply.reactions:
+            reacted.append((post, reply.reactions))
     return thread.id
+
+
+def _with_pictures(body: str, author: User) -> str:
+    """The body with each {image:name|description} made the Markdown of that picture, drawn now and
+    uploaded as its author (re-encoded, stored under its hash) through the composer's path."""
+    def upload(match: re.Match) -> str:
+        name, description = match.groups()
+        upload = uploads.accept(author, pictures.PICTURES[name](), f"{name}.png")
+        return uploads.reference(upload, description)
+    return PICTURE.sub(upload, body)
 
 
 def _reply_body(reply: content.Reply, written: dict[str, Post]) -> str:
@@ -152,7 +175,8 @@ def _backdate_members(session, members: dict[str, User], first_posts: dict[int, 
 
 
 def _publish_links(thread_ids: dict[str, int], members: dict[str, User]):
-    """Show the links in the demo posts of members established by now (when written, all were new)."""
+    """Show the links and pictures in the demo posts of members established by now (when written, all
+    were new)."""
     established = [member.id for member in members.values() if links_allowed_for(member)]
     with write_transaction() as session:
         published = session.scalars(select(Post).where(
@@ -161,7 +185,7 @@ def _publish_links(thread_ids: dict[str, int], members: dict[str, User]):
         )).all()
         for post in published:
             post.links_allowed = True
-        hidden = [post for post in published if HIDDEN_LINK in post.body_html]
+        hidden = [post for post in published if HIDDEN_LINK in post.body_html or HIDDEN_IMAGE in post.body_html]
     posts.rerender(hidden)
 
 
@@ -173,6 +197,18 @@ def _revise(members: dict[str, User], written: dict[str, Post]):
                 _edit(written[reply.key], members[reply.author], reply.edit)
             if reply.deleted:
                 posts.delete_post(written[reply.key], members[reply.author])
+
+
+def _give_reactions(reacted: list[tuple[Post, dict]], members: dict[str, User]):
+    """The reactions the content gives, through the reactions service, as each member would press them
+    (their authors hear of them). A kind the site does not offer now is passed over."""
+    offered = {reaction.emoji for reaction in reactions.offered()}
+    for post, given in reacted:
+        for kind, usernames in given.items():
+            if kind not in offered:
+                continue
+            for username in usernames:
+                reactions.react(members[username], db.session.get(Post, post.id), kind)
 
 
 def _react(thread_ids: dict[str, int], members: dict[str, User]):
@@ -191,7 +227,8 @@ def _react(thread_ids: dict[str, int], members: dict[str, User]):
                     if (post_id * 5 + n * 3) % 11 < post_id % 4 and member_id != author_id]
             rows += [{"post_id": post_id, "user_id": fan, "kind": kinds[(post_id + n) % len(kinds)]}
                      for n, fan in enumerate(fans)]
-            counts.append({"id": post_id, "reaction_count": len(fans)})
+            counts.append({"id": post_id, "reaction_count": len(fans), "reaction_summary": reactions.summary_text(
+                Counter(kinds[(post_id + n) % len(kinds)] for n in range(len(fans))))})
         if rows:
             session.execute(insert(PostReaction), rows)
             session.execute(update(Post), counts)

@@ -97,6 +97,9 @@ class Post(db.Model):
     # Its reactions (likes included), kept in step by the reactions service: "top" order reads it, and a
     # page asks for the reactions' kinds only when one of its posts has any.
     reaction_count: Mapped[int] = mapped_column(default=0)
+    # How many gave each kind ("like:3 👍:1", reactions.summary_of reads it), kept in step with the
+    # count in the same transaction: a page shows the counts from the rows it loads, with no query.
+    reaction_summary: Mapped[str] = mapped_column(Text, default="", server_default="")
     # Bumped on every edit, so that an edit made from a stale form is detected.
     version: Mapped[int] = mapped_column(default=1)
     # An editors' pick (forum/moderation/service/newsroom.py): when staff featured it, None when not.

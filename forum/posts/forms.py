@@ -74,7 +74,7 @@ class ReplyForm(ImageFields, FlaskForm):
         return parse_id(self.parent_id.data)
 
 
-class EditForm(FlaskForm):
+class EditForm(ImageFields, FlaskForm):
     body = body_field("Edit post")
     # The version of the post the member started editing; a mismatch means someone else edited it.
     version = HiddenField()

@@ -32,9 +32,9 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture
-def live_app(database_url, _schema):
+def live_app(database_url, _schema, uploads_folder):
     """An app on the test database with one category, emptied again after the test."""
-    app = create_app(test_config(database_url))
+    app = create_app(test_config(database_url, UPLOAD_DIR=uploads_folder))
     with app.app_context():
         make_category(name=CATEGORY, slug="general")
     yield app

@@ -1,15 +1,20 @@
 """Reactions: Like and the site's other reactions (forum.settings REACTIONS), one per member and post.
 
 Choosing another reaction replaces the member's; choosing the same again takes it back. The post keeps
-the count of all its reactions (`Post.reaction_count`, which "top" order reads), so a page asks for the
-reactions' kinds only when one of its posts has any. The post's author hears of them through one
-notification per post ("Ana and 3 others reacted to your post"), made anew by each new reaction.
+the count of all its reactions (`Post.reaction_count`, which "top" order reads) and how many gave each
+kind (`Post.reaction_summary`, "like:3 👍:1"), both changed with the reactions in one transaction under
+the post's row lock: a page shows the counts from the posts it loads, and asks only a member which are
+theirs. The post's author hears of them through one notification per post ("Ana and 3 others reacted
+to your post"), made anew by each new reaction.
 """
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from sqlalchemy import case, delete, exists, func, select, update
+from markupsafe import Markup, escape
+
+from sqlalchemy import delete, exists, select, update
 
 from ...database import write_transaction
 from ...extensions import db
@@ -59,21 +64,46 @@ def react(member: User, post: Post, kind: str) -> str | None:
         if current.is_removed:
             raise Forbidden("This post was removed.")
         existing = session.get(PostReaction, (post.id, member.id))
+        counts = summary_of(current.reaction_summary)
         if existing is not None and existing.kind == kind:  # a reaction no longer offered may still be taken back
             session.delete(existing)
-            session.execute(update(Post).where(Post.id == post.id).values(reaction_count=Post.reaction_count - 1))
+            _count(current, counts, kind, -1)
             session.flush()
             regroup_notifications(session, member.id, [post.id])
             return None
         if kind not in {reaction.emoji for reaction in offered()}:
             raise Malformed("There is no such reaction. Reload the page to see the ones there are.")
         if existing is not None:
+            _count(current, counts, existing.kind, -1)
+            _count(current, counts, kind, +1)
             existing.kind, existing.created_at = kind, utcnow()
             return kind
         session.add(PostReaction(post_id=post.id, user_id=member.id, kind=kind))
-        session.execute(update(Post).where(Post.id == post.id).values(reaction_count=Post.reaction_count + 1))
+        _count(current, counts, kind, +1)
         _notify_author(session, current, member.id)
     return kind
+
+
+def summary_of(summary: str) -> dict[str, int]:
+    """How many gave each kind of reaction, from a post's reaction_summary ("like:3 👍:1"). Kinds hold
+    no space or colon (an emoji, or "like"), so the text splits back exactly."""
+    counts = {}
+    for item in summary.split():
+        kind, _, count = item.rpartition(":")
+        counts[kind] = int(count)
+    return counts
+
+
+def summary_text(counts: dict[str, int]) -> str:
+    """A post's reaction_summary for these counts (kinds no one gives any more are left out)."""
+    return " ".join(f"{kind}:{count}" for kind, count in counts.items() if count > 0)
+
+
+def _count(post: Post, counts: dict[str, int], kind: str, change: int) -> None:
+    """One reaction of this kind more (or fewer) on the post, whose row the caller holds locked."""
+    counts[kind] = counts.get(kind, 0) + change
+    post.reaction_summary = summary_text(counts)
+    post.reaction_count = sum(count for count in counts.values() if count > 0)
 
 
 def _notify_author(session, post: Post, actor_id: int) -> None:
@@ -109,10 +139,22 @@ def regroup_notifications(session, member_id: int, post_ids=None) -> None:
 def take_back_all(session, member_id: int) -> None:
     """Every reaction of this member goes (their account is deleted), inside the caller's transaction:
     the counts go down, and the notifications that named them name another reactor."""
-    given = select(PostReaction.post_id).where(PostReaction.user_id == member_id)
-    session.execute(update(Post).where(Post.id.in_(given)).values(reaction_count=Post.reaction_count - 1),
-                    execution_options={"synchronize_session": False})
+    given = dict(session.execute(select(PostReaction.post_id, PostReaction.kind)
+                                 .where(PostReaction.user_id == member_id)).all())
     session.execute(delete(PostReaction).where(PostReaction.user_id == member_id))
+    post_ids = sorted(given)
+    for start in range(0, len(post_ids), 500):
+        # The posts' rows locked in one order, as a reaction locks its post: no reaction given meanwhile is lost.
+        rows = session.execute(select(Post.id, Post.reaction_summary).where(Post.id.in_(post_ids[start:start + 500]))
+                               .order_by(Post.id).with_for_update()).all()
+        changes = []
+        for post_id, summary in rows:
+            counts = summary_of(summary)
+            counts[given[post_id]] = counts.get(given[post_id], 0) - 1
+            changes.append({"id": post_id, "reaction_summary": summary_text(counts),
+                            "reaction_count": sum(count for count in counts.values() if count > 0)})
+        if changes:
+            session.execute(update(Post), changes)
     regroup_notifications(session, member_id)
 
 
@@ -124,27 +166,44 @@ class Tallies:
     counts: dict[int, list[tuple[Reaction, int]]] = field(default_factory=dict)
     mine: dict[int, str] = field(default_factory=dict)
 
+    def choices(self, post_id: int, offered: tuple[Reaction, ...]) -> Markup:
+        """The picker's buttons for one post (its reactions besides Like), the reader's own pressed: from
+        markup escaped once per set of reactions, since a page has a picker on every post."""
+        mine = self.mine.get(post_id)
+        return Markup("".join(button.format(post_id=post_id, pressed="true" if emoji == mine else "false")
+                              for emoji, button in _choice_buttons(offered)))
+
+
+@lru_cache(maxsize=8)
+def _choice_buttons(offered: tuple[Reaction, ...]) -> tuple[tuple[str, str], ...]:
+    """(emoji, the button's markup with {post_id} and {pressed} left to fill) for each reaction but Like."""
+    buttons = []
+    for index, reaction in enumerate(offered[1:], start=1):
+        emoji, label = (str(escape(text)).replace("{", "{{").replace("}", "}}") for text in (reaction.emoji, reaction.label))
+        buttons.append((reaction.emoji, (
+            f'\n              <button type="submit" name="reaction" value="{emoji}" class="reaction-choice"\n'
+            f'                      id="react-{{post_id}}-{index}" title="{label}"\n'
+            f'                      aria-pressed="{{pressed}}"><span aria-hidden="true">{emoji}</span>'
+            f'<span class="visually-hidden">{label}</span></button>')))
+    return tuple(buttons)
+
 
 def tallies(viewer, posts: list[Post]) -> Tallies:
-    """The reactions on these posts, in one query however many posts; none when no post has any."""
+    """The reactions on these posts: the counts from each post's summary (no query), and for a member,
+    their own, in one query however many posts (none when no post has any reactions)."""
     result = Tallies()
-    post_ids = [post.id for post in posts if post.reaction_count]
-    if not post_ids:
+    reacted = [post for post in posts if post.reaction_count]
+    if not reacted:
         return result
-    viewer_id = viewer.id if getattr(viewer, "is_authenticated", False) else None
-    rows = db.session.execute(
-        select(PostReaction.post_id, PostReaction.kind, func.count(),
-               func.max(case((PostReaction.user_id == viewer_id, 1), else_=0)))
-        .where(PostReaction.post_id.in_(post_ids)).group_by(PostReaction.post_id, PostReaction.kind))
     kinds = _Kinds()
-    counts = defaultdict(list)
-    for post_id, kind, count, theirs in rows:
-        counts[post_id].append((kinds.describe(kind), count))
-        if theirs:
-            result.mine[post_id] = kind
-    for tally in counts.values():
-        tally.sort(key=lambda item: kinds.place(item[0].emoji))
-    result.counts = dict(counts)
+    for post in reacted:
+        counts = summary_of(post.reaction_summary)
+        result.counts[post.id] = sorted(((kinds.describe(kind), count) for kind, count in counts.items()),
+                                        key=lambda item: kinds.place(item[0].emoji))
+    if getattr(viewer, "is_authenticated", False):
+        result.mine = dict(db.session.execute(
+            select(PostReaction.post_id, PostReaction.kind)
+            .where(PostReaction.user_id == viewer.id, PostReaction.post_id.in_([post.id for post in reacted]))).all())
     return result
 
 

@@ -11,6 +11,7 @@ from ..service import history, reactions
 from ..service.context import render_post
 from ..service.display import conversation_for, post_url
 from ..forms import EditForm
+from .uploads import attach_image
 
 
 def existing_post(post_id):
@@ -66,6 +67,8 @@ def preview_edit(post_id):
     """Show the edited text as saving would render it; nothing is saved and the text stays in the form."""
     post = own_post(post_id)
     form = EditForm()
+    if (refused := attach_image(form)) is not None:
+        return render_edit_form(post, form, status=refused.status)
     form.validate()
     html = render_post(form.body.data or "", links_allowed_for(current_user)).html
     if is_fragment_request():
@@ -79,6 +82,8 @@ def update(post_id):
     """Save an edit; a stale form is refused with the current text shown and the edit kept."""
     post = own_post(post_id)
     form = EditForm()
+    if (refused := attach_image(form)) is not None:
+        return render_edit_form(post, form, status=refused.status)
     if not form.validate():
         return render_edit_form(post, form, status=422)
     try:

@@ -1,4 +1,5 @@
-"""Images in posts: the composer's upload (paste, drop or file choice, with JavaScript), and the files."""
+"""Images in posts: the composer's upload (paste, drop or file choice, with JavaScript), an image attached
+through a form itself (JavaScript off: the reply, new-thread and edit forms), and the files."""
 
 from flask import abort, jsonify, request, send_from_directory
 from flask_login import current_user, login_required
@@ -14,11 +15,35 @@ from ..service import uploads
 FOREVER = "public, max-age=31536000, immutable"
 
 
+# The edit form's endpoints, which take an image with the text (the thread forms' are threads/views/attach.py).
+ATTACHING = {"posts.update", "posts.preview_edit"}
+
+
 @bp.url_value_preprocessor
 def _allow_image_uploads(endpoint, values):
-    """Let an upload through before anything reads the body (the CSRF check does); beyond, a 413."""
-    if endpoint == "posts.upload_image":
+    """Let an upload through before anything reads the body (the CSRF check does); beyond, a 413. A form
+    takes one only as multipart: its text fields stay within MAX_FORM_MEMORY_SIZE, any other body within
+    MAX_CONTENT_LENGTH."""
+    if endpoint == "posts.upload_image" or (endpoint in ATTACHING and request.mimetype == "multipart/form-data"):
         request.max_content_length = uploads.body_limit()
+
+
+def attach_image(form) -> Refusal | None:
+    """Upload the form's image, if it has one, and add its reference to the end of the body. Returns the
+    refusal, shown beside the image field, when the image is not taken (the text stays as it was)."""
+    file = form.image.data
+    if not file or not getattr(file, "filename", ""):
+        return None
+    data = file.stream.read(site_setting("IMAGE_MAX_KB") * 1024 + 1)
+    try:
+        upload = uploads.accept(current_user, data, file.filename, field="image")
+    except Refusal as error:
+        form.image.errors = [error.message]  # the form is not validated yet: its errors are an empty tuple
+        return error
+    body = (form.body.data or "").rstrip()
+    form.body.data = (body + "\n\n" if body else "") + uploads.reference(upload, form.image_alt.data) + "\n"
+    form.image_alt.data = ""
+    return None
 
 
 @bp.post("/uploads")

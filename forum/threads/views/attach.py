@@ -1,14 +1,14 @@
 """An image attached through the reply or new-thread form itself (JavaScript off): uploaded on submit,
-its reference added to the end of the text (README "Uploads")."""
+its reference added to the end of the text (README "Uploads"), as the edit form's is
+(posts/views/uploads.py, attach_image)."""
 
 from flask import request
-from flask_login import current_user
 
 from ...posts.service import uploads
-from ...refusals import Refusal
-from ...settings import site_setting
+from ...posts.views.uploads import attach_image
 from .. import bp
 
+__all__ = ["attach_image"]
 
 ATTACHING = {"threads.reply", "threads.preview", "threads.create"}
 
@@ -20,21 +20,3 @@ def _allow_attachment(endpoint, values) -> None:
     within MAX_CONTENT_LENGTH."""
     if endpoint in ATTACHING and request.mimetype == "multipart/form-data":
         request.max_content_length = uploads.body_limit()
-
-
-def attach_image(form) -> Refusal | None:
-    """Upload the form's image, if it has one, and add its reference to the end of the body. Returns the
-    refusal, shown beside the image field, when the image is not taken (the text stays as it was)."""
-    file = form.image.data
-    if not file or not getattr(file, "filename", ""):
-        return None
-    data = file.stream.read(site_setting("IMAGE_MAX_KB") * 1024 + 1)
-    try:
-        upload = uploads.accept(current_user, data, file.filename, field="image")
-    except Refusal as error:
-        form.image.errors = [error.message]  # the form is not validated yet: its errors are an empty tuple
-        return error
-    body = (form.body.data or "").rstrip()
-    form.body.data = (body + "\n\n" if body else "") + uploads.reference(upload, form.image_alt.data) + "\n"
-    form.image_alt.data = ""
-    return None
