@@ -19,7 +19,7 @@ from tests.conftest import test_config
 from tests.factories import PASSWORD, make_reply, make_thread, make_user
 from tests.test_setup import empty_database  # noqa: F401  (a fixture)
 
-BEFORE = "5e0a1d7c3b92"  # the migration before the summaries
+BEFORE = "428a292521ce"  # the migration before the summaries
 
 
 def reactions_by_post():

@@ -2,7 +2,7 @@
 post_reactions, so a thread page shows the counts from the posts it loads, with no query of its own
 
 Revision ID: fc182a68a6d5
-Revises: 5e0a1d7c3b92
+Revises: 428a292521ce
 Create Date: 2026-12-07 02:20:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'fc182a68a6d5'
-down_revision = '5e0a1d7c3b92'
+down_revision = '428a292521ce'
 branch_labels = None
 depends_on = None
 
