@@ -121,7 +121,7 @@ def test_a_moderator_features_closes_and_pre_moderates(javascript, newsroom, new
     settings = open_tools(mo.page)
     settings.get_by_label("Closed now").check()
     settings.get_by_role("button", name="Save article settings").click()
-    expect(mo.page.locator("#thread-status")).to_contain_text("Comments are closed")
+    expect(mo.page.locator("#thread-status .thread-closed")).to_contain_text("Comments are closed")
     expect(mo.page.locator("#flash")).to_contain_text("The article's comment settings are saved.")
     axe_check(mo.page, "the thread with its article's settings")
     if javascript:
@@ -142,9 +142,10 @@ def test_a_moderator_features_closes_and_pre_moderates(javascript, newsroom, new
     settings = open_tools(mo.page)
     settings.get_by_label("Pre-moderated: every comment waits for a moderator").check()
     settings.get_by_role("button", name="Save article settings").click()
-    expect(mo.page.locator("#thread-status")).to_contain_text("Pre-moderated")
+    # the notice, not the form's own label (the tools are inside #thread-status): the change is saved
+    expect(mo.page.locator("#thread-status .article-premoderated")).to_contain_text("Pre-moderated")
     lou.page.goto(base + harbour_thread)
-    expect(lou.page.locator("#thread-status")).to_contain_text("Pre-moderated")
+    expect(lou.page.locator("#thread-status .article-premoderated")).to_contain_text("Pre-moderated")
     lou.page.locator("#reply-body").fill("Where does the harbour fund's money go?")
     lou.page.get_by_role("button", name="Reply", exact=True).click()
     expect(lou.page.locator("article.post-held")).to_contain_text("Waiting for a moderator")
