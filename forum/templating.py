@@ -121,7 +121,11 @@ def timestamp_with(moment: datetime, ago: str) -> Markup:
 
 def timeago(moment: datetime, now: datetime | None = None) -> str:
     """'3 hours ago', 'just now': how long ago `moment` was, in words."""
-    seconds = int(((now or utcnow()) - moment).total_seconds())
+    return ago_in_words(int(((now or utcnow()) - moment).total_seconds()))
+
+
+def ago_in_words(seconds: int) -> str:
+    """'3 hours ago', 'just now': for a moment `seconds` ago."""
     if seconds < 60:
         return "just now"
     for name, size in UNITS:
