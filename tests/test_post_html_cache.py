@@ -214,7 +214,8 @@ def test_a_new_role_for_the_author_makes_a_new_key(app, thread, opal):
         post = first_post(thread)
         with app.test_request_context():
             login_user(make_user())
-            return html_cache._key(post, conversation_for(post.thread, [post], html_cache.current_user))
+            reader = html_cache.current_user._get_current_object()
+            return html_cache._key(post, conversation_for(post.thread, [post], reader), reader)
 
     before = key()
     admin_members.change_role(make_user(role="admin"), opal, "moderator")

@@ -62,9 +62,10 @@ _AGO = re.compile(f"{_MARK}ago(-?[0-9]+){_MARK}")
 def post_html(post, convo) -> Markup:
     """The post as templates/posts/_post.html shows it to the current reader, from memory if kept."""
     cache = current_app.extensions.get("post_html")
-    if cache is None or getattr(current_user, "is_staff", False):
+    reader = current_user._get_current_object()  # the proxy costs more than the rest of a lookup
+    if cache is None or getattr(reader, "is_staff", False):
         return Markup(render_template(TEMPLATE, post=post, convo=convo))
-    key = _key(post, convo)
+    key = _key(post, convo, reader)
     html = cache.get(key)
     if html is None:
         html = render_template(TEMPLATE, post=post, convo=convo, csrf_token=_csrf_slot, timestamp=_timestamp_slot)
@@ -72,10 +73,9 @@ def post_html(post, convo) -> Markup:
     return Markup(_fill(html))
 
 
-def _key(post, convo) -> tuple:
-    """Everything the partial shows about `post` to this reader (the module's docstring says why each)."""
+def _key(post, convo, reader) -> tuple:
+    """Everything the partial shows about `post` to `reader` (the module's docstring says why each)."""
     author, parent = post.author, post.parent
-    reader = current_user
     reader_id = reader.id if reader.is_authenticated else None
     values = post.__dict__
     author_values = author.__dict__
