@@ -6,6 +6,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import (cleaning, cli, compression, config, database, errors, htmx, ids, jobs, logs, metrics, page_cache, policy,
                security, settings, templating, timing)
 from .account import bp as account_bp
+from .posts import html_cache
 from .admin import bp as admin_bp
 from .auth import bp as auth_bp
 from .embed import bp as embed_bp
@@ -49,6 +50,7 @@ def create_app(test_config=None):
     limiter.init_app(app)
     database.configure(app)
     templating.configure(app)
+    html_cache.register(app)  # posts' HTML kept per worker (see forum/posts/html_cache.py)
     htmx.register(app)
     for blueprint in (auth_bp, account_bp, threads_bp, posts_bp, members_bp, notifications_bp, moderation_bp, admin_bp,
                       feeds_bp, search_bp, ops_bp, messages_bp, embed_bp):

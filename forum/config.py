@@ -101,6 +101,9 @@ class Defaults:
     # (0 turns the cache off); PAGE_CACHE_BYTES bounds each worker's share. See forum/page_cache.py.
     PAGE_CACHE_SECONDS = 30
     PAGE_CACHE_BYTES = 32 * 1024 * 1024
+    # Each post's HTML on thread pages is kept in each worker's memory, up to this many bytes (0 turns it
+    # off). See forum/posts/html_cache.py.
+    POST_HTML_CACHE_BYTES = 32 * 1024 * 1024
     # Comments under articles (forum/embed/, README "Comments under articles"): the publisher sites allowed
     # to embed them (a list of origins), the category (slug) their threads go in, and who starts them ("":
     # the first admin). /admin/settings changes the three. EMBED_LOOKS: each publisher's colours and font in

@@ -89,14 +89,19 @@ class User(UserMixin, db.Model):
 
     def name_seen_by(self, viewer) -> str:
         """The member's name as shown to `viewer`: the full name only to themselves and to staff."""
-        if self.deleted_at is not None:
-            return DELETED_NAME
-        if getattr(viewer, "is_authenticated", False) and (viewer.id == self.id or viewer.is_staff):
-            return self.display_name
-        return self.public_name
+        return name_seen(self, viewer)
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
+
+
+def name_seen(member, viewer) -> str:
+    """User.name_seen_by for a member or a row with its id, display_name, name_style and deleted_at."""
+    if member.deleted_at is not None:
+        return DELETED_NAME
+    if getattr(viewer, "is_authenticated", False) and (viewer.id == member.id or viewer.is_staff):
+        return member.display_name
+    return short_name(member.display_name) if member.name_style == "short" else member.display_name
 
 
 def short_name(full: str) -> str:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 from ...extensions import db
 from ...models import Ignore, Post, PostQuote, Sanction, Thread, ThreadSubscription, User
 from ...models.preferences import ignorable
+from ...models.user import name_seen
 from ...pagination import page_of_position
 from ...policy import write_blocker
 from ...settings import Reaction
@@ -88,27 +89,23 @@ def conversation_for(thread: Thread, posts: list[Post], viewer) -> Conversation:
 
     Only the members the page names are loaded, so a page of a thread with thousands of writers
     costs the same as a page of a short one."""
+    viewer = getattr(viewer, "_get_current_object", lambda: viewer)()  # current_user: asked dozens of times
     conversation = Conversation(offered=offered(), blocked=write_blocker(viewer, thread))
     post_ids = [post.id for post in posts]
     shown = {post.author_id for post in posts} | {post.parent.author_id for post in posts if post.parent}
     if post_ids:
-        rows = db.session.execute(
-            select(Post.id, Post.author_id, Post.parent_id)
-            .where(Post.parent_id.in_(post_ids), Post.removal.is_(None))
-            .order_by(Post.id)
-        )
         replies = defaultdict(list)
-        for reply_id, author_id, parent_id in rows:
+        for reply_id, author_id, parent_id in db.session.execute(_replies_query(), {"post_ids": post_ids}):
             replies[parent_id].append((reply_id, author_id))
             shown.add(author_id)
         conversation.replies = dict(replies)
         conversation.numbers = _numbers(thread, post_ids)
         conversation.reactions = tallies(viewer, posts)
     if shown:
-        members = db.session.scalars(select(User).where(User.id.in_(shown))).all()
-        conversation.names = {user.id: user.name_seen_by(viewer) for user in members}
+        members = db.session.execute(_names_query(), {"user_ids": list(shown)}).all()
+        conversation.names = {member.id: name_seen(member, viewer) for member in members}
         # A deleted member's username would say who they were: they stay "deleted member".
-        conversation.usernames = {user.id: user.username for user in members if not user.is_deleted}
+        conversation.usernames = {member.id: member.username for member in members if member.deleted_at is None}
         counts = Counter(name.casefold() for name in conversation.names.values())
         conversation.ambiguous = {uid for uid, name in conversation.names.items() if counts[name.casefold()] > 1}
     if getattr(viewer, "is_authenticated", False):
@@ -116,13 +113,39 @@ def conversation_for(thread: Thread, posts: list[Post], viewer) -> Conversation:
     return conversation
 
 
+# The page's statements are built once, with bind parameters: building one costs more than SQLite
+# takes to run it, and each page runs them all.
+
+@cache
+def _replies_query():
+    """The visible replies to a page's posts (post_ids), oldest first."""
+    return (select(Post.id, Post.author_id, Post.parent_id)
+            .where(Post.parent_id.in_(bindparam("post_ids", expanding=True)), Post.removal.is_(None))
+            .order_by(Post.id))
+
+
+@cache
+def _names_query():
+    """What a name is made of, for the members a page names (user_ids): rows, not members, since a
+    page only shows them (forum.models.user.name_seen)."""
+    return (select(User.id, User.username, User.display_name, User.name_style, User.deleted_at)
+            .where(User.id.in_(bindparam("user_ids", expanding=True))))
+
+
 def _numbers(thread: Thread, post_ids: list[int]) -> dict[int, int]:
     """Each post's place in the thread (#12 in its header), in one query however many posts: the
     thread's post ids up to the last one asked for, numbered from the index alone."""
-    numbered = (select(Post.id, func.row_number().over(order_by=Post.id).label("number"))
-                .where(Post.thread_id == thread.id, Post.id <= max(post_ids)).subquery())
-    rows = db.session.execute(select(numbered.c.id, numbered.c.number).where(numbered.c.id.in_(post_ids)))
+    rows = db.session.execute(_numbers_query(), {"thread_id": thread.id, "last_id": max(post_ids),
+                                                 "post_ids": post_ids})
     return {key: value for key, value in rows}
+
+
+@cache
+def _numbers_query():
+    numbered = (select(Post.id, func.row_number().over(order_by=Post.id).label("number"))
+                .where(Post.thread_id == bindparam("thread_id"), Post.id <= bindparam("last_id")).subquery())
+    return (select(numbered.c.id, numbered.c.number)
+            .where(numbered.c.id.in_(bindparam("post_ids", expanding=True))))
 
 
 def _add_reader_choices(conversation: Conversation, thread: Thread, post_ids: list[int], viewer):

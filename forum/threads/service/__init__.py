@@ -1,8 +1,9 @@
 """Thread rules: starting threads, and the lists that show them."""
 
+import functools
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
@@ -113,16 +114,19 @@ def thread_posts(thread: Thread, page: Page, order: str = "oldest") -> list[Post
 
     The page's ids are picked first from the index alone, so a deep page skips index entries rather
     than whole posts with their authors."""
+    rows = db.session.scalars(_thread_posts_query(order), {"thread_id": thread.id, "offset": page.offset,
+                                                           "limit": page.per_page})
+    return list(rows)
+
+
+@functools.cache
+def _thread_posts_query(order: str):
+    """Built once per order, with bind parameters: building it cost more than SQLite takes to run it."""
     ordering = POST_ORDERS[order]
-    page_ids = (select(Post.id).where(Post.thread_id == thread.id).order_by(*ordering)
-                .offset(page.offset).limit(page.per_page))
-    query = (
-        select(Post)
-        .where(Post.id.in_(page_ids))
-        .options(joinedload(Post.author), joinedload(Post.parent))
-        .order_by(*ordering)
-    )
-    return list(db.session.scalars(query))
+    page_ids = (select(Post.id).where(Post.thread_id == bindparam("thread_id")).order_by(*ordering)
+                .offset(bindparam("offset")).limit(bindparam("limit")))
+    return (select(Post).where(Post.id.in_(page_ids))
+            .options(joinedload(Post.author), joinedload(Post.parent)).order_by(*ordering))
 
 
 def _picks(thread: Thread):

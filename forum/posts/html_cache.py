@@ -1,0 +1,175 @@
+"""Posts' HTML on a thread page, rendered once and kept in each worker's memory: `post_html(post, convo)`.
+
+A thread page is mostly its posts, and rendering templates/posts/_post.html twenty times is most of a
+member's page. Almost all of a post's HTML is the same for everyone who sees it the same way, so it is
+rendered once and kept, under a key made of everything the partial shows. Nothing is ever invalidated:
+a change anyone could see makes a different key, and the old entry is forgotten as the least recently
+used. These are the rules, and the only place they live:
+
+- The post's row: every column of `posts` except the ones no page shows (NOT_SHOWN_POST: its Markdown
+  source, its search text, its form key). So an edit (body_html, edited_at, version), a removal or a
+  restore (removal, reason), reactions counted on the row, and any column added later (a flag shown
+  beside it, say) change the key without anyone remembering to add them here.
+- Its author's row: every column of `users` except secrets and what no post shows (NOT_SHOWN_USER):
+  a new name or name style, picture, role (a staff badge), or the account's deletion.
+- What the page worked out about it (forum.posts.service.display.Conversation): the names of its
+  author, of the author it answers and of those who replied to it as this reader may see them, told
+  apart; the replies themselves; its number in the thread; its reactions' tally and the reactions the
+  site offers.
+- How this reader sees it: signed in or not, their own post or not, what stops them writing here (a
+  sanction), whether they may change it, their own reaction, whether they ignore its author, and which
+  of its quotes are of members they ignore.
+- The site's settings as this worker read them, and the app's root path.
+
+Two parts differ per answer and are left as slots, filled in for each one: the CSRF token of the
+reader's forms, and "3 minutes ago" (which grows older with no change at all). The slots' markers hold
+a random secret made when the worker starts, so no post's text can name them.
+
+Staff are never served from here (their posts carry moderation forms with per-request errors), and
+neither is a partial asked with extras (a focused post, a just-pressed reaction): those render as before.
+POST_HTML_CACHE_BYTES bounds each worker's share (0 turns the cache off). The memory is per worker: a
+round trip to a shared store per post would cost about what rendering it does.
+"""
+
+import re
+import secrets
+import threading
+from collections import OrderedDict
+from datetime import datetime, timedelta
+
+from flask import current_app, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
+
+from ..models import Post, User
+from ..models.base import utcnow
+from ..policy import may_change
+from ..settings import store
+from ..templating import ago_in_words, timestamp_with
+
+TEMPLATE = "posts/_post.html"
+NOT_SHOWN_POST = {"body", "search_text", "request_key"}
+NOT_SHOWN_USER = {"password_hash", "session_token", "totp_secret", "totp_last_step", "email", "bio", "bio_html"}
+POST_COLUMNS = tuple(c.key for c in Post.__mapper__.column_attrs if c.key not in NOT_SHOWN_POST)
+USER_COLUMNS = tuple(c.key for c in User.__mapper__.column_attrs if c.key not in NOT_SHOWN_USER)
+
+_MARK = secrets.token_hex(12)
+CSRF_SLOT = f"{_MARK}csrf{_MARK}"
+_AGO = re.compile(f"{_MARK}ago(-?[0-9]+){_MARK}")
+
+
+def post_html(post, convo) -> Markup:
+    """The post as templates/posts/_post.html shows it to the current reader, from memory if kept."""
+    cache = current_app.extensions.get("post_html")
+    reader = current_user._get_current_object()  # the proxy costs more than the rest of a lookup
+    if cache is None or getattr(reader, "is_staff", False):
+        return Markup(render_template(TEMPLATE, post=post, convo=convo))
+    key = _key(post, convo, reader)
+    html = cache.get(key)
+    if html is None:
+        html = render_template(TEMPLATE, post=post, convo=convo, csrf_token=_csrf_slot, timestamp=_timestamp_slot)
+        cache.put(key, html, _size(key, html))
+    return Markup(_fill(html))
+
+
+def _key(post, convo, reader) -> tuple:
+    """Everything the partial shows about `post` to `reader` (the module's docstring says why each)."""
+    author, parent = post.author, post.parent
+    reader_id = reader.id if reader.is_authenticated else None
+    values = post.__dict__
+    author_values = author.__dict__
+    return (
+        tuple(values.get(name) for name in POST_COLUMNS),
+        tuple(author_values.get(name) for name in USER_COLUMNS),
+        (parent.id, parent.author_id, convo.name(parent.author_id)) if parent is not None else None,
+        convo.name(post.author_id), convo.suffix(post.author_id),
+        tuple((reply_id, author_id, convo.name(author_id)) for reply_id, author_id in convo.replies_to(post)),
+        convo.number(post), tuple(convo.tally(post)), convo.offered,
+        reader_id is not None, reader_id == post.author_id, convo.blocked.kind if convo.blocked else None,
+        may_change(reader, post), convo.my_reaction(post), post.author_id in convo.ignored,
+        frozenset(convo.ignored_quotes.get(post.id, ())),
+        _settings(), request.script_root,
+    )
+
+
+_settings_seen: list = [None, ()]  # the settings dict last read, and its items as a tuple
+
+
+def _settings() -> tuple:
+    saved = store().saved()
+    if _settings_seen[0] is not saved:
+        _settings_seen[:] = [saved, tuple(sorted((name, repr(value)) for name, value in saved.items()))]
+    return _settings_seen[1]
+
+
+def _csrf_slot() -> str:
+    return CSRF_SLOT
+
+
+def _timestamp_slot(moment) -> Markup:
+    return timestamp_with(moment, f"{_MARK}ago{_microseconds(moment)}{_MARK}")
+
+
+_EPOCH = datetime(1970, 1, 1)
+_ONE_MICROSECOND = timedelta(microseconds=1)
+
+
+def _microseconds(moment: datetime) -> int:
+    """A stored (naive UTC) moment as whole microseconds, so that the slot says just what timeago would."""
+    return (moment - _EPOCH) // _ONE_MICROSECOND
+
+
+def _fill(html: str) -> str:
+    """The kept HTML with this answer's CSRF token and times. A guest's posts hold no form, and asking
+    for a token would begin a session (and keep their page out of the guest page cache)."""
+    if CSRF_SLOT in html:
+        html = html.replace(CSRF_SLOT, generate_csrf())
+    if _MARK in html:
+        now = _microseconds(utcnow())
+        html = _AGO.sub(lambda match: ago_in_words(int((now - int(match[1])) / 1e6)), html)
+    return html
+
+
+def _size(key: tuple, html: str) -> int:
+    """About how many bytes an entry holds: its HTML and the text in its key (the post's HTML again)."""
+    return len(html) + sum(len(value) for value in key[0] if isinstance(value, str)) + 500
+
+
+class PostHtmlCache:
+    """A size-bounded, least-recently-used map from key to HTML, shared by a worker's threads."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[tuple, tuple[str, int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> str | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            self._entries.move_to_end(key)
+            return entry[0]
+
+    def put(self, key: tuple, html: str, size: int) -> None:
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= old[1]
+            self._entries[key] = (html, size)
+            self._bytes += size
+            while self._bytes > self.max_bytes:
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self._bytes -= dropped
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+def register(app):
+    """Keep posts' HTML unless POST_HTML_CACHE_BYTES is 0; `post_html` for the templates."""
+    app.jinja_env.globals["post_html"] = post_html
+    if app.config["POST_HTML_CACHE_BYTES"] > 0:
+        app.extensions["post_html"] = PostHtmlCache(app.config["POST_HTML_CACHE_BYTES"])
