@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from hashlib import sha256
 
+from .refusals import FieldError
+
 COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 FAMILY = re.compile(r"[A-Za-z0-9][A-Za-z0-9 -]{0,39}")
 GENERIC_FAMILIES = {"serif", "sans-serif", "monospace", "system-ui", "ui-serif", "ui-sans-serif", "ui-monospace",
@@ -35,8 +37,9 @@ PALETTES = {
 }
 
 
-class LookError(ValueError):
-    """A line that is not a look, with what is wrong in words for the admin."""
+def _wrong(message: str) -> FieldError:
+    """What is wrong with a line, in words for the admin (settings names the field and the site)."""
+    return FieldError("", message)
 
 
 def contrast(first: str, second: str) -> float:
@@ -131,20 +134,20 @@ def _muted(text: str, background: str) -> str:
 
 
 def parse(origin: str, rest: str) -> Look:
-    """The look of `origin` (already a checked origin) from the rest of its line; LookError when any
+    """The look of `origin` (already a checked origin) from the rest of its line; FieldError when any
     part is not one, or a colour it gives leaves text, links or buttons unreadable."""
     try:
         words = shlex.split(rest)
     except ValueError:
-        raise LookError("a quotation mark is not closed.") from None
+        raise _wrong("a quotation mark is not closed.") from None
     given: dict[str, str] = {}
     for word in words:
         name, equals, value = word.partition("=")
         name = name.strip().lower()
         if not equals or name not in NAMES:
-            raise LookError(f"“{word[:40]}” is not one of {', '.join(f'{name}=' for name in NAMES)}.")
+            raise _wrong(f"“{word[:40]}” is not one of {', '.join(f'{name}=' for name in NAMES)}.")
         if name in given:
-            raise LookError(f"{name} is given twice.")
+            raise _wrong(f"{name} is given twice.")
         given[name] = value.strip()
     colours = tuple((name, _colour(name, given[name])) for name in COLOUR_NAMES if name in given)
     look = Look(origin, colours, _families(given["font"]) if "font" in given else ())
@@ -154,14 +157,14 @@ def parse(origin: str, rest: str) -> Look:
 
 def _colour(name: str, value: str) -> str:
     if not COLOUR.fullmatch(value):
-        raise LookError(f"{name} must be # and six hexadecimal digits, such as #0b5cad: “{value[:20]}” is not.")
+        raise _wrong(f"{name} must be # and six hexadecimal digits, such as #0b5cad: “{value[:20]}” is not.")
     return value.lower()
 
 
 def _families(value: str) -> tuple[str, ...]:
     families = tuple(" ".join(family.split()) for family in value.split(","))
     if not 0 < len(families) <= MAX_FAMILIES or not all(FAMILY.fullmatch(family) for family in families):
-        raise LookError(f"font must be up to {MAX_FAMILIES} font names separated by commas, each of letters, "
+        raise _wrong(f"font must be up to {MAX_FAMILIES} font names separated by commas, each of letters, "
                         "digits, spaces and hyphens, such as font=\"Source Serif 4, Georgia, serif\".")
     return families
 
@@ -181,7 +184,7 @@ def _check_readable(look: Look) -> None:
             if ratio < READABLE:
                 hint = " Give dark-accent." if scheme == "dark" and "dark-accent" not in dict(look.colours) \
                     and what != "text" else ""
-                raise LookError(f"{words}{what} would have a contrast of {ratio:.1f}:1 ({first} on {second}); "
+                raise _wrong(f"{words}{what} would have a contrast of {ratio:.1f}:1 ({first} on {second}); "
                                 f"they need {READABLE}:1 to be readable.{hint}")
 
 

@@ -201,8 +201,8 @@ def _clean_looks(setting: Setting, value) -> list[str]:
             raise FieldError(setting.field_name, f"{origin} has two lines: give each site one.")
         try:
             cleaned[origin] = looks.parse(origin, rest).line
-        except looks.LookError as wrong:
-            raise FieldError(setting.field_name, f"{origin}: {wrong}") from None
+        except FieldError as wrong:
+            raise FieldError(setting.field_name, f"{origin}: {wrong.message}") from None
     if len(cleaned) > MAX_ORIGINS:
         raise FieldError(setting.field_name, f"List at most {MAX_ORIGINS} sites.")
     return list(cleaned.values())

@@ -11,7 +11,7 @@ from forum import create_app
 from forum.admin.service import settings as saved_settings
 from forum.embed import service
 from forum.extensions import db
-from forum.looks import LookError, contrast, parse
+from forum.looks import contrast, parse
 from forum.models import Article
 from forum.refusals import FieldError
 from forum.settings import BY_NAME
@@ -79,7 +79,7 @@ def test_muted_text_stays_readable_on_the_publishers_background():
                                 "need 4.5:1 to be readable. Give dark-accent."),
 ])
 def test_anything_that_is_not_a_look_is_refused_with_a_reason(rest, reason):
-    with pytest.raises(LookError, match=re.escape(reason)):
+    with pytest.raises(FieldError, match=re.escape(reason)):
         parse(PUBLISHER, rest)
     with pytest.raises(FieldError, match=re.escape(reason)):
         looks_setting(f"{PUBLISHER} {rest}")

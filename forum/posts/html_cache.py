@@ -59,12 +59,13 @@ CSRF_SLOT = f"{_MARK}csrf{_MARK}"
 _AGO = re.compile(f"{_MARK}ago(-?[0-9]+){_MARK}")
 
 
-def post_html(post, convo) -> Markup:
-    """The post as templates/posts/_post.html shows it to the current reader, from memory if kept."""
+def post_html(post, convo, thread) -> Markup:
+    """The post as templates/posts/_post.html shows it to the current reader, from memory if kept. The
+    thread is for staff's tools alone (an article's editors' pick): no kept post shows anything of it."""
     cache = current_app.extensions.get("post_html")
     reader = current_user._get_current_object()  # the proxy costs more than the rest of a lookup
     if cache is None or getattr(reader, "is_staff", False):
-        return Markup(render_template(TEMPLATE, post=post, convo=convo))
+        return Markup(render_template(TEMPLATE, post=post, convo=convo, thread=thread))
     key = _key(post, convo, reader)
     html = cache.get(key)
     if html is None:
