@@ -86,7 +86,7 @@ def create():
 
 
 def _refused(form, status=422):
-    return render("messages/new.html", "new_form", status=status, form=form.keep_key())
+    return render("messages/new.html", "new_form", status=status, form=form.keep_key(), draft=None)
 
 
 @bp.get("/settings/messages")
