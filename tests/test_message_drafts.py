@@ -123,6 +123,10 @@ def test_a_refused_new_conversation_keeps_its_draft_and_sending_clears_it(client
     db.session.expire_all()
     assert db.session.get(NewConversationDraft, lou.id) is None
     assert 'id="draft-note"' not in client.get("/messages/new").text
+    # the form's last autosave, arriving after the send (its timer ran out as Send was pressed), brings nothing back
+    late = client.submit("/messages/new/draft", {"to": susan.username, "subject": "Lunch", "body": "Are you free?",
+                                                 "request_key": "k2"}, htmx=True)
+    assert late.status_code == 204 and db.session.get(NewConversationDraft, lou.id) is None
 
 
 def test_an_emptied_new_conversation_form_forgets_its_draft_and_it_is_its_writers_alone(client, lou, susan):

@@ -9,7 +9,7 @@ from ...extensions import db
 from ...models import MessageDraft, NewConversationDraft, PrivateConversation, User
 from ...models.base import utcnow
 from ...posts.forms import BODY_MAX
-from . import SUBJECT_MAX
+from . import SUBJECT_MAX, sent_with
 
 RECIPIENTS_MAX = 400  # as the form's To field allows
 
@@ -48,9 +48,13 @@ def new_conversation_draft_for(member: User) -> NewConversationDraft | None:
     return db.session.get(NewConversationDraft, member.id)
 
 
-def save_new_conversation_draft(member: User, recipients: str, subject: str, body: str) -> None:
+def save_new_conversation_draft(member: User, recipients: str, subject: str, body: str,
+                                request_key: str | None = None) -> None:
     """Keep what the new conversation's form holds so far (the recipients as typed); an empty subject and
-    text forget the draft."""
+    text forget the draft. A save from a form already sent (its key started a conversation: the last
+    autosave arriving after Send) keeps nothing, or the sent words would come back as a draft."""
+    if sent_with(member, request_key) is not None:
+        return
     recipients, subject = (recipients or "")[:RECIPIENTS_MAX], (subject or "")[:SUBJECT_MAX]
     body = (body or "")[:BODY_MAX]
     try:

@@ -49,7 +49,7 @@ def save_new_draft():
     """Keep the new conversation's recipients, subject and text server-side (htmx saves them as the member
     types); 204."""
     drafts.save_new_conversation_draft(current_user, request.form.get("to", ""), request.form.get("subject", ""),
-                                       request.form.get("body", ""))
+                                       request.form.get("body", ""), request.form.get("request_key"))
     return "", 204
 
 
