@@ -5,8 +5,9 @@ import re
 
 from forum.extensions import db
 from forum.messages import service
-from forum.models import MessageDraft
-from tests.factories import make_user
+from forum.account import service as account
+from forum.models import MessageDraft, NewConversationDraft
+from tests.factories import PASSWORD, make_user
 
 
 def start(author, *recipients, body="Hello there."):
@@ -79,3 +80,80 @@ def test_a_quote_goes_after_the_draft(client, lou, susan):
     page = client.get(f"/messages/{conversation.id}?quote={conversation.last_message_id}").text
     text = composer_text(page)
     assert text.startswith("Agreed, and") and "Meet at noon." in text
+
+
+# The form that starts a conversation keeps one draft a member (recipients as typed, subject, text), as the
+# "Start a thread" form does.
+
+def field_value(page: str, name: str) -> str:
+    return re.search(rf'<input[^>]*name="{name}"[^>]*value="([^"]*)"', page).group(1)
+
+
+def test_a_new_conversation_draft_is_kept_and_restored_with_a_note(client, lou, susan):
+    client.sign_in(lou)
+    saved = client.submit("/messages/new/draft", {"to": "susan", "subject": "Lunch", "body": "Are you free"}, htmx=True)
+    assert saved.status_code == 204
+    page = client.get("/messages/new").text
+    assert 'id="draft-note"' in page and "Your unfinished message" in page
+    assert field_value(page, "to") == "susan" and field_value(page, "subject") == "Lunch"
+    assert composer_text(page.replace('id="body"', 'id="message-body"')) == "Are you free"
+    assert 'data-hx-post="/messages/new/draft"' in page  # the form saves as it is typed
+
+
+def test_a_link_naming_another_recipient_keeps_the_words_and_says_so(client, lou, susan):
+    client.sign_in(lou)
+    client.submit("/messages/new/draft", {"to": "susan", "subject": "Lunch", "body": "Are you free"}, htmx=True)
+    page = client.get("/messages/new?to=rhonda").text
+    assert field_value(page, "to") == "rhonda" and field_value(page, "subject") == "Lunch"
+    assert "now addressed to rhonda" in page and "written to susan" in page
+    same = client.get("/messages/new?to=susan").text
+    assert 'id="draft-note"' in same and "now addressed to" not in same
+
+
+def test_a_refused_new_conversation_keeps_its_draft_and_sending_clears_it(client, lou, susan):
+    client.sign_in(lou)
+    client.submit("/messages/new/draft", {"to": "susan", "subject": "Lunch", "body": "Are you free"}, htmx=True)
+    refused = client.submit("/messages/new", {"to": "nobody_here", "subject": "Lunch", "body": "Are you free?",
+                                              "request_key": "k1"}, htmx=True)
+    assert refused.status_code == 422
+    assert db.session.get(NewConversationDraft, lou.id).body == "Are you free"
+    sent = client.submit("/messages/new", {"to": susan.username, "subject": "Lunch", "body": "Are you free?",
+                                           "request_key": "k2"}, htmx=True)
+    assert sent.status_code == 201
+    db.session.expire_all()
+    assert db.session.get(NewConversationDraft, lou.id) is None
+    assert 'id="draft-note"' not in client.get("/messages/new").text
+    # the form's last autosave, arriving after the send (its timer ran out as Send was pressed), brings nothing back
+    late = client.submit("/messages/new/draft", {"to": susan.username, "subject": "Lunch", "body": "Are you free?",
+                                                 "request_key": "k2"}, htmx=True)
+    assert late.status_code == 204 and db.session.get(NewConversationDraft, lou.id) is None
+
+
+def test_an_emptied_new_conversation_form_forgets_its_draft_and_it_is_its_writers_alone(client, lou, susan):
+    client.sign_in(lou)
+    client.submit("/messages/new/draft", {"to": "susan", "subject": "Lunch", "body": ""})
+    assert db.session.get(NewConversationDraft, lou.id).subject == "Lunch"  # a subject alone is worth keeping
+    client.sign_in(susan)
+    assert 'id="draft-note"' not in client.get("/messages/new").text
+    client.sign_in(lou)
+    client.submit("/messages/new/draft", {"to": "susan", "subject": " ", "body": " "})
+    assert db.session.get(NewConversationDraft, lou.id) is None
+
+
+def test_a_new_conversation_draft_is_exported_and_deleted_with_the_account(client, lou):
+    client.sign_in(lou)
+    client.submit("/messages/new/draft", {"to": "susan", "subject": "Lunch", "body": "Are you free"})
+    exported = account.export(lou)["new_conversation_draft"]
+    assert [(d["to"], d["subject"], d["body"]) for d in exported] == [("susan", "Lunch", "Are you free")]
+    account.delete_account(lou, PASSWORD, keep_posts=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(NewConversationDraft)) == 0
+
+
+def test_the_new_conversation_form_costs_one_query_for_its_draft(client, queries, lou):
+    """The member, their sanction notices, the header's count, and the draft (found or not)."""
+    client.sign_in(lou)
+    client.submit("/messages/new/draft", {"to": "susan", "subject": "Lunch", "body": "Are you free"})
+    db.session.expunge_all()
+    queries.clear()
+    assert 'id="draft-note"' in client.get("/messages/new").text
+    assert len(queries) == 4

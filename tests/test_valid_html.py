@@ -131,6 +131,7 @@ def forum(app, tmp_path):
     answer = messages.add_message(conversation, member, quote_of(first) + "Thanks, _noted_.")  # an attributed quote
     message_moderation.flag_message(answer, admin, "other")  # the crawl reaches /mod/messages/<id>
     message_drafts.save_draft(member, conversation, "Half a thought")  # the member's page says it is a draft
+    message_drafts.save_new_conversation_draft(admin, "someone_else", "Lunch", "Are you free?")  # /messages/new's note
     return admin, member
 
 
@@ -190,12 +191,14 @@ def test_every_page_is_valid_html(app, forum, tmp_path):
         pages.update({f"{url} ({visitor.role})": html for url, html in crawl(client).items()})
         pages.update({f"{url} ({visitor.role})": html for url, html in refused_member_forms(client, visitor).items()})
         pages[f"/held ({visitor.role})"] = client.get("/held").text  # linked from held posts only, deep in a thread
+        pages[f"/messages/new?to= ({visitor.role})"] = client.get(f"/messages/new?to={member.username}").text
     assert len(pages) > 60, sorted(pages)  # the crawl reached the forum, not just the home page
     assert '<details class="spoiler">' in pages["reply (rich preview) (member)"]
     assert all(name in pages for name in ("reply (refused) (admin)", "/settings/profile (refused) (member)",
                                           "/no-such-page", "/held (member)"))
     assert "Waiting for a moderator" in pages["/held (member)"] and "Approve and publish" in pages["/mod (admin)"]
     assert ">Retry<" in pages["/admin (admin)"]
+    assert "now addressed to" in pages["/messages/new?to= (admin)"]  # a draft to others, the link's recipient
     assert any('<cite class="attribution">' in html and 'id="draft-note"' in html
                for url, html in pages.items() if url.startswith("/messages/") and "(member)" in url)
     assert "That file is not a picture" in pages["edit (refused image) (admin)"]

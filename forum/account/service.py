@@ -137,6 +137,7 @@ def export(user: User) -> dict:
                                                                           HeldPost.post_id.is_(None))
                                                    .order_by(HeldPost.id))],
         "conversations": message_export.conversations_of(user),
+        "new_conversation_draft": message_export.new_conversation_draft_of(user),
         "sessions": [{"browser": s.user_agent, "address": s.address, "signed_in": _iso(s.created_at),
                       "last_seen": _iso(s.last_seen_at)}
                      for s in db.session.scalars(select(LoginSession).where(LoginSession.user_id == user.id)

@@ -13,10 +13,11 @@ from .upload import PostUpload, Upload
 from .article import Article
 from .identity import ExternalAccount
 from .sso_token import UsedSsoToken
-from .messages import ConversationParticipant, MessageDraft, MessageFlag, MessageRevision, PrivateConversation, PrivateMessage
+from .messages import (ConversationParticipant, MessageDraft, MessageFlag, MessageRevision, NewConversationDraft,
+                       PrivateConversation, PrivateMessage)
 
 __all__ = ["AllowedEmailDomain", "Appeal", "Article", "Category", "ConversationParticipant", "Draft", "ExternalAccount", "Flag",
-           "HeldPost", "Ignore", "Invite", "LoginSession", "MessageDraft", "MessageFlag", "MessageRevision", "ModAction",
+           "HeldPost", "Ignore", "Invite", "LoginSession", "MessageDraft", "MessageFlag", "MessageRevision", "ModAction", "NewConversationDraft",
            "Notification", "Post", "PostQuote", "PostReaction", "PostRevision", "PostUpload", "PrivateConversation",
            "PrivateMessage", "RateCounter", "RecoveryCode", "RegistrationBlock", "Sanction", "SiteSetting",
            "SiteState", "Thread", "ThreadDraft", "ThreadRead", "ThreadSubscription", "Upload", "UsedSsoToken", "User"]

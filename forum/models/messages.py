@@ -75,6 +75,19 @@ class MessageDraft(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class NewConversationDraft(db.Model):
+    """A member's half-written new conversation (one at a time), kept until it is sent, as a new thread's
+    ThreadDraft is. The recipients are kept as typed, not as keys: a member renamed or gone leaves the words alone."""
+
+    __tablename__ = "new_conversation_drafts"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    recipients: Mapped[str] = mapped_column(String(400), default="")
+    subject: Mapped[str] = mapped_column(String(150), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class PrivateMessage(db.Model):
     __tablename__ = "private_messages"
     __table_args__ = (

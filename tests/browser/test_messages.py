@@ -216,3 +216,38 @@ def test_a_third_member_joins_and_quotes_nothing_private_leaves_and_the_moderato
     row = bob_visitor.page.locator(".conversation-row", has_text="A quiet word")
     expect(row.locator(".badge")).to_have_text("From the moderators")
     assert [error for error in console.errors if "status of 422" not in error] == []
+
+
+def test_a_new_conversation_is_kept_as_a_draft_and_a_link_to_another_member_keeps_its_words(
+        live_app, live_server, new_context, axe_check, screenshot):
+    """Typing saves the new conversation's form; coming back brings it back with a note, and a profile's
+    "Send a private message" to someone else keeps the words but addresses them to that member."""
+    with live_app.app_context():
+        make_user(username="ann", display_name="Ann Archer")
+        make_user(username="bob", display_name="Bob Baker")
+        make_user(username="dan", display_name="Dan Dunn")
+    ann = Visitor(new_context(True), True, name="ann", console=Console())
+    ann.sign_in(live_server, "ann")
+    page = ann.page
+    page.goto(f"{live_server}/messages/new")
+    page.get_by_label("To").fill("bob")
+    page.get_by_label("Subject").fill("Sunday walk")
+    with page.expect_response(lambda response: response.url.endswith("/messages/new/draft")
+                              and "boots" in (response.request.post_data or "")):
+        page.get_by_label("Message").press_sequentially("Bring boots")
+    page.reload()
+    expect(page.locator("#draft-note")).to_contain_text("Your unfinished message from")
+    expect(page.get_by_label("To")).to_have_value("bob")
+    expect(page.get_by_label("Message")).to_have_value("Bring boots")
+    page.goto(f"{live_server}/u/dan")
+    page.get_by_role("link", name="Send a private message").click()
+    expect(page.locator("#draft-note")).to_contain_text("now addressed to dan")
+    expect(page.get_by_label("To")).to_have_value("dan")
+    expect(page.get_by_label("Subject")).to_have_value("Sunday walk")
+    axe_check(page, "the new conversation form with a draft to someone else")
+    screenshot(page, "new-conversation-draft-readdressed")
+    page.get_by_role("button", name="Send message").click()
+    expect(page.get_by_role("heading", name="Sunday walk")).to_be_visible()
+    page.goto(f"{live_server}/messages/new")
+    expect(page.locator("#draft-note")).to_have_count(0)
+    expect(page.get_by_label("Message")).to_have_value("")

@@ -17,7 +17,8 @@ from sqlalchemy.orm import joinedload
 
 from ...database import write_transaction
 from ...extensions import db
-from ...models import ConversationParticipant, MessageDraft, MessageRevision, PrivateConversation, PrivateMessage, User
+from ...models import (ConversationParticipant, MessageDraft, MessageRevision, NewConversationDraft, PrivateConversation,
+                       PrivateMessage, User)
 from ...models.base import utcnow
 from ...models.messages import MESSAGES_FROM
 from ...policy import WriteRefused, check_may_write, links_allowed_for
@@ -113,6 +114,7 @@ def start_conversation(author: User, recipients: list[User], subject: str, body:
             for member_id in member_ids:
                 session.add(ConversationParticipant(conversation_id=conversation.id, user_id=member_id, joined_at=now))
             _new_message(session, conversation, author, body, rendered, allowed, now, request_key)
+            session.execute(delete(NewConversationDraft).where(NewConversationDraft.user_id == author.id))
     except IntegrityError:
         earlier = sent_with(author, request_key) if request_key else None
         if earlier is None:
@@ -290,6 +292,7 @@ def blank_messages_of(session, member_id: int) -> None:
                                                           ConversationParticipant.left_at.is_(None))
                     .values(left_at=utcnow()))
     session.execute(delete(MessageDraft).where(MessageDraft.user_id == member_id))
+    session.execute(delete(NewConversationDraft).where(NewConversationDraft.user_id == member_id))
 
 
 def mark_banned(session, member_id: int, sanction_id: int) -> None:

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ...extensions import db
-from ...models import ConversationParticipant, PrivateConversation, PrivateMessage, User
+from ...models import ConversationParticipant, NewConversationDraft, PrivateConversation, PrivateMessage, User
 from ...models.user import DELETED_NAME
 from ...templating import isotime
 
@@ -15,6 +15,12 @@ def conversations_of(member: User) -> list[dict]:
                                 .where(ConversationParticipant.user_id == member.id)
                                 .order_by(ConversationParticipant.conversation_id))
     return [_conversation(place.conversation, place) for place in places]
+
+
+def new_conversation_draft_of(member: User) -> list[dict]:
+    """The conversation the member began writing and has not sent (none or one), as they typed it."""
+    return [{"to": d.recipients, "subject": d.subject, "body": d.body, "updated_at": _iso(d.updated_at)}
+            for d in db.session.scalars(select(NewConversationDraft).where(NewConversationDraft.user_id == member.id))]
 
 
 def _conversation(conversation: PrivateConversation, place: ConversationParticipant) -> dict:

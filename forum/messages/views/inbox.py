@@ -12,7 +12,7 @@ from ...pagination import requested_page
 from ...refusals import Refusal, show_on
 from .. import bp, service
 from ..forms import MessagesFromForm, NewConversationForm
-from ..service import display
+from ..service import display, drafts
 
 
 @bp.get("/messages")
@@ -26,10 +26,35 @@ def index():
 @bp.get("/messages/new")
 @login_required
 def new_form():
-    """The form to start a conversation, addressed to ?to= (from a profile or a post's menu)."""
-    form = NewConversationForm(formdata=None, to=request.args.get("to", "")[:400],
+    """The form to start a conversation, addressed to ?to= (from a profile or a post's menu), with the
+    member's draft if they left one: a link naming other members keeps the draft's words but its own
+    recipients, and the note says whom the draft was written to."""
+    linked_to = request.args.get("to", "")[:drafts.RECIPIENTS_MAX]
+    form = NewConversationForm(formdata=None, to=linked_to,
                                from_moderators=bool(request.args.get("moderators")) and current_user.is_staff)
-    return render("messages/new.html", "new_form", form=form.keep_key())
+    draft = drafts.new_conversation_draft_for(current_user)
+    readdressed = False
+    if draft is not None:
+        form.subject.data, form.body.data = draft.subject, draft.body
+        if not linked_to.strip():
+            form.to.data = draft.recipients
+        else:
+            readdressed = bool(draft.recipients.strip()) and _names(draft.recipients) != _names(linked_to)
+    return render("messages/new.html", "new_form", form=form.keep_key(), draft=draft, readdressed=readdressed)
+
+
+@bp.post("/messages/new/draft")
+@login_required
+def save_new_draft():
+    """Keep the new conversation's recipients, subject and text server-side (htmx saves them as the member
+    types); 204."""
+    drafts.save_new_conversation_draft(current_user, request.form.get("to", ""), request.form.get("subject", ""),
+                                       request.form.get("body", ""), request.form.get("request_key"))
+    return "", 204
+
+
+def _names(recipients: str) -> set[str]:
+    return {name.lstrip("@").lower() for name in recipients.replace(",", " ").split()}
 
 
 @bp.post("/messages/new")
@@ -61,7 +86,7 @@ def create():
 
 
 def _refused(form, status=422):
-    return render("messages/new.html", "new_form", status=status, form=form.keep_key())
+    return render("messages/new.html", "new_form", status=status, form=form.keep_key(), draft=None)
 
 
 @bp.get("/settings/messages")
