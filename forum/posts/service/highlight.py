@@ -68,9 +68,13 @@ def code_block(code: str, info: str, env: dict) -> str:
     `env` is the render's scratch space; it carries what is left of the time between fences."""
     name = lexer_name(info)
     left = env.setdefault("highlight_seconds", HIGHLIGHT_SECONDS)
-    started = time.thread_time()
     colour = name is not None and left > 0 and max(map(len, code.split("\n"))) <= LINE_MAX
-    tokens = _tokens(code, name, started + left) if colour else None
+    # The lexer first, off the clock: a worker's first use of a language imports it and compiles its
+    # expressions (tens of ms, CSS's more than the whole budget under load), and a post rendered once must
+    # not stay uncoloured for having been that worker's first.
+    lexer = _lexer(name) if colour else None
+    started = time.thread_time()
+    tokens = _tokens(code, lexer, started + left) if colour else None
     env["highlight_seconds"] = left - (time.thread_time() - started)
     if tokens is None:
         return plain_block(code)
@@ -84,10 +88,10 @@ def plain_block(code: str) -> str:
     return f'<pre tabindex="0"><code>{escape(code)}</code></pre>\n'
 
 
-def _tokens(code: str, name: str, deadline: float) -> list | None:
+def _tokens(code: str, lexer, deadline: float) -> list | None:
     """The lexer's tokens for `code`, or None if they were not all found by `deadline` (thread time)."""
     tokens = []
-    for count, token in enumerate(_lexer(name).get_tokens(code), 1):
+    for count, token in enumerate(lexer.get_tokens(code), 1):
         tokens.append(token)
         if count % CHECK_EVERY == 0 and time.thread_time() > deadline:
             return None
