@@ -13,7 +13,7 @@ The thresholds are site settings (forum/settings.py, section "Trust levels").
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from sqlalchemy import func, select
 
 from .extensions import db
@@ -106,7 +106,15 @@ def earned_level(user: User) -> int:
     """The level the member has reached on their own (ignoring a level staff set)."""
     if utcnow() - user.created_at < timedelta(days=site_setting("NEW_MEMBER_MIN_DAYS")):
         return NEW  # too new for any query: most pages of a new member cost nothing here
-    record = record_of(user)
+    # Asked more than once a page (the composer's link policy, the rate limits): the record is counted
+    # once a request, kept on `g` by member (a request's own post may tip it; the next request sees it).
+    kept = g.setdefault("earned_levels", {}) if has_request_context() else {}
+    if user.id not in kept:
+        kept[user.id] = _earned_from(record_of(user))
+    return kept[user.id]
+
+
+def _earned_from(record: Record) -> int:
     level = NEW
     for number in (MEMBER, REGULAR):
         if not _meets(record, number):

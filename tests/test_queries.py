@@ -135,3 +135,25 @@ def test_a_conversation_of_quotes_costs_one_query_more_however_many(client, quer
     small = _message_pages(client, queries, conversations=2, messages=4, quoting=True)
     large = _message_pages(client, queries, conversations=12, messages=15, quoting=True)
     assert small[1] == large[1] == 8
+
+
+def test_an_established_members_record_is_counted_once_a_page(client, queries):
+    """A member past the newcomers' days has their trust level worked out from their record (a count of
+    their posts, what they read, flags on them): the thread page asked it twice, and for a busy member
+    that count was the dearest statement of the page."""
+    from datetime import timedelta
+
+    from forum.models.base import utcnow
+
+    thread = make_thread()
+    member = make_user()
+    member.created_at = utcnow() - timedelta(days=400)
+    db.session.commit()
+    make_reply(thread, author=member, body="An answer of mine.")
+    url = f"/t/{thread.id}-{thread.slug}"
+    client.sign_in(member)
+    db.session.expunge_all()
+    queries.clear()
+    assert client.get(url).status_code == 200
+    records = [statement for statement in queries if "count(posts.id)" in statement and "author_id" in statement]
+    assert len(records) == 1, records
