@@ -111,9 +111,9 @@ def test_a_wrapped_category_keeps_its_pill_beside_it_and_the_queues_hide_is_a_bu
     assert abs(hide.bounding_box()["height"] - dismiss.bounding_box()["height"]) < 2
     screenshot(page, f"queue-{scheme}")
     axe_check(page, f"the review queue, {scheme}")
-    # A post's staff row: "Sanction author" took the standing page's appeal-form style (a rule above,
-    # a margin) from a shared class name, and sat lower than "Hide" beside it on a phone.
+    # A post's staff row: "Sanction author" shared its class name with the standing page's appeal forms,
+    # took their style (a rule above, a margin), and sat lower than "Hide" beside it on a phone.
     page.goto(live_server + f"/t/{thread_id}")
-    sanction = page.locator(".post-actions .sanction-action").last
+    sanction = page.locator(".post-actions .sanction-author").last
     assert sanction.evaluate("e => [getComputedStyle(e).borderTopStyle, getComputedStyle(e).marginTop]") == \
         ["none", "0px"]
