@@ -21,7 +21,7 @@ from ..service.login import begin_second_step, sign_in
 
 OFF = "Signing in with an identity provider is off on this forum. Sign in with your password instead."
 
-bp.app_context_processor(lambda: {"oidc_button_name": oidc.button_name})
+bp.add_app_template_global(oidc.button_name, "oidc_button_name")
 
 
 def _redirect_uri() -> str:

@@ -66,8 +66,10 @@ def sso_login_url(next_path: str | None = None) -> str:
     return base + ("&" if "?" in base else "?") + urlencode({"return_to": back})
 
 
-bp.app_context_processor(lambda: {"sso_login_url": sso_login_url, "has_password": has_password,
-                                  "password_accounts": sso.password_accounts, "sso_enabled": sso.enabled})
+# Template globals, as the other blueprints lend theirs: set once, not a context processor run at every render.
+for _name, _function in (("sso_login_url", sso_login_url), ("has_password", has_password),
+                         ("password_accounts", sso.password_accounts), ("sso_enabled", sso.enabled)):
+    bp.add_app_template_global(_function, _name)
 
 
 def _refused(refusal: Refusal, back: str):
