@@ -42,10 +42,14 @@ dev: install-run ## The Flask development server, with reloading and the debugge
 	PROMETHEUS_MULTIPROC_DIR=$(METRICS_DIR) $(FLASK) run --debug --port $(PORT)
 
 # The architecture (import-linter's contracts in pyproject.toml) and ruff first: both take a second.
+# The tests are split between TEST_PROCESSES processes (pytest-xdist), a test file's tests kept together in
+# one (a file's fixtures may share a database or a Redis number); each process has its own test database
+# (tests/conftest.py). TEST_PROCESSES=0 runs them all in this one process.
+TEST_PROCESSES ?= 2
 test: checker install browser deploy-tools ## Check the import layers and lint, then run every test (SQLite, or FORUM_TEST_DATABASE_URL)
 	$(BIN)/lint-imports
 	$(BIN)/ruff check
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
 
 bench: install ## Measure rendering, then the pages under load against hello-world; tables in bench-results/
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } \

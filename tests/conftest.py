@@ -4,15 +4,18 @@ import math
 import os
 import re
 import weakref
+from pathlib import Path
 
 import pytest
 from flask import g, has_app_context, has_request_context
 from flask.testing import FlaskClient
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 
 from forum import create_app, settings
 from forum.database import WRITE_OPTION, new_pages_version
 from forum.extensions import db
+from tests.app_servers import fresh_pg_database
 
 # The smtp_server fixture, for every test that reads the mail the forum sends; lou and susan, who write
 # to each other in the private conversation tests.
@@ -73,10 +76,22 @@ def _every_apps_pool_closed():
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory):
-    return os.environ.get("FORUM_TEST_DATABASE_URL") or (
-        "sqlite:///" + str(tmp_path_factory.mktemp("db") / "forum.sqlite3")
-    )
+def database_url(tmp_path_factory, worker_id):
+    """SQLite in this run's temporary folder, or FORUM_TEST_DATABASE_URL. When `make test` splits the run
+    between processes (pytest-xdist), each has its own: a temporary folder each, and a database each
+    named after the given one with the process's name added (test_gw0 on PostgreSQL, made afresh;
+    forum_gw0.sqlite3 for a SQLite file)."""
+    url = os.environ.get("FORUM_TEST_DATABASE_URL")
+    if not url:
+        return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "forum.sqlite3")
+    given = make_url(url)
+    if worker_id == "master" or given.database in (None, "", ":memory:"):
+        return url
+    name = Path(given.database)
+    own = given.set(database=str(name.with_stem(f"{name.stem}_{worker_id}"))).render_as_string(hide_password=False)
+    if given.get_backend_name() == "postgresql":
+        fresh_pg_database(own)
+    return own
 
 
 @pytest.fixture(scope="session")

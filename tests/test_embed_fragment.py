@@ -85,7 +85,8 @@ def test_the_fragment_runs_nothing(client, article_thread):
     selectors = [rule.split("{")[0].split("*/")[-1].strip() for rule in rules]
     assert selectors and all(part.strip().startswith(".forum-fragment")
                              for selector in selectors for part in selector.split(",")), selectors
-    assert "49" not in "".join(markup.text)
+    text = "".join(markup.text)
+    assert "{{ 7*7 }}" in text and " 49" not in text  # shown as written, not worked out (a time may hold "49")
 
 
 def test_an_unchanged_fragment_is_a_304(client, article_thread):

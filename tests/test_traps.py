@@ -81,7 +81,7 @@ def test_a_form_sent_too_fast_comes_back_with_a_message_and_what_was_typed(clien
     "",  # left out
     "garbage",
     URLSafeSerializer("another key", salt=traps.STAMP_SALT).dumps(["register", time.time() - 60]),  # forged
-])
+], ids=["left-out", "garbage", "forged"])  # one name in every process of a split run, not the stamp's time
 def test_the_fill_time_cannot_be_left_out_or_forged(client, later, stamp):
     data = register_fields(client, shown=stamp)
     later(60)
