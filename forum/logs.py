@@ -192,15 +192,18 @@ def configure_error_reporter(app) -> None:
     if not app.config["SENTRY_DSN"]:
         return
     import sentry_sdk
+    from sentry_sdk.integrations.huey import HueyIntegration
     from sentry_sdk.integrations.logging import LoggingIntegration
 
     # Events come from report_exception alone; log records stay breadcrumbs, not events of their own.
+    # Not the SDK's own Huey integration: it adds a `sentry_headers` argument to every queued job, which
+    # a worker without the SDK (no DSN in its environment) passes on to the job, failing every one.
     off = {"mode": "off"}
     collected = {"user_info": False, "cookies": off, "http_headers": {"request": off},
                  "http_bodies": [], "url_query_params": off, "stack_frame_variables": False,
                  "database_query_data": False}
     options = {"data_collection": collected, "integrations": [LoggingIntegration(event_level=None)],
-               **app.config["SENTRY_OPTIONS"]}
+               "disabled_integrations": [HueyIntegration], **app.config["SENTRY_OPTIONS"]}
     sentry_sdk.init(dsn=app.config["SENTRY_DSN"], **options)
     app.extensions["error_reporter"] = sentry_sdk
 

@@ -8,13 +8,15 @@ import re
 import sys
 
 import pytest
+import sentry_sdk
 from sentry_sdk.transport import Transport
 
-from forum import create_app, logs
+from forum import create_app, jobs, logs
 from forum.extensions import db
 from forum.logs import StandardErrorHandler
 from tests.conftest import HTMX, test_config
 from tests.factories import make_user
+from tests.test_jobs import queue_mail
 
 REQUEST_LINE = re.compile(r"^\S+ \S+ INFO forum\.requests \[(?P<id>[^\]]+)\] (?P<method>\S+) (?P<path>\S+) "
                           r"(?P<status>\d{3}) (?P<ms>[\d.]+)ms member=(?P<member>\S+)$")
@@ -201,9 +203,20 @@ class Caught(Transport):
         self.envelopes.append(envelope)
 
 
-def test_errors_go_to_the_error_reporter_when_a_dsn_is_set(make_app):
+REPORTING = {"SENTRY_DSN": "https://public@errors.invalid/1", "SENTRY_OPTIONS": {"transport": Caught}}
+
+
+@pytest.fixture
+def reporter_switched_off():
+    """The error reporter is the SDK's, one per process: switched off after the test, or every later
+    test in this process would report through it (and find its integrations at work)."""
+    yield
+    sentry_sdk.get_global_scope().set_client(None)
+
+
+def test_errors_go_to_the_error_reporter_when_a_dsn_is_set(make_app, reporter_switched_off):
     Caught.envelopes = []
-    app = failing_app(make_app, SENTRY_DSN="https://public@errors.invalid/1", SENTRY_OPTIONS={"transport": Caught})
+    app = failing_app(make_app, **REPORTING)
     try:
         response = app.test_client().get("/_fails?q=private-query", headers={"Cookie": "session=private-cookie",
                                                                              "X-Forwarded-For": "198.51.100.23"})
@@ -216,6 +229,19 @@ def test_errors_go_to_the_error_reporter_when_a_dsn_is_set(make_app):
     assert event["exception"]["values"][-1]["value"] == "the gears jammed"
     sent = json.dumps(event)
     assert "private-" not in sent and "198.51.100.23" not in sent  # no cookies, query, headers
+
+
+def test_a_job_queued_by_an_app_that_reports_errors_runs_in_a_worker_that_does_not(make_app, reporter_switched_off,
+                                                                                 tmp_path):
+    """The SDK's Huey integration would add its own argument to each queued job, and a worker without a
+    DSN (or without the SDK) would then fail every job with a TypeError."""
+    app = make_app(**REPORTING, JOBS_IMMEDIATE=False, JOBS_FILE=str(tmp_path / "jobs.sqlite3"), MAIL_SERVER="127.0.0.1")
+    try:
+        queue_mail(app)
+        [task] = jobs.queue.pending()
+        assert task.name == "mail.deliver" and set(task.kwargs) == {"request_id"}
+    finally:
+        make_app()  # the queue back in the tests' immediate mode
 
 
 def test_without_a_dsn_nothing_is_reported(make_app):
