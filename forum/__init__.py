@@ -4,7 +4,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import (cleaning, cli, compression, config, database, errors, htmx, ids, jobs, logs, metrics, page_cache, policy,
-               security, settings, templating, timing)
+               security, settings, templating, timing, unchanged)
 from .account import bp as account_bp
 from .posts import html_cache
 from .admin import bp as admin_bp
@@ -23,6 +23,7 @@ from .posts import bp as posts_bp
 from .search import bp as search_bp
 from .search.service.index import alembic_include_name
 from .threads import bp as threads_bp
+from .threads.views import reply_form, rows as thread_rows
 
 
 def create_app(test_config=None):
@@ -41,6 +42,7 @@ def create_app(test_config=None):
     cleaning.register(app)  # no control characters in any text a visitor sends (forum/cleaning.py)
     timing.register(app)  # first in, last out: the header covers every other hook
     page_cache.register(app)  # guests' pages answered from memory (see forum/page_cache.py)
+    unchanged.register(app)  # answers every reader shares, kept until the site changes (forum/unchanged.py)
     compression.register(app)  # around the page cache: gzip for what holds no secret (forum/compression.py)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config.bundled("migrations")), render_as_batch=True,
@@ -51,6 +53,8 @@ def create_app(test_config=None):
     database.configure(app)
     templating.configure(app)
     html_cache.register(app)  # posts' HTML kept per worker (see forum/posts/html_cache.py)
+    thread_rows.register(app)  # thread lists' rows kept per worker (see forum/threads/views/rows.py)
+    reply_form.register(app)  # thread pages' reply form kept per worker (see forum/threads/views/reply_form.py)
     htmx.register(app)
     for blueprint in (auth_bp, account_bp, threads_bp, posts_bp, members_bp, notifications_bp, moderation_bp, admin_bp,
                       feeds_bp, search_bp, ops_bp, messages_bp, embed_bp):
@@ -59,9 +63,9 @@ def create_app(test_config=None):
     metrics.register(app)
     jobs.configure(app)  # the job queue: Redis, instance/jobs.sqlite3, or at once (forum/jobs.py)
     app.before_request(policy.guard_writes)
-    app.context_processor(lambda: {"sanction_notices": policy.shown_notices,
-                                   "unread_notifications": notifications.unread_summary,
-                                   "waiting_for_review": moderation_flags.waiting_for_review})
+    app.jinja_env.globals.update(sanction_notices=policy.shown_notices,  # globals: no context processor per render
+                                 unread_notifications=notifications.unread_summary,
+                                 waiting_for_review=moderation_flags.waiting_for_review)
     app.after_request(htmx.add_vary)
     app.after_request(security.add_headers)
     app.cli.add_command(cli.forum)

@@ -104,6 +104,10 @@ class Defaults:
     # Each post's HTML on thread pages is kept in each worker's memory, up to this many bytes (0 turns it
     # off). See forum/posts/html_cache.py.
     POST_HTML_CACHE_BYTES = 32 * 1024 * 1024
+    # The same for each row of thread lists (forum/threads/views/rows.py).
+    THREAD_ROW_CACHE_BYTES = 8 * 1024 * 1024
+    # The same for the reply form of thread pages (forum/threads/views/reply_form.py).
+    COMPOSER_CACHE_BYTES = 4 * 1024 * 1024
     # Comments under articles (forum/embed/, README "Comments under articles"): the publisher sites allowed
     # to embed them (a list of origins), the category (slug) their threads go in, and who starts them ("":
     # the first admin). /admin/settings changes the three. EMBED_LOOKS: each publisher's colours and font in

@@ -3,12 +3,14 @@
 import secrets
 from contextlib import contextmanager
 
+from flask import has_app_context
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from .extensions import db
 from .models import SiteState
+from .unchanged import forget_version
 
 WRITE_OPTION = "forum_write"
 
@@ -67,6 +69,8 @@ def write_transaction(public: bool = True):
         if public:
             new_pages_version(session)
         session.commit()
+        if public and has_app_context():
+            forget_version()  # what this request reads next is kept under the version it just wrote
     except BaseException:
         session.rollback()
         session.info.pop(AFTER_COMMIT, None)

@@ -20,7 +20,7 @@ from .extensions import db, login_manager
 from .models import Article, Category, Post, Sanction, Thread, User
 from .models.base import utcnow
 from .models.moderation import READ_ONLY_KINDS
-from .trust import abilities
+from .trust import reaches_member
 
 
 # --- Reading ---------------------------------------------------------------------------------
@@ -51,6 +51,29 @@ def guest_kept_out(thread: Thread, viewer) -> bool:
     return thread.category.members_only or (thread.article is not None and thread.article.members_only)
 
 
+def listed_count(viewer, category_id: int | None = None):
+    """SQL: how many threads a list shows `viewer` (of one category, or of all): those not removed that
+    readable_by lets them read. Counted per category they may read, from ix_threads_category_shown
+    without reading the threads' rows; a guest's members-only articles' threads are few and counted
+    apart, then taken off (asked of every row, as readable_by asks it, that condition cost more than
+    the count). tests/test_listed_count.py holds it to readable_by."""
+    guest = reader_kind(viewer) == "guest"
+    categories = select(Category.id)
+    if category_id is not None:
+        categories = categories.where(Category.id == category_id)
+    if guest:
+        categories = categories.where(Category.members_only.is_(False))
+    shown = (Thread.removed_at.is_(None), Thread.category_id.in_(categories))
+    total = select(func.count()).select_from(Thread).where(*shown).scalar_subquery()
+    if not guest:
+        return select(total)
+    hidden = (select(func.count()).select_from(Article)  # from the articles: asked of each thread, as slow
+              .where(Article.members_only.is_(True),
+                     select(Thread.id).where(Thread.id == Article.thread_id, *shown).exists())
+              .scalar_subquery())
+    return select(total - hidden)
+
+
 def members_only_threads():
     """SQL: the ids of the threads guests may not read (members-only categories', members-only articles')."""
     return (select(Thread.id).join(Category, Category.id == Thread.category_id)
@@ -61,10 +84,23 @@ def members_only_threads():
 def readable_by(viewer):
     """The SQL condition on Thread for the threads `viewer` may read: all but removed ones for staff,
     and no members-only category's threads for guests. Lists, search, feeds and profiles use it."""
+    return readable_by_kind(reader_kind(viewer))
+
+
+def reader_kind(viewer) -> str:
+    """"guest", "member" or "staff": all readable_by tells apart. Answers kept for every reader of a kind
+    (forum.unchanged), and statements built once, are keyed by it."""
+    if getattr(viewer, "is_staff", False):
+        return "staff"
+    return "member" if getattr(viewer, "is_authenticated", False) else "guest"
+
+
+def readable_by_kind(kind: str):
+    """readable_by for any reader of this kind (reader_kind): for a statement built once per kind."""
     conditions = []
-    if not getattr(viewer, "is_staff", False):
+    if kind != "staff":
         conditions.append(Thread.removed_at.is_(None))
-    if not getattr(viewer, "is_authenticated", False):
+    if kind == "guest":
         conditions.append(Thread.category_id.not_in(select(Category.id).where(Category.members_only)))
         conditions.append(Thread.id.not_in(select(Article.thread_id).where(Article.members_only)))
     return and_(true(), *conditions)
@@ -110,8 +146,8 @@ def may_change(user, post: Post) -> bool:
 
 
 def links_allowed_for(author: User) -> bool:
-    """Whether the member's trust level publishes their links (forum/trust.py's table)."""
-    return abilities(author).links
+    """Whether the member's trust level publishes their links (forum/trust.py's table: from MEMBER on)."""
+    return reaches_member(author)
 
 
 # What a member under a read-only sanction may still do.
@@ -199,7 +235,7 @@ def guard_writes():
         return None
     if request.endpoint in ALLOWED_WHILE_READ_ONLY:
         return None
-    for sanction in active_sanctions(db.session, current_user.id):
+    for sanction in notices_for(current_user):
         if sanction.kind in READ_ONLY_KINDS:
             raise refusal_for(sanction)
     return None
@@ -212,6 +248,12 @@ def notices_for(user) -> list[Sanction]:
     if getattr(g, "sanctions_of", (None,))[0] != user.id:
         g.sanctions_of = (user.id, active_sanctions(db.session, user.id))
     return g.sanctions_of[1]
+
+
+def known_unsanctioned(user_id: int) -> None:
+    """The member was read in this request with no sanction in force (forum/member_state.py):
+    notices_for needs no query of its own."""
+    g.sanctions_of = (user_id, [])
 
 
 def shown_notices(user) -> list[Sanction]:

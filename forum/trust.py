@@ -4,17 +4,19 @@ LEVELS below is the one table of what each level may do (the README copies it). 
 worked out when it is asked for, from columns already on their row (when they joined, the level staff
 set) and, only once they are old enough for the next level, one query that counts their posts, the posts
 they have read and the flags their posts received. A new member, the common case on a hot page, costs no
-query at all. Staff set a level by hand (users.trust_level_set, logged in the modlog); staff themselves
-have the top level's abilities.
+query at all. Whose links are published (the question every composer asks) needs only "at least member",
+so `reaches_member` counts only as far as that level's thresholds. Staff set a level by hand
+(users.trust_level_set, logged in the modlog); staff themselves have the top level's abilities.
 
 The thresholds are site settings (forum/settings.py, section "Trust levels").
 """
 
+import functools
 from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app, g, has_request_context
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from .extensions import db
 from .models import Flag, Post, ThreadRead, User
@@ -112,6 +114,48 @@ def earned_level(user: User) -> int:
     if user.id not in kept:
         kept[user.id] = _earned_from(record_of(user))
     return kept[user.id]
+
+
+def reaches_member(user: User) -> bool:
+    """Whether the member has reached at least MEMBER, the level that publishes their links (level_of(user)
+    >= MEMBER, asked of their record only as far as MEMBER's thresholds): their posts are counted up to
+    NEW_MEMBER_MIN_POSTS and their reading over at most TRUST_MEMBER_MIN_READ rows, so a busy member's
+    page reads a few index entries, not their whole history; flags, a regular's rule, are not asked."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_staff or user.trust_level_set is not None:
+        return level_of(user) >= MEMBER
+    if utcnow() - user.created_at < timedelta(days=site_setting("NEW_MEMBER_MIN_DAYS")):
+        return False
+    kept = g.setdefault("reaches_member", {}) if has_request_context() else {}
+    if user.id not in kept:
+        earned = g.get("earned_levels", {}).get(user.id) if has_request_context() else None
+        kept[user.id] = earned >= MEMBER if earned is not None else _meets_member(user)
+    return kept[user.id]
+
+
+def _meets_member(user: User) -> bool:
+    """MEMBER's posts and reading (its days are checked already), each counted only as far as it asks."""
+    posts_needed, read_needed = site_setting("NEW_MEMBER_MIN_POSTS"), site_setting("TRUST_MEMBER_MIN_READ")
+    posts, read, rows = db.session.execute(_member_counts_query(), {
+        "user_id": user.id, "posts_needed": posts_needed, "read_needed": read_needed}).one()
+    if posts < posts_needed:
+        return False
+    if read < read_needed and rows == read_needed:  # rows that held little read (a row begun, say): sum them all
+        read = db.session.scalar(select(func.coalesce(func.sum(ThreadRead.read_count), 0))
+                                 .where(ThreadRead.user_id == user.id))
+    return read >= read_needed
+
+
+@functools.cache
+def _member_counts_query():
+    """Built once, with bind parameters: building it (and its cache key) cost a page more than running it."""
+    some_posts = select(Post.id).where(Post.author_id == bindparam("user_id")).limit(bindparam("posts_needed"))
+    first_reads = (select(ThreadRead.read_count).where(ThreadRead.user_id == bindparam("user_id"))
+                   .limit(bindparam("read_needed")).subquery())
+    return select(select(func.count()).select_from(some_posts.subquery()).scalar_subquery(),
+                  select(func.coalesce(func.sum(first_reads.c.read_count), 0)).scalar_subquery(),
+                  select(func.count()).select_from(first_reads).scalar_subquery())
 
 
 def _earned_from(record: Record) -> int:

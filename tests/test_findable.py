@@ -96,6 +96,22 @@ def test_a_removed_opening_post_is_not_quoted_in_the_description(client):
     assert meta(page, "description").startswith("Gone: a thread in")
 
 
+def test_a_later_pages_description_follows_the_opening_posts_edit_and_removal(app, client):
+    """Pages after the first read the opening post's words alone (issue 18): an edit and a removal show."""
+    app.config["POSTS_PER_PAGE"] = 1
+    author = make_user()
+    thread = make_thread(author=author, title="Gone", body="The first words.")
+    make_reply(thread)
+    later = f"/t/{thread.id}-{thread.slug}?page=2"
+    assert meta(client.get(later).text, "description") == "The first words."
+    opening = db.session.scalars(db.select(Post).where(Post.thread_id == thread.id).order_by(Post.id)).first()
+    posts.edit_post(opening, author, "The edited words.", None)
+    assert meta(client.get(later).text, "description") == "The edited words."
+    posts.delete_post(opening, author)
+    description = meta(client.get(later).text, "description")
+    assert "edited" not in description and description.startswith("Gone: a thread in")
+
+
 def test_base_url_names_the_canonical_host(app, client):
     app.config["BASE_URL"] = "https://forum.example.org"
     assert canonical(client.get("/").text) == "https://forum.example.org/"

@@ -150,10 +150,11 @@ def test_a_new_conversation_draft_is_exported_and_deleted_with_the_account(clien
 
 
 def test_the_new_conversation_form_costs_one_query_for_its_draft(client, queries, lou):
-    """The member, their sanction notices, the header's count, and the draft (found or not)."""
+    """The member with their own state (sanction notices, the header's count: forum/member_state.py),
+    and the draft (found or not)."""
     client.sign_in(lou)
     client.submit("/messages/new/draft", {"to": "susan", "subject": "Lunch", "body": "Are you free"})
     db.session.expunge_all()
     queries.clear()
     assert 'id="draft-note"' in client.get("/messages/new").text
-    assert len(queries) == 4
+    assert len(queries) == 2

@@ -73,6 +73,32 @@ def test_the_inbox_counts_unread_messages_and_lists_the_latest_first(client, lou
     assert client.get("/messages").text.count("unread</span>") == 1 + 1  # Older's count, and the header's
 
 
+def test_the_inbox_names_the_others_as_the_reader_may_see_them(client, app, lou, rhonda):
+    from forum.auth.service import accounts
+
+    accounts.update_profile(rhonda, "Rhonda Bird", "short")
+    moderator = make_user(username="mona", display_name="Mona Mod", role="moderator")
+    start(rhonda, lou, moderator, subject="Three of us")
+    client.sign_in(lou)
+    assert "with <bdi>Mona Mod</bdi>, <bdi>Rhonda B.</bdi>" in client.get("/messages").text
+    staff = app.test_client()
+    staff.sign_in(moderator)
+    assert "with <bdi>Lou Dobbs</bdi>, <bdi>Rhonda Bird</bdi>" in staff.get("/messages").text  # staff see full names
+
+
+def test_a_silenced_member_is_offered_no_control_on_a_conversation(client, lou, susan):
+    conversation = start(susan, lou)
+    service.add_message(conversation, lou, "My own words.")
+    client.sign_in(lou)
+    page = client.get(f"/messages/{conversation.id}").text
+    assert page.count("quote-action") == 2 and "flag-action" in page and ">Edit</a>" in page
+    sanctions.issue(make_user(role="moderator"), lou, sanctions.SanctionRequest(kind="silence", reason="Calm down"))
+    page = client.get(f"/messages/{conversation.id}").text
+    assert "You cannot send messages now" in page
+    for control in ("quote-action", "flag-action", ">Edit</a>", ">Delete</button>", "Leave the conversation"):
+        assert control not in page
+
+
 def test_the_inbox_is_paged(client, lou, susan, monkeypatch):
     from forum.messages.service import display
     monkeypatch.setattr(display, "INBOX_PER_PAGE", 2)

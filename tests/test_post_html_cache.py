@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from forum import kept_html
 from forum.account import service as account
 from forum.admin.service import members as admin_members
 from forum.auth.service import accounts
@@ -243,7 +244,7 @@ def test_each_member_gets_their_own_csrf_token_and_a_guest_none(app, thread):
         client = app.test_client()
         sign_in(client, make_user(username=name))
         text = page(app, client, thread)
-        assert html_cache.CSRF_SLOT not in text
+        assert kept_html.CSRF_SLOT not in text
         in_posts = set(re.findall(r'name="csrf_token" value="([^"]+)"', posts_of(text)))
         assert len(in_posts) == 1
         tokens.append(in_posts.pop())
@@ -263,8 +264,8 @@ def test_staff_are_rendered_afresh_with_their_tools(app, client, thread):
 def test_relative_times_keep_growing_older(app, client, thread, monkeypatch):
     sign_in(client, make_user(username="mara"))
     assert "just now" in page(app, client, thread)
-    later = html_cache.utcnow() + timedelta(hours=3)
-    monkeypatch.setattr(html_cache, "utcnow", lambda: later)
+    later = kept_html.utcnow() + timedelta(hours=3)
+    monkeypatch.setattr(kept_html, "utcnow", lambda: later)
     monkeypatch.setattr("forum.templating.utcnow", lambda: later)
     text = page(app, client, thread)
     assert "3 hours ago" in text and "just now" not in posts_of(text)
@@ -272,13 +273,23 @@ def test_relative_times_keep_growing_older(app, client, thread, monkeypatch):
 
 def test_no_post_can_name_a_slot():
     """The markers hold a secret made when the worker starts: a post cannot contain one on purpose."""
-    assert len(html_cache.CSRF_SLOT) > 40 and "csrf" in html_cache.CSRF_SLOT
+    assert len(kept_html.CSRF_SLOT) > 40 and "csrf" in kept_html.CSRF_SLOT
 
 
 def test_the_store_forgets_the_least_recently_used_post_beyond_its_size():
-    store = html_cache.PostHtmlCache(max_bytes=250)
+    store = kept_html.KeptHtml(max_bytes=250)
     store.put("a", "x", 100)
     store.put("b", "y", 100)
     assert store.get("a") == "x"  # now the most recently used
     store.put("c", "z", 100)
     assert store.get("b") is None and store.get("a") == "x" and store.get("c") == "z"
+
+
+@pytest.mark.parametrize("ask", ["page", "fragment"])
+def test_no_slot_is_left_in_a_page_or_its_posts_fragment(app, client, thread, ask):
+    """The slots are filled once for all of a page's posts: the posts alone (htmx, ?page=N) too."""
+    sign_in(client, make_user(username="mara"))
+    for _ in range(2):  # rendered, then kept
+        answer = client.fragment(address(thread)) if ask == "fragment" else client.get(address(thread))
+        assert answer.status_code == 200 and 'class="post' in answer.text
+        assert kept_html.MARK not in answer.text and 'name="csrf_token" value="' in answer.text

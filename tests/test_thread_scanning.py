@@ -60,6 +60,32 @@ def test_post_numbers_count_every_post_before_it_across_pages_and_orders(app, cl
     assert f'href="/p/{replies[-2].id}"><span class="post-number">#4</span>' in newest
 
 
+@pytest.mark.parametrize("reader", ["guest", "member"])
+def test_every_page_in_every_order_numbers_each_post_by_its_place_removed_ones_too(app, client, reader):
+    """A page's numbers come from its place in the thread (its offset, read oldest or newest first): they
+    must be what counting the posts before each one gives, after a removal and a deletion too."""
+    from forum.moderation.service import flags
+    from forum.posts import service as posts
+    from forum.posts.service import reactions
+
+    app.config["POSTS_PER_PAGE"] = 3
+    thread = make_thread(body="opening")
+    replies = [make_reply(thread, body=f"reply {n}") for n in range(1, 8)]  # posts #2 to #8
+    flags.hide_post(make_user(role="moderator"), replies[1], "Off topic")
+    posts.delete_post(replies[4], replies[4].author)
+    reactions.react(make_user(), replies[5], "like")  # "top" puts #7 first
+    if reader == "member":
+        client.sign_in(make_user())
+    ids = list(db.session.scalars(db.select(Post.id).where(Post.thread_id == thread.id).order_by(Post.id)))
+    for order in ("oldest", "newest", "top"):
+        seen = {}
+        for number in (1, 2, 3):
+            page = client.get(thread_url(thread) + f"?order={order}&page={number}").text
+            seen.update((int(post_id), int(place)) for post_id, place in
+                        re.findall(r'<a class="permalink" href="/p/(\d+)"><span class="post-number">#(\d+)</span>', page))
+        assert seen == {post_id: place for place, post_id in enumerate(ids, 1)}, order
+
+
 def test_a_post_alone_keeps_its_number(client):
     thread = make_thread(body="opening")
     make_reply(thread)

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -32,7 +32,11 @@ class Thread(db.Model):
     __tablename__ = "threads"
     # The order of thread lists (pinned first, then latest activity), read straight from an index.
     __table_args__ = (Index("ix_threads_category_activity", "category_id", "pinned", "last_post_at", "id"),
-                      Index("ix_threads_activity", "pinned", "last_post_at", "id"))
+                      Index("ix_threads_activity", "pinned", "last_post_at", "id"),
+                      # How many threads a list shows (policy.listed_count), without reading their rows. Like
+                      # posts' ix_posts_author_shown: partial on SQLite, removed_at carried on PostgreSQL.
+                      Index("ix_threads_category_shown", "category_id", sqlite_where=text("removed_at IS NULL"),
+                            postgresql_include=["removed_at"]))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
@@ -69,6 +73,11 @@ class Post(db.Model):
         Index("ix_posts_thread_reactions", "thread_id", "reaction_count", "id"),  # a thread read "top" first
         # The admin charts: posts per day and the busiest threads of a period, read from the index alone.
         Index("ix_posts_created_thread", "created_at", "thread_id"),
+        # How many posts a profile shows (members.service.profiles), without reading their rows. Not a
+        # partial index on PostgreSQL, nor removal a key column there: its planner would take any index
+        # naming "removal IS NULL" for the search's shown-posts condition instead of the full-text index.
+        Index("ix_posts_author_shown", "author_id", "thread_id", sqlite_where=text("removal IS NULL"),
+              postgresql_include=["removal"]),
         # A form carries a one-time key, so a double click or a retried submission cannot post twice.
         UniqueConstraint("author_id", "request_key", name="uq_posts_author_request_key"),
     )

@@ -3,6 +3,7 @@
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
+from .. import member_state
 from ..database import write_transaction
 from ..extensions import db
 from ..models import ConversationParticipant, Notification, Post, PrivateConversation, Thread
@@ -22,6 +23,8 @@ def unread_summary(user) -> tuple[int, str]:
     the same as before."""
     if not getattr(user, "is_authenticated", False):
         return 0, "0"
+    if (state := member_state.of(user)) is not None and state.unread is not None:
+        return state.unread  # read with the member (forum/member_state.py)
     unread_conversations = (select(ConversationParticipant.conversation_id)
                             .join(PrivateConversation, PrivateConversation.id == ConversationParticipant.conversation_id)
                             .where(ConversationParticipant.user_id == user.id, ConversationParticipant.left_at.is_(None),
@@ -37,6 +40,8 @@ def unread_summary(user) -> tuple[int, str]:
 
 def unread_conversations(user) -> int:
     """How many of the member's private conversations have messages they have not read."""
+    if (state := member_state.of(user)) is not None and state.conversations is not None:
+        return state.conversations  # read with the member (forum/member_state.py)
     return db.session.scalar(select(func.count()).select_from(ConversationParticipant).join(
         PrivateConversation, PrivateConversation.id == ConversationParticipant.conversation_id).where(
         ConversationParticipant.user_id == user.id, ConversationParticipant.left_at.is_(None),

@@ -21,9 +21,10 @@ used. These are the rules, and the only place they live:
   of its quotes are of members they ignore.
 - The site's settings as this worker read them, and the app's root path.
 
-Two parts differ per answer and are left as slots, filled in for each one: the CSRF token of the
-reader's forms, and "3 minutes ago" (which grows older with no change at all). The slots' markers hold
-a random secret made when the worker starts, so no post's text can name them.
+Two parts differ per answer and are left as slots (forum.kept_html), filled in for each one: the
+CSRF token of the reader's forms, and "3 minutes ago" (which grows older with no change at all).
+`post_html` leaves them for the page's posts to be filled all at once (the `fill_post_slots` filter
+around them: one pass over the page, not one per post).
 
 Staff are never served from here (their posts carry moderation forms with per-request errors), and
 neither is a partial asked with extras (a focused post, a just-pressed reaction): those render as before.
@@ -31,22 +32,13 @@ POST_HTML_CACHE_BYTES bounds each worker's share (0 turns the cache off). The me
 round trip to a shared store per post would cost about what rendering it does.
 """
 
-import re
-import secrets
-import threading
-from collections import OrderedDict
-from datetime import datetime, timedelta
-
 from flask import current_app, render_template, request
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
+from ..kept_html import KeptHtml, csrf_slot, fill, settings_key, timestamp_slot
 from ..models import Post, User
-from ..models.base import utcnow
 from ..policy import may_change
-from ..settings import store
-from ..templating import ago_in_words, timestamp_with
 
 TEMPLATE = "posts/_post.html"
 NOT_SHOWN_POST = {"body", "search_text", "request_key"}
@@ -54,14 +46,11 @@ NOT_SHOWN_USER = {"password_hash", "session_token", "totp_secret", "totp_last_st
 POST_COLUMNS = tuple(c.key for c in Post.__mapper__.column_attrs if c.key not in NOT_SHOWN_POST)
 USER_COLUMNS = tuple(c.key for c in User.__mapper__.column_attrs if c.key not in NOT_SHOWN_USER)
 
-_MARK = secrets.token_hex(12)
-CSRF_SLOT = f"{_MARK}csrf{_MARK}"
-_AGO = re.compile(f"{_MARK}ago(-?[0-9]+){_MARK}")
-
 
 def post_html(post, convo, thread) -> Markup:
-    """The post as templates/posts/_post.html shows it to the current reader, from memory if kept. The
-    thread is for staff's tools alone (an article's editors' pick): no kept post shows anything of it."""
+    """The post as templates/posts/_post.html shows it to the current reader, from memory if kept, its
+    slots still to fill (`fill_post_slots`). The thread is for staff's tools alone (an article's
+    editors' pick): no kept post shows anything of it."""
     cache = current_app.extensions.get("post_html")
     reader = current_user._get_current_object()  # the proxy costs more than the rest of a lookup
     if cache is None or getattr(reader, "is_staff", False):
@@ -69,20 +58,23 @@ def post_html(post, convo, thread) -> Markup:
     key = _key(post, convo, reader)
     html = cache.get(key)
     if html is None:
-        html = render_template(TEMPLATE, post=post, convo=convo, csrf_token=_csrf_slot, timestamp=_timestamp_slot)
+        html = render_template(TEMPLATE, post=post, convo=convo, csrf_token=csrf_slot, timestamp=timestamp_slot)
         cache.put(key, html, _size(key, html))
-    return Markup(_fill(html))
+    return Markup(html)
+
+
+def fill_post_slots(html: str) -> Markup:
+    """The page's posts with this answer's CSRF token and times (a filter around the posts' loop)."""
+    return Markup(fill(str(html)))
 
 
 def _key(post, convo, reader) -> tuple:
     """Everything the partial shows about `post` to `reader` (the module's docstring says why each)."""
     author, parent = post.author, post.parent
     reader_id = reader.id if reader.is_authenticated else None
-    values = post.__dict__
-    author_values = author.__dict__
     return (
-        tuple(values.get(name) for name in POST_COLUMNS),
-        tuple(author_values.get(name) for name in USER_COLUMNS),
+        tuple(map(post.__dict__.get, POST_COLUMNS)),
+        tuple(map(author.__dict__.get, USER_COLUMNS)),
         (parent.id, parent.author_id, convo.name(parent.author_id)) if parent is not None else None,
         convo.name(post.author_id), convo.suffix(post.author_id),
         tuple((reply_id, author_id, convo.name(author_id)) for reply_id, author_id in convo.replies_to(post)),
@@ -90,46 +82,8 @@ def _key(post, convo, reader) -> tuple:
         reader_id is not None, reader_id == post.author_id, convo.blocked.kind if convo.blocked else None,
         may_change(reader, post), convo.my_reaction(post), post.author_id in convo.ignored,
         frozenset(convo.ignored_quotes.get(post.id, ())),
-        _settings(), request.script_root,
+        settings_key(), request.script_root,
     )
-
-
-_settings_seen: list = [None, ()]  # the settings dict last read, and its items as a tuple
-
-
-def _settings() -> tuple:
-    saved = store().saved()
-    if _settings_seen[0] is not saved:
-        _settings_seen[:] = [saved, tuple(sorted((name, repr(value)) for name, value in saved.items()))]
-    return _settings_seen[1]
-
-
-def _csrf_slot() -> str:
-    return CSRF_SLOT
-
-
-def _timestamp_slot(moment) -> Markup:
-    return timestamp_with(moment, f"{_MARK}ago{_microseconds(moment)}{_MARK}")
-
-
-_EPOCH = datetime(1970, 1, 1)
-_ONE_MICROSECOND = timedelta(microseconds=1)
-
-
-def _microseconds(moment: datetime) -> int:
-    """A stored (naive UTC) moment as whole microseconds, so that the slot says just what timeago would."""
-    return (moment - _EPOCH) // _ONE_MICROSECOND
-
-
-def _fill(html: str) -> str:
-    """The kept HTML with this answer's CSRF token and times. A guest's posts hold no form, and asking
-    for a token would begin a session (and keep their page out of the guest page cache)."""
-    if CSRF_SLOT in html:
-        html = html.replace(CSRF_SLOT, generate_csrf())
-    if _MARK in html:
-        now = _microseconds(utcnow())
-        html = _AGO.sub(lambda match: ago_in_words(int((now - int(match[1])) / 1e6)), html)
-    return html
 
 
 def _size(key: tuple, html: str) -> int:
@@ -137,40 +91,9 @@ def _size(key: tuple, html: str) -> int:
     return len(html) + sum(len(value) for value in key[0] if isinstance(value, str)) + 500
 
 
-class PostHtmlCache:
-    """A size-bounded, least-recently-used map from key to HTML, shared by a worker's threads."""
-
-    def __init__(self, max_bytes: int):
-        self.max_bytes = max_bytes
-        self._entries: OrderedDict[tuple, tuple[str, int]] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple) -> str | None:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return None
-            self._entries.move_to_end(key)
-            return entry[0]
-
-    def put(self, key: tuple, html: str, size: int) -> None:
-        with self._lock:
-            old = self._entries.pop(key, None)
-            if old is not None:
-                self._bytes -= old[1]
-            self._entries[key] = (html, size)
-            self._bytes += size
-            while self._bytes > self.max_bytes:
-                _, (_, dropped) = self._entries.popitem(last=False)
-                self._bytes -= dropped
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-
 def register(app):
-    """Keep posts' HTML unless POST_HTML_CACHE_BYTES is 0; `post_html` for the templates."""
+    """Keep posts' HTML unless POST_HTML_CACHE_BYTES is 0; `post_html` and `fill_post_slots` for the templates."""
     app.jinja_env.globals["post_html"] = post_html
+    app.jinja_env.filters["fill_post_slots"] = fill_post_slots
     if app.config["POST_HTML_CACHE_BYTES"] > 0:
-        app.extensions["post_html"] = PostHtmlCache(app.config["POST_HTML_CACHE_BYTES"])
+        app.extensions["post_html"] = KeptHtml(app.config["POST_HTML_CACHE_BYTES"])

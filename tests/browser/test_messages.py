@@ -147,6 +147,7 @@ def test_a_third_member_joins_and_quotes_nothing_private_leaves_and_the_moderato
     page.goto(f"{live_server}/messages")
     page.get_by_role("link", name="Sunday walk").click()
     expect(page.locator("#messages")).to_contain_text("Are you coming on Sunday?")
+    page.wait_for_load_state()  # htmx is ready: a Quote clicked before it is a plain link (the no-JS way)
     box = page.get_by_label("Your message")
     if javascript:
         with page.expect_response(lambda r: r.url.endswith(f"/messages/m/{first_id}/quote")):

@@ -12,14 +12,16 @@ it holds the token whose hash names the row. It is told on every page while the 
 signs in again or forgets the notice (`forget`), or the session would have expired anyway.
 """
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
-from sqlalchemy import and_, delete, or_, select, update
+from flask import current_app, has_request_context, request
+from sqlalchemy import and_, bindparam, delete, or_, select, update
 
+from ... import member_state
 from ...database import write_transaction
 from ...extensions import db
 from ...models import LoginSession, Sanction, User
@@ -66,22 +68,33 @@ def begin(member: User, address: str | None, user_agent: str | None) -> Begun:
     return Begun(record, token)
 
 
+@functools.cache
+def _member_query(with_unread: bool):
+    """The session, its member and their own state (forum/member_state.py), built once: a statement
+    made afresh for each request costs more than running it."""
+    return (select(LoginSession.id, LoginSession.generation, LoginSession.last_seen_at, User,
+                   *member_state.columns(with_unread))
+            .join(User, LoginSession.user_id == User.id)
+            .where(LoginSession.token_hash == bindparam("token_hash")))
+
+
 def member_for(token: str) -> User | None:
-    """The member signed in by this cookie token, if its session is still on; notes when it was seen."""
+    """The member signed in by this cookie token, if its session is still on; notes when it was seen.
+    Their own state is read with them, its unread counts for the requests that show them (GET)."""
     if not token or len(token) > 64:
         return None
-    row = db.session.execute(
-        select(LoginSession, User).join(User, LoginSession.user_id == User.id)
-        .where(LoginSession.token_hash == _hash(token))).first()
+    with_unread = has_request_context() and request.method in ("GET", "HEAD")
+    row = db.session.execute(_member_query(with_unread), {"token_hash": _hash(token), "now": utcnow()}).first()
     if row is None:
         return None
-    record, member = row
-    if not secrets.compare_digest(record.generation, member.session_token) or record.last_seen_at < _oldest_kept():
+    session_id, generation, last_seen_at, member, *state = row  # the session's columns, not an entity: cheaper
+    if not secrets.compare_digest(generation, member.session_token) or last_seen_at < _oldest_kept():
         return None
-    session_id = record.id
-    if utcnow() - record.last_seen_at > SEEN_EVERY:
+    member_id = member.id
+    if utcnow() - last_seen_at > SEEN_EVERY:
         _seen(session_id)  # releases what the request read: `member` reloads when next used
     member.login_session_id, member.login_token = session_id, token
+    member_state.keep(member_id, state)  # after _seen's commit, which forgets it
     return member
 
 

@@ -46,7 +46,8 @@ def _account_limit_reached(_limit) -> None:
 
 # Every page can tell a browser a sanction signed out why (templates/auth/_signed_out.html in base.html).
 bp.before_app_request(note_signed_out)
-bp.app_context_processor(lambda: {"signed_out_by": signed_out_by, "notice_return_path": notice_return_path})
+bp.add_app_template_global(signed_out_by, "signed_out_by")  # globals, not a context processor run every render
+bp.add_app_template_global(notice_return_path, "notice_return_path")
 
 
 @bp.get("/login")

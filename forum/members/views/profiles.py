@@ -5,7 +5,6 @@ from flask_login import current_user, login_required
 
 from ...htmx import render
 from ...page_cache import for_guests
-from ...posts.service.plain import excerpt_of
 from .. import bp
 from ..service import profiles as service
 
@@ -16,9 +15,7 @@ def profile(username):
     """A member's public profile: picture, name, bio, join date, post count, recent posts."""
     member = service.active_member(username) or abort(404, "There is no member with that name.")
     return render("members/profile.html", member=member, name=member.name_seen_by(current_user),
-                  posts=(posts := service.recent_posts(member, current_user)),
-                  excerpts={post.id: excerpt_of(post.body_html) for post in posts},
-                  post_count=service.post_count(member, current_user))
+                  writing=service.writing(member, current_user))
 
 
 @bp.get("/members/suggest")

@@ -1,7 +1,8 @@
 """Reading private conversations: the inbox, a page of messages, who is in it, what a quote says."""
 
 import re
-from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
 
 from flask import current_app
 from markupsafe import Markup
@@ -13,6 +14,7 @@ from ...ids import parse_id
 from ...models import ConversationParticipant, Ignore, MessageRevision, Post, PrivateConversation, PrivateMessage, User
 from ...pagination import Page
 from ...models.preferences import ignorable
+from ...models.user import name_seen
 from ...posts.service.collapse import collapse_quotes
 from ...posts.service.quoting import quoted_block
 from ...posts.service.render import references
@@ -22,9 +24,15 @@ QUOTED_MESSAGE_LINK = re.compile(r"\]\(/messages/m/(\d+)\)")
 QUOTE_MARK = re.compile(r'<blockquote class="quote" data-quote="(m?)(\d+)"')  # as render.py writes them
 
 
-@dataclass(frozen=True)
-class InboxRow:
-    conversation: PrivateConversation
+class InboxRow(NamedTuple):
+    """A conversation as the inbox lists it: plain values, read as columns (whole rows cost more to
+    load than the rest of the page)."""
+
+    id: int
+    subject: str
+    from_moderators: bool
+    message_count: int
+    last_message_at: datetime
     unread: int  # messages after the member's last read one (their own are read when written)
     names: list[str]  # the other members, as the reader sees them
 
@@ -36,29 +44,34 @@ def inbox_total(member: User) -> int:
 
 def inbox(member: User, page: Page) -> list[InboxRow]:
     """A page of the member's conversations, the latest activity first, with unread counts (two queries)."""
+    member = getattr(member, "_get_current_object", lambda: member)()  # current_user: asked once a row
     unread = (select(func.count(PrivateMessage.id)).where(
         PrivateMessage.conversation_id == ConversationParticipant.conversation_id,
         PrivateMessage.id > ConversationParticipant.last_read_id).correlate(ConversationParticipant)
         .scalar_subquery())
     rows = db.session.execute(
-        select(PrivateConversation, unread).join(ConversationParticipant, and_(
+        select(PrivateConversation.id, PrivateConversation.subject, PrivateConversation.from_moderators,
+               PrivateConversation.message_count, PrivateConversation.last_message_at, unread)
+        .join(ConversationParticipant, and_(
             ConversationParticipant.conversation_id == PrivateConversation.id,
             ConversationParticipant.user_id == member.id, ConversationParticipant.left_at.is_(None)))
         .order_by(PrivateConversation.last_message_at.desc(), PrivateConversation.id.desc())
         .offset(page.offset).limit(page.per_page)).all()
-    others = _others_of([conversation.id for conversation, _ in rows], member)
-    return [InboxRow(conversation, count, others.get(conversation.id, [])) for conversation, count in rows]
+    others = _others_of([row[0] for row in rows], member)
+    return [InboxRow(*row, others.get(row[0], [])) for row in rows]
 
 
 def _others_of(conversation_ids: list[int], member: User) -> dict[int, list[str]]:
     if not conversation_ids:
         return {}
-    query = (select(ConversationParticipant.conversation_id, User).join(User, User.id == ConversationParticipant.user_id)
+    query = (select(ConversationParticipant.conversation_id, User.id, User.display_name, User.name_style,
+                    User.deleted_at)
+             .join(User, User.id == ConversationParticipant.user_id)
              .where(ConversationParticipant.conversation_id.in_(conversation_ids), User.id != member.id,
                     ConversationParticipant.left_at.is_(None)).order_by(User.username))
     names: dict[int, list[str]] = {}
-    for conversation_id, user in db.session.execute(query):
-        names.setdefault(conversation_id, []).append(user.name_seen_by(member))
+    for row in db.session.execute(query):
+        names.setdefault(row.conversation_id, []).append(name_seen(row, member))
     return names
 
 

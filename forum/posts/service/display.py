@@ -8,7 +8,7 @@ from functools import cache
 
 from flask import current_app, url_for
 from markupsafe import Markup
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import Integer, and_, bindparam, cast, func, null, select, union_all
 from sqlalchemy.orm import aliased
 
 from ...extensions import db
@@ -81,11 +81,23 @@ class Conversation:
         return collapse_quotes(post.body_html, quoted) if quoted else Markup(post.body_html)
 
 
-def conversation_for(thread: Thread, posts: list[Post], viewer) -> Conversation:
+@dataclass(frozen=True)
+class ReaderChoices:
+    """What a page read already of a member's choices (with the thread): their watch level, and whether
+    they ignore anyone at all."""
+
+    watch_level: str
+    ignores_anyone: bool
+
+
+def conversation_for(thread: Thread, posts: list[Post], viewer, numbers: dict[int, int] | None = None,
+                     choices: ReaderChoices | None = None) -> Conversation:
     """Names of everyone these posts show (their authors, the authors they answer, and those who
     replied to them) as `viewer` may see them, told apart; replies to these posts; and (for members)
     the reactions to them and the viewer's own; what the viewer ignores and chose for the thread; and what
-    stops them writing there.
+    stops them writing there. Each post's number in the thread is counted, unless the caller knows
+    them (`numbers`: a page of the thread in order knows them from its offset); the viewer's choices
+    are asked, unless the caller read them (`choices`: then only whom they ignore, if anyone).
 
     Only the members the page names are loaded, so a page of a thread with thousands of writers
     costs the same as a page of a short one."""
@@ -94,21 +106,23 @@ def conversation_for(thread: Thread, posts: list[Post], viewer) -> Conversation:
     post_ids = [post.id for post in posts]
     shown = {post.author_id for post in posts} | {post.parent.author_id for post in posts if post.parent}
     if post_ids:
-        replies = defaultdict(list)
-        for reply_id, author_id, parent_id in db.session.execute(_replies_query(), {"post_ids": post_ids}):
-            replies[parent_id].append((reply_id, author_id))
-            shown.add(author_id)
-        conversation.replies = dict(replies)
-        conversation.numbers = _numbers(thread, post_ids)
+        replies, named = defaultdict(list), {}
+        for row in db.session.execute(_people_query(), {"user_ids": list(shown), "post_ids": post_ids}):
+            named[row.id] = row
+            if row.reply_id is not None:
+                replies[row.parent_id].append((row.reply_id, row.id))
+        conversation.replies = {parent_id: sorted(answers) for parent_id, answers in replies.items()}
+        conversation.numbers = numbers if numbers is not None else _numbers(thread, post_ids)
         conversation.reactions = tallies(viewer, posts)
-    if shown:
-        members = db.session.execute(_names_query(), {"user_ids": list(shown)}).all()
+        members = named.values()
         conversation.names = {member.id: name_seen(member, viewer) for member in members}
         # A deleted member's username would say who they were: they stay "deleted member".
         conversation.usernames = {member.id: member.username for member in members if member.deleted_at is None}
         counts = Counter(name.casefold() for name in conversation.names.values())
         conversation.ambiguous = {uid for uid, name in conversation.names.items() if counts[name.casefold()] > 1}
-    if getattr(viewer, "is_authenticated", False):
+    if choices is not None and not choices.ignores_anyone:
+        conversation.watch_level = choices.watch_level
+    elif getattr(viewer, "is_authenticated", False):
         _add_reader_choices(conversation, thread, post_ids, viewer)
     return conversation
 
@@ -117,19 +131,16 @@ def conversation_for(thread: Thread, posts: list[Post], viewer) -> Conversation:
 # takes to run it, and each page runs them all.
 
 @cache
-def _replies_query():
-    """The visible replies to a page's posts (post_ids), oldest first."""
-    return (select(Post.id, Post.author_id, Post.parent_id)
-            .where(Post.parent_id.in_(bindparam("post_ids", expanding=True)), Post.removal.is_(None))
-            .order_by(Post.id))
-
-
-@cache
-def _names_query():
-    """What a name is made of, for the members a page names (user_ids): rows, not members, since a
-    page only shows them (forum.models.user.name_seen)."""
-    return (select(User.id, User.username, User.display_name, User.name_style, User.deleted_at)
-            .where(User.id.in_(bindparam("user_ids", expanding=True))))
+def _people_query():
+    """In one statement, what a name is made of for the members a page names (user_ids), with no reply
+    (reply_id NULL), and the visible replies to its posts (post_ids), each with its author's name:
+    rows, not members, since a page only shows them (forum.models.user.name_seen)."""
+    name = (User.id, User.username, User.display_name, User.name_style, User.deleted_at)
+    named = select(*name, cast(null(), Integer).label("reply_id"), cast(null(), Integer).label("parent_id")).where(
+        User.id.in_(bindparam("user_ids", expanding=True)))
+    replying = (select(*name, Post.id, Post.parent_id).select_from(Post).join(User, User.id == Post.author_id)
+                .where(Post.parent_id.in_(bindparam("post_ids", expanding=True)), Post.removal.is_(None)))
+    return union_all(named, replying)
 
 
 def _numbers(thread: Thread, post_ids: list[int]) -> dict[int, int]:

@@ -9,7 +9,7 @@ from ...limits import limit_threads
 from ...page_cache import for_guests
 from ...pagination import Page, requested_page
 from ...policy import MembersOnly
-from ...posts.service import articles, drafts, held
+from ...posts.service import articles, held
 from ...posts import service as posts_service
 from ...posts.service.display import conversation_for
 from ...posts.forms import ReplyForm
@@ -18,6 +18,7 @@ from .. import bp, service
 from ..service import drafts as thread_drafts, unread
 from ..forms import ThreadForm
 from .attach import attach_image
+from .rows import thread_rows
 
 
 @bp.get("/")
@@ -26,23 +27,21 @@ def index():
     """The latest threads, most recent activity first."""
     page = requested_page(service.count_threads(viewer=current_user), current_app.config["THREADS_PER_PAGE"])
     threads = service.latest_threads(page, viewer=current_user)
-    return render("threads/index.html", "thread_list", threads=threads, page=page, category=None,
-                  categories=service.categories(), reading=unread.states_for(current_user, threads),
-                  last_posters=service.last_posters(threads))
+    return render("threads/index.html", "thread_list", rows=thread_rows(threads, current_user._get_current_object()),
+                  page=page, category=None, categories=service.listed_categories())
 
 
 @bp.get("/c/<slug>")
 @for_guests
 def category(slug):
     """The threads of one category."""
-    category = service.category_by_slug(slug) or abort(404, "There is no such category.")
+    category = service.listed_category(slug) or abort(404, "There is no such category.")
     if category.members_only and not current_user.is_authenticated:
         raise MembersOnly()
     page = requested_page(service.count_threads(category, current_user), current_app.config["THREADS_PER_PAGE"])
     threads = service.latest_threads(page, category, current_user)
-    return render("threads/index.html", "thread_list", threads=threads,
-                  reading=unread.states_for(current_user, threads), last_posters=service.last_posters(threads),
-                  page=page, category=category, categories=service.categories())
+    return render("threads/index.html", "thread_list", rows=thread_rows(threads, current_user._get_current_object()),
+                  page=page, category=category, categories=service.listed_categories())
 
 
 @bp.get("/t/<int:thread_id>")
@@ -57,14 +56,15 @@ def show_by_id(thread_id):
 def show(thread_id, slug):
     """A page of a thread's posts in the order named by ?order=, with the reply form (and any draft)
     on the last page; a line marks where the posts new to the member begin."""
-    thread = service.get_thread(thread_id, current_user) or abort(404, "There is no such thread.")
+    thread, reader = service.thread_for_reader(thread_id, current_user)
+    if thread is None:
+        abort(404, "There is no such thread.")
     if slug != thread.slug:
         return redirect(url_for("threads.show", thread_id=thread.id, slug=thread.slug, **request.args), 301)
     form = None  # guests have no composer, so their page holds no CSRF token (forum/page_cache.py)
-    if current_user.is_authenticated:
-        draft = drafts.draft_for(current_user, thread)
-        form = ReplyForm.fresh(draft.body, draft.parent_id) if draft else ReplyForm.fresh()
-    return render_thread(thread, form, order=requested_order(thread))
+    if reader is not None:
+        form = ReplyForm.fresh(*reader.draft) if reader.draft else ReplyForm.fresh()
+    return render_thread(thread, form, order=requested_order(thread), reader=reader)
 
 
 def requested_order(thread=None) -> str:
@@ -99,12 +99,13 @@ def _first_unread_url(thread, state) -> str:
                    _anchor=f"p{post_id}" if post_id else None)
 
 
-def render_thread(thread, form, status=200, composing=False, preview=None, order="oldest"):
+def render_thread(thread, form, status=200, composing=False, preview=None, order="oldest", reader=None):
     """The thread page named by ?page=N, with `form` as its composer.
 
     `composing` shows the last page, where the composer is: for a refused reply or a preview. Read
     oldest first, the page marks where the member's new posts begin, and records them as read (other
-    orders skip posts, so they record nothing).
+    orders skip posts, so they record nothing). `reader`: the member's own state, when read with the
+    thread (service.thread_for_reader); else it is asked here.
     """
     per_page = current_app.config["POSTS_PER_PAGE"]
     if order == "picks":  # an article's editors' picks, a page at a time
@@ -113,13 +114,15 @@ def render_thread(thread, form, status=200, composing=False, preview=None, order
     else:
         page = Page.last(thread.post_count, per_page) if composing else requested_page(thread.post_count, per_page)
         posts = service.thread_posts(thread, page, order)
-    state = unread.state_for(current_user, thread)
+    numbers = service.post_numbers(thread, page, order, posts)
+    state = reader.read if reader is not None else unread.state_for(current_user, thread)
     new_from = unread.first_unread_id(posts, state) if order == "oldest" else None
-    opening = posts[0] if posts and page.number == 1 and order == "oldest" else service.opening_post(thread)
+    opening = posts[0] if posts and page.number == 1 and order == "oldest" else None
     response = render("threads/show.html", "posts", status=status, thread=thread, posts=posts, page=page,
                       order=order, new_from=new_from, form=form, preview=preview,
                       description=service.summary(thread, opening),
-                      convo=conversation_for(thread, posts, current_user), answering=answered_post(form),
+                      convo=conversation_for(thread, posts, current_user, numbers, reader and reader.choices),
+                      answering=answered_post(form),
                       held_posts=held.waiting_in(thread, current_user) if page.is_last and order == "oldest" else [])
     if order == "oldest":
         unread.mark_read(current_user, thread, posts, state)

@@ -1,0 +1,88 @@
+"""Answers every reader shares, kept in each worker's memory until the site changes.
+
+Some answers cost milliseconds on a big forum and are the same for every reader of a kind: how many
+threads a category lists, how many posts a member has written. Every change any reader could see
+writes a new `site_state.pages_version` in its own transaction (forum.database's write_transaction;
+the guest page cache, forum.page_cache, relies on the same). So an answer computed after reading the
+version is right for as long as the version stays the same, and
+
+    count = while_unchanged(("threads", category_id, reader_kind(viewer)), lambda: ...count them...)
+
+computes it once per worker and version. Nothing is invalidated by hand: a new version makes every
+kept answer stale, and each is computed again the first time it is asked for.
+
+The rules that keep it honest:
+
+- The version is read once per request, in the request's own transaction and before the answer is
+  computed (`request_version`): on SQLite both see the same snapshot; on PostgreSQL (read committed) the
+  answer can only be newer than the version it is kept under, and that version is then already stale.
+- The key names everything the answer depends on besides the site's public state: who is asking,
+  as far as it matters (a guest, a member, staff), never the member themselves — answers about one
+  member's own state (notifications, drafts, reading marks) are written with public=False and must not
+  be kept here.
+- Only plain values are kept (numbers, strings, tuples), never ORM objects: they outlive the session.
+- At most MAX_ANSWERS a worker (each app has its own: `register`); the least recently used go first.
+  The largest answers kept are a thread list's page (about 30 KB, only a list's first pages) and a
+  profile's recent posts (about 6 KB): a crawler walking every profile fills at most some 25 MB a worker.
+- A database no change has reached yet has no version (None): answers are kept under None, as the guest
+  page cache keeps pages, until the first change writes one.
+"""
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+from flask import current_app, g
+from sqlalchemy import text
+
+from .extensions import db
+from .models import SiteState
+
+MAX_ANSWERS = 4_000
+VERSION_QUERY = text(f"SELECT pages_version FROM {SiteState.__tablename__} WHERE id = 1")
+
+T = TypeVar("T")
+
+
+class Answers:
+    """One app's kept answers: key -> (version, answer), least recently used first."""
+
+    def __init__(self):
+        self.kept: OrderedDict[Hashable, tuple[str | None, object]] = OrderedDict()
+        self.lock = threading.Lock()
+
+
+def register(app) -> None:
+    app.extensions["unchanged"] = Answers()
+
+
+def request_version() -> str | None:
+    """The site's pages_version as this request's transaction sees it (None before the first change),
+    read once a request."""
+    if "pages_version" not in g:
+        g.pages_version = db.session.execute(VERSION_QUERY).scalar()
+    return g.pages_version
+
+
+def forget_version() -> None:
+    """This request has just changed the site (it committed a write): read the version again."""
+    g.pop("pages_version", None)
+
+
+def while_unchanged(key: Hashable, compute: Callable[[], T]) -> T:
+    """compute()'s answer, kept under `key` until the site changes (the module's docstring has the rules)."""
+    version = request_version()
+    answers = current_app.extensions["unchanged"]
+    with answers.lock:
+        kept = answers.kept.get(key)
+        if kept is not None and kept[0] == version:
+            answers.kept.move_to_end(key)
+            return kept[1]
+    answer = compute()
+    with answers.lock:
+        answers.kept[key] = (version, answer)
+        answers.kept.move_to_end(key)
+        while len(answers.kept) > MAX_ANSWERS:
+            answers.kept.popitem(last=False)
+    return answer
