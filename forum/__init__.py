@@ -3,8 +3,8 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import (cleaning, cli, compression, config, database, errors, htmx, ids, jobs, logs, metrics, page_cache, policy,
-               security, settings, templating, timing, unchanged)
+from . import (cleaning, cli, compression, config, database, errors, htmx, ids, jobs, logs, metrics, page_cache,
+               pagination, policy, security, settings, templating, timing, unchanged)
 from .account import bp as account_bp
 from .posts import html_cache
 from .admin import bp as admin_bp
@@ -52,6 +52,7 @@ def create_app(test_config=None):
     limiter.init_app(app)
     database.configure(app)
     templating.configure(app)
+    pagination.register(app)  # page links kept per worker (forum/pagination.py)
     html_cache.register(app)  # posts' HTML kept per worker (see forum/posts/html_cache.py)
     thread_rows.register(app)  # thread lists' rows kept per worker (see forum/threads/views/rows.py)
     reply_form.register(app)  # thread pages' reply form kept per worker (see forum/threads/views/reply_form.py)

@@ -1,9 +1,12 @@
-"""Numbered pages with stable ?page=N URLs."""
+"""Numbered pages with stable ?page=N URLs, and the links between them (`pagination` in templates)."""
 
 import math
 from dataclasses import dataclass
 
-from flask import abort, request
+from flask import abort, current_app, request
+from markupsafe import Markup
+
+from .kept_html import KeptHtml
 
 
 @dataclass(frozen=True)
@@ -64,3 +67,24 @@ def requested_page(total: int, per_page: int) -> Page:
 def page_of_position(position: int, per_page: int) -> int:
     """The page on which the item at 1-based `position` appears."""
     return (position - 1) // per_page + 1
+
+
+def pagination(page: Page, endpoint: str, label: str = "Pages", **values) -> Markup:
+    """The links to `page`'s neighbours (templates/_pagination.html), the same for every reader of the
+    page: rendered once per worker and kept under everything they show (their label, the endpoint and its
+    values, the page's number and count, the app's root path), the least recently used forgotten first.
+    A thread page has two of them, which cost it as much as its twenty kept posts."""
+    key = (endpoint, label, page.number, page.count, tuple(values.items()), request.script_root)
+    kept = current_app.extensions["pagination"]
+    html = kept.get(key)
+    if html is None:
+        html = current_app.jinja_env.get_template("_pagination.html").module.pagination(
+            page, endpoint, label=label, **values)
+        kept.put(key, html, len(html) + 200)
+    return Markup(html)
+
+
+def register(app) -> None:
+    """`pagination` for every template; 1 MB a worker keeps about a thousand pages' links."""
+    app.jinja_env.globals["pagination"] = pagination
+    app.extensions["pagination"] = KeptHtml(1024 * 1024)

@@ -1,5 +1,6 @@
 """Jinja settings, filters and globals shared by every template."""
 
+import functools
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -7,6 +8,7 @@ from flask import current_app, request, url_for
 from flask_login import current_user
 from jinja2 import StrictUndefined
 from markupsafe import Markup, escape
+from werkzeug.sansio.utils import get_current_url
 
 from .models.base import utcnow
 from .policy import links_allowed_for, may_change, write_blocker
@@ -117,7 +119,14 @@ def canonical_url() -> str:
 
 def public_url(path: str) -> str:
     """`path` (from url_for) as an absolute address: at BASE_URL when set, else where this request came."""
-    return (current_app.config.get("BASE_URL") or request.host_url).rstrip("/") + path
+    return (current_app.config.get("BASE_URL") or _host_url(request.scheme, request.host)).rstrip("/") + path
+
+
+@functools.lru_cache(maxsize=64)
+def _host_url(scheme: str, host: str) -> str:
+    """request.host_url, worked out once per scheme and host: its decoding of the host costs about what
+    a kept post does, and a page asks for it twice (its canonical address, and again for link previews)."""
+    return get_current_url(scheme, host)
 
 
 def timestamp(moment: datetime) -> Markup:

@@ -201,9 +201,13 @@ def tallies(viewer, posts: list[Post]) -> Tallies:
         result.counts[post.id] = sorted(((kinds.describe(kind), count) for kind, count in counts.items()),
                                         key=lambda item: kinds.place(item[0].emoji))
     if getattr(viewer, "is_authenticated", False):
-        result.mine = dict(db.session.execute(_mine_query(), {"user_id": viewer.id,
-                                                              "post_ids": [post.id for post in reacted]}).all())
+        result.mine = mine_among(viewer, [post.id for post in reacted])
     return result
+
+
+def mine_among(member, post_ids) -> dict[int, str]:
+    """The member's own reactions to these posts, by post id."""
+    return dict(db.session.execute(_mine_query(), {"user_id": member.id, "post_ids": list(post_ids)}).all())
 
 
 @cache

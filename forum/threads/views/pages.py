@@ -11,13 +11,13 @@ from ...pagination import Page, requested_page
 from ...policy import MembersOnly
 from ...posts.service import articles, held
 from ...posts import service as posts_service
-from ...posts.service.display import conversation_for
 from ...posts.forms import ReplyForm
 from ...refusals import show_on
 from .. import bp, service
 from ..service import drafts as thread_drafts, unread
 from ..forms import ThreadForm
 from .attach import attach_image
+from .kept_pages import page_posts
 from .rows import thread_rows
 
 
@@ -108,22 +108,18 @@ def render_thread(thread, form, status=200, composing=False, preview=None, order
     thread (service.thread_for_reader); else it is asked here.
     """
     per_page = current_app.config["POSTS_PER_PAGE"]
+    viewer = current_user._get_current_object()
     if order == "picks":  # an article's editors' picks, a page at a time
         page = requested_page(service.count_picks(thread), per_page)
-        posts = service.picked_posts(thread, page)
     else:
         page = Page.last(thread.post_count, per_page) if composing else requested_page(thread.post_count, per_page)
-        posts = service.thread_posts(thread, page, order)
-    numbers = service.post_numbers(thread, page, order, posts)
-    state = reader.read if reader is not None else unread.state_for(current_user, thread)
+    posts, convo, description = page_posts(thread, page, order, viewer, reader)
+    state = reader.read if reader is not None else unread.state_for(viewer, thread)
     new_from = unread.first_unread_id(posts, state) if order == "oldest" else None
-    opening = posts[0] if posts and page.number == 1 and order == "oldest" else None
     response = render("threads/show.html", "posts", status=status, thread=thread, posts=posts, page=page,
-                      order=order, new_from=new_from, form=form, preview=preview,
-                      description=service.summary(thread, opening),
-                      convo=conversation_for(thread, posts, current_user, numbers, reader and reader.choices),
-                      answering=answered_post(form),
-                      held_posts=held.waiting_in(thread, current_user) if page.is_last and order == "oldest" else [])
+                      order=order, new_from=new_from, form=form, preview=preview, description=description,
+                      convo=convo, answering=answered_post(form),
+                      held_posts=held.waiting_in(thread, viewer) if page.is_last and order == "oldest" else [])
     if order == "oldest":
         unread.mark_read(current_user, thread, posts, state)
     return response

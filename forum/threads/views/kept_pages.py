@@ -1,0 +1,106 @@
+"""A page of a thread's posts as the reader sees them (`page_posts`), kept whole for the members who
+all see it the same way.
+
+Each post's HTML is kept already (forum.posts.html_cache), but finding its key is most of what a
+member's thread page still costs: reading the page's twenty posts with their authors, the names and
+replies they show, the reactions. And for most members the page's posts are exactly the same: they
+wrote none of them and are named nowhere on them, reacted to none, ignore nobody, and nothing stops
+them writing in the thread. For those members — plain readers — the page's posts are kept as one
+entry: each post's HTML (its slots still to fill, as a kept post's), its id, which members the posts
+name, which posts have reactions, and the page's description line. The key, and the only place it lives:
+
+- The site's pages_version as this request read it, with the thread (forum.unchanged): every change
+  any reader could see — a reply, an edit, a reaction, a removal, a new name, a sanction's removals,
+  a settings change — writes a new version in its own transaction, so an entry is never older than
+  the site, and nothing is forgotten by hand: a new version makes new keys.
+- The thread, the page's number and size, and the order.
+- The site's settings as this worker read them, and the app's root path (as a post's key).
+
+Whether this reader is a plain reader is asked afresh on every answer: `plain_reader` before (a
+member, not staff, ignoring nobody, with nothing stopping them writing in the thread), and the
+entry's named members and reacted posts after (one query among the posts with reactions, none when
+none has). Anyone else is given the page worked out as before, and only a plain reader's page is
+kept. Guests have the page cache (forum.page_cache); staff always get posts rendered afresh.
+Entries share the posts' HTML memory (POST_HTML_CACHE_BYTES; 0 turns both off) and go as the least
+recently used.
+"""
+
+from typing import NamedTuple
+
+from flask import current_app, request
+from markupsafe import Markup
+
+from ...kept_html import settings_key
+from ...policy import write_blocker
+from ...posts.html_cache import post_html
+from ...posts.service.display import Conversation, conversation_for
+from ...posts.service.reactions import mine_among, offered
+from ...unchanged import request_version
+from .. import service
+
+
+class ShownPost(NamedTuple):
+    """A post as a page shows it: its id, and its HTML (templates/posts/_post.html) with slots to fill."""
+
+    id: int
+    html: Markup
+
+
+class KeptPage(NamedTuple):
+    """A page's posts as kept for plain readers, with what tells whether a reader is one."""
+
+    posts: tuple[ShownPost, ...]
+    named: frozenset[int]  # every member the posts name: authors, answered authors, repliers
+    reacted: tuple[int, ...]  # the posts with reactions, among which a plain reader has none of their own
+    description: str  # the page's summary line (forum.threads.service.summary)
+
+
+def page_posts(thread, page, order, viewer, reader) -> tuple[tuple[ShownPost, ...], Conversation, str]:
+    """The posts of `page` in `order` as `viewer` sees them, what the page needs to know of them
+    (forum.posts.service.display.Conversation: the reader's watch level, what stops them writing), and
+    the page's description line. `reader`: what is theirs on the page, read with the thread (None when
+    it was not: a refused reply, a preview). Kept for plain readers; an article's editors' picks never are."""
+    kept = kept_page(thread, page, order, viewer, reader) if order != "picks" else None
+    if kept is not None:  # nothing of the posts to read
+        return kept.posts, Conversation(offered=offered(), watch_level=reader.choices.watch_level), kept.description
+    found = service.picked_posts(thread, page) if order == "picks" else service.thread_posts(thread, page, order)
+    convo = conversation_for(thread, found, viewer, service.post_numbers(thread, page, order, found),
+                             reader and reader.choices)
+    description = service.summary(thread, found[0] if found and page.number == 1 and order == "oldest" else None)
+    posts = tuple(ShownPost(post.id, post_html(post, convo, thread)) for post in found)
+    if order != "picks":
+        keep_page(thread, page, order, viewer, reader, posts, convo, description)
+    return posts, convo, description
+
+
+def plain_reader(viewer, reader, thread) -> bool:
+    """Whether `viewer`, with what is theirs on the thread's page (`reader`, read with the thread), sees
+    its posts as any other such member does, as far as can be told before the posts are known."""
+    return (reader is not None and not viewer.is_staff and not reader.choices.ignores_anyone
+            and write_blocker(viewer, thread) is None)
+
+
+def _key(thread, page, order) -> tuple:
+    return ("thread page", request_version(), thread.id, page.number, page.per_page, order, settings_key(),
+            request.script_root)
+
+
+def kept_page(thread, page, order, viewer, reader) -> KeptPage | None:
+    """The page's posts as kept for plain readers, if `viewer` is one and they are kept."""
+    cache = current_app.extensions.get("post_html")
+    if cache is None or not plain_reader(viewer, reader, thread):
+        return None
+    kept = cache.get(_key(thread, page, order))
+    if kept is None or viewer.id in kept.named or (kept.reacted and mine_among(viewer, kept.reacted)):
+        return None
+    return kept
+
+
+def keep_page(thread, page, order, viewer, reader, posts: tuple[ShownPost, ...], convo, description: str) -> None:
+    """Keep the page's posts as worked out for `viewer`, if they are a plain reader of it."""
+    cache = current_app.extensions.get("post_html")
+    if (cache is None or not plain_reader(viewer, reader, thread) or viewer.id in convo.names
+            or convo.reactions.mine):
+        return
+    kept = KeptPage(posts, frozenset(convo.names), tuple(convo.reactions.counts), description)
+    cache.put(_key(thread, page, order), kept, sum(len(post.html) for post in posts) + 100 * len(posts) + 500)
