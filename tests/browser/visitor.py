@@ -71,7 +71,10 @@ class Visitor:
         sign_in(self.page, base_url, username)
 
     def arm(self):
-        """Before an htmx action: mark the document, so that a reload or navigation would show."""
+        """Before an htmx action: wait until the page has loaded (htmx takes over its forms when the
+        document is parsed: a click before that sends the form as a browser would, which on a busy
+        machine happened), then mark the document, so that a reload or navigation would show."""
+        self.page.wait_for_load_state("load")
         self.page.evaluate("window.__marker = 1")
         return self.page.url, len(self.navigations)
 
