@@ -61,10 +61,9 @@ def show(thread_id, slug):
         abort(404, "There is no such thread.")
     if slug != thread.slug:
         return redirect(url_for("threads.show", thread_id=thread.id, slug=thread.slug, **request.args), 301)
-    form = None  # guests have no composer, so their page holds no CSRF token (forum/page_cache.py)
-    if reader is not None:
-        form = ReplyForm.fresh(*reader.draft) if reader.draft else ReplyForm.fresh()
-    return render_thread(thread, form, order=requested_order(thread), reader=reader)
+    # The member's composer (with their draft) is made where it is shown, on the last page read oldest
+    # first (render_thread); guests have none, so their page holds no CSRF token (forum/page_cache.py).
+    return render_thread(thread, None, order=requested_order(thread), reader=reader)
 
 
 def requested_order(thread=None) -> str:
@@ -100,7 +99,8 @@ def _first_unread_url(thread, state) -> str:
 
 
 def render_thread(thread, form, status=200, composing=False, preview=None, order="oldest", reader=None):
-    """The thread page named by ?page=N, with `form` as its composer.
+    """The thread page named by ?page=N, with `form` as its composer (for a member read with the thread,
+    `reader`, a fresh one with their draft where the composer shows).
 
     `composing` shows the last page, where the composer is: for a refused reply or a preview. Read
     oldest first, the page marks where the member's new posts begin, and records them as read (other
@@ -113,6 +113,8 @@ def render_thread(thread, form, status=200, composing=False, preview=None, order
         page = requested_page(service.count_picks(thread), per_page)
     else:
         page = Page.last(thread.post_count, per_page) if composing else requested_page(thread.post_count, per_page)
+    if form is None and reader is not None and page.is_last and order == "oldest":
+        form = ReplyForm.fresh(*reader.draft) if reader.draft else ReplyForm.fresh()
     posts, convo, description = page_posts(thread, page, order, viewer, reader)
     state = reader.read if reader is not None else unread.state_for(viewer, thread)
     new_from = unread.first_unread_id(posts, state) if order == "oldest" else None
