@@ -6,10 +6,11 @@ What they share lives here:
 
 - KeptHtml: the size-bounded map from key to HTML, least recently used forgotten first.
 - settings_key(): the site's saved settings as a part of a key (a settings change makes every key new).
-- The slots, left in the kept HTML while it is rendered and filled in for each answer by `fill`: the
-  CSRF token of the reader's forms (render with `csrf_token=csrf_slot`) and "3 minutes ago", which grows
-  older with no change at all (render with `timestamp=timestamp_slot`). Their markers hold a random
-  secret made when the worker starts, so no member's text can name one.
+- The slots, left in the kept HTML while it is rendered and filled in for each answer by `fill` (or,
+  for HTML `cut` at its slots once, by `Filling`): the CSRF token of the reader's forms (render with
+  `csrf_token=csrf_slot`) and "3 minutes ago", which grows older with no change at all (render with
+  `timestamp=timestamp_slot`). Their markers hold a random secret made when the worker starts, so no
+  member's text can name one.
 """
 
 import re
@@ -52,6 +53,38 @@ def fill(html: str) -> str:
         now = _microseconds(utcnow())
         html = _AGO.sub(lambda match: ago_in_words(int((now - int(match[1])) / 1e6)), html)
     return html
+
+
+_SLOTS = re.compile(f"{MARK}(csrf|ago-?[0-9]+){MARK}")
+
+
+def cut(html: str) -> tuple[str, ...]:
+    """Kept HTML cut at its slots once, when it is kept, so that an answer fills them without searching
+    a page's worth of HTML for them (`Filling`): the text between the slots at even places, the slots'
+    names at odd ones."""
+    return tuple(_SLOTS.split(html))
+
+
+class Filling:
+    """This answer's CSRF token (asked for only if a slot needs it) and time, for filling `cut` HTML."""
+
+    def __init__(self):
+        self._token = None
+        self._now = _microseconds(utcnow())
+
+    def add(self, pieces: tuple[str, ...], into: list[str]) -> None:
+        """Append `pieces` (from `cut`) to `into`, each slot filled as `fill` would fill it."""
+        into.append(pieces[0])
+        for place in range(1, len(pieces), 2):
+            into.append(self._slot(pieces[place]))
+            into.append(pieces[place + 1])
+
+    def _slot(self, name: str) -> str:
+        if name == "csrf":
+            if self._token is None:
+                self._token = generate_csrf()
+            return self._token
+        return ago_in_words(int((self._now - int(name[3:])) / 1e6))
 
 
 def _microseconds(moment: datetime) -> int:

@@ -23,8 +23,8 @@ used. These are the rules, and the only place they live:
 
 Two parts differ per answer and are left as slots (forum.kept_html), filled in for each one: the
 CSRF token of the reader's forms, and "3 minutes ago" (which grows older with no change at all).
-`post_html` leaves them for the page's posts to be filled all at once (the `fill_post_slots` filter
-around them: one pass over the page, not one per post).
+`post_html` leaves them for the page's posts to be filled all at once
+(forum.threads.views.kept_pages.posts_html).
 
 Staff are never served from here (their posts carry moderation forms with per-request errors), and
 neither is a partial asked with extras (a focused post, a just-pressed reaction): those render as before.
@@ -36,7 +36,7 @@ from flask import current_app, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 
-from ..kept_html import KeptHtml, csrf_slot, fill, settings_key, timestamp_slot
+from ..kept_html import KeptHtml, csrf_slot, settings_key, timestamp_slot
 from ..models import Post, User
 from ..policy import may_change
 
@@ -49,7 +49,7 @@ USER_COLUMNS = tuple(c.key for c in User.__mapper__.column_attrs if c.key not in
 
 def post_html(post, convo, thread) -> Markup:
     """The post as templates/posts/_post.html shows it to the current reader, from memory if kept, its
-    slots still to fill (`fill_post_slots`). The thread is for staff's tools alone (an article's
+    slots still to fill (forum.kept_html.cut, Filling). The thread is for staff's tools alone (an article's
     editors' pick): no kept post shows anything of it."""
     cache = current_app.extensions.get("post_html")
     reader = current_user._get_current_object()  # the proxy costs more than the rest of a lookup
@@ -61,11 +61,6 @@ def post_html(post, convo, thread) -> Markup:
         html = render_template(TEMPLATE, post=post, convo=convo, csrf_token=csrf_slot, timestamp=timestamp_slot)
         cache.put(key, html, _size(key, html))
     return Markup(html)
-
-
-def fill_post_slots(html: str) -> Markup:
-    """The page's posts with this answer's CSRF token and times (a filter around the posts' loop)."""
-    return Markup(fill(str(html)))
 
 
 def _key(post, convo, reader) -> tuple:
@@ -92,8 +87,6 @@ def _size(key: tuple, html: str) -> int:
 
 
 def register(app):
-    """Keep posts' HTML unless POST_HTML_CACHE_BYTES is 0; `post_html` and `fill_post_slots` for the templates."""
-    app.jinja_env.globals["post_html"] = post_html
-    app.jinja_env.filters["fill_post_slots"] = fill_post_slots
+    """Keep posts' HTML unless POST_HTML_CACHE_BYTES is 0."""
     if app.config["POST_HTML_CACHE_BYTES"] > 0:
         app.extensions["post_html"] = KeptHtml(app.config["POST_HTML_CACHE_BYTES"])

@@ -6,7 +6,7 @@ member's thread page still costs: reading the page's twenty posts with their aut
 replies they show, the reactions. And for most members the page's posts are exactly the same: they
 wrote none of them and are named nowhere on them, reacted to none, ignore nobody, and nothing stops
 them writing in the thread. For those members — plain readers — the page's posts are kept as one
-entry: each post's HTML (its slots still to fill, as a kept post's), its id, which members the posts
+entry: each post's HTML (cut at its slots, still to fill: forum.kept_html.cut), its id, which members the posts
 name, which posts have reactions, and the page's description line. The key, and the only place it lives:
 
 - The site's pages_version as this request read it, with the thread (forum.unchanged): every change
@@ -30,7 +30,7 @@ from typing import NamedTuple
 from flask import current_app, request
 from markupsafe import Markup
 
-from ...kept_html import settings_key
+from ...kept_html import Filling, cut, settings_key
 from ...policy import write_blocker
 from ...posts.html_cache import post_html
 from ...posts.service.display import Conversation, conversation_for
@@ -40,10 +40,26 @@ from .. import service
 
 
 class ShownPost(NamedTuple):
-    """A post as a page shows it: its id, and its HTML (templates/posts/_post.html) with slots to fill."""
+    """A post as a page shows it: its id, and its HTML (templates/posts/_post.html) cut at the slots
+    still to fill (forum.kept_html.cut)."""
 
     id: int
-    html: Markup
+    pieces: tuple[str, ...]
+
+
+# Before the first post the reader had not read (forum.threads.service.unread.first_unread_id).
+NEW_POSTS_LINE = '<p class="new-posts-line" id="new-posts" role="separator">New since your last visit</p>'
+
+
+def posts_html(posts: tuple[ShownPost, ...], new_from: int | None) -> Markup:
+    """The page's posts with their slots filled for this answer, and the line before the first post
+    new to the reader (`new_from`)."""
+    filling, html = Filling(), []
+    for post in posts:
+        if post.id == new_from:
+            html.append(NEW_POSTS_LINE)
+        filling.add(post.pieces, html)
+    return Markup("".join(html))
 
 
 class KeptPage(NamedTuple):
@@ -67,7 +83,7 @@ def page_posts(thread, page, order, viewer, reader) -> tuple[tuple[ShownPost, ..
     convo = conversation_for(thread, found, viewer, service.post_numbers(thread, page, order, found),
                              reader and reader.choices)
     description = service.summary(thread, found[0] if found and page.number == 1 and order == "oldest" else None)
-    posts = tuple(ShownPost(post.id, post_html(post, convo, thread)) for post in found)
+    posts = tuple(ShownPost(post.id, cut(post_html(post, convo, thread))) for post in found)
     if order != "picks":
         keep_page(thread, page, order, viewer, reader, posts, convo, description)
     return posts, convo, description
@@ -103,4 +119,5 @@ def keep_page(thread, page, order, viewer, reader, posts: tuple[ShownPost, ...],
             or convo.reactions.mine):
         return
     kept = KeptPage(posts, frozenset(convo.names), tuple(convo.reactions.counts), description)
-    cache.put(_key(thread, page, order), kept, sum(len(post.html) for post in posts) + 100 * len(posts) + 500)
+    cache.put(_key(thread, page, order), kept, sum(map(len, (piece for post in posts for piece in post.pieces)))
+              + 100 * len(posts) + 500)

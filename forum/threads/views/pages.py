@@ -17,7 +17,7 @@ from .. import bp, service
 from ..service import drafts as thread_drafts, unread
 from ..forms import ThreadForm
 from .attach import attach_image
-from .kept_pages import page_posts
+from .kept_pages import page_posts, posts_html
 from .rows import thread_rows
 
 
@@ -119,7 +119,7 @@ def render_thread(thread, form, status=200, composing=False, preview=None, order
     state = reader.read if reader is not None else unread.state_for(viewer, thread)
     new_from = unread.first_unread_id(posts, state) if order == "oldest" else None
     response = render("threads/show.html", "posts", status=status, thread=thread, posts=posts, page=page,
-                      order=order, new_from=new_from, form=form, preview=preview, description=description,
+                      shown=posts_html(posts, new_from), order=order, form=form, preview=preview, description=description,
                       convo=convo, answering=answered_post(form),
                       held_posts=held.waiting_in(thread, viewer) if page.is_last and order == "oldest" else [])
     if order == "oldest":
