@@ -6,8 +6,9 @@ member's thread page still costs: reading the page's twenty posts with their aut
 replies they show, the reactions. And for most members the page's posts are exactly the same: they
 wrote none of them and are named nowhere on them, reacted to none, ignore nobody, and nothing stops
 them writing in the thread. For those members — plain readers — the page's posts are kept as one
-entry: each post's HTML (cut at its slots, still to fill: forum.kept_html.cut), its id, which members the posts
-name, which posts have reactions, and the page's description line. The key, and the only place it lives:
+entry: each post's id and HTML (cut at its slots, still to fill: forum.kept_html.cut), which members
+the posts name, which posts have reactions, and the page's description line. The key, and the only
+place it lives:
 
 - The site's pages_version as this request read it, with the thread (forum.unchanged): every change
   any reader could see — a reply, an edit, a reaction, a removal, a new name, a sanction's removals,
