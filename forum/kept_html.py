@@ -6,8 +6,8 @@ What they share lives here:
 
 - KeptHtml: the size-bounded map from key to HTML, least recently used forgotten first.
 - settings_key(): the site's saved settings as a part of a key (a settings change makes every key new).
-- The slots, left in the kept HTML while it is rendered and filled in for each answer by `fill` (or,
-  for HTML `cut` at its slots once, by `Filling`): the CSRF token of the reader's forms (render with
+- The slots, left in the kept HTML while it is rendered, cut at once when it is kept (`cut`) and filled
+  in for each answer by `Filling`: the CSRF token of the reader's forms (render with
   `csrf_token=csrf_slot`) and "3 minutes ago", which grows older with no change at all (render with
   `timestamp=timestamp_slot`). Their markers hold a random secret made when the worker starts, so no
   member's text can name one.
@@ -28,7 +28,6 @@ from .templating import ago_in_words, timestamp_with
 
 MARK = secrets.token_hex(12)
 CSRF_SLOT = f"{MARK}csrf{MARK}"
-_AGO = re.compile(f"{MARK}ago(-?[0-9]+){MARK}")
 
 _EPOCH = datetime(1970, 1, 1)
 _ONE_MICROSECOND = timedelta(microseconds=1)
@@ -42,17 +41,6 @@ def csrf_slot() -> str:
 def timestamp_slot(moment: datetime) -> Markup:
     """Stands in for timestamp() while kept HTML is rendered: the moment's "ago" is left as a slot."""
     return timestamp_with(moment, f"{MARK}ago{_microseconds(moment)}{MARK}")
-
-
-def fill(html: str) -> str:
-    """Kept HTML with this answer's CSRF token and times. HTML without a form asks for no token (for a
-    guest that would begin a session, and keep their page out of the guest page cache)."""
-    if CSRF_SLOT in html:
-        html = html.replace(CSRF_SLOT, generate_csrf())
-    if MARK in html:
-        now = _microseconds(utcnow())
-        html = _AGO.sub(lambda match: ago_in_words(int((now - int(match[1])) / 1e6)), html)
-    return html
 
 
 _SLOTS = re.compile(f"{MARK}(csrf|ago-?[0-9]+){MARK}")
@@ -73,7 +61,9 @@ class Filling:
         self._now = _microseconds(utcnow())
 
     def add(self, pieces: tuple[str, ...], into: list[str]) -> None:
-        """Append `pieces` (from `cut`) to `into`, each slot filled as `fill` would fill it."""
+        """Append `pieces` (from `cut`) to `into`, each slot filled: the token, and how long ago the moment
+        was, as timeago says it. HTML without a form asks for no token (for a guest that would begin a
+        session, and keep their page out of the guest page cache)."""
         into.append(pieces[0])
         for place in range(1, len(pieces), 2):
             into.append(self._slot(pieces[place]))

@@ -123,7 +123,7 @@ def render_thread(thread, form, status=200, composing=False, preview=None, order
                       convo=convo, answering=answered_post(form),
                       held_posts=held.waiting_in(thread, viewer) if page.is_last and order == "oldest" else [])
     if order == "oldest":
-        unread.mark_read(current_user, thread, posts, state)
+        unread.mark_read(viewer, thread, posts, state)
     return response
 
 

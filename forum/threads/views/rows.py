@@ -21,7 +21,7 @@ answer. A row holds no form and nothing else of the reader's. THREAD_ROW_CACHE_B
 from flask import current_app, render_template, request
 from markupsafe import Markup
 
-from ...kept_html import KeptHtml, fill, settings_key, timestamp_slot
+from ...kept_html import Filling, KeptHtml, cut, settings_key, timestamp_slot
 from ...models.user import name_seen
 from ...templating import timestamp
 from ..service import unread
@@ -30,13 +30,13 @@ TEMPLATE = "threads/_thread_row.html"
 
 
 def thread_rows(threads, reader) -> Markup:
-    """`threads` (ListedThread) as the rows of a list shown to `reader`, from memory where kept, their
-    slots filled once for the page (a search for the markers costs more than a kept row's lookup)."""
+    """`threads` (ListedThread) as the rows of a list shown to `reader`, from memory where kept (cut at
+    their slots, forum.kept_html.cut), the slots filled for this answer."""
     reading = unread.read_counts(reader, [thread.id for thread in threads])
     cache = current_app.extensions.get("thread_rows")
     shared = (settings_key(), request.script_root)
     signed_in = reader.is_authenticated
-    rows = []
+    filling, rows = Filling(), []
     for thread in threads:
         read = reading.get(thread.id)
         shown = {
@@ -50,12 +50,13 @@ def thread_rows(threads, reader) -> Markup:
             rows.append(render_template(TEMPLATE, timestamp=timestamp, **shown))
             continue
         key = (*shown.values(), shared)
-        html = cache.get(key)
-        if html is None:
+        pieces = cache.get(key)
+        if pieces is None:
             html = render_template(TEMPLATE, timestamp=timestamp_slot, **shown)
-            cache.put(key, html, len(html) + 500)
-        rows.append(html)
-    return Markup(fill("".join(rows)))
+            pieces = cut(html)
+            cache.put(key, pieces, len(html) + 500)
+        filling.add(pieces, rows)
+    return Markup("".join(rows))
 
 
 def register(app) -> None:
