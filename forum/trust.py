@@ -22,6 +22,7 @@ from .extensions import db
 from .models import Flag, Post, ThreadRead, User
 from .models.base import utcnow
 from .settings import site_setting
+from .unchanged import true_while_unchanged
 
 NEW, MEMBER, REGULAR = 0, 1, 2
 
@@ -135,8 +136,17 @@ def reaches_member(user: User) -> bool:
 
 
 def _meets_member(user: User) -> bool:
-    """MEMBER's posts and reading (its days are checked already), each counted only as far as it asks."""
+    """MEMBER's posts and reading (its days are checked already), each counted only as far as it asks.
+    Once met, the answer is kept in the worker until the site changes (forum.unchanged): reading more and
+    posting more only confirm it, and only a public change (a post of theirs deleted, a setting) can undo it;
+    asked on every page that has a composer, the counts cost an established member's page more than the rest
+    of its composer."""
     posts_needed, read_needed = site_setting("NEW_MEMBER_MIN_POSTS"), site_setting("TRUST_MEMBER_MIN_READ")
+    return true_while_unchanged(("reaches member", user.id, posts_needed, read_needed),
+                                lambda: _counts_meet_member(user, posts_needed, read_needed))
+
+
+def _counts_meet_member(user: User, posts_needed: int, read_needed: int) -> bool:
     posts, read, rows = db.session.execute(_member_counts_query(), {
         "user_id": user.id, "posts_needed": posts_needed, "read_needed": read_needed}).one()
     if posts < posts_needed:

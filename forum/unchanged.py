@@ -19,7 +19,8 @@ The rules that keep it honest:
 - The key names everything the answer depends on besides the site's public state: who is asking,
   as far as it matters (a guest, a member, staff), never the member themselves — answers about one
   member's own state (notifications, drafts, reading marks) are written with public=False and must not
-  be kept here.
+  be kept here. The one exception is `true_while_unchanged`: a yes that a member's private writes can
+  only confirm (whether their posts and reading have reached a trust level), kept, once yes, for them.
 - Only plain values are kept (numbers, strings, tuples), never ORM objects: they outlive the session.
 - At most MAX_ANSWERS a worker (each app has its own: `register`); the least recently used go first.
   The largest answers kept are a thread list's page (about 30 KB, only a list's first pages) and a
@@ -85,16 +86,42 @@ def forget_version() -> None:
 def while_unchanged(key: Hashable, compute: Callable[[], T]) -> T:
     """compute()'s answer, kept under `key` until the site changes (the module's docstring has the rules)."""
     version = request_version()
+    kept = _kept(key, version)
+    if kept is not None:
+        return kept[1]
+    answer = compute()
+    _keep(key, version, answer)
+    return answer
+
+
+def true_while_unchanged(key: Hashable, compute: Callable[[], bool]) -> bool:
+    """compute(), for a question about one member that their own private writes may turn true but only a
+    change of the site can turn false (their posts and reading reach a trust level's thresholds: their
+    reading is private, losing a post is not): a true answer is kept until the site changes, a false one
+    never is."""
+    version = request_version()
+    if _kept(key, version) is not None:
+        return True
+    answer = compute()
+    if answer:
+        _keep(key, version, True)
+    return answer
+
+
+def _kept(key: Hashable, version: str | None) -> tuple[str | None, object] | None:
     answers = current_app.extensions["unchanged"]
     with answers.lock:
         kept = answers.kept.get(key)
-        if kept is not None and kept[0] == version:
-            answers.kept.move_to_end(key)
-            return kept[1]
-    answer = compute()
+        if kept is None or kept[0] != version:
+            return None
+        answers.kept.move_to_end(key)
+        return kept
+
+
+def _keep(key: Hashable, version: str | None, answer) -> None:
+    answers = current_app.extensions["unchanged"]
     with answers.lock:
         answers.kept[key] = (version, answer)
         answers.kept.move_to_end(key)
         while len(answers.kept) > MAX_ANSWERS:
             answers.kept.popitem(last=False)
-    return answer

@@ -96,6 +96,32 @@ def test_a_new_member_costs_no_query_and_an_older_one_one(app, ladder, queries):
     assert len(counting()) == 1
 
 
+def read_privately(user, thread, count):
+    """Reading as the forum records it: a private write, which gives the site no new version."""
+    with write_transaction(public=False) as session:
+        session.merge(ThreadRead(user_id=user.id, thread_id=thread.id, read_count=count))
+
+
+def test_a_member_whose_links_are_published_is_not_counted_again_until_the_site_changes(app, ladder, queries):
+    def published() -> tuple[bool, int]:  # in a request of its own, as a page asks it
+        with app.app_context(), app.test_request_context():
+            queries.clear()
+            answer = links_allowed_for(member)
+            return answer, len([q for q in queries if "thread_reads" in q])
+
+    member = make_user()
+    thread = posts_by(member, 3)
+    age(member, 3)
+    read_privately(member, thread, 4)
+    assert published() == (False, 1)
+    assert published() == (False, 1)  # a no is never kept: their next read may turn it
+    read_privately(member, thread, 5)
+    assert published() == (True, 1)  # at once, though the site's version is the same
+    assert published() == (True, 0)  # kept
+    save(app, TRUST_MEMBER_MIN_READ=6)  # a public change, and a new threshold
+    assert published() == (False, 1)
+
+
 def test_the_rate_limits_and_mentions_follow_the_level(app, client, ladder):
     member = make_user()
     client.sign_in(member)
