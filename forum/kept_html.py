@@ -8,8 +8,9 @@ What they share lives here:
 - settings_key(): the site's saved settings as a part of a key (a settings change makes every key new).
 - The slots, left in the kept HTML while it is rendered, cut at once when it is kept (`cut`) and filled
   in for each answer by `Filling`: the CSRF token of the reader's forms (render with
-  `csrf_token=csrf_slot`) and "3 minutes ago", which grows older with no change at all (render with
-  `timestamp=timestamp_slot`). Their markers hold a random secret made when the worker starts, so no
+  `csrf_token=csrf_slot`), "3 minutes ago", which grows older with no change at all (render with
+  `timestamp=timestamp_slot`), and slots the caller names and fills itself (`slot(name)`: a thread
+  page's posts, its reply form). Their markers hold a random secret made when the worker starts, so no
   member's text can name one.
 """
 
@@ -17,6 +18,7 @@ import re
 import secrets
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask_wtf.csrf import generate_csrf
@@ -27,7 +29,14 @@ from .settings import store
 from .templating import ago_in_words, timestamp_with
 
 MARK = secrets.token_hex(12)
-CSRF_SLOT = f"{MARK}csrf{MARK}"
+
+
+def slot(name: str) -> str:
+    """The marker of a slot named `name` (lower-case letters): "csrf", or one that a Filling's caller fills."""
+    return f"{MARK}{name}{MARK}"
+
+
+CSRF_SLOT = slot("csrf")
 
 _EPOCH = datetime(1970, 1, 1)
 _ONE_MICROSECOND = timedelta(microseconds=1)
@@ -43,7 +52,7 @@ def timestamp_slot(moment: datetime) -> Markup:
     return timestamp_with(moment, f"{MARK}ago{_microseconds(moment)}{MARK}")
 
 
-_SLOTS = re.compile(f"{MARK}(csrf|ago-?[0-9]+){MARK}")
+_SLOTS = re.compile(f"{MARK}([a-z]+|ago-?[0-9]+){MARK}")
 
 
 def cut(html: str) -> tuple[str, ...]:
@@ -54,11 +63,13 @@ def cut(html: str) -> tuple[str, ...]:
 
 
 class Filling:
-    """This answer's CSRF token (asked for only if a slot needs it) and time, for filling `cut` HTML."""
+    """This answer's CSRF token (asked for only if a slot needs it) and time, for filling `cut` HTML;
+    `parts` fill the caller's own slots (`slot(name)`): name=function appending that slot's HTML to a list."""
 
-    def __init__(self):
+    def __init__(self, **parts: Callable[[list[str]], None]):
         self._token = None
         self._now = _microseconds(utcnow())
+        self._parts = parts
 
     def add(self, pieces: tuple[str, ...], into: list[str]) -> None:
         """Append `pieces` (from `cut`) to `into`, each slot filled: the token, and how long ago the moment
@@ -66,7 +77,11 @@ class Filling:
         session, and keep their page out of the guest page cache)."""
         into.append(pieces[0])
         for place in range(1, len(pieces), 2):
-            into.append(self._slot(pieces[place]))
+            name = pieces[place]
+            if name in self._parts:
+                self._parts[name](into)
+            else:
+                into.append(self._slot(name))
             into.append(pieces[place + 1])
 
     def _slot(self, name: str) -> str:

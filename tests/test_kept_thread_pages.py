@@ -1,26 +1,30 @@
 """A page of a thread's posts kept whole for plain readers (forum/threads/views/kept_pages.py): the next
 plain reader reads none of its posts, and anyone who sees the page otherwise — named on it, reacting to
 it, ignoring someone, under a sanction, staff — never gets another member's page, even when nothing has
-changed the site since it was kept. What changes the site is tested with every post kept
-(tests/test_post_html_cache.py, whose members are plain readers)."""
+changed the site since it was kept. The rest of a plain reader's page (its head, watch control, links and
+composer) is kept too, with each reader's own watch level, draft and token. What changes the site is
+tested with every post kept (tests/test_post_html_cache.py, whose members are plain readers)."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from forum.database import write_transaction
+from forum.embed import service as embed
 from forum.members.service import preferences
-from forum.models import SiteState
+from forum.models import Article, SiteSetting, SiteState
 from forum.moderation.service import sanctions
 from forum.moderation.service.sanctions import SanctionRequest
 from forum.auth.service import accounts
 from forum.extensions import db
-from forum.posts.service import reactions
+from forum.posts.service import articles, drafts, reactions
 from forum.threads.views.kept_pages import KeptPage
-from tests.factories import make_reply, make_thread, make_user
+from tests.factories import make_category, make_reply, make_thread, make_user
 from tests.test_post_html_cache import address, first_post, page, posts_of, sign_in
 
-APP_CONFIG = {"PAGE_CACHE_SECONDS": 0}
+APP_CONFIG = {"PAGE_CACHE_SECONDS": 0, "EMBED_ORIGINS": ["https://news.example"], "EMBED_CATEGORY": "articles"}
 
 
 @pytest.fixture
@@ -49,6 +53,10 @@ def version():
 
 def kept_pages(app) -> int:
     return sum(isinstance(entry, KeptPage) for entry, _ in app.extensions["post_html"]._entries.values())
+
+
+def kept_bodies(app) -> int:
+    return sum(key[0] == "thread body" for key in app.extensions["post_html"]._entries)
 
 
 def kept_by_a_plain_reader(app, thread) -> str:
@@ -153,3 +161,50 @@ def test_a_page_seen_in_a_readers_own_way_is_not_kept_for_others(app, thread):
     text = posts_of(page(app, plain_client, thread))
     assert version() == kept
     assert "Lou Daniels" not in text and "Lou D." in text and 'aria-pressed="true"' not in text
+
+
+def test_the_rest_of_the_page_is_kept_with_each_readers_watch_level_draft_and_token(app, thread):
+    watcher, wren = reader(app, "wren")
+    preferences.set_watch_level(wren, thread, "watching")
+    writer, nell = reader(app, "nell")
+    drafts.save_draft(nell, thread, "Half a thought <em>so far</em>")
+    kept_by_a_plain_reader(app, thread)
+    assert kept_bodies(app) == 1
+    watching, writing = page(app, watcher, thread), page(app, writer, thread)  # each as rendered afresh
+    assert kept_bodies(app) == 2  # the watcher's level is a page of its own; the draft is only the form's
+    assert re.search(r'id="watch-watching"\s+aria-pressed="true"', watching)
+    assert re.search(r'id="watch-normal"\s+aria-pressed="true"', writing)
+    assert "Half a thought &lt;em&gt;so far&lt;/em&gt;</textarea>" in writing
+    assert "Half a thought" not in watching
+    tokens = [set(re.findall(r'name="csrf_token" value="([^"]+)"', text)) for text in (watching, writing)]
+    assert len(tokens[0]) == len(tokens[1]) == 1 and tokens[0] != tokens[1]
+
+
+def test_a_readers_post_waiting_for_a_moderator_is_shown_to_them_alone(app, thread):
+    client, _ = reader(app, "mara")
+    with write_transaction() as session:  # the site's choice: every new member's reply waits for a moderator
+        session.merge(SiteSetting(name="NEW_MEMBER_POST_REVIEW", value='"hold"'))
+    app.extensions["settings"].forget()
+    kept = kept_by_a_plain_reader(app, thread)
+    assert client.submit(f"/t/{thread.id}/reply", {"body": "Waiting for a moderator."}).status_code == 303
+    assert "is waiting for a moderator" in client.get(address(thread)).text  # the message, shown once
+    assert "Waiting for a moderator." in page(app, client, thread)
+    assert version() == kept  # a held reply is no change to the site
+    assert "Waiting for a moderator." not in page(app, reader(app, "other")[0], thread)
+
+
+def test_comments_that_close_with_time_close_on_a_kept_page(app, monkeypatch):
+    make_category(slug="articles", name="Articles")
+    make_user(role="admin")  # the newsroom's account, which starts articles' threads
+    article = embed.start_article_thread("https://news.example/2026/kept", "A kept article")
+    with write_transaction() as session:
+        session.get(Article, article.id).close_after_days = 1
+    thread = db.session.get(Article, article.id).thread
+    client, _ = reader(app, "mara")
+    kept = kept_by_a_plain_reader(app, thread)
+    assert "Comments close " in page(app, client, thread) and 'id="reply-form"' in page(app, client, thread)
+    later = articles.utcnow() + timedelta(days=2)
+    monkeypatch.setattr(articles, "utcnow", lambda: later)  # nothing changes but the time
+    text = page(app, client, thread)
+    assert version() == kept
+    assert "Comments are closed since" in text and 'id="reply-form"' not in text

@@ -24,20 +24,31 @@ none has). Anyone else is given the page worked out as before, and only a plain 
 kept. Guests have the page cache (forum.page_cache); staff always get posts rendered afresh.
 Entries share the posts' HTML memory (POST_HTML_CACHE_BYTES; 0 turns both off) and go as the least
 recently used.
+
+The rest of a plain reader's page body — the thread's head, its watch control, the order and page
+links, the composer's section — is kept too (`page_body`), under the same key and the reader's watch
+level and whether the article's comments have closed (which time alone can change). It is the same for
+every plain reader of the page but for three slots: the CSRF token, the posts (with the reader's own
+new-posts line) and the reply form, whose HTML is the member's own and is kept on its own
+(forum.threads.views.reply_form). A page that shows the reader anything else of theirs — their own posts
+waiting for a moderator, a refused reply, a preview — is rendered whole, as is every htmx fragment.
 """
 
 from typing import NamedTuple
 
 from flask import current_app, request
+from jinja2_fragments.flask import render_block
 from markupsafe import Markup
 
-from ...kept_html import Filling, cut, settings_key
+from ...kept_html import Filling, csrf_slot, cut, settings_key, slot, timestamp_slot
 from ...policy import write_blocker
 from ...posts.html_cache import post_html
+from ...posts.service.articles import comments_closed
 from ...posts.service.display import Conversation, conversation_for
 from ...posts.service.reactions import mine_among, offered
 from ...unchanged import request_version
 from .. import service
+from .reply_form import reply_form_html
 
 
 class ShownPost(NamedTuple):
@@ -56,11 +67,24 @@ def posts_html(posts: tuple[ShownPost, ...], new_from: int | None) -> Markup:
     """The page's posts with their slots filled for this answer, and the line before the first post
     new to the reader (`new_from`)."""
     filling, html = Filling(), []
+    _add_posts(filling, posts, new_from, html)
+    return Markup("".join(html))
+
+
+def _add_posts(filling: Filling, posts: tuple[ShownPost, ...], new_from: int | None, html: list[str]) -> None:
     for post in posts:
         if post.id == new_from:
             html.append(NEW_POSTS_LINE)
         filling.add(post.pieces, html)
-    return Markup("".join(html))
+
+
+class PagePosts(NamedTuple):
+    """What `page_posts` finds."""
+
+    posts: tuple[ShownPost, ...]
+    convo: Conversation  # what the page needs to know of them (forum.posts.service.display)
+    description: str  # the page's summary line (forum.threads.service.summary)
+    plain: bool  # whether the reader is a plain reader of the page, whose page body may be kept (`page_body`)
 
 
 class KeptPage(NamedTuple):
@@ -72,22 +96,25 @@ class KeptPage(NamedTuple):
     description: str  # the page's summary line (forum.threads.service.summary)
 
 
-def page_posts(thread, page, order, viewer, reader) -> tuple[tuple[ShownPost, ...], Conversation, str]:
-    """The posts of `page` in `order` as `viewer` sees them, what the page needs to know of them
-    (forum.posts.service.display.Conversation: the reader's watch level, what stops them writing), and
-    the page's description line. `reader`: what is theirs on the page, read with the thread (None when
-    it was not: a refused reply, a preview). Kept for plain readers; an article's editors' picks never are."""
-    kept = kept_page(thread, page, order, viewer, reader) if order != "picks" else None
+def page_posts(thread, page, order, viewer, reader) -> PagePosts:
+    """The posts of `page` in `order` as `viewer` sees them, with what the page needs to know of them
+    and whether `viewer` is a plain reader of them. `reader`: what is theirs on the page, read with the
+    thread (None when it was not: a refused reply, a preview). Kept for plain readers; an article's
+    editors' picks never are."""
+    plain = current_app.extensions.get("post_html") is not None and plain_reader(viewer, reader, thread)
+    kept = kept_page(thread, page, order, viewer) if plain and order != "picks" else None
     if kept is not None:  # nothing of the posts to read
-        return kept.posts, Conversation(offered=offered(), watch_level=reader.choices.watch_level), kept.description
+        return PagePosts(kept.posts, Conversation(offered=offered(), watch_level=reader.choices.watch_level),
+                         kept.description, True)
     found = service.picked_posts(thread, page) if order == "picks" else service.thread_posts(thread, page, order)
     convo = conversation_for(thread, found, viewer, service.post_numbers(thread, page, order, found),
                              reader and reader.choices)
     description = service.summary(thread, found[0] if found and page.number == 1 and order == "oldest" else None)
     posts = tuple(ShownPost(post.id, cut(post_html(post, convo, thread))) for post in found)
-    if order != "picks":
-        keep_page(thread, page, order, viewer, reader, posts, convo, description)
-    return posts, convo, description
+    plain = plain and viewer.id not in convo.names and not convo.reactions.mine
+    if plain and order != "picks":
+        keep_page(thread, page, order, posts, convo, description)
+    return PagePosts(posts, convo, description, plain)
 
 
 def plain_reader(viewer, reader, thread) -> bool:
@@ -97,28 +124,45 @@ def plain_reader(viewer, reader, thread) -> bool:
             and write_blocker(viewer, thread) is None)
 
 
-def _key(thread, page, order) -> tuple:
-    return ("thread page", request_version(), thread.id, page.number, page.per_page, order, settings_key(),
+def _key(kind: str, thread, page, order) -> tuple:
+    return (kind, request_version(), thread.id, page.number, page.per_page, order, settings_key(),
             request.script_root)
 
 
-def kept_page(thread, page, order, viewer, reader) -> KeptPage | None:
-    """The page's posts as kept for plain readers, if `viewer` is one and they are kept."""
-    cache = current_app.extensions.get("post_html")
-    if cache is None or not plain_reader(viewer, reader, thread):
-        return None
-    kept = cache.get(_key(thread, page, order))
+def kept_page(thread, page, order, viewer) -> KeptPage | None:
+    """The page's posts as kept for plain readers, if they are kept and `viewer`, a plain reader before
+    the posts are known, is named on none of them and reacted to none."""
+    kept = current_app.extensions["post_html"].get(_key("thread page", thread, page, order))
     if kept is None or viewer.id in kept.named or (kept.reacted and mine_among(viewer, kept.reacted)):
         return None
     return kept
 
 
-def keep_page(thread, page, order, viewer, reader, posts: tuple[ShownPost, ...], convo, description: str) -> None:
-    """Keep the page's posts as worked out for `viewer`, if they are a plain reader of it."""
-    cache = current_app.extensions.get("post_html")
-    if (cache is None or not plain_reader(viewer, reader, thread) or viewer.id in convo.names
-            or convo.reactions.mine):
-        return
+def keep_page(thread, page, order, posts: tuple[ShownPost, ...], convo, description: str) -> None:
+    """Keep the page's posts as worked out for a plain reader of them."""
     kept = KeptPage(posts, frozenset(convo.names), tuple(convo.reactions.counts), description)
-    cache.put(_key(thread, page, order), kept, sum(map(len, (piece for post in posts for piece in post.pieces)))
-              + 100 * len(posts) + 500)
+    current_app.extensions["post_html"].put(
+        _key("thread page", thread, page, order), kept,
+        sum(map(len, (piece for post in posts for piece in post.pieces))) + 100 * len(posts) + 500)
+
+
+POSTS_SLOT, FORM_SLOT = slot("posts"), slot("form")
+
+
+def page_body(new_from: int | None, **page) -> Markup:
+    """threads/show.html's content block for a plain reader (`page`: the template's context), from
+    memory if kept, with the reader's token, posts, new-posts line (before `new_from`) and reply form."""
+    thread, convo = page["thread"], page["convo"]
+    cache = current_app.extensions["post_html"]
+    key = (*_key("thread body", thread, page["page"], page["order"]), convo.watch_level, comments_closed(thread))
+    pieces = cache.get(key)
+    if pieces is None:
+        pieces = cut(render_block("threads/show.html", "content", **page, shown=Markup(POSTS_SLOT),
+                                  reply_form_html=lambda *_: Markup(FORM_SLOT), csrf_token=csrf_slot,
+                                  timestamp=timestamp_slot))
+        cache.put(key, pieces, sum(map(len, pieces)) + 500)
+    html = []
+    filling = Filling(posts=lambda into: _add_posts(filling, page["posts"], new_from, into),
+                      form=lambda into: into.append(reply_form_html(thread, page["form"], page["answering"])))
+    filling.add(pieces, html)
+    return Markup("".join(html))

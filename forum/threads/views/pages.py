@@ -4,7 +4,7 @@ from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from ...htmx import redirect_fragment, render
+from ...htmx import is_fragment_request, redirect_fragment, render
 from ...limits import limit_threads
 from ...page_cache import for_guests
 from ...pagination import Page, requested_page
@@ -17,7 +17,7 @@ from .. import bp, service
 from ..service import drafts as thread_drafts, unread
 from ..forms import ThreadForm
 from .attach import attach_image
-from .kept_pages import page_posts, posts_html
+from .kept_pages import page_body, page_posts, posts_html
 from .rows import thread_rows
 
 
@@ -115,15 +115,19 @@ def render_thread(thread, form, status=200, composing=False, preview=None, order
         page = Page.last(thread.post_count, per_page) if composing else requested_page(thread.post_count, per_page)
     if form is None and reader is not None and page.is_last and order == "oldest":
         form = ReplyForm.fresh(*reader.draft) if reader.draft else ReplyForm.fresh()
-    posts, convo, description = page_posts(thread, page, order, viewer, reader)
+    found = page_posts(thread, page, order, viewer, reader)
     state = reader.read if reader is not None else unread.state_for(viewer, thread)
-    new_from = unread.first_unread_id(posts, state) if order == "oldest" else None
-    response = render("threads/show.html", "posts", status=status, thread=thread, posts=posts, page=page,
-                      shown=posts_html(posts, new_from), order=order, form=form, preview=preview, description=description,
-                      convo=convo, answering=answered_post(form),
-                      held_posts=held.waiting_in(thread, viewer) if page.is_last and order == "oldest" else [])
+    new_from = unread.first_unread_id(found.posts, state) if order == "oldest" else None
+    context = dict(thread=thread, posts=found.posts, page=page, order=order, form=form, preview=preview,
+                   description=found.description, convo=found.convo, answering=answered_post(form),
+                   held_posts=held.waiting_in(thread, viewer) if page.is_last and order == "oldest" else [])
+    if found.plain and not (composing or context["held_posts"] or is_fragment_request()):
+        context["kept_body"] = page_body(new_from, **context)  # the page's content, kept for plain readers
+    else:
+        context["shown"] = posts_html(found.posts, new_from)
+    response = render("threads/show.html", "posts", status=status, **context)
     if order == "oldest":
-        unread.mark_read(viewer, thread, posts, state)
+        unread.mark_read(viewer, thread, found.posts, state)
     return response
 
 
