@@ -164,20 +164,36 @@ def test_a_page_seen_in_a_readers_own_way_is_not_kept_for_others(app, thread):
 
 
 def test_the_rest_of_the_page_is_kept_with_each_readers_watch_level_draft_and_token(app, thread):
+    """Each reader's own: the watch level pressed, their draft's text and the post it answers, their token."""
     watcher, wren = reader(app, "wren")
     preferences.set_watch_level(wren, thread, "watching")
     writer, nell = reader(app, "nell")
-    drafts.save_draft(nell, thread, "Half a thought <em>so far</em>")
+    drafts.save_draft(nell, thread, "Half a thought <em>so far</em>", parent_id=first_post(thread).id)
     kept_by_a_plain_reader(app, thread)
     assert kept_bodies(app) == 1
     watching, writing = page(app, watcher, thread), page(app, writer, thread)  # each as rendered afresh
-    assert kept_bodies(app) == 2  # the watcher's level is a page of its own; the draft is only the form's
+    assert kept_bodies(app) == 3  # the watcher's level, and a composer answering a post, are pages of their own
+    assert 'Replying to <a href="/p/' in writing and "Replying to" not in watching
+    assert f'id="reply-parent" name="parent_id" type="hidden" value="{first_post(thread).id}"' in writing
     assert re.search(r'id="watch-watching"\s+aria-pressed="true"', watching)
     assert re.search(r'id="watch-normal"\s+aria-pressed="true"', writing)
     assert "Half a thought &lt;em&gt;so far&lt;/em&gt;</textarea>" in writing
     assert "Half a thought" not in watching
     tokens = [set(re.findall(r'name="csrf_token" value="([^"]+)"', text)) for text in (watching, writing)]
     assert len(tokens[0]) == len(tokens[1]) == 1 and tokens[0] != tokens[1]
+
+
+def test_a_draft_is_filled_into_the_kept_page_of_its_writer_alone(app, thread):
+    ivy_client, ivy = reader(app, "ivy")
+    pat_client, _ = reader(app, "pat")
+    drafts.save_draft(ivy, thread, "Ivy's words & <b>more</b>")
+    kept_by_a_plain_reader(app, thread)
+    ivys, pats = page(app, ivy_client, thread), page(app, pat_client, thread)
+    assert kept_bodies(app) == 1  # one page for the three of them
+    assert "Ivy&#39;s words &amp; &lt;b&gt;more&lt;/b&gt;</textarea>" in ivys
+    assert "Ivy" not in pats and re.search(r'id="reply-body"[^>]*>\s*</textarea>', pats)
+    keys = [re.search(r'name="request_key" type="hidden" value="([^"]+)"', text).group(1) for text in (ivys, pats)]
+    assert len(keys[0]) >= 20 and keys[0] != keys[1]
 
 
 def test_a_readers_post_waiting_for_a_moderator_is_shown_to_them_alone(app, thread):

@@ -50,6 +50,11 @@ def _number(field) -> int | None:
     return int(field.data) if (field.data or "").isdigit() else None
 
 
+def new_request_key() -> str:
+    """A composer's one-time key (its request_key field)."""
+    return secrets.token_urlsafe(16)
+
+
 class ReplyForm(ImageFields, FlaskForm):
     body = body_field("Your reply")
     # The post being answered, if any.
@@ -60,13 +65,12 @@ class ReplyForm(ImageFields, FlaskForm):
     @classmethod
     def fresh(cls, body: str = "", parent_id: int | None = None) -> "ReplyForm":
         """An unsubmitted composer with its own request key."""
-        return cls(formdata=None, body=body, parent_id=str(parent_id or ""),
-                   request_key=secrets.token_urlsafe(16))
+        return cls(formdata=None, body=body, parent_id=str(parent_id or ""), request_key=new_request_key())
 
     def keep_key(self) -> "ReplyForm":
         """Shown again (a preview, a refused reply): keep the composer's key, or give it one."""
         if not self.request_key.data:
-            self.request_key.data = secrets.token_urlsafe(16)
+            self.request_key.data = new_request_key()
         return self
 
     @property

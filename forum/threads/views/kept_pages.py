@@ -26,29 +26,31 @@ Entries share the posts' HTML memory (POST_HTML_CACHE_BYTES; 0 turns both off) a
 recently used.
 
 The rest of a plain reader's page body — the thread's head, its watch control, the order and page
-links, the composer's section — is kept too (`page_body`), under the same key and the reader's watch
-level and whether the article's comments have closed (which time alone can change). It is the same for
-every plain reader of the page but for three slots: the CSRF token, the posts (with the reader's own
-new-posts line) and the reply form, whose HTML is the member's own and is kept on its own
-(forum.threads.views.reply_form). A page that shows the reader anything else of theirs — their own posts
-waiting for a moderator, a refused reply, a preview — is rendered whole, as is every htmx fragment.
+links, the composer — is kept too (`page_body`), under the same key with the reader's watch level,
+whether the article's comments have closed (which time alone can change) and what the composer shows
+them (forum.threads.views.reply_form's key: the post their draft answers, whether their links are
+published). It is the same for every such reader but for its slots: the CSRF token, the posts (with the
+reader's own new-posts line), and the composer's request key and draft text. A page that shows the
+reader anything else of theirs — their own posts waiting for a moderator, a refused reply, a preview —
+is rendered whole, as is every htmx fragment.
 """
 
 from typing import NamedTuple
 
 from flask import current_app, request
 from jinja2_fragments.flask import render_block
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ...kept_html import Filling, csrf_slot, cut, settings_key, slot, timestamp_slot
 from ...policy import write_blocker
+from ...posts.forms import new_request_key
 from ...posts.html_cache import post_html
 from ...posts.service.articles import comments_closed
 from ...posts.service.display import Conversation, conversation_for
 from ...posts.service.reactions import mine_among, offered
 from ...unchanged import request_version
 from .. import service
-from .reply_form import reply_form_html
+from .reply_form import composer_key, slotted_html
 
 
 class ShownPost(NamedTuple):
@@ -146,23 +148,28 @@ def keep_page(thread, page, order, posts: tuple[ShownPost, ...], convo, descript
         sum(map(len, (piece for post in posts for piece in post.pieces))) + 100 * len(posts) + 500)
 
 
-POSTS_SLOT, FORM_SLOT = slot("posts"), slot("form")
+POSTS_SLOT = slot("posts")
 
 
-def page_body(new_from: int | None, **page) -> Markup:
-    """threads/show.html's content block for a plain reader (`page`: the template's context), from
-    memory if kept, with the reader's token, posts, new-posts line (before `new_from`) and reply form."""
-    thread, convo = page["thread"], page["convo"]
+def page_body(new_from: int | None, composer: tuple[str, int | None] | None, **page) -> Markup:
+    """threads/show.html's content block for a plain reader (`page`: the template's context, `answering`
+    included), from memory if kept, with the reader's token, posts and new-posts line (before `new_from`),
+    and where the page has a composer, their draft's text (`composer`: it and the post it answers) and a
+    new request key."""
+    thread, convo, answering = page["thread"], page["convo"], page["answering"]
+    parent_id = str(composer[1] or "") if composer is not None else ""
     cache = current_app.extensions["post_html"]
-    key = (*_key("thread body", thread, page["page"], page["order"]), convo.watch_level, comments_closed(thread))
+    key = (*_key("thread body", thread, page["page"], page["order"]), convo.watch_level, comments_closed(thread),
+           composer_key(parent_id, answering) if composer is not None else None)
     pieces = cache.get(key)
     if pieces is None:
-        pieces = cut(render_block("threads/show.html", "content", **page, shown=Markup(POSTS_SLOT),
-                                  reply_form_html=lambda *_: Markup(FORM_SLOT), csrf_token=csrf_slot,
-                                  timestamp=timestamp_slot))
+        pieces = cut(render_block(
+            "threads/show.html", "content", **page, shown=Markup(POSTS_SLOT), csrf_token=csrf_slot,
+            timestamp=timestamp_slot, reply_form_html=lambda *_: Markup(slotted_html(thread, parent_id, answering))))
         cache.put(key, pieces, sum(map(len, pieces)) + 500)
     html = []
     filling = Filling(posts=lambda into: _add_posts(filling, page["posts"], new_from, into),
-                      form=lambda into: into.append(reply_form_html(thread, page["form"], page["answering"])))
+                      key=lambda into: into.append(new_request_key()),
+                      body=lambda into: into.append(escape(composer[0])))
     filling.add(pieces, html)
     return Markup("".join(html))

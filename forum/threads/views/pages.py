@@ -113,18 +113,23 @@ def render_thread(thread, form, status=200, composing=False, preview=None, order
         page = requested_page(service.count_picks(thread), per_page)
     else:
         page = Page.last(thread.post_count, per_page) if composing else requested_page(thread.post_count, per_page)
-    if form is None and reader is not None and page.is_last and order == "oldest":
-        form = ReplyForm.fresh(*reader.draft) if reader.draft else ReplyForm.fresh()
+    # A member's composer is on the last page read oldest first: the text of their draft, and the post it answers.
+    composer = (reader.draft or ("", None)) if reader is not None and page.is_last and order == "oldest" else None
     found = page_posts(thread, page, order, viewer, reader)
     state = reader.read if reader is not None else unread.state_for(viewer, thread)
     new_from = unread.first_unread_id(found.posts, state) if order == "oldest" else None
-    context = dict(thread=thread, posts=found.posts, page=page, order=order, form=form, preview=preview,
-                   description=found.description, convo=found.convo, answering=answered_post(form),
+    context = dict(thread=thread, posts=found.posts, page=page, order=order, preview=preview,
+                   description=found.description, convo=found.convo,
                    held_posts=held.waiting_in(thread, viewer) if page.is_last and order == "oldest" else [])
-    if found.plain and not (composing or context["held_posts"] or is_fragment_request()):
-        context["kept_body"] = page_body(new_from, **context)  # the page's content, kept for plain readers
+    if found.plain and form is None and not (context["held_posts"] or is_fragment_request()):
+        # A plain reader's page as read (a refused reply and a preview bring their form): kept, but for theirs.
+        answering = posts_service.get_post(composer[1]) if composer and composer[1] else None
+        context.update(form=None, answering=answering)
+        context["kept_body"] = page_body(new_from, composer, **context)
     else:
-        context["shown"] = posts_html(found.posts, new_from)
+        if form is None and composer is not None:
+            form = ReplyForm.fresh(*composer)
+        context.update(form=form, answering=answered_post(form), shown=posts_html(found.posts, new_from))
     response = render("threads/show.html", "posts", status=status, **context)
     if order == "oldest":
         unread.mark_read(viewer, thread, found.posts, state)

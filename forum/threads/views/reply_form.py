@@ -18,7 +18,9 @@ decided around it, by templates/threads/_composer.html, on every page.
 
 Three parts are the member's own and are left as slots (forum.kept_html), filled in for each answer:
 the CSRF token, the form's one-time request key, and the text of their draft, each escaped as the form
-would escape it. The draft, filled in last, is never searched for a marker. Only a form with nothing else of its own is kept: a refused
+would escape it. The draft, filled in last, is never searched for a marker. A plain reader's thread page
+keeps its composer within the rest of the page (forum.threads.views.kept_pages), by the same key and
+slots (`composer_key`, `slotted_html`). Only a form with nothing else of its own is kept: a refused
 one (its messages beside the fields) or one with an image description is rendered afresh.
 COMPOSER_CACHE_BYTES bounds each worker's share (0 turns the cache off).
 """
@@ -28,13 +30,13 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
-from ...kept_html import CSRF_SLOT, MARK, KeptHtml, csrf_slot, settings_key
+from ...kept_html import CSRF_SLOT, KeptHtml, csrf_slot, settings_key, slot
 from ...policy import links_allowed_for
+from ...posts.forms import ReplyForm
 
 TEMPLATE = "threads/_reply_form.html"
 
-KEY_SLOT = f"{MARK}key{MARK}"
-BODY_SLOT = f"{MARK}body{MARK}"
+KEY_SLOT, BODY_SLOT = slot("key"), slot("body")
 
 
 def reply_form_html(thread, form, answering) -> Markup:
@@ -43,19 +45,31 @@ def reply_form_html(thread, form, answering) -> Markup:
     cache = current_app.extensions.get("reply_form")
     if cache is None or not keepable(form):
         return Markup(render_template(TEMPLATE, thread=thread, form=form, answering=answering))
-    reader = current_user._get_current_object()
-    key = (thread.id, form.parent_id.data,
-           (answering.id, answering.author.name_seen_by(reader)) if answering is not None else None,
-           links_allowed_for(reader), settings_key(), request.script_root)
+    key = (thread.id, *composer_key(form.parent_id.data, answering), settings_key(), request.script_root)
     html = cache.get(key)
     if html is None:
-        slotted = type(form)(formdata=None, meta={"csrf": False}, body=BODY_SLOT, parent_id=form.parent_id.data,
-                             request_key=KEY_SLOT)
-        html = render_template(TEMPLATE, thread=thread, form=slotted, answering=answering, csrf_token=csrf_slot)
+        html = slotted_html(thread, form.parent_id.data, answering)
         cache.put(key, html, len(html) + 500)
     return Markup(html.replace(CSRF_SLOT, generate_csrf())
                   .replace(KEY_SLOT, escape(form.request_key._value()))
                   .replace(BODY_SLOT, escape(form.body._value())))
+
+
+def composer_key(parent_id: str, answering) -> tuple:
+    """What a composer answering `parent_id` (the post `answering`) shows this member besides its slots, as
+    part of a key: the hidden field, the "Replying to" line's address and name as this member sees it, and
+    whether their links are published (the new-member hints)."""
+    reader = current_user._get_current_object()
+    return (parent_id, (answering.id, answering.author.name_seen_by(reader)) if answering is not None else None,
+            links_allowed_for(reader))
+
+
+def slotted_html(thread, parent_id: str, answering) -> str:
+    """The composer answering `parent_id` with slots for the member's own: the CSRF token, the form's one-time
+    request key and the text of their draft (kept_html.slot "csrf", "key" and "body")."""
+    slotted = ReplyForm(formdata=None, meta={"csrf": False}, body=BODY_SLOT, parent_id=parent_id,
+                        request_key=KEY_SLOT)
+    return render_template(TEMPLATE, thread=thread, form=slotted, answering=answering, csrf_token=csrf_slot)
 
 
 def keepable(form) -> bool:
