@@ -61,8 +61,8 @@ def register(app) -> None:
 def request_version() -> str | None:
     """The site's pages_version as this request's transaction sees it (None before the first change),
     read once a request."""
-    if "pages_version" not in g:
-        g.pages_version = db.session.execute(VERSION_QUERY).scalar()
+    if "pages_version" not in g:  # on the session's connection: a plain row needs nothing of the ORM layer
+        g.pages_version = db.session.connection().execute(VERSION_QUERY).scalar()
     return g.pages_version
 
 

@@ -27,6 +27,7 @@ from ...extensions import db
 from ...models import LoginSession, Sanction, User
 from ...models.base import utcnow
 from ...policy import in_force
+from ...unchanged import note_version, version_column
 
 # last_seen_at is written at most this often per session: a write per request would cost every page.
 SEEN_EVERY = timedelta(minutes=5)
@@ -72,7 +73,7 @@ def begin(member: User, address: str | None, user_agent: str | None) -> Begun:
 def _member_query(with_unread: bool):
     """The session, its member and their own state (forum/member_state.py), built once: a statement
     made afresh for each request costs more than running it."""
-    return (select(LoginSession.id, LoginSession.generation, LoginSession.last_seen_at, User,
+    return (select(LoginSession.id, LoginSession.generation, LoginSession.last_seen_at, version_column(), User,
                    *member_state.columns(with_unread))
             .join(User, LoginSession.user_id == User.id)
             .where(LoginSession.token_hash == bindparam("token_hash")))
@@ -80,17 +81,19 @@ def _member_query(with_unread: bool):
 
 def member_for(token: str) -> User | None:
     """The member signed in by this cookie token, if its session is still on; notes when it was seen.
-    Their own state is read with them, its unread counts for the requests that show them (GET)."""
+    Their own state is read with them, its unread counts for the requests that show them (GET), and the
+    site's pages_version (forum.unchanged): a member's page asks no statement of its own for it."""
     if not token or len(token) > 64:
         return None
     with_unread = has_request_context() and request.method in ("GET", "HEAD")
     row = db.session.execute(_member_query(with_unread), {"token_hash": _hash(token), "now": utcnow()}).first()
     if row is None:
         return None
-    session_id, generation, last_seen_at, member, *state = row  # the session's columns, not an entity: cheaper
+    session_id, generation, last_seen_at, version, member, *state = row  # the session's columns, not an entity: cheaper
     if not secrets.compare_digest(generation, member.session_token) or last_seen_at < _oldest_kept():
         return None
     member_id = member.id
+    note_version(version)  # the site's version, read before anything the page shows (forum.unchanged)
     if utcnow() - last_seen_at > SEEN_EVERY:
         _seen(session_id)  # releases what the request read: `member` reloads when next used
     member.login_session_id, member.login_token = session_id, token

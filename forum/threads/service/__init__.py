@@ -21,7 +21,7 @@ from ...posts import service as posts
 from ...posts.service.context import render_post
 from ...posts.service.display import ReaderChoices
 from ...slugs import slugify
-from ...unchanged import note_version, version_column, while_unchanged
+from ...unchanged import while_unchanged
 from .unread import ReadMark
 
 
@@ -215,15 +215,14 @@ class Reader:
 
 def thread_for_reader(thread_id: int, viewer) -> tuple[Thread | None, Reader | None]:
     """`get_thread`, and for a member what is theirs on its page (Reader), in the same statement: the
-    page once asked for each apart. A guest has no Reader. The site's pages_version is read with them
-    (forum.unchanged), before anything the page shows."""
+    page once asked for each apart. A guest has no Reader. (The site's pages_version, which what the page
+    keeps is kept under, was read with the member: forum.auth's sessions.member_for.)"""
     if not getattr(viewer, "is_authenticated", False):
         return get_thread(thread_id, viewer), None
     row = db.session.execute(_thread_for_reader_query(), {"thread_id": thread_id, "viewer_id": viewer.id}).first()
     if row is None or not readable(row[0], viewer):
         return None, None
-    thread, draft_body, draft_parent_id, last_read_post_id, read_count, level, ignores_anyone, version = row
-    note_version(version)  # what the page keeps (forum.threads.views.kept_pages) is kept under it
+    thread, draft_body, draft_parent_id, last_read_post_id, read_count, level, ignores_anyone = row
     return thread, Reader(
         draft=(draft_body, draft_parent_id) if draft_body is not None else None,
         read=ReadMark(last_read_post_id, read_count) if last_read_post_id is not None else None,
@@ -237,7 +236,7 @@ def _thread_for_reader_query():
             for model in (Draft, ThreadRead, ThreadSubscription)}
     ignores_anyone = select(Ignore.ignored_id).where(Ignore.user_id == viewer).exists()
     return (select(Thread, Draft.body, Draft.parent_id, ThreadRead.last_read_post_id, ThreadRead.read_count,
-                   ThreadSubscription.level, ignores_anyone, version_column())
+                   ThreadSubscription.level, ignores_anyone)
             .outerjoin(Draft, mine[Draft]).outerjoin(ThreadRead, mine[ThreadRead])
             .outerjoin(ThreadSubscription, mine[ThreadSubscription])
             .where(Thread.id == bindparam("thread_id"))

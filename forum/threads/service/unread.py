@@ -38,7 +38,8 @@ def read_counts(user, thread_ids: list[int]) -> dict[int, int]:
     opened, in one query (a list shows no more of their reading than that)."""
     if not getattr(user, "is_authenticated", False) or not thread_ids:
         return {}
-    return dict(db.session.execute(READ_COUNTS, {"user_id": user.id, "thread_ids": thread_ids}).all())
+    # On the session's connection: rows alone need nothing of the session's ORM layer (some 30 µs a statement).
+    return dict(db.session.connection().execute(READ_COUNTS, {"user_id": user.id, "thread_ids": thread_ids}).all())
 
 
 # Built once: building it cost more than running it.

@@ -10,7 +10,7 @@ entry: each post's id and HTML (cut at its slots, still to fill: forum.kept_html
 the posts name, which posts have reactions, and the page's description line. The key, and the only
 place it lives:
 
-- The site's pages_version as this request read it, with the thread (forum.unchanged): every change
+- The site's pages_version as this request read it, with the member (forum.unchanged): every change
   any reader could see — a reply, an edit, a reaction, a removal, a new name, a sanction's removals,
   a settings change — writes a new version in its own transaction, so an entry is never older than
   the site, and nothing is forgotten by hand: a new version makes new keys.
