@@ -131,6 +131,8 @@ def test_a_reader_signs_in_from_the_frame_comments_quotes_and_sees_the_count(
     susan.page.locator("iframe.forum-comments").element_handle().content_frame().evaluate(
         "window.dispatchEvent(new Event('focus'))")
     frame.locator("#reply-body").wait_for()  # the frame reloaded itself, signed in
+    # and its scripts ran: a Quote clicked before them is a plain link, which fills no composer
+    susan.page.locator("iframe.forum-comments").element_handle().content_frame().wait_for_load_state("load")
 
     console.step = "quoting and commenting"
     height_before = susan.page.locator("iframe.forum-comments").bounding_box()["height"]

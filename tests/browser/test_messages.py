@@ -155,6 +155,7 @@ def test_a_third_member_joins_and_quotes_nothing_private_leaves_and_the_moderato
     else:
         page.locator(f"#m{first_id}").get_by_role("link", name="Quote").click()
     expect(box).to_have_value(re.compile(rf"^> \[Ann Archer\]\(/messages/m/{first_id}\) wrote:\n> Are you coming"))
+    page.wait_for_load_state()  # without JavaScript the quote came with a new page: typing waits for all of it
     box.press("Control+End")
     box.press_sequentially("I'll bring snacks.")
     if javascript:  # the draft is kept as she types, and comes back with the page
