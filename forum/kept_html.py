@@ -10,8 +10,8 @@ What they share lives here:
   in for each answer by `Filling`: the CSRF token of the reader's forms (render with
   `csrf_token=csrf_slot`), "3 minutes ago", which grows older with no change at all (render with
   `timestamp=timestamp_slot`), and slots the caller names and fills itself (`slot(name)`: a thread
-  page's posts, its reply form). Their markers hold a random secret made when the worker starts, so no
-  member's text can name one.
+  page's posts, its composer's request key and draft text). Their markers hold a random secret made
+  when the worker starts, so no member's text can name one.
 """
 
 import re
